@@ -1,0 +1,176 @@
+"""Routes of the admin API. Each one is a thin call into `MockServer` under its lock."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mockserver.admin.representations import (
+    coverage_json,
+    device_json,
+    downlink_json,
+    timestamp,
+)
+from mockserver.clock import VirtualClock
+from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
+from mockserver.types import seconds
+
+if TYPE_CHECKING:
+    from mockserver.server import MockServer
+
+
+def build_admin_app(server: MockServer) -> Starlette:
+    async def body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            raise HTTPException(400, "the body is not JSON") from None
+        if not isinstance(document, dict):
+            raise HTTPException(400, "the body must be a JSON object")
+        return document
+
+    def device_or_404(device_id: str):  # type: ignore[no-untyped-def]
+        try:
+            return server.network.get(device_id)
+        except UnknownDevice:
+            raise HTTPException(404, f"no device {device_id!r}") from None
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "providers": {name: list(p.prefixes) for name, p in server.providers.items()},
+                "clock": {"kind": server.clock.kind, "now": timestamp(server.clock.now_us())},
+                "devices": len(server.network),
+            }
+        )
+
+    async def reset(request: Request) -> Response:
+        server.reset()
+        return JSONResponse({"status": "reset"})
+
+    async def list_devices(request: Request) -> Response:
+        with server.lock:
+            return JSONResponse([device_json(device) for device in server.network])
+
+    async def create_device(request: Request) -> Response:
+        spec = await body(request)
+        provider = server.providers.get(spec.pop("provider", "tts"))
+        if provider is None:
+            raise HTTPException(400, "unknown provider")
+        with server.lock:
+            try:
+                device = provider.create_device(spec)
+            except DeviceExists as error:
+                raise HTTPException(409, f"device {error} exists") from None
+            except (ValueError, KeyError, NotImplementedError) as error:
+                raise HTTPException(400, str(error)) from None
+            return JSONResponse(device_json(device), status_code=201)
+
+    async def get_device(request: Request) -> Response:
+        with server.lock:
+            return JSONResponse(device_json(device_or_404(request.path_params["device_id"])))
+
+    async def update_device(request: Request) -> Response:
+        changes = await body(request)
+        with server.lock:
+            device = device_or_404(request.path_params["device_id"])
+            try:
+                if "class" in changes:
+                    device.device_class = DeviceClass(changes["class"])
+                if "band" in changes:
+                    device.band = str(changes["band"])
+                if "rx1_delay" in changes:
+                    device.rx1_delay = seconds(float(changes["rx1_delay"]))
+                if "session" in changes:
+                    session = changes["session"]
+                    device.session = (
+                        Session(dev_addr=int(str(session["dev_addr"]), 16)) if session else None
+                    )
+            except (ValueError, KeyError, TypeError) as error:
+                raise HTTPException(400, f"invalid change: {error}") from None
+            return JSONResponse(device_json(device))
+
+    async def delete_device(request: Request) -> Response:
+        with server.lock:
+            device = device_or_404(request.path_params["device_id"])
+            server.providers[device.provider].delete_device(device)
+        return Response(status_code=204)
+
+    async def device_queue(request: Request) -> Response:
+        with server.lock:
+            device = device_or_404(request.path_params["device_id"])
+            if request.method == "DELETE":
+                device.queue.clear()
+                return Response(status_code=204)
+            return JSONResponse([downlink_json(d) for d in device.queue.snapshot()])
+
+    async def journal(request: Request) -> Response:
+        if request.method == "DELETE":
+            server.journal.clear()
+            return Response(status_code=204)
+        entries = server.journal.entries()
+        for name in ("provider", "operation"):
+            wanted = request.query_params.get(name)
+            if wanted:
+                entries = [entry for entry in entries if getattr(entry, name) == wanted]
+        limit = request.query_params.get("limit")
+        if limit and limit.isdigit():
+            entries = entries[-int(limit) :]
+        return JSONResponse([entry.to_json() for entry in entries])
+
+    async def violations(request: Request) -> Response:
+        log = server.contract.log
+        return JSONResponse(
+            {
+                "violations": [violation.to_json() for violation in log.violations],
+                "dropped": log.dropped,
+            }
+        )
+
+    async def coverage(request: Request) -> Response:
+        return JSONResponse(coverage_json(server.contract))
+
+    async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            if not isinstance(server.clock, VirtualClock):
+                raise HTTPException(409, "the server runs on the real clock")
+            by = (await body(request)).get("seconds", 0)
+            if not isinstance(by, int | float) or by < 0:
+                raise HTTPException(400, "seconds must be a non-negative number")
+            with server.lock:
+                server.clock.advance(by)
+        return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": f"no admin route {request.url.path}"}, status_code=404)
+
+    routes = [
+        Route("/_mock/health", health),
+        Route("/_mock/reset", reset, methods=["POST"]),
+        Route("/_mock/devices", list_devices, methods=["GET"]),
+        Route("/_mock/devices", create_device, methods=["POST"]),
+        Route("/_mock/devices/{device_id}", get_device, methods=["GET"]),
+        Route("/_mock/devices/{device_id}", update_device, methods=["PATCH"]),
+        Route("/_mock/devices/{device_id}", delete_device, methods=["DELETE"]),
+        Route("/_mock/devices/{device_id}/queue", device_queue, methods=["GET", "DELETE"]),
+        Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
+        Route("/_mock/contract/violations", violations),
+        Route("/_mock/contract/coverage", coverage),
+        Route("/_mock/clock", clock, methods=["GET"]),
+        Route("/_mock/clock/advance", clock, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: not_found})

@@ -1,0 +1,159 @@
+"""The request pipeline: provider routing, contract checks, handler, journal.
+
+Provider routes are served by a plain ASGI callable rather than Starlette's router and
+Request/Response objects: the pipeline runs on every simulated API call and the benchmark
+holds it to 0.6x of a bare Starlette app. The admin API under `/_mock` is ordinary Starlette.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.providers.base import Provider, json_response
+
+if TYPE_CHECKING:
+    from mockserver.server import MockServer
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 1024 * 1024  # outside any provider
+ADMIN_PREFIX = "/_mock"
+log = logging.getLogger("mockserver")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class MockServerApp:
+    def __init__(self, server: MockServer) -> None:
+        from mockserver.admin import build_admin_app
+
+        self.server = server
+        self.admin = build_admin_app(server)
+        self._clock_task: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+                await self.admin(scope, receive, send)
+            else:
+                await self._serve_api(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        method: str = scope["method"]
+        request = HttpRequest(
+            method, scope["path"], scope["query_string"].decode("latin-1"), headers, b""
+        )
+        provider = self.server.provider_for(request.path)
+        limit = provider.max_body if provider else MAX_BODY
+        try:
+            body = await _read_body(receive, headers, limit)
+        except BodyTooLarge:
+            response = (
+                provider.decorate(request, provider.payload_too_large(request, limit))
+                if provider
+                else _no_provider(request, 413)
+            )
+            await _send(send, response)
+            self.server.journal.record(
+                self.server.clock.now_us(), provider and provider.name, None, request, response, []
+            )
+            return
+        request = HttpRequest(method, request.path, request.query, headers, body)
+        if provider is None:
+            response = _no_provider(request, 404)
+            self.server.journal.record(
+                self.server.clock.now_us(), None, None, request, response, []
+            )
+        else:
+            response = self.server.dispatch(provider, request)
+        await _send(send, response)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._clock_task = asyncio.get_running_loop().create_task(self._drive_clock())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._clock_task:
+                    self._clock_task.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _drive_clock(self) -> None:
+        """Fire a real clock's timers on time; a virtual clock is moved by its owner instead."""
+        clock = self.server.clock
+        fire_due = getattr(clock, "fire_due", None)
+        if fire_due is None:
+            return
+        while True:
+            with self.server.lock:
+                fire_due()
+            wait = clock.seconds_until_next()
+            await asyncio.sleep(0.05 if wait is None else min(wait, 0.05))
+
+
+async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
+    declared = headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, response: HttpResponse) -> None:
+    raw_headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers.items()
+    ]
+    raw_headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def _no_provider(request: HttpRequest, status: int) -> HttpResponse:
+    """Outside every provider's base path there is no vendor shape to copy: say what is served."""
+    import json
+
+    message = "no simulated API is served at this path" if status == 404 else "body too large"
+    return json_response(
+        status, json.dumps({"error": message, "path": request.path}).encode() + b"\n"
+    )
+
+
+def serve_provider_call(
+    provider: Provider, handler: Callable[[], HttpResponse], request: HttpRequest
+) -> HttpResponse:
+    """Run a handler; an unexpected failure becomes the vendor's 500, never a traceback."""
+    try:
+        return handler()
+    except Exception:
+        log.exception("handler failed for %s %s", request.method, request.path)
+        return provider.internal_error(request)

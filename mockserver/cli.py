@@ -1,0 +1,87 @@
+"""The `mockserver` command."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from mockserver import __version__
+from mockserver.clock import Clock, RealClock, VirtualClock
+from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer
+from mockserver.world import WorldError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="Offline simulator of IoT network servers' downlink APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the simulated APIs over HTTP")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("MOCKSERVER_HOST", DEFAULT_HOST),
+        help=f"address to bind (default {DEFAULT_HOST}, or $MOCKSERVER_HOST)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("MOCKSERVER_PORT", DEFAULT_PORT)),
+        help=f"port (default {DEFAULT_PORT}, or $MOCKSERVER_PORT)",
+    )
+    serve.add_argument("--world", help="world file (default: the bundled default world)")
+    timing = serve.add_mutually_exclusive_group()
+    timing.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="run simulated time N times faster than the wall clock",
+    )
+    timing.add_argument(
+        "--virtual-time",
+        action="store_true",
+        help="time moves only through POST /_mock/clock/advance",
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
+        try:
+            server = MockServer(args.world, clock=clock)
+        except WorldError as error:
+            print(f"mockserver: {error}", file=sys.stderr)
+            return 2
+        if args.virtual_time:
+            server.reset()  # start the virtual clock where the world says
+        print(banner(server, args.host, args.port), flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve(args.host, args.port)
+        return 0
+    return 2
+
+
+def banner(server: MockServer, host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    clock = server.clock
+    timing = (
+        "virtual (POST /_mock/clock/advance)"
+        if clock.kind == "virtual"
+        else (f"real x{clock.speed:g}" if isinstance(clock, RealClock) else clock.kind)
+    )
+    world = (server.description.get("description") or "custom world").strip().split("\n")[0]
+    lines = [
+        f"mockserver {__version__} on {url}  ({world[:70]})",
+        f"time: {timing}; admin API: {url}/_mock/health",
+    ]
+    for provider in server.providers.values():
+        lines.extend(provider.banner())
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""Time for the simulator: one interface, a virtual and a real implementation.
+
+Nothing else in the package reads the wall clock. Tests get a `VirtualClock` that only
+moves when told, so delivery timing is exact and reproducible; the standalone server gets a
+`RealClock`, optionally sped up.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from mockserver.types import SECOND, Micros, seconds
+
+#: Where a virtual clock starts unless told otherwise: a fixed instant keeps runs reproducible.
+DEFAULT_VIRTUAL_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def to_datetime(instant: Micros) -> datetime:
+    return datetime.fromtimestamp(instant // SECOND, UTC).replace(microsecond=instant % SECOND)
+
+
+def from_datetime(moment: datetime) -> Micros:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
+
+
+@dataclass(order=True)
+class Timer:
+    """A callback due at an instant; cancel() makes it a no-op without touching the heap."""
+
+    when: Micros
+    sequence: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock(Protocol):
+    """What the network core needs from time."""
+
+    def now_us(self) -> Micros: ...
+
+    def now(self) -> datetime: ...
+
+    def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer: ...
+
+
+class _TimerHeap:
+    """Timers in due order; shared by both clocks so they schedule identically."""
+
+    def __init__(self) -> None:
+        self._heap: list[Timer] = []
+        self._sequence = itertools.count()
+        self._lock = threading.Lock()
+
+    def add(self, when: Micros, callback: Callable[[], None]) -> Timer:
+        timer = Timer(when, next(self._sequence), callback)
+        with self._lock:
+            heapq.heappush(self._heap, timer)
+        return timer
+
+    def next_due(self) -> Micros | None:
+        with self._lock:
+            while self._heap and self._heap[0].cancelled:
+                heapq.heappop(self._heap)
+            return self._heap[0].when if self._heap else None
+
+    def pop_due(self, until: Micros) -> Timer | None:
+        with self._lock:
+            while self._heap and self._heap[0].cancelled:
+                heapq.heappop(self._heap)
+            if self._heap and self._heap[0].when <= until:
+                return heapq.heappop(self._heap)
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._heap.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(1 for timer in self._heap if not timer.cancelled)
+
+
+class VirtualClock:
+    """A clock that moves only when told; timers fire in due order as it passes them."""
+
+    kind = "virtual"
+
+    def __init__(self, start: datetime | Micros = DEFAULT_VIRTUAL_START) -> None:
+        self._start = start if isinstance(start, int) else from_datetime(start)
+        self._now = self._start
+        self._timers = _TimerHeap()
+
+    def now_us(self) -> Micros:
+        return self._now
+
+    def now(self) -> datetime:
+        return to_datetime(self._now)
+
+    def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
+        return self._timers.add(max(when, self._now), callback)
+
+    def advance(self, by: float) -> int:
+        """Move forward `by` seconds, firing every timer due on the way; returns how many fired."""
+        if by < 0:
+            raise ValueError("a clock cannot go backwards")
+        return self.advance_to(self._now + seconds(by))
+
+    def advance_to(self, instant: Micros | datetime) -> int:
+        target = instant if isinstance(instant, int) else from_datetime(instant)
+        if target < self._now:
+            raise ValueError("a clock cannot go backwards")
+        fired = 0
+        while (timer := self._timers.pop_due(target)) is not None:
+            self._now = max(self._now, timer.when)
+            timer.callback()
+            fired += 1
+        self._now = target
+        return fired
+
+    def run_until_idle(self, limit: float = 30 * 86_400) -> int:
+        """Fire timers until none is left (or `limit` seconds pass, to stop endless periodics)."""
+        horizon = self._now + seconds(limit)
+        fired = 0
+        while (due := self._timers.next_due()) is not None and due <= horizon:
+            fired += self.advance_to(max(due, self._now))
+        return fired
+
+    def pending(self) -> int:
+        return len(self._timers)
+
+    def reset(self, start: datetime | Micros | None = None) -> None:
+        """Drop every timer and go back to the start (or to a new one)."""
+        if start is not None:
+            self._start = start if isinstance(start, int) else from_datetime(start)
+        self._timers.clear()
+        self._now = self._start
+
+
+class RealClock:
+    """Wall-clock time, optionally running `speed` times faster, for the standalone server.
+
+    Timers are held here and fired by `fire_due()`, which the server's background task calls;
+    so timer callbacks run on one thread, as with the virtual clock.
+    """
+
+    kind = "real"
+
+    def __init__(self, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._origin_wall = time.time_ns() // 1000
+        self._origin_mono = time.monotonic_ns() // 1000
+        self._timers = _TimerHeap()
+
+    def now_us(self) -> Micros:
+        elapsed = time.monotonic_ns() // 1000 - self._origin_mono
+        return self._origin_wall + round(elapsed * self.speed)
+
+    def now(self) -> datetime:
+        return to_datetime(self.now_us())
+
+    def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
+        return self._timers.add(when, callback)
+
+    def fire_due(self) -> int:
+        fired = 0
+        now = self.now_us()
+        while (timer := self._timers.pop_due(now)) is not None:
+            timer.callback()
+            fired += 1
+        return fired
+
+    def seconds_until_next(self) -> float | None:
+        """Wall seconds until the next timer, so the driver task sleeps exactly that long."""
+        due = self._timers.next_due()
+        if due is None:
+            return None
+        return max(0.0, (due - self.now_us()) / SECOND / self.speed)
+
+    def reset(self) -> None:
+        self._timers.clear()

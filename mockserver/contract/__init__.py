@@ -1,0 +1,7 @@
+"""The contract layer: every request and response checked against the bundled descriptions."""
+
+from mockserver.contract.contract import Contract
+from mockserver.contract.records import ContractLog, ContractViolation
+from mockserver.contract.validation import HttpRequest, HttpResponse
+
+__all__ = ["Contract", "ContractLog", "ContractViolation", "HttpRequest", "HttpResponse"]

@@ -1,0 +1,127 @@
+"""Finding and loading the bundled API descriptions, with their overlays merged in.
+
+A vendor's published text is bundled as published; what the real service does that the text
+omits lives in a sibling `*.overlay.yaml`, merged at load (RFC 7386 merge-patch), so the
+vendor's file is never edited and the overlay stays reviewable on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.types import JSON
+
+OVERLAY_SUFFIX = ".overlay"
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class Dialect(StrEnum):
+    SWAGGER_2 = "swagger-2.0"
+    OPENAPI_30 = "openapi-3.0"
+    OPENAPI_31 = "openapi-3.1"
+
+
+class SpecError(ValueError):
+    """A bundled or user-supplied description cannot be used; says which file and why."""
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """One API description: which provider it describes, its dialect and its merged content."""
+
+    name: str  # e.g. "tts/openapi", unique among loaded specs
+    provider: str
+    path: Path
+    dialect: Dialect
+    document: dict[str, Any]
+    overlays: tuple[Path, ...] = ()
+
+
+def bundled_specs_dir() -> Path:
+    """Where the specs are: inside the installed wheel, or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_bundled" / "specs", package.parent / "specs"):
+        if candidate.is_dir():
+            return candidate
+    raise SpecError(f"no bundled specs found near {package}")
+
+
+def load_specs(root: Path) -> list[SpecDocument]:
+    """Every description under `root/<provider>/`, sorted by name so loading is reproducible."""
+    documents = []
+    for path in sorted(root.glob("*/*")):
+        if path.suffix not in SPEC_SUFFIXES or path.stem.endswith(OVERLAY_SUFFIX):
+            continue
+        documents.append(load_spec(path, provider=path.parent.name))
+    return documents
+
+
+def load_spec(path: Path, provider: str) -> SpecDocument:
+    document = _read(path)
+    overlays = tuple(
+        candidate
+        for suffix in SPEC_SUFFIXES
+        if (candidate := path.with_name(path.stem + OVERLAY_SUFFIX + suffix)).exists()
+    )
+    for overlay in overlays:
+        document = merge_patch(document, _read(overlay))
+    return SpecDocument(
+        name=f"{provider}/{path.stem}",
+        provider=provider,
+        path=path,
+        dialect=detect_dialect(document, path),
+        document=document,
+        overlays=overlays,
+    )
+
+
+def detect_dialect(document: dict[str, Any], path: Path) -> Dialect:
+    if str(document.get("swagger", "")).startswith("2."):
+        return Dialect.SWAGGER_2
+    version = str(document.get("openapi", ""))
+    if version.startswith("3.0"):
+        return Dialect.OPENAPI_30
+    if version.startswith("3.1"):
+        return Dialect.OPENAPI_31
+    raise SpecError(f"{path}: neither 'swagger: 2.0' nor 'openapi: 3.0/3.1' (found {version!r})")
+
+
+def merge_patch(target: JSON, patch: JSON) -> JSON:
+    """RFC 7386: objects merge key by key, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        content = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise SpecError(f"{path}: cannot be read: {error}") from error
+    if not isinstance(content, dict):
+        raise SpecError(f"{path}: the top level is not a mapping")
+    return content
+
+
+def resolve_pointer(document: JSON, ref: str) -> JSON:
+    """Follow a local `#/a/b` reference inside `document`."""
+    if not ref.startswith("#"):
+        raise SpecError(f"only local references are supported, not {ref!r}")
+    node = document
+    for token in ref[1:].lstrip("/").split("/") if ref != "#" else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node

@@ -1,0 +1,325 @@
+"""Operations read out of an API description, and the index that matches requests to them.
+
+Swagger 2.0 and OpenAPI 3.x describe the same things in different places; both are read
+into one `Operation` shape here so that nothing downstream cares which dialect it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockserver.contract.documents import Dialect, SpecDocument, SpecError, resolve_pointer
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PARAMETER = re.compile(r"\{([^}/]+)\}")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # path, query, header, cookie
+    required: bool
+    schema: Any
+    pointer: str  # where the parameter's schema lives in the document
+    explode: bool = True
+
+
+@dataclass(frozen=True)
+class MediaType:
+    schema: Any
+    pointer: str
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    content: dict[str, MediaType]
+    required_headers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """Enough of a security scheme to tell whether a request carries the credential at all."""
+
+    location: str  # header or query
+    name: str
+    prefix: str = ""  # e.g. "bearer " for HTTP bearer auth
+
+
+@dataclass
+class Operation:
+    spec: SpecDocument
+    operation_id: str
+    method: str  # upper case
+    path: str  # full template, base path included
+    parameters: tuple[Parameter, ...]
+    body: dict[str, MediaType] | None
+    body_required: bool
+    responses: dict[str, ResponseSpec]
+    security: tuple[tuple[SecurityScheme, ...], ...]  # any one alternative must be satisfied
+    pointer: str
+    path_regex: re.Pattern[str] = field(init=False)
+    path_names: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.path_regex = template_regex(self.path)
+        self.path_names = {_group(name): name for name in _PARAMETER.findall(self.path)}
+
+    @property
+    def key(self) -> str:
+        """Stable name in reports: `provider.operationId`."""
+        return f"{self.spec.provider}.{self.operation_id}"
+
+    def documented_status(self, status: int) -> str | None:
+        """The response key that documents `status`: exact, then `4XX`, then `default`."""
+        exact = str(status)
+        if exact in self.responses:
+            return exact
+        family = f"{exact[0]}XX"
+        for key in (family, family.lower(), "default"):
+            if key in self.responses:
+                return key
+        return None
+
+
+def template_regex(template: str) -> re.Pattern[str]:
+    parts = _PARAMETER.split(template)
+    pattern = "".join(
+        f"(?P<{_group(part)}>[^/]+)" if index % 2 else re.escape(part)
+        for index, part in enumerate(parts)
+    )
+    return re.compile(pattern + "$")
+
+
+def _group(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def read_operations(spec: SpecDocument, base_paths: tuple[str, ...] = ()) -> list[Operation]:
+    """Every operation of `spec`, once per base path it is served under."""
+    reader = _Reader(spec)
+    bases = base_paths or (reader.base_path(),)
+    operations = []
+    for path, item in (spec.document.get("paths") or {}).items():
+        item_pointer = "#/paths/" + _escape(path)
+        if "$ref" in item:
+            item = resolve_pointer(spec.document, item["$ref"])
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                for base in bases:
+                    operations.append(
+                        reader.operation(base + path, method, item, f"{item_pointer}/{method}")
+                    )
+    return operations
+
+
+class _Reader:
+    def __init__(self, spec: SpecDocument) -> None:
+        self.spec = spec
+        self.document = spec.document
+        self.swagger = spec.dialect is Dialect.SWAGGER_2
+
+    def base_path(self) -> str:
+        if self.swagger:
+            return (self.document.get("basePath") or "").rstrip("/")
+        servers = self.document.get("servers") or [{"url": "/"}]
+        return urlsplit(servers[0].get("url", "/")).path.rstrip("/")
+
+    def operation(self, path: str, method: str, item: dict[str, Any], pointer: str) -> Operation:
+        op = item[method]
+        parameters = self._parameters(item, op, pointer)
+        body, body_required = self._body(op, parameters, pointer)
+        consumes = op.get("consumes") or self.document.get("consumes") or ["application/json"]
+        if self.swagger and body is None:
+            form = [p for p in parameters if p.location == "formData"]
+            if form:
+                body = {consumes[0]: MediaType(_form_schema(form), pointer + "/parameters")}
+                body_required = any(p.required for p in form)
+        operation_id = op.get("operationId") or f"{method.upper()} {path}"
+        return Operation(
+            spec=self.spec,
+            operation_id=operation_id,
+            method=method.upper(),
+            path=path,
+            parameters=tuple(p for p in parameters if p.location in ("path", "query", "header")),
+            body=body,
+            body_required=body_required,
+            responses=self._responses(op, pointer),
+            security=self._security(op),
+            pointer=pointer,
+        )
+
+    def _deref(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and seen < 32:
+            node = resolve_pointer(self.document, node["$ref"])
+            seen += 1
+        return node
+
+    def _parameters(self, item: dict, op: dict, pointer: str) -> list[Parameter]:
+        merged: dict[tuple[str, str], Parameter] = {}
+        path_pointer = pointer.rsplit("/", 1)[0]
+        for owner, base in ((item, path_pointer), (op, pointer)):
+            for index, raw in enumerate(owner.get("parameters") or []):
+                where = raw.get("$ref", f"{base}/parameters/{index}")
+                param = self._deref(raw)
+                if self.swagger and param.get("in") == "body":
+                    schema, schema_pointer = param.get("schema", {}), where + "/schema"
+                elif self.swagger:
+                    schema = {
+                        key: value
+                        for key, value in param.items()
+                        if key
+                        not in (
+                            "name",
+                            "in",
+                            "required",
+                            "description",
+                            "collectionFormat",
+                            "allowEmptyValue",
+                        )
+                    }
+                    schema_pointer = where
+                else:
+                    schema = param.get("schema", {})
+                    schema_pointer = where + "/schema"
+                    content = param.get("content")
+                    if not schema and isinstance(content, dict) and content:
+                        schema = next(iter(content.values())).get("schema", {})
+                location = param["in"]
+                merged[(location, param["name"])] = Parameter(
+                    name=param["name"],
+                    location=location,
+                    required=bool(param.get("required")) or location == "path",
+                    schema=schema,
+                    pointer=schema_pointer,
+                    explode=param.get("explode", param.get("style", "form") == "form"),
+                )
+        return list(merged.values())
+
+    def _body(
+        self, op: dict, parameters: list[Parameter], pointer: str
+    ) -> tuple[dict[str, MediaType] | None, bool]:
+        if self.swagger:
+            bodies = [p for p in parameters if p.location == "body"]
+            if not bodies:
+                return None, False
+            consumes = op.get("consumes") or self.document.get("consumes") or ["application/json"]
+            media = MediaType(bodies[0].schema, bodies[0].pointer)
+            return {kind: media for kind in consumes}, bodies[0].required
+        raw = op.get("requestBody")
+        if raw is None:
+            return None, False
+        where = raw["$ref"] if "$ref" in raw else pointer + "/requestBody"
+        body = self._deref(raw)
+        content = {
+            kind: MediaType(media.get("schema", {}), f"{where}/content/{_escape(kind)}/schema")
+            for kind, media in (body.get("content") or {}).items()
+        }
+        return content, bool(body.get("required"))
+
+    def _responses(self, op: dict, pointer: str) -> dict[str, ResponseSpec]:
+        responses = {}
+        for status, raw in (op.get("responses") or {}).items():
+            where = raw.get("$ref", f"{pointer}/responses/{status}")
+            response = self._deref(raw)
+            if self.swagger:
+                produces = (
+                    op.get("produces") or self.document.get("produces") or ["application/json"]
+                )
+                content = (
+                    {kind: MediaType(response["schema"], where + "/schema") for kind in produces}
+                    if "schema" in response
+                    else {}
+                )
+            else:
+                content = {
+                    kind: MediaType(
+                        media.get("schema", {}), f"{where}/content/{_escape(kind)}/schema"
+                    )
+                    for kind, media in (response.get("content") or {}).items()
+                }
+            headers = tuple(
+                name.lower()
+                for name, header in (response.get("headers") or {}).items()
+                if self._deref(header).get("required")
+            )
+            responses[str(status)] = ResponseSpec(content, headers)
+        return responses
+
+    def _security(self, op: dict) -> tuple[tuple[SecurityScheme, ...], ...]:
+        requirements = op.get("security", self.document.get("security")) or []
+        if self.swagger:
+            schemes = self.document.get("securityDefinitions") or {}
+        else:
+            schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        alternatives = []
+        for requirement in requirements:
+            if not requirement:
+                return ()  # an empty requirement makes authentication optional
+            alternative = []
+            for name in requirement:
+                scheme = self._deref(schemes.get(name) or {})
+                parsed = _scheme(scheme)
+                if parsed is None:
+                    raise SpecError(f"{self.spec.path}: unknown security scheme {name!r}")
+                alternative.append(parsed)
+            alternatives.append(tuple(alternative))
+        return tuple(alternatives)
+
+
+def _scheme(scheme: dict[str, Any]) -> SecurityScheme | None:
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        return SecurityScheme(scheme.get("in", "header"), scheme.get("name", "").lower())
+    if kind == "http":
+        prefix = scheme.get("scheme", "bearer").lower() + " "
+        return SecurityScheme("header", "authorization", prefix)
+    if kind in ("oauth2", "openIdConnect"):
+        return SecurityScheme("header", "authorization", "bearer ")
+    if kind == "basic":  # Swagger 2.0
+        return SecurityScheme("header", "authorization", "basic ")
+    return None
+
+
+def _form_schema(parameters: list[Parameter]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {p.name: p.schema for p in parameters},
+        "required": [p.name for p in parameters if p.required],
+    }
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+class OperationIndex:
+    """Finds the operation a request is for, or tells a wrong method from an unknown path."""
+
+    def __init__(self, operations: list[Operation]) -> None:
+        self._by_method: dict[str, list[Operation]] = {}
+        self._all = operations
+        for operation in operations:
+            self._by_method.setdefault(operation.method, []).append(operation)
+        for candidates in self._by_method.values():
+            # Literal segments beat parameters ("/down/push" before "/{id}"), as routers do.
+            candidates.sort(key=lambda op: (op.path.count("{"), -len(op.path)))
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        for operation in self._by_method.get(method, ()):
+            found = operation.path_regex.match(path)
+            if found:
+                names = operation.path_names
+                return operation, {
+                    names[group]: value for group, value in found.groupdict().items()
+                }
+        return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        return sorted({op.method for op in self._all if op.path_regex.match(path)})
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._all)

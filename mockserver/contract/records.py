@@ -1,0 +1,74 @@
+"""What the contract layer found: violations and coverage, kept per world and reset with it."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ContractViolation:
+    """One way a request or response broke its API description.
+
+    `where` names the part (`body.downlinks[0].f_port`, `query.limit`, `header.authorization`,
+    `status`); `rule` the broken keyword (`maximum`, `required`, `undocumented-status`, …);
+    `spec_location` the file and JSON pointer of the description it was checked against.
+    """
+
+    operation: str | None
+    direction: str  # "request" or "response"
+    where: str
+    rule: str
+    message: str
+    spec_location: str
+    method: str
+    path: str
+    status: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ContractLog:
+    """Violations in arrival order and coverage as operation × documented status × actual."""
+
+    def __init__(self, max_violations: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._violations: list[ContractViolation] = []
+        self._dropped = 0
+        self._max = max_violations
+        self._coverage: Counter[tuple[str, str, int]] = Counter()
+
+    def record(self, violations: list[ContractViolation]) -> None:
+        if not violations:
+            return
+        with self._lock:
+            room = self._max - len(self._violations)
+            self._violations.extend(violations[: max(room, 0)])
+            self._dropped += max(len(violations) - max(room, 0), 0)
+
+    def cover(self, operation: str, documented: str | None, status: int) -> None:
+        key = (operation, documented or "undocumented", status)
+        with self._lock:
+            self._coverage[key] += 1
+
+    @property
+    def violations(self) -> list[ContractViolation]:
+        with self._lock:
+            return list(self._violations)
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def coverage(self) -> dict[tuple[str, str, int], int]:
+        with self._lock:
+            return dict(self._coverage)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._violations.clear()
+            self._coverage.clear()
+            self._dropped = 0

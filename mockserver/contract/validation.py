@@ -1,0 +1,473 @@
+"""Checking requests and responses against their operation's description.
+
+Schemas are lowered to draft-07 (lowering.py) and compiled by fastjsonschema the first time
+an operation is used, then kept: validating a request costs a few microseconds, so the
+contract layer can sit on every request without being the server's bottleneck.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import fastjsonschema
+
+from mockserver.contract.documents import SpecDocument
+from mockserver.contract.formats import FORMATS
+from mockserver.contract.lowering import Direction, SchemaLowering, lower_components
+from mockserver.contract.operations import MediaType, Operation, Parameter
+from mockserver.contract.records import ContractViolation
+
+Validate = Callable[[Any], Any]
+_INTEGER = re.compile(r"^-?\d+$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _CompiledParameter:
+    parameter: Parameter
+    validate: Validate
+    kind: str | None  # the schema's type, to turn the wire string into a JSON value
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parameters: tuple[_CompiledParameter, ...]
+    bodies: dict[str, Validate]
+    responses: dict[tuple[str, str], Validate]
+
+
+class SchemaCompiler:
+    """Compiled validators for one document, per direction, shared by all its operations."""
+
+    def __init__(self, spec: SpecDocument) -> None:
+        self.spec = spec
+        self._lowerings = {
+            direction: SchemaLowering(spec.document, spec.dialect, direction)
+            for direction in ("request", "response")
+        }
+        self._components: dict[str, dict[str, Any]] = {}
+
+    def compile(self, schema: Any, direction: Direction) -> Validate:
+        lowering = self._lowerings[direction]
+        if direction not in self._components:
+            self._components[direction] = lower_components(self.spec.document, lowering)
+        root = {**self._components[direction], "allOf": [lowering.lower(schema)]}
+        return fastjsonschema.compile(root, formats=FORMATS, use_default=False)
+
+
+class RequestResponseValidator:
+    """Finds contract violations in one exchange; knows nothing of providers or servers."""
+
+    def __init__(self) -> None:
+        self._compilers: dict[str, SchemaCompiler] = {}
+        self._plans: dict[int, _Plan] = {}
+        self._lock = threading.Lock()
+
+    # -- requests --------------------------------------------------------------------------
+    def check_request(
+        self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest
+    ) -> list[ContractViolation]:
+        plan = self._plan(operation)
+        violations: list[ContractViolation] = []
+        query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
+        for compiled in plan.parameters:
+            self._check_parameter(operation, compiled, path_params, query, request, violations)
+        if operation.security and not any(
+            all(_carries(scheme, request, query) for scheme in alternative)
+            for alternative in operation.security
+        ):
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    "request",
+                    "security",
+                    "security",
+                    "the request carries none of the credentials the operation requires",
+                    operation.pointer + "/security",
+                )
+            )
+        if operation.body is not None:
+            self._check_body(operation, plan, request, violations)
+        return violations
+
+    def _check_parameter(
+        self,
+        operation: Operation,
+        compiled: _CompiledParameter,
+        path_params: Mapping[str, str],
+        query: list[tuple[str, str]],
+        request: HttpRequest,
+        violations: list[ContractViolation],
+    ) -> None:
+        parameter = compiled.parameter
+        where = f"{parameter.location}.{parameter.name}"
+        if parameter.location == "path":
+            raw: Any = path_params.get(parameter.name)
+        elif parameter.location == "header":
+            raw = request.headers.get(parameter.name.lower())
+        else:
+            values = [value for name, value in query if name == parameter.name]
+            raw = values if compiled.kind == "array" else (values[0] if values else None)
+            if compiled.kind == "array" and not values:
+                raw = None
+        if raw is None:
+            if parameter.required:
+                violations.append(
+                    _violation(
+                        operation,
+                        request,
+                        "request",
+                        where,
+                        "required",
+                        f"required {parameter.location} parameter {parameter.name!r} is missing",
+                        parameter.pointer,
+                    )
+                )
+            return
+        value = _coerce(raw, compiled.kind, parameter.explode)
+        self._run(
+            compiled.validate,
+            value,
+            operation,
+            request,
+            "request",
+            where,
+            parameter.pointer,
+            violations,
+        )
+
+    def _check_body(
+        self,
+        operation: Operation,
+        plan: _Plan,
+        request: HttpRequest,
+        violations: list[ContractViolation],
+    ) -> None:
+        body_pointer = operation.pointer + "/requestBody"
+        if not request.body:
+            if operation.body_required:
+                violations.append(
+                    _violation(
+                        operation,
+                        request,
+                        "request",
+                        "body",
+                        "required",
+                        "the request body is required",
+                        body_pointer,
+                    )
+                )
+            return
+        content_type = _media_type(request.headers.get("content-type", ""))
+        media = _choose_media(operation.body or {}, content_type)
+        if media is None:
+            documented = ", ".join(operation.body or {}) or "none"
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    "request",
+                    "header.content-type",
+                    "content-type",
+                    f"content type {content_type or '(none)'!r} is not documented "
+                    f"(documented: {documented})",
+                    body_pointer,
+                )
+            )
+            return
+        kind, spec_media = media
+        value = _decode(request.body, kind)
+        if value is _UNDECODABLE:
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    "request",
+                    "body",
+                    "syntax",
+                    f"the body is not valid {kind}",
+                    spec_media.pointer,
+                )
+            )
+            return
+        self._run(
+            plan.bodies[kind],
+            value,
+            operation,
+            request,
+            "request",
+            "body",
+            spec_media.pointer,
+            violations,
+        )
+
+    # -- responses -------------------------------------------------------------------------
+    def check_response(
+        self, operation: Operation, request: HttpRequest, response: HttpResponse
+    ) -> tuple[str | None, list[ContractViolation]]:
+        """The documented status key that covers the response, and what it broke."""
+        documented = operation.documented_status(response.status)
+        if documented is None:
+            return None, [
+                _violation(
+                    operation,
+                    request,
+                    "response",
+                    "status",
+                    "undocumented-status",
+                    f"status {response.status} is not documented "
+                    f"(documented: {', '.join(operation.responses) or 'none'})",
+                    operation.pointer + "/responses",
+                    response.status,
+                )
+            ]
+        spec = operation.responses[documented]
+        pointer = f"{operation.pointer}/responses/{documented}"
+        violations = [
+            _violation(
+                operation,
+                request,
+                "response",
+                f"header.{name}",
+                "required",
+                f"required response header {name!r} is missing",
+                pointer,
+                response.status,
+            )
+            for name in spec.required_headers
+            if name not in response.headers
+        ]
+        if not spec.content:
+            if response.body:
+                violations.append(
+                    _violation(
+                        operation,
+                        request,
+                        "response",
+                        "body",
+                        "undocumented-body",
+                        "the response has a body but its description has none",
+                        pointer,
+                        response.status,
+                    )
+                )
+            return documented, violations
+        content_type = _media_type(response.headers.get("content-type", ""))
+        media = _choose_media(spec.content, content_type)
+        if media is None:
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    "response",
+                    "header.content-type",
+                    "content-type",
+                    f"content type {content_type or '(none)'!r} is not documented "
+                    f"(documented: {', '.join(spec.content)})",
+                    pointer,
+                    response.status,
+                )
+            )
+            return documented, violations
+        kind, spec_media = media
+        value = _decode(response.body, kind)
+        if value is _UNDECODABLE:
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    "response",
+                    "body",
+                    "syntax",
+                    f"the body is not valid {kind}",
+                    spec_media.pointer,
+                    response.status,
+                )
+            )
+            return documented, violations
+        validate = self._plan(operation).responses[(documented, kind)]
+        self._run(
+            validate,
+            value,
+            operation,
+            request,
+            "response",
+            "body",
+            spec_media.pointer,
+            violations,
+            response.status,
+        )
+        return documented, violations
+
+    # -- compilation -----------------------------------------------------------------------
+    def _plan(self, operation: Operation) -> _Plan:
+        plan = self._plans.get(id(operation))
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(id(operation))
+                if plan is None:
+                    plan = self._plans[id(operation)] = self._compile(operation)
+        return plan
+
+    def _compile(self, operation: Operation) -> _Plan:
+        compiler = self._compilers.get(operation.spec.name)
+        if compiler is None:
+            compiler = self._compilers[operation.spec.name] = SchemaCompiler(operation.spec)
+        parameters = tuple(
+            _CompiledParameter(p, compiler.compile(p.schema, "request"), _schema_type(p.schema))
+            for p in operation.parameters
+        )
+        bodies = {
+            kind: compiler.compile(media.schema, "request")
+            for kind, media in (operation.body or {}).items()
+        }
+        responses = {
+            (status, kind): compiler.compile(media.schema, "response")
+            for status, spec in operation.responses.items()
+            for kind, media in spec.content.items()
+        }
+        return _Plan(parameters, bodies, responses)
+
+    def _run(
+        self,
+        validate: Validate,
+        value: Any,
+        operation: Operation,
+        request: HttpRequest,
+        direction: str,
+        where: str,
+        pointer: str,
+        violations: list[ContractViolation],
+        status: int | None = None,
+    ) -> None:
+        try:
+            validate(value)
+        except fastjsonschema.JsonSchemaValueException as error:
+            path = _where(where, error.path)
+            message = error.message.replace(error.name, path, 1) if error.name else error.message
+            violations.append(
+                _violation(
+                    operation,
+                    request,
+                    direction,
+                    path,
+                    error.rule or "schema",
+                    message,
+                    pointer,
+                    status,
+                )
+            )
+
+
+_UNDECODABLE = object()
+
+
+def _decode(body: bytes, media_type: str) -> Any:
+    if media_type == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return _UNDECODABLE
+    if media_type.endswith("json") or media_type == "*/*":
+        try:
+            return json.loads(body)
+        except ValueError:
+            return _UNDECODABLE
+    return body.decode("utf-8", "replace")
+
+
+def _media_type(header: str) -> str:
+    return header.split(";", 1)[0].strip().lower()
+
+
+def _choose_media(content: dict[str, MediaType], content_type: str) -> tuple[str, MediaType] | None:
+    if content_type in content:
+        return content_type, content[content_type]
+    family = content_type.split("/", 1)[0] + "/*"
+    for candidate in (family, "*/*"):
+        if candidate in content:
+            return candidate, content[candidate]
+    return None
+
+
+def _schema_type(schema: Any) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return kind if isinstance(kind, str) else None
+
+
+def _coerce(raw: Any, kind: str | None, explode: bool) -> Any:
+    """A wire string as the JSON value its schema expects, left as is when it cannot be."""
+    if kind == "array":
+        items = raw if explode else ",".join(raw).split(",")
+        return [_coerce(item, None, explode) for item in items]
+    if kind == "integer" and _INTEGER.match(raw):
+        return int(raw)
+    if kind == "number" and _NUMBER.match(raw):
+        return float(raw)
+    if kind == "boolean" and raw in ("true", "false"):
+        return raw == "true"
+    return raw
+
+
+def _carries(scheme: Any, request: HttpRequest, query: list[tuple[str, str]]) -> bool:
+    if scheme.location == "query":
+        return any(name == scheme.name for name, _ in query)
+    value = request.headers.get(scheme.name)
+    return value is not None and value.lower().startswith(scheme.prefix)
+
+
+def _where(base: str, path: list[str]) -> str:
+    where = base
+    for token in path[1:]:
+        where += f"[{token}]" if token.isdigit() else f".{token}"
+    return where
+
+
+def _violation(
+    operation: Operation,
+    request: HttpRequest,
+    direction: str,
+    where: str,
+    rule: str,
+    message: str,
+    pointer: str,
+    status: int | None = None,
+) -> ContractViolation:
+    return ContractViolation(
+        operation=operation.key,
+        direction=direction,
+        where=where,
+        rule=rule,
+        message=message,
+        spec_location=f"{operation.spec.path.parent.name}/{operation.spec.path.name}{pointer}",
+        method=request.method,
+        path=request.path,
+        status=status,
+    )

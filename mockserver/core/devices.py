@@ -1,0 +1,47 @@
+"""End devices as the network sees them: identity, class, band, session and queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mockserver.core.downlinks import DownlinkQueue
+from mockserver.types import SECOND, Micros
+
+
+class DeviceClass(StrEnum):
+    """LoRaWAN device class: when the device listens, hence when a downlink can go out."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+@dataclass(slots=True)
+class Session:
+    """An activated device's session; without one a network cannot send it anything."""
+
+    dev_addr: int
+    session_key_id: bytes = b""
+    last_f_cnt_up: int = 0
+    last_f_cnt_down: int = 0
+
+
+@dataclass(slots=True)
+class Device:
+    """A device in the simulated network.
+
+    `id` is unique in a world and chosen by the provider that owns the device (TTS uses its
+    own `application_id.device_id` notation); the core treats it as opaque.
+    """
+
+    id: str
+    provider: str
+    dev_eui: str | None = None
+    join_eui: str | None = None
+    device_class: DeviceClass = DeviceClass.A
+    band: str = "EU868"
+    rx1_delay: Micros = 5 * SECOND
+    session: Session | None = None
+    queue: DownlinkQueue = field(default_factory=DownlinkQueue)
+    labels: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,82 @@
+"""Downlinks and the per-device queue that holds them until the scheduler sends them."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.types import Micros
+
+
+class QueueFull(Exception):
+    """The operation would leave more items queued than the queue may hold."""
+
+    def __init__(self, capacity: int, requested: int) -> None:
+        super().__init__(f"downlink queue capacity {capacity} exceeded ({requested} requested)")
+        self.capacity = capacity
+        self.requested = requested
+
+
+@dataclass(slots=True)
+class Downlink:
+    """One application downlink, as the network core sees it.
+
+    `extra` carries what a provider must echo back in its own representation (TTS's
+    `decoded_payload`, `confirmed_retry`, …); the core never reads it.
+    """
+
+    f_port: int
+    frm_payload: bytes
+    confirmed: bool = False
+    priority: int = 0
+    correlation_ids: tuple[str, ...] = ()
+    queued_at: Micros = 0
+    extra: dict[str, Any] | None = field(default=None)
+
+
+class DownlinkQueue:
+    """A FIFO of downlinks for one device.
+
+    Every operation is a single step with no await inside, so under the server's lock each
+    push or replace is atomic: a reader sees the queue before or after, never between.
+    """
+
+    __slots__ = ("_items", "capacity")
+
+    def __init__(self, capacity: int | None = None) -> None:
+        self._items: deque[Downlink] = deque()
+        self.capacity = capacity
+
+    def push(self, downlinks: Iterable[Downlink]) -> None:
+        new = list(downlinks)
+        self._check_capacity(len(self._items) + len(new))
+        self._items.extend(new)
+
+    def replace(self, downlinks: Iterable[Downlink]) -> None:
+        new = list(downlinks)
+        self._check_capacity(len(new))
+        self._items = deque(new)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def peek(self) -> Downlink | None:
+        return self._items[0] if self._items else None
+
+    def pop(self) -> Downlink:
+        return self._items.popleft()
+
+    def snapshot(self) -> list[Downlink]:
+        return list(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Downlink]:
+        return iter(self.snapshot())
+
+    def _check_capacity(self, resulting: int) -> None:
+        if self.capacity is not None and resulting > self.capacity:
+            raise QueueFull(self.capacity, resulting)

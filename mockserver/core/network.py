@@ -1,0 +1,113 @@
+"""The device registry and the events the core emits as downlinks change state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.core.devices import Device
+from mockserver.core.downlinks import Downlink
+from mockserver.types import Micros
+
+
+class UnknownDevice(KeyError):
+    pass
+
+
+class DeviceExists(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkEvent:
+    """Something that happened to a device's downlinks, at a simulated instant."""
+
+    kind: str
+    device_id: str
+    at: Micros
+    downlinks: tuple[Downlink, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[NetworkEvent], None]
+
+
+class Network:
+    """Holds the devices of one world and tells listeners what happens to their queues.
+
+    Queue operations go through here (not straight to `DownlinkQueue`) so that every change
+    is stamped with the clock and announced: the scheduler and provider outbound messages
+    hang off these events.
+    """
+
+    def __init__(self, clock: Clock, queue_capacity: int | None = None) -> None:
+        self.clock = clock
+        self.queue_capacity = queue_capacity
+        self._devices: dict[str, Device] = {}
+        self._listeners: list[Listener] = []
+
+    # -- devices ---------------------------------------------------------------------------
+    def add(self, device: Device) -> Device:
+        if device.id in self._devices:
+            raise DeviceExists(device.id)
+        if device.queue.capacity is None:
+            device.queue.capacity = self.queue_capacity
+        self._devices[device.id] = device
+        return device
+
+    def remove(self, device_id: str) -> Device:
+        try:
+            return self._devices.pop(device_id)
+        except KeyError:
+            raise UnknownDevice(device_id) from None
+
+    def get(self, device_id: str) -> Device:
+        try:
+            return self._devices[device_id]
+        except KeyError:
+            raise UnknownDevice(device_id) from None
+
+    def find(self, device_id: str) -> Device | None:
+        return self._devices.get(device_id)
+
+    def __iter__(self) -> Iterator[Device]:
+        return iter(list(self._devices.values()))
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def clear(self) -> None:
+        self._devices.clear()
+
+    # -- queue operations ------------------------------------------------------------------
+    def push(self, device: Device, downlinks: list[Downlink]) -> None:
+        self._stamp(downlinks)
+        device.queue.push(downlinks)
+        self._emit("queued", device, downlinks, operation="push")
+
+    def replace(self, device: Device, downlinks: list[Downlink]) -> None:
+        self._stamp(downlinks)
+        removed = device.queue.snapshot()
+        device.queue.replace(downlinks)
+        if removed:
+            self._emit("replaced", device, removed)
+        self._emit("queued", device, downlinks, operation="replace")
+
+    # -- events ----------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, kind: str, device: Device, downlinks: list[Downlink], **details: Any) -> None:
+        if not self._listeners or not downlinks:
+            return
+        event = NetworkEvent(kind, device.id, self.clock.now_us(), tuple(downlinks), details)
+        for listener in list(self._listeners):
+            listener(event)
+
+    def _stamp(self, downlinks: list[Downlink]) -> None:
+        now = self.clock.now_us()
+        for downlink in downlinks:
+            downlink.queued_at = now

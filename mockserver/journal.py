@@ -1,0 +1,96 @@
+"""The request journal: what clients sent, what they got, and what broke the contract."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.clock import to_datetime
+from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
+from mockserver.types import Micros
+
+_BODY_PREVIEW = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    sequence: int
+    at: Micros
+    provider: str | None
+    operation: str | None
+    request: HttpRequest
+    response: HttpResponse
+    violations: tuple[ContractViolation, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "at": to_datetime(self.at).isoformat().replace("+00:00", "Z"),
+            "provider": self.provider,
+            "operation": self.operation,
+            "request": {
+                "method": self.request.method,
+                "path": self.request.path,
+                "query": self.request.query,
+                "headers": dict(self.request.headers),
+                "body": _preview(self.request.body),
+            },
+            "response": {
+                "status": self.response.status,
+                "headers": dict(self.response.headers),
+                "body": _preview(self.response.body),
+            },
+            "valid": not self.violations,
+            "violations": [violation.to_json() for violation in self.violations],
+        }
+
+
+def _preview(body: bytes) -> Any:
+    """JSON bodies as JSON, others as text, so the journal reads like the exchange did."""
+    if not body:
+        return None
+    clipped = body[:_BODY_PREVIEW]
+    try:
+        return json.loads(clipped)
+    except ValueError:
+        return clipped.decode("utf-8", "replace")
+
+
+class Journal:
+    """The last `capacity` exchanges, oldest first; bounded so a long run cannot exhaust memory."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._sequence = 0
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        at: Micros,
+        provider: str | None,
+        operation: str | None,
+        request: HttpRequest,
+        response: HttpResponse,
+        violations: list[ContractViolation],
+    ) -> JournalEntry:
+        with self._lock:
+            self._sequence += 1
+            entry = JournalEntry(
+                self._sequence, at, provider, operation, request, response, tuple(violations)
+            )
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,70 @@
+"""What every provider is: a thin translator between a vendor's HTTP API and the core.
+
+A provider names its base paths, maps each operationId of its bundled description to a
+handler, and renders its vendor's error shape for the cases the pipeline meets before any
+handler runs (unknown route, wrong method, oversized body, unexpected failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mockserver.contract.validation import HttpRequest, HttpResponse
+from mockserver.core import Device
+
+if TYPE_CHECKING:
+    from mockserver.world import World
+
+Handler = Callable[[HttpRequest, Mapping[str, str]], HttpResponse]
+
+
+class Provider:
+    """Base class: subclasses set `name` and `prefixes`, and fill `handlers`."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    prefixes: ClassVar[tuple[str, ...]]
+    world_schema: ClassVar[dict[str, Any]]
+    #: The largest request body the vendor reads; larger ones get `payload_too_large`.
+    max_body: ClassVar[int] = 1024 * 1024
+
+    def __init__(self, world: World, config: Mapping[str, Any]) -> None:
+        self.world = world
+        self.config = config
+
+    def handlers(self) -> Mapping[str, Handler]:
+        raise NotImplementedError
+
+    def not_found(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
+        raise NotImplementedError
+
+    def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        raise NotImplementedError
+
+    def internal_error(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    def create_device(self, spec: Mapping[str, Any]) -> Device:
+        """Add a device described as in this provider's world section (admin API, Python)."""
+        raise NotImplementedError(f"{self.name} devices cannot be created at run time")
+
+    def delete_device(self, device: Device) -> None:
+        raise NotImplementedError(f"{self.name} devices cannot be deleted at run time")
+
+    def decorate(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Add what the vendor puts on every response (request IDs, security headers)."""
+        return response
+
+    def banner(self) -> list[str]:
+        """Lines for the start-up banner: base paths and the world's ready credentials."""
+        return []
+
+
+def json_response(
+    status: int, body: bytes, headers: Mapping[str, str] | None = None
+) -> HttpResponse:
+    return HttpResponse(status, {"content-type": "application/json", **(headers or {})}, body)

@@ -1,0 +1,111 @@
+"""The Things Stack v3: the Application Server's downlink queue over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jsonschema
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.core import Device
+from mockserver.providers.base import Handler, Provider
+from mockserver.providers.tts import errors
+from mockserver.providers.tts.application_server import ApplicationServer, ulid
+from mockserver.providers.tts.applications import Registry
+from mockserver.providers.tts.routes import Routes, gateway_status
+from mockserver.providers.tts.world_schema import WORLD_SCHEMA
+
+if TYPE_CHECKING:
+    from mockserver.world import World
+
+DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
+    WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
+)
+
+#: What TTS's web middleware puts on every response (pkg/webmiddleware).
+SECURITY_HEADERS = {
+    "cache-control": "no-store",
+    "pragma": "no-cache",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "SAMEORIGIN",
+    "x-xss-protection": "1; mode=block",
+}
+
+
+class TTSProvider(Provider):
+    name: ClassVar[str] = "tts"
+    title: ClassVar[str] = "The Things Stack v3"
+    prefixes: ClassVar[tuple[str, ...]] = ("/api/v3",)
+    world_schema: ClassVar[dict[str, Any]] = WORLD_SCHEMA
+    #: webmiddleware.MaxBody on every web route.
+    max_body: ClassVar[int] = 16 * 1024 * 1024
+
+    def __init__(self, world: World, config: Mapping[str, Any]) -> None:
+        super().__init__(world, config)
+        self.clock = world.clock
+        self.rng = world.random
+        self.registry = Registry(config, world.network)
+        self.application_server = ApplicationServer(self.registry, world.network, world.random)
+        self._routes = Routes(self)
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._routes.handlers()
+
+    def create_device(self, spec: Mapping[str, Any]) -> Device:
+        """`spec` is a device entry of the world file plus its `application_id`."""
+        spec = dict(spec)
+        application_id = spec.pop("application_id", None)
+        if not application_id:
+            raise ValueError("application_id is required")
+        problems = list(DEVICE_VALIDATOR.iter_errors(spec))
+        if problems:
+            raise ValueError(problems[0].message)
+        return self.registry.add_device(application_id, spec).device
+
+    def delete_device(self, device: Device) -> None:
+        self.registry.remove_device(device)
+
+    def not_found(self, request: HttpRequest) -> HttpResponse:
+        """Unmatched paths under /api/v3 fall through to grpc-gateway's catch-all."""
+        return gateway_status(errors.NOT_FOUND, "Not Found")
+
+    def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
+        """Webhook routes are gorilla/mux routes: a wrong method falls through to the gateway,
+        which has no such path (404). Gateway paths answer 405 as Unimplemented (501)."""
+        if _is_webhook_route(request.path):
+            return self.not_found(request)
+        return gateway_status(errors.UNIMPLEMENTED, "Method Not Allowed")
+
+    def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        cause = errors.REQUEST_BODY_TOO_LARGE(maximum=limit)
+        if _is_webhook_route(request.path):
+            return errors.READ_BODY(cause).webhook_response(self.rng)
+        return gateway_status(errors.INVALID_ARGUMENT, cause.message)
+
+    def internal_error(self, request: HttpRequest) -> HttpResponse:
+        return errors.INTERNAL_ERROR().webhook_response(self.rng)
+
+    def decorate(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        request_id = request.headers.get("x-request-id") or ulid(self.clock.now_us(), self.rng)
+        headers = {**response.headers, **SECURITY_HEADERS, "x-request-id": request_id}
+        return HttpResponse(response.status, headers, response.body)
+
+    def banner(self) -> list[str]:
+        lines = [f"{self.title}: {', '.join(self.prefixes)}  (domain {self.registry.domain})"]
+        for key in self.registry.keys:
+            note = "  <- the docs' placeholder, valid in this world" if key.placeholder else ""
+            lines.append(f"  API key for {key.application_id}: {key.key}{note}")
+        for application in self.registry.applications.values():
+            for webhook in application.webhooks.values():
+                for device_id in application.devices:
+                    lines.append(
+                        f"  POST /api/v3/as/applications/{application.id}/webhooks/"
+                        f"{webhook.id}/devices/{device_id}/down/push"
+                    )
+        return lines
+
+
+def _is_webhook_route(path: str) -> bool:
+    return "/webhooks/" in path and "/down/" in path

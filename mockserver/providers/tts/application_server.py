@@ -1,0 +1,94 @@
+"""The Application Server's downlink queue operation, in TTS's order of checks.
+
+Device → per item (payload, formatter, confirmed-retry limit, FPort) → session → the Network
+Server's checks (length for the band, queue capacity) → queue. The first failure is returned;
+the queue is untouched unless every check passed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from mockserver.core import Downlink, Network
+from mockserver.providers.tts import errors
+from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
+from mockserver.providers.tts.downlinks import ApplicationDownlink
+from mockserver.providers.tts.formatters import EncodeError
+from mockserver.types import Micros
+
+#: `as.downlinks.confirmation.max-retry-attempts` upper bound.
+MAX_RETRY_ATTEMPTS = 32
+#: The largest FRMPayload over all data rates of the band (M − 8), checked at push time.
+MAX_PUSH_PAYLOAD = {"EU868": 242, "US915": 242}
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def ulid(now: Micros, rng: random.Random) -> str:
+    """A ULID: 48-bit millisecond time then 80 random bits, Crockford base32."""
+    value = ((now // 1000) << 80) | rng.getrandbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+class ApplicationServer:
+    def __init__(self, registry: Registry, network: Network, rng: random.Random) -> None:
+        self.registry = registry
+        self.network = network
+        self.rng = rng
+
+    def queue(
+        self,
+        application_id: str,
+        device_id: str,
+        items: Sequence[ApplicationDownlink],
+        *,
+        replace: bool,
+    ) -> None:
+        end_device = self.registry.end_device(application_id, device_id)
+        if end_device is None:
+            raise errors.DEVICE_NOT_FOUND(device_uid=device_uid(application_id, device_id))
+        application = self.registry.applications[application_id]
+        formatter = end_device.formatter or application.formatter
+        for item in items:
+            if item.frm_payload and item.decoded_payload is None:
+                if formatter is not None:
+                    item.decoded_payload = formatter.decode(item.frm_payload)
+            elif item.decoded_payload is None:
+                raise errors.NO_PAYLOAD()
+            elif formatter is not None:
+                try:
+                    item.frm_payload, item.f_port = formatter.encode(
+                        item.decoded_payload, item.f_port
+                    )
+                except EncodeError as error:
+                    raise errors.ENCODER_OUTPUT_ERRORS(errors=str(error)) from None
+            max_attempts = (item.confirmed_retry or {}).get("max_attempts", 0)
+            if max_attempts > MAX_RETRY_ATTEMPTS:
+                raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
+        if any(item.f_port == 0 for item in items):
+            raise errors.NO_F_PORT()
+        device = end_device.device
+        if device.session is None:
+            raise errors.NO_DEVICE_SESSION()
+        limit = MAX_PUSH_PAYLOAD.get(device.band, 242)
+        for item in items:
+            if len(item.frm_payload) > limit:
+                raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)
+        resulting = len(items) + (0 if replace else len(device.queue))
+        if len(items) > 2 * QUEUE_CAPACITY or resulting > (device.queue.capacity or QUEUE_CAPACITY):
+            raise errors.DOWNLINK_QUEUE_CAPACITY()
+        now = self.network.clock.now_us()
+        downlinks: list[Downlink] = []
+        for item in items:
+            item.correlation_ids = [*item.correlation_ids, f"as:downlink:{ulid(now, self.rng)}"]
+            downlinks.append(item.to_core())
+        if replace:
+            self.network.replace(device, downlinks)
+        else:
+            self.network.push(device, downlinks)
+
+    def queued(self, application_id: str, device_id: str) -> list[Downlink]:
+        end_device = self.registry.end_device(application_id, device_id)
+        if end_device is None:
+            raise errors.DEVICE_NOT_FOUND(device_uid=device_uid(application_id, device_id))
+        return end_device.device.queue.snapshot()

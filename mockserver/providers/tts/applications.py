@@ -1,0 +1,120 @@
+"""TTS's own objects in a world: applications, their webhooks and device settings, API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mockserver.clock import from_datetime
+from mockserver.core import Device, DeviceClass, Network, Session
+from mockserver.providers.tts.auth import ApiKey, KeyRing
+from mockserver.providers.tts.formatters import Formatter, formatter_from
+from mockserver.types import seconds
+
+#: NS `downlink-queue-capacity` default (per session).
+QUEUE_CAPACITY = 10_000
+
+
+@dataclass
+class Webhook:
+    id: str
+    base_url: str = ""
+    format: str = "json"
+    downlink_api_key: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    paused: bool = False
+
+
+@dataclass
+class EndDevice:
+    """TTS's view of a device: the core device plus what only the Application Server holds."""
+
+    device: Device
+    formatter: Formatter | None = None
+
+    @property
+    def device_id(self) -> str:
+        return self.device.id.split(".", 1)[1]
+
+
+@dataclass
+class Application:
+    id: str
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
+    devices: dict[str, EndDevice] = field(default_factory=dict)
+    formatter: Formatter | None = None  # the application's default formatter
+
+
+class Registry:
+    """Applications and keys of one world, built from its `tts:` section."""
+
+    def __init__(self, config: Mapping[str, Any], network: Network) -> None:
+        self.domain: str = config.get("domain", "thethings.example.com")
+        self.applications: dict[str, Application] = {}
+        self.keys = KeyRing(_api_key(raw) for raw in config.get("api_keys", []))
+        self.network = network
+        self.default_band = config.get("band", "EU868")
+        for raw in config.get("applications", []):
+            application = Application(id=raw["id"], formatter=formatter_from(raw.get("formatter")))
+            for hook in raw.get("webhooks", []):
+                application.webhooks[hook["id"]] = Webhook(**hook)
+            self.applications[application.id] = application
+            for raw_device in raw.get("devices", []):
+                self.add_device(application.id, raw_device)
+
+    def add_device(self, application_id: str, raw: Mapping[str, Any]) -> EndDevice:
+        """Register a device (world-file shape) in an application, creating the application."""
+        application = self.applications.setdefault(application_id, Application(application_id))
+        device = self.network.add(_device(application_id, raw, self.default_band))
+        device.queue.capacity = QUEUE_CAPACITY
+        end_device = EndDevice(device, formatter_from(raw.get("formatter")))
+        application.devices[raw["id"]] = end_device
+        return end_device
+
+    def remove_device(self, device: Device) -> None:
+        application_id, device_id = device.id.split(".", 1)
+        self.applications[application_id].devices.pop(device_id, None)
+        self.network.remove(device.id)
+
+    def end_device(self, application_id: str, device_id: str) -> EndDevice | None:
+        application = self.applications.get(application_id)
+        return application.devices.get(device_id) if application else None
+
+
+def device_uid(application_id: str, device_id: str) -> str:
+    return f"{application_id}.{device_id}"
+
+
+def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> Device:
+    session = raw.get("session")
+    return Device(
+        id=device_uid(application_id, raw["id"]),
+        provider="tts",
+        dev_eui=raw.get("dev_eui"),
+        join_eui=raw.get("join_eui"),
+        device_class=DeviceClass(raw.get("class", "A")),
+        band=raw.get("band", default_band),
+        rx1_delay=seconds(raw.get("rx1_delay", 5)),
+        session=Session(
+            dev_addr=int(str(session["dev_addr"]), 16),
+            session_key_id=bytes.fromhex(session.get("session_key_id", "")),
+        )
+        if session
+        else None,
+    )
+
+
+def _api_key(raw: Mapping[str, Any]) -> ApiKey:
+    expires = raw.get("expires_at")
+    return ApiKey(
+        key=raw["key"],
+        application_id=raw["application"],
+        rights=frozenset(raw.get("rights", ["RIGHT_APPLICATION_ALL"])),
+        name=raw.get("name", ""),
+        expires_at=from_datetime(datetime.fromisoformat(expires.replace("Z", "+00:00")))
+        if expires
+        else None,
+        placeholder=bool(raw.get("placeholder", False)),
+    )

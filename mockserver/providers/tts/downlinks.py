@@ -1,0 +1,297 @@
+"""`ApplicationDownlink` as TTS reads, validates and writes it.
+
+Decoding follows TTS's jsonpb (protoc-gen-go-json): proto or camelCase field names, unknown
+fields ignored, `null` meaning unset, bytes in either base64 alphabet with or without padding,
+integers as numbers or numeric strings, enums by name or number. Validation follows the
+generated `ValidateFields`: fields in proto order, first failure wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core import Downlink
+from mockserver.providers.tts import errors
+
+PRIORITIES = ("LOWEST", "LOW", "BELOW_NORMAL", "NORMAL", "ABOVE_NORMAL", "HIGH", "HIGHEST")
+_ALIASES = {
+    "sessionKeyId": "session_key_id",
+    "fPort": "f_port",
+    "fCnt": "f_cnt",
+    "frmPayload": "frm_payload",
+    "decodedPayload": "decoded_payload",
+    "decodedPayloadWarnings": "decoded_payload_warnings",
+    "classBC": "class_b_c",
+    "correlationIds": "correlation_ids",
+    "confirmedRetry": "confirmed_retry",
+    "endDeviceIds": "end_device_ids",
+}
+_UINT32_MAX = 2**32 - 1
+
+
+class DecodeError(ValueError):
+    """The body is not an `ApplicationDownlinks` in JSON (TTS: decode_body)."""
+
+
+@dataclass(slots=True)
+class ApplicationDownlink:
+    session_key_id: bytes = b""
+    f_port: int = 0
+    f_cnt: int = 0
+    frm_payload: bytes = b""
+    decoded_payload: dict[str, Any] | None = None
+    confirmed: bool = False
+    class_b_c: dict[str, Any] | None = None
+    priority: int = 0
+    correlation_ids: list[str] = field(default_factory=list)
+    confirmed_retry: dict[str, int] | None = None
+
+    def to_core(self) -> Downlink:
+        extra = {
+            name: value
+            for name in (
+                "session_key_id",
+                "f_cnt",
+                "decoded_payload",
+                "class_b_c",
+                "confirmed_retry",
+            )
+            if (value := getattr(self, name))
+        }
+        return Downlink(
+            f_port=self.f_port,
+            frm_payload=self.frm_payload,
+            confirmed=self.confirmed,
+            priority=self.priority,
+            correlation_ids=tuple(self.correlation_ids),
+            extra=extra or None,
+        )
+
+
+def represent(downlink: Downlink) -> dict[str, Any]:
+    """A queued downlink as TTS writes it: proto names, zero values omitted."""
+    extra = downlink.extra or {}
+    out: dict[str, Any] = {}
+    if extra.get("session_key_id"):
+        out["session_key_id"] = base64.b64encode(extra["session_key_id"]).decode()
+    if downlink.f_port:
+        out["f_port"] = downlink.f_port
+    if extra.get("f_cnt"):
+        out["f_cnt"] = extra["f_cnt"]
+    if downlink.frm_payload:
+        out["frm_payload"] = base64.b64encode(downlink.frm_payload).decode()
+    if extra.get("decoded_payload"):
+        out["decoded_payload"] = extra["decoded_payload"]
+    if downlink.confirmed:
+        out["confirmed"] = True
+    if extra.get("class_b_c"):
+        out["class_b_c"] = extra["class_b_c"]
+    if downlink.priority:
+        out["priority"] = PRIORITIES[downlink.priority]
+    if downlink.correlation_ids:
+        out["correlation_ids"] = list(downlink.correlation_ids)
+    if extra.get("confirmed_retry"):
+        out["confirmed_retry"] = extra["confirmed_retry"]
+    return out
+
+
+# -- decoding ----------------------------------------------------------------------------------
+#: Webhook routes decode with standard protojson (DiscardUnknown): an unknown enum name is
+#: dropped like an unknown field. gRPC-gateway routes decode with TTS's own JSON code, which
+#: rejects it. Both read only the first JSON value of the body.
+PROTOJSON, TTN_JSON = "protojson", "ttn-json"
+_DECODER = json.JSONDecoder()
+
+
+def decode_downlinks(
+    body: bytes, dialect: str = PROTOJSON
+) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
+    """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest."""
+    try:
+        text = body.decode("utf-8").lstrip()
+        document = _DECODER.raw_decode(text)[0] if text else _empty_body(dialect)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DecodeError(f"invalid JSON: {error}") from None
+    if document is None and dialect == TTN_JSON:
+        document = {}
+    if not isinstance(document, dict):
+        raise DecodeError("expected an object")
+    document = _canonical(document)
+    items = document.get("downlinks")
+    if items is None:
+        return [], document
+    if not isinstance(items, list):
+        raise DecodeError("downlinks: expected an array")
+    return [_decode_item(item, dialect) for item in items], document
+
+
+def _empty_body(dialect: str) -> dict[str, Any]:
+    if dialect == PROTOJSON:
+        raise DecodeError("EOF")  # json.Decoder on an empty body
+    return {}  # grpc-gateway treats io.EOF as an empty message
+
+
+def _canonical(document: dict[str, Any]) -> dict[str, Any]:
+    return {_ALIASES.get(key, key): value for key, value in document.items()}
+
+
+def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
+    if raw is None:
+        return ApplicationDownlink()
+    if not isinstance(raw, dict):
+        raise DecodeError("downlink: expected an object")
+    item = _canonical(raw)
+    downlink = ApplicationDownlink()
+    for name, read in _READERS.items():
+        value = item.get(name)
+        if value is not None:
+            setattr(downlink, name, read(value))
+    if item.get("priority") is not None:
+        downlink.priority = _read_priority(item["priority"], dialect)
+    return downlink
+
+
+def read_uint32(value: Any) -> int:
+    """A number or a numeric string; exponent and integral fractions are accepted (protojson)."""
+    if isinstance(value, str):
+        try:
+            value = float(value) if value.strip() == value and value else None
+        except ValueError:
+            value = None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT32_MAX:
+        raise DecodeError(f"invalid uint32 {value!r}")
+    return value
+
+
+def read_bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise DecodeError("bytes: expected a base64 string")
+    standard = value.replace("-", "+").replace("_", "/")
+    standard += "=" * (-len(standard.rstrip("=")) % 4) if "=" not in standard else ""
+    try:
+        return base64.b64decode(standard, validate=True)
+    except (binascii.Error, ValueError):
+        raise DecodeError(f"invalid base64 {value!r}") from None
+
+
+def _read_priority(value: Any, dialect: str) -> int:
+    if isinstance(value, str):
+        if value in PRIORITIES:
+            return PRIORITIES.index(value)
+        if value.lstrip("-").isdigit():
+            return int(value)
+        if dialect == PROTOJSON:
+            return 0  # DiscardUnknown drops unknown enum names
+        raise DecodeError(f"unknown value for enum ttn.lorawan.v3.TxSchedulePriority: {value}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DecodeError("priority: expected a string or a number")
+
+
+def _read_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise DecodeError("expected a boolean")
+    return value
+
+
+def _read_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DecodeError("expected an object")
+    return value
+
+
+def _read_strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DecodeError("expected an array of strings")
+    return value
+
+
+def _read_retry(value: Any) -> dict[str, int]:
+    retry = _canonical(_read_object(value))
+    out = {}
+    for name, alias in (("attempt", "attempt"), ("max_attempts", "maxAttempts")):
+        raw = retry.get(name, retry.get(alias))
+        if raw is not None:
+            out[name] = read_uint32(raw)
+    return out
+
+
+_READERS = {
+    "session_key_id": read_bytes,
+    "f_port": read_uint32,
+    "f_cnt": read_uint32,
+    "frm_payload": read_bytes,
+    "decoded_payload": _read_object,
+    "confirmed": _read_bool,
+    "class_b_c": _read_object,
+    "correlation_ids": _read_strings,
+    "confirmed_retry": _read_retry,
+}
+
+
+# -- validation --------------------------------------------------------------------------------
+EMBEDDED = "embedded message failed validation"
+MAX_QUEUE_REQUEST_ITEMS = 100_000
+
+
+def validate(downlinks: list[ApplicationDownlink], container: str) -> errors.TTSError | None:
+    """The first `ValidateFields` failure, as the nested `pkg/errors:validation` chain."""
+    if container == "DownlinkQueueRequest" and len(downlinks) > MAX_QUEUE_REQUEST_ITEMS:
+        return errors.VALIDATION(
+            field="downlinks",
+            name="DownlinkQueueRequestValidationError",
+            reason=f"value must contain no more than {MAX_QUEUE_REQUEST_ITEMS} item(s)",
+        )
+    for index, downlink in enumerate(downlinks):
+        problem = _first_problem(downlink)
+        if problem is None:
+            continue
+        field_name, reason = problem
+        if field_name == "confirmed_retry":
+            inner = errors.VALIDATION(
+                errors.VALIDATION(
+                    field="max_attempts",
+                    reason=reason,
+                    name="ApplicationDownlink_ConfirmedRetryValidationError",
+                ),
+                field=field_name,
+                name="ApplicationDownlinkValidationError",
+                reason=EMBEDDED,
+            )
+        else:
+            inner = errors.VALIDATION(
+                field=field_name, name="ApplicationDownlinkValidationError", reason=reason
+            )
+        return errors.VALIDATION(
+            inner,
+            field=f"downlinks[{index}]",
+            name=f"{container}ValidationError",
+            reason=EMBEDDED,
+        )
+    return None
+
+
+def _first_problem(downlink: ApplicationDownlink) -> tuple[str, str] | None:
+    if len(downlink.session_key_id) > 2048:
+        return "session_key_id", "value length must be at most 2048 bytes"
+    if downlink.f_port > 255:
+        return "f_port", "value must be less than or equal to 255"
+    if downlink.f_port == 224:
+        return "f_port", "value must not be in list [224]"
+    if len(downlink.frm_payload) > 255:
+        return "frm_payload", "value length must be at most 255 bytes"
+    if not 0 <= downlink.priority < len(PRIORITIES):
+        return "priority", "value must be one of the defined enum values"
+    for index, correlation_id in enumerate(downlink.correlation_ids):
+        if len(correlation_id) > 100:
+            return f"correlation_ids[{index}]", "value length must be at most 100 runes"
+    retry = downlink.confirmed_retry or {}
+    if "max_attempts" in retry and not 0 < retry["max_attempts"] <= 100:
+        return "confirmed_retry", "value must be inside range (0, 100]"
+    return None

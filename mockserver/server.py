@@ -1,0 +1,191 @@
+"""`MockServer`: the one object behind the CLI, the pytest fixture and the admin API.
+
+It owns a world, a clock, the contract and the journal; the ASGI app, the admin routes and
+Python callers all act on it, so there is never a second copy of the state.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import uvicorn
+
+from mockserver.asgi import MockServerApp, serve_provider_call
+from mockserver.clock import Clock, VirtualClock
+from mockserver.contract import Contract, HttpRequest, HttpResponse
+from mockserver.contract.operations import OperationIndex
+from mockserver.core import Network
+from mockserver.journal import Journal
+from mockserver.providers import Handler, Provider
+from mockserver.world import World, WorldSource, read_world
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+class MockServer:
+    def __init__(
+        self,
+        world: WorldSource = None,
+        *,
+        clock: Clock | None = None,
+        specs_dir: Path | None = None,
+        journal_capacity: int = 10_000,
+    ) -> None:
+        self.description = read_world(world)
+        self.clock = clock or VirtualClock(self._clock_start())
+        self.contract = Contract.load(specs_dir)
+        self.journal = Journal(journal_capacity)
+        #: Held while a handler or a Python/admin caller touches the world: one step at a time.
+        self.lock = threading.RLock()
+        self.world = World.build(self.description, self.clock)
+        self._handlers = self._bind_handlers()
+        self.app = MockServerApp(self)
+        self._thread: threading.Thread | None = None
+        self._uvicorn: uvicorn.Server | None = None
+        self.url: str | None = None
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self.world.network
+
+    @property
+    def providers(self) -> dict[str, Provider]:
+        return self.world.providers
+
+    def reset(self, world: WorldSource | bool = False) -> None:
+        """Back to the world's start: devices, queues, journal, findings and virtual time.
+
+        Pass a new world description to switch worlds; by default the current one is rebuilt.
+        """
+        with self.lock:
+            if world is not False:
+                self.description = read_world(world)  # type: ignore[arg-type]
+            if isinstance(self.clock, VirtualClock):
+                self.clock.reset(self._clock_start())
+            else:
+                self.clock.reset()  # type: ignore[attr-defined]
+            self.world = World.build(self.description, self.clock)
+            self._handlers = self._bind_handlers()
+            self.journal.clear()
+            self.contract.log.clear()
+
+    def _clock_start(self) -> datetime:
+        from mockserver.clock import DEFAULT_VIRTUAL_START
+
+        start = (self.description.get("clock") or {}).get("start")
+        return (
+            datetime.fromisoformat(start.replace("Z", "+00:00"))
+            if start
+            else (DEFAULT_VIRTUAL_START)
+        )
+
+    def _bind_handlers(self) -> dict[str, tuple[OperationIndex, dict[str, Handler]]]:
+        bound = {}
+        for name, provider in self.world.providers.items():
+            index = self.contract.index(name)
+            handlers = dict(provider.handlers())
+            missing = {op.operation_id for op in index} - set(handlers)
+            if missing:
+                raise RuntimeError(f"{name}: no handler for {sorted(missing)}")
+            bound[name] = (index, handlers)
+        return bound
+
+    # -- requests --------------------------------------------------------------------------
+    def provider_for(self, path: str) -> Provider | None:
+        for provider in self.world.providers.values():
+            for prefix in provider.prefixes:
+                if path == prefix or path.startswith(prefix + "/"):
+                    return provider
+        return None
+
+    def dispatch(self, provider: Provider, request: HttpRequest) -> HttpResponse:
+        """Contract in, handler, contract out, journal: one simulated API call."""
+        index, handlers = self._handlers[provider.name]
+        found = index.match(request.method, request.path)
+        if found is None:
+            allowed = index.allowed_methods(request.path)
+            violations = self.contract.unknown_route(provider.name, request, allowed)
+            response = provider.decorate(
+                request,
+                provider.method_not_allowed(request, allowed)
+                if allowed
+                else provider.not_found(request),
+            )
+            self.journal.record(
+                self.clock.now_us(), provider.name, None, request, response, violations
+            )
+            return response
+        operation, params = found
+        violations = self.contract.check_request(operation, params, request)
+        handler = handlers[operation.operation_id]
+        with self.lock:
+            response = serve_provider_call(provider, lambda: handler(request, params), request)
+        response = provider.decorate(request, response)
+        violations += self.contract.check_response(operation, request, response)
+        self.journal.record(
+            self.clock.now_us(), provider.name, operation.key, request, response, violations
+        )
+        return response
+
+    # -- serving ---------------------------------------------------------------------------
+    def start(self, host: str = DEFAULT_HOST, port: int = 0) -> str:
+        """Serve on a background thread (port 0 picks a free port); returns the base URL."""
+        if self._thread is not None:
+            raise RuntimeError("already started")
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        bound_port = sock.getsockname()[1]
+        self._uvicorn = uvicorn.Server(self._config(host, bound_port))
+        self._thread = threading.Thread(
+            target=self._uvicorn.run,
+            kwargs={"sockets": [sock]},
+            daemon=True,
+            name="mockserver",
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._uvicorn.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{bound_port}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._uvicorn is not None and self._thread is not None:
+            self._uvicorn.should_exit = True
+            self._thread.join(timeout=10)
+        self._thread = None
+        self._uvicorn = None
+        self.url = None
+
+    def serve(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+        """Serve in the foreground until interrupted (the CLI)."""
+        uvicorn.Server(self._config(host, port)).run()
+
+    def _config(self, host: str, port: int) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            lifespan="on",
+            http="httptools",
+            loop="auto",
+        )
+
+    def __enter__(self) -> MockServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
