@@ -58,7 +58,7 @@ class MockServerApp:
         request = HttpRequest(
             method, scope["path"], scope["query_string"].decode("latin-1"), headers, b""
         )
-        provider = self.server.provider_for(request.path)
+        provider = self.server.provider_for(scope["path"])
         limit = provider.max_body if provider else MAX_BODY
         try:
             body = await _read_body(receive, headers, limit)
@@ -73,7 +73,7 @@ class MockServerApp:
                 self.server.clock.now_us(), provider and provider.name, None, request, response, []
             )
             return
-        request = HttpRequest(method, request.path, request.query, headers, body)
+        request.body = body
         if provider is None:
             response = _no_provider(request, 404)
             self.server.journal.record(

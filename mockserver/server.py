@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from mockserver.asgi import MockServerApp, serve_provider_call
@@ -25,6 +26,7 @@ from mockserver.world import World, WorldSource, read_world
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+INPROCESS_URL = "http://mockserver.invalid"
 
 
 class MockServer:
@@ -182,6 +184,27 @@ class MockServer:
             lifespan="on",
             http="httptools",
             loop="auto",
+        )
+
+    # -- clients ---------------------------------------------------------------------------
+    def client(self, **kwargs: object) -> httpx.Client:
+        """An httpx client for this server: over its port when started, in-process otherwise."""
+        if self.url is not None:
+            return httpx.Client(base_url=self.url, **kwargs)  # type: ignore[arg-type]
+        from mockserver.inprocess import InProcessTransport
+
+        return httpx.Client(
+            transport=InProcessTransport(self.app),
+            base_url=INPROCESS_URL,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def async_client(self, **kwargs: object) -> httpx.AsyncClient:
+        """An async httpx client calling the app in-process (no socket)."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app),
+            base_url=INPROCESS_URL,
+            **kwargs,  # type: ignore[arg-type]
         )
 
     def __enter__(self) -> MockServer:

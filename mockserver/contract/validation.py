@@ -11,13 +11,13 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import fastjsonschema
 
-from mockserver.contract.documents import SpecDocument
+from mockserver.contract.documents import SpecDocument, resolve_pointer
 from mockserver.contract.formats import FORMATS
 from mockserver.contract.lowering import Direction, SchemaLowering, lower_components
 from mockserver.contract.operations import MediaType, Operation, Parameter
@@ -28,13 +28,19 @@ _INTEGER = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
 
-@dataclass(frozen=True, slots=True)
+#: `HttpRequest.json` before anyone parsed the body (None is a valid JSON document).
+UNPARSED: Any = object()
+
+
+@dataclass(slots=True)
 class HttpRequest:
     method: str
     path: str
     query: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    #: The body as JSON once the contract layer parsed it, so the provider need not parse again.
+    json: Any = field(default=UNPARSED, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,10 @@ class _CompiledParameter:
 
 @dataclass(frozen=True)
 class _Plan:
-    parameters: tuple[_CompiledParameter, ...]
+    #: All path parameters in one compiled object schema: one call per request, not one each.
+    path: Validate | None
+    path_pointers: dict[str, str]
+    parameters: tuple[_CompiledParameter, ...]  # query and header parameters
     bodies: dict[str, Validate]
     responses: dict[tuple[str, str], Validate]
 
@@ -91,6 +100,8 @@ class RequestResponseValidator:
     ) -> list[ContractViolation]:
         plan = self._plan(operation)
         violations: list[ContractViolation] = []
+        if plan.path is not None:
+            self._check_path(operation, plan, path_params, request, violations)
         query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
         for compiled in plan.parameters:
             self._check_parameter(operation, compiled, path_params, query, request, violations)
@@ -112,6 +123,27 @@ class RequestResponseValidator:
         if operation.body is not None:
             self._check_body(operation, plan, request, violations)
         return violations
+
+    def _check_path(
+        self,
+        operation: Operation,
+        plan: _Plan,
+        path_params: Mapping[str, str],
+        request: HttpRequest,
+        violations: list[ContractViolation],
+    ) -> None:
+        try:
+            plan.path(path_params)  # type: ignore[misc]
+        except fastjsonschema.JsonSchemaValueException as error:
+            name = error.path[1] if len(error.path) > 1 else ""
+            where = _where(f"path.{name}", error.path[1:])
+            message = error.message.replace(error.name, where, 1) if error.name else error.message
+            pointer = plan.path_pointers.get(name, operation.pointer + "/parameters")
+            violations.append(
+                _violation(
+                    operation, request, "request", where, error.rule or "schema", message, pointer
+                )
+            )
 
     def _check_parameter(
         self,
@@ -200,6 +232,8 @@ class RequestResponseValidator:
             return
         kind, spec_media = media
         value = _decode(request.body, kind)
+        if kind.endswith("json") and value is not _UNDECODABLE:
+            request.json = value
         if value is _UNDECODABLE:
             violations.append(
                 _violation(
@@ -336,9 +370,22 @@ class RequestResponseValidator:
         compiler = self._compilers.get(operation.spec.name)
         if compiler is None:
             compiler = self._compilers[operation.spec.name] = SchemaCompiler(operation.spec)
+        in_path = [p for p in operation.parameters if p.location == "path"]
+        path = None
+        if in_path:
+            path = compiler.compile(
+                {
+                    "type": "object",
+                    "properties": {
+                        p.name: _path_schema(p.schema, operation.spec.document) for p in in_path
+                    },
+                },
+                "request",
+            )
         parameters = tuple(
             _CompiledParameter(p, compiler.compile(p.schema, "request"), _schema_type(p.schema))
             for p in operation.parameters
+            if p.location != "path"
         )
         bodies = {
             kind: compiler.compile(media.schema, "request")
@@ -349,7 +396,8 @@ class RequestResponseValidator:
             for status, spec in operation.responses.items()
             for kind, media in spec.content.items()
         }
-        return _Plan(parameters, bodies, responses)
+        pointers = {p.name: p.pointer for p in in_path}
+        return _Plan(path, pointers, parameters, bodies, responses)
 
     def _run(
         self,
@@ -411,6 +459,23 @@ def _choose_media(content: dict[str, MediaType], content_type: str) -> tuple[str
         if candidate in content:
             return candidate, content[candidate]
     return None
+
+
+def _path_schema(schema: Any, document: Any) -> Any:
+    """Path values arrive as strings: a path parameter typed otherwise is checked as its
+    string form (its digits, for an integer), so the one compiled call needs no coercion."""
+    resolved = schema
+    while isinstance(resolved, dict) and "$ref" in resolved:
+        resolved = resolve_pointer(document, resolved["$ref"])
+    kind = _schema_type(resolved)
+    if kind in (None, "string"):
+        return schema
+    patterns = {
+        "integer": r"^-?\d+$",
+        "number": r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$",
+        "boolean": "^(true|false)$",
+    }
+    return {"type": "string", "pattern": patterns.get(kind, ".*")}
 
 
 def _schema_type(schema: Any) -> str | None:

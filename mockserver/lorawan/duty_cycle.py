@@ -137,6 +137,6 @@ def _earliest_within(
         if value > 0:
             earliest = max(earliest, lo + -(-value // -slope))  # ceil(value / -slope)
         elif slope > 0:
-            bound = lo + -value // slope + 1
+            bound = lo + -value // slope
             latest = bound if latest is None else min(latest, bound)
     return earliest if latest is None or earliest <= latest else None

@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 
 from mockserver.core import Downlink, Network
+from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
 from mockserver.providers.tts.downlinks import ApplicationDownlink
@@ -19,15 +20,17 @@ from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
 MAX_RETRY_ATTEMPTS = 32
-#: The largest FRMPayload over all data rates of the band (M − 8), checked at push time.
-MAX_PUSH_PAYLOAD = {"EU868": 242, "US915": 242}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: Every 10-bit value as its two Crockford characters: a ULID is 13 lookups, not 26 steps.
+_PAIRS = [_CROCKFORD[high] + _CROCKFORD[low] for high in range(32) for low in range(32)]
+_SHIFTS = tuple(range(120, -1, -10))
 
 
 def ulid(now: Micros, rng: random.Random) -> str:
-    """A ULID: 48-bit millisecond time then 80 random bits, Crockford base32."""
+    """A ULID: 48-bit millisecond time then 80 random bits, Crockford base32 (26 chars)."""
     value = ((now // 1000) << 80) | rng.getrandbits(80)
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 class ApplicationServer:
@@ -70,7 +73,8 @@ class ApplicationServer:
         device = end_device.device
         if device.session is None:
             raise errors.NO_DEVICE_SESSION()
-        limit = MAX_PUSH_PAYLOAD.get(device.band, 242)
+        # The NS checks against the largest FRMPayload of any data rate in the band (M - 8).
+        limit = band(device.band).max_frm_payload_any_dr
         for item in items:
             if len(item.frm_payload) > limit:
                 raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)

@@ -59,8 +59,10 @@ class ApiKey:
     placeholder: bool = False
     id: str = field(init=False)
     secret: str = field(init=False)
+    granted: frozenset[str] = field(init=False)  # rights with their implications expanded
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "granted", expand(self.rights))
         parts = self.key.split(".")
         object.__setattr__(self, "id", parts[1] if len(parts) == 3 else self.key)
         object.__setattr__(self, "secret", parts[2] if len(parts) == 3 else "")
@@ -120,7 +122,6 @@ def require_rights(key: ApiKey, application_id: str, *required: str) -> None:
     """403 with no rights at all for another application, or with the missing ones listed."""
     if key.application_id != application_id:
         raise errors.NO_APPLICATION_RIGHTS(uid=application_id)
-    granted = expand(key.rights)
-    missing = [right for right in required if right not in granted]
+    missing = [right for right in required if right not in key.granted]
     if missing:
         raise errors.INSUFFICIENT_APPLICATION_RIGHTS(uid=application_id, missing=missing)

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.contract.validation import UNPARSED
 from mockserver.core import Downlink
 from mockserver.providers.tts import errors
 
@@ -108,14 +109,20 @@ _DECODER = json.JSONDecoder()
 
 
 def decode_downlinks(
-    body: bytes, dialect: str = PROTOJSON
+    body: bytes, dialect: str = PROTOJSON, parsed: Any = UNPARSED
 ) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
-    """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest."""
-    try:
-        text = body.decode("utf-8").lstrip()
-        document = _DECODER.raw_decode(text)[0] if text else _empty_body(dialect)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise DecodeError(f"invalid JSON: {error}") from None
+    """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest.
+
+    `parsed` is the body as the contract layer already parsed it, when it could.
+    """
+    if parsed is not UNPARSED:
+        document = parsed
+    else:
+        try:
+            text = body.decode("utf-8").lstrip()
+            document = _DECODER.raw_decode(text)[0] if text else _empty_body(dialect)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise DecodeError(f"invalid JSON: {error}") from None
     if document is None and dialect == TTN_JSON:
         document = {}
     if not isinstance(document, dict):

@@ -114,7 +114,7 @@ class Routes:
         try:
             if webhook.format != "json":
                 raise DecodeError("the protobuf webhook format is not simulated")
-            items, _ = decode_downlinks(request.body, PROTOJSON)
+            items, _ = decode_downlinks(request.body, PROTOJSON, request.json)
         except DecodeError:
             raise errors.DECODE_BODY() from None
         invalid = validate(items, "ApplicationDownlinks")
@@ -136,7 +136,7 @@ class Routes:
         app_id = params["end_device_ids.application_ids.application_id"]
         device_id = params["end_device_ids.device_id"]
         try:
-            items, _ = decode_downlinks(request.body, TTN_JSON)
+            items, _ = decode_downlinks(request.body, TTN_JSON, request.json)
         except DecodeError as error:
             return gateway_status(errors.INVALID_ARGUMENT, str(error))
         invalid_ids = end_device_ids_error(app_id, device_id)

@@ -1,0 +1,35 @@
+# One command per chore; the same targets locally and in CI.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Install, then serve the bundled default world on 127.0.0.1:8080 (ARGS="--port 9000" ...).
+serve: $(STAMP)
+	$(BIN)/mockserver serve $(ARGS)
+
+## Install, lint, then run the whole test suite.
+test: $(STAMP)
+	$(BIN)/ruff check mockserver tests benchmarks
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mockserver tests benchmarks
+	$(BIN)/ruff format --check mockserver tests benchmarks
+
+## Benchmarks: ratios against a raw Starlette app measured in the same run (needs wrk).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| (echo "bench needs wrk (apt-get install wrk)"; exit 1)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info reports

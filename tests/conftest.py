@@ -1,0 +1,48 @@
+"""Shared test set-up: every exchange a test makes must leave our own responses in contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mockserver.server import MockServer
+
+pytest_plugins = ["pytester"]
+
+
+def _response_violations(server: MockServer) -> list[str]:
+    return [
+        f"{v.method} {v.path} -> {v.status}: {v.where}: {v.message} ({v.spec_location})"
+        for v in server.contract.log.violations
+        if v.direction == "response"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _our_responses_honour_their_spec(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A response of ours that breaks its own spec is a bug: fail the test that produced it."""
+    yield
+    for name in ("mockserver", "mockserver_inprocess", "server"):
+        if name in request.fixturenames:
+            server = request.getfixturevalue(name)
+            if isinstance(server, MockServer):
+                problems = _response_violations(server)
+                assert not problems, "our responses broke their spec:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def server() -> MockServer:
+    """A fresh in-process simulator on the default world, for tests that change its state."""
+    return MockServer()
+
+
+@pytest.fixture
+def client(server: MockServer) -> Iterator:
+    with server.client() as http:
+        yield http
+
+
+API_KEY = "NNSXS.XXXXXXXXX"
+AUTH = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+WEBHOOK_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/{op}"
