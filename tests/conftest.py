@@ -21,14 +21,20 @@ def _response_violations(server: MockServer) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _our_responses_honour_their_spec(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A response of ours that breaks its own spec is a bug: fail the test that produced it."""
+    """A response of ours that breaks its own spec is a bug: fail the test that produced it.
+
+    The servers are resolved before the test so that they are torn down after this check.
+    """
+    servers = [
+        request.getfixturevalue(name)
+        for name in ("mockserver", "mockserver_inprocess", "server")
+        if name in request.fixturenames
+    ]
     yield
-    for name in ("mockserver", "mockserver_inprocess", "server"):
-        if name in request.fixturenames:
-            server = request.getfixturevalue(name)
-            if isinstance(server, MockServer):
-                problems = _response_violations(server)
-                assert not problems, "our responses broke their spec:\n" + "\n".join(problems)
+    for server in servers:
+        if isinstance(server, MockServer):
+            problems = _response_violations(server)
+            assert not problems, "our responses broke their spec:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ class _Plan:
     #: All path parameters in one compiled object schema: one call per request, not one each.
     path: Validate | None
     path_pointers: dict[str, str]
+    path_kinds: dict[str, str]  # non-string path parameters, to coerce from their wire form
     parameters: tuple[_CompiledParameter, ...]  # query and header parameters
     bodies: dict[str, Validate]
     responses: dict[tuple[str, str], Validate]
@@ -132,6 +133,11 @@ class RequestResponseValidator:
         request: HttpRequest,
         violations: list[ContractViolation],
     ) -> None:
+        if plan.path_kinds:
+            path_params = {
+                name: _coerce(value, plan.path_kinds.get(name), True)
+                for name, value in path_params.items()
+            }
         try:
             plan.path(path_params)  # type: ignore[misc]
         except fastjsonschema.JsonSchemaValueException as error:
@@ -376,9 +382,7 @@ class RequestResponseValidator:
             path = compiler.compile(
                 {
                     "type": "object",
-                    "properties": {
-                        p.name: _path_schema(p.schema, operation.spec.document) for p in in_path
-                    },
+                    "properties": {p.name: p.schema for p in in_path},
                 },
                 "request",
             )
@@ -397,7 +401,13 @@ class RequestResponseValidator:
             for kind, media in spec.content.items()
         }
         pointers = {p.name: p.pointer for p in in_path}
-        return _Plan(path, pointers, parameters, bodies, responses)
+        kinds = {
+            p.name: kind
+            for p in in_path
+            if (kind := _schema_type(_resolved(p.schema, operation.spec.document)))
+            not in (None, "string")
+        }
+        return _Plan(path, pointers, kinds, parameters, bodies, responses)
 
     def _run(
         self,
@@ -461,21 +471,10 @@ def _choose_media(content: dict[str, MediaType], content_type: str) -> tuple[str
     return None
 
 
-def _path_schema(schema: Any, document: Any) -> Any:
-    """Path values arrive as strings: a path parameter typed otherwise is checked as its
-    string form (its digits, for an integer), so the one compiled call needs no coercion."""
-    resolved = schema
-    while isinstance(resolved, dict) and "$ref" in resolved:
-        resolved = resolve_pointer(document, resolved["$ref"])
-    kind = _schema_type(resolved)
-    if kind in (None, "string"):
-        return schema
-    patterns = {
-        "integer": r"^-?\d+$",
-        "number": r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$",
-        "boolean": "^(true|false)$",
-    }
-    return {"type": "string", "pattern": patterns.get(kind, ".*")}
+def _resolved(schema: Any, document: Any) -> Any:
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = resolve_pointer(document, schema["$ref"])
+    return schema
 
 
 def _schema_type(schema: Any) -> str | None:

@@ -1,0 +1,53 @@
+import pytest
+
+from mockserver.clock import VirtualClock
+from mockserver.core import Device, Downlink, DownlinkQueue, Network, QueueFull, UnknownDevice
+
+
+def downlink(port: int) -> Downlink:
+    return Downlink(f_port=port, frm_payload=bytes([port]))
+
+
+def test_push_appends_and_replace_swaps():
+    queue = DownlinkQueue()
+    queue.push([downlink(1), downlink(2)])
+    queue.push([downlink(3)])
+    assert [d.f_port for d in queue] == [1, 2, 3]
+    queue.replace([downlink(9)])
+    assert [d.f_port for d in queue] == [9]
+    queue.replace([])
+    assert len(queue) == 0
+
+
+def test_capacity_is_checked_before_anything_changes():
+    queue = DownlinkQueue(capacity=2)
+    queue.push([downlink(1)])
+    with pytest.raises(QueueFull):
+        queue.push([downlink(2), downlink(3)])
+    assert [d.f_port for d in queue] == [1]
+    with pytest.raises(QueueFull):
+        queue.replace([downlink(4), downlink(5), downlink(6)])
+    assert [d.f_port for d in queue] == [1]
+
+
+def test_network_stamps_and_announces_queue_operations():
+    clock = VirtualClock(1_000)
+    network = Network(clock)
+    device = network.add(Device(id="app.dev", provider="test"))
+    events = []
+    network.subscribe(events.append)
+    network.push(device, [downlink(1)])
+    clock.advance(1)
+    network.replace(device, [downlink(2)])
+    assert [(e.kind, e.at) for e in events] == [
+        ("queued", 1_000),
+        ("replaced", 1_001_000),
+        ("queued", 1_001_000),
+    ]
+    assert device.queue.peek().queued_at == 1_001_000
+
+
+def test_unknown_devices_are_reported_by_id():
+    network = Network(VirtualClock(0))
+    with pytest.raises(UnknownDevice):
+        network.get("nope")

@@ -1,0 +1,70 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from mockserver.clock import RealClock, VirtualClock, from_datetime, to_datetime
+from mockserver.types import SECOND
+
+
+def test_virtual_clock_starts_at_a_fixed_instant_and_moves_only_when_told():
+    clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    assert clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+    assert clock.now() == datetime(2026, 1, 1, tzinfo=UTC)
+    clock.advance(1.5)
+    assert clock.now_us() == from_datetime(datetime(2026, 1, 1, tzinfo=UTC)) + 1_500_000
+
+
+def test_timers_fire_in_due_order_at_their_own_instant():
+    clock = VirtualClock(0)
+    seen = []
+    clock.call_at(3 * SECOND, lambda: seen.append(("c", clock.now_us())))
+    clock.call_at(1 * SECOND, lambda: seen.append(("a", clock.now_us())))
+    clock.call_at(1 * SECOND, lambda: seen.append(("b", clock.now_us())))
+    assert clock.advance(2) == 2
+    assert seen == [("a", SECOND), ("b", SECOND)]
+    assert clock.now_us() == 2 * SECOND
+    clock.run_until_idle()
+    assert seen[-1] == ("c", 3 * SECOND)
+    assert clock.pending() == 0
+
+
+def test_a_timer_may_schedule_another_and_cancelled_ones_never_fire():
+    clock = VirtualClock(0)
+    seen = []
+    cancelled = clock.call_at(SECOND, lambda: seen.append("cancelled"))
+    cancelled.cancel()
+    clock.call_at(SECOND, lambda: clock.call_at(2 * SECOND, lambda: seen.append("chained")))
+    clock.run_until_idle()
+    assert seen == ["chained"]
+
+
+def test_time_never_goes_backwards():
+    clock = VirtualClock(10 * SECOND)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    with pytest.raises(ValueError):
+        clock.advance_to(0)
+
+
+def test_reset_drops_timers_and_returns_to_the_start():
+    clock = VirtualClock(0)
+    clock.call_at(SECOND, lambda: None)
+    clock.advance(5)
+    clock.reset()
+    assert clock.now_us() == 0
+    assert clock.pending() == 0
+
+
+def test_real_clock_runs_faster_with_a_speed_factor():
+    clock = RealClock(speed=1000)
+    first = clock.now_us()
+    fired = []
+    clock.call_at(first, lambda: fired.append(True))
+    assert clock.fire_due() == 1
+    assert fired == [True]
+    assert clock.now_us() >= first
+
+
+def test_datetime_round_trip_is_exact_to_the_microsecond():
+    moment = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    assert to_datetime(from_datetime(moment)) == moment

@@ -1,0 +1,55 @@
+"""The fixtures as a user's test suite sees them (run in a separate pytest via pytester)."""
+
+from __future__ import annotations
+
+USER_TESTS = """
+import httpx
+
+PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+
+
+def test_push_through_the_real_port(mockserver):
+    assert mockserver.url.startswith("http://127.0.0.1:")
+    response = httpx.post(mockserver.url + PUSH, headers=AUTH,
+                          json={"downlinks": [{"f_port": 1, "frm_payload": "AQ=="}]})
+    assert response.status_code == 200
+    assert len(mockserver.network.get("app1.dev1").queue) == 1
+    mockserver.clock.advance(3600)
+    assert mockserver.clock.now().isoformat() == "2026-01-01T01:00:00+00:00"
+
+
+def test_each_test_starts_from_a_fresh_world(mockserver):
+    assert len(mockserver.network.get("app1.dev1").queue) == 0
+    assert mockserver.clock.now().isoformat() == "2026-01-01T00:00:00+00:00"
+    assert mockserver.journal.entries() == []
+
+
+def test_in_process_mode_needs_no_socket(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        response = client.post(PUSH, headers=AUTH, json={"downlinks": []})
+    assert response.status_code == 200
+    assert mockserver_inprocess.url is None
+
+
+
+"""
+
+
+def test_fixtures_give_a_running_reset_simulator(pytester):
+    pytester.makepyfile(USER_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_world_option_selects_another_world(pytester):
+    pytester.makefile(".yaml", world="tts:\n  applications:\n    - id: other-app\n")
+    pytester.makepyfile(
+        """
+        def test_world(mockserver):
+            assert "other-app" in mockserver.providers["tts"].registry.applications
+            assert "app1" not in mockserver.providers["tts"].registry.applications
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "--mockserver-world=world.yaml")
+    result.assert_outcomes(passed=1)

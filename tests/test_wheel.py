@@ -1,0 +1,104 @@
+"""The built wheel, installed into a fresh venv outside the repository, is the whole product:
+command, `python -m`, pytest plugin entry point, bundled specs, and a server that answers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def run(*command: str | Path, cwd: Path) -> str:
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    run(sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", ROOT, cwd=work)
+    wheel = next((work / "dist").glob("mockserver-*.whl"))
+    env = work / "venv"
+    venv.EnvBuilder(with_pip=True).create(env)
+    run(env / "bin" / "python", "-m", "pip", "install", "--quiet", wheel, cwd=work)
+    return env
+
+
+def test_the_command_and_python_m_work(installed: Path, tmp_path: Path):
+    assert run(installed / "bin" / "mockserver", "--version", cwd=tmp_path).startswith(
+        "mockserver "
+    )
+    assert run(installed / "bin" / "python", "-m", "mockserver", "--version", cwd=tmp_path)
+
+
+def test_specs_and_entry_point_come_with_the_wheel(installed: Path, tmp_path: Path):
+    out = run(
+        installed / "bin" / "python",
+        "-c",
+        "import importlib.metadata as m;"
+        "from mockserver.contract.documents import bundled_specs_dir;"
+        "print(bundled_specs_dir());"
+        "print([e.value for e in m.entry_points(group='pytest11') if e.name == 'mockserver'])",
+        cwd=tmp_path,
+    )
+    specs_dir, entry_point = out.splitlines()
+    assert "site-packages/mockserver/_bundled/specs" in specs_dir
+    assert (Path(specs_dir) / "tts" / "openapi.yaml").is_file()
+    assert entry_point == "['mockserver.pytest_plugin']"
+
+
+def test_the_installed_server_answers(installed: Path, tmp_path: Path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [installed / "bin" / "mockserver", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_mock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/api/v3/as/applications/app1/webhooks/wh1/devices/dev1"
+            "/down/replace",
+            headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"},
+            json={"downlinks": []},
+        )
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_installed_plugin_gives_fixtures(installed: Path, tmp_path: Path):
+    run(installed / "bin" / "python", "-m", "pip", "install", "--quiet", "pytest", cwd=tmp_path)
+    (tmp_path / "test_user.py").write_text(
+        "def test_fixture(mockserver):\n    assert mockserver.url.startswith('http://127.0.0.1:')\n"
+    )
+    out = run(
+        installed / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path
+    )
+    assert "1 passed" in out
