@@ -73,9 +73,8 @@ def banner(server: MockServer, host: str, port: int) -> str:
         if clock.kind == "virtual"
         else (f"real x{clock.speed:g}" if isinstance(clock, RealClock) else clock.kind)
     )
-    world = (server.description.get("description") or "custom world").strip().split("\n")[0]
     lines = [
-        f"mockserver {__version__} on {url}  ({world[:70]})",
+        f"mockserver {__version__} on {url}  (world: {server.world_origin})",
         f"time: {timing}; admin API: {url}/_mock/health",
     ]
     for provider in server.providers.values():

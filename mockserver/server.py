@@ -39,6 +39,8 @@ class MockServer:
         journal_capacity: int = 10_000,
     ) -> None:
         self.description = read_world(world)
+        #: Where the world came from, for the banner: a file name, "default" or "dict".
+        self.world_origin = _origin(world)
         self.clock = clock or VirtualClock(self._clock_start())
         self.contract = Contract.load(specs_dir)
         self.journal = Journal(journal_capacity)
@@ -68,6 +70,7 @@ class MockServer:
         with self.lock:
             if world is not False:
                 self.description = read_world(world)  # type: ignore[arg-type]
+                self.world_origin = _origin(world)  # type: ignore[arg-type]
             if isinstance(self.clock, VirtualClock):
                 self.clock.reset(self._clock_start())
             else:
@@ -212,3 +215,9 @@ class MockServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _origin(world: WorldSource) -> str:
+    if world is None:
+        return "default"
+    return str(world) if isinstance(world, str | Path) else "dict"

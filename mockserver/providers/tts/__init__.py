@@ -96,7 +96,8 @@ class TTSProvider(Provider):
         lines = [f"{self.title}: {', '.join(self.prefixes)}  (domain {self.registry.domain})"]
         for key in self.registry.keys:
             note = "  <- the docs' placeholder, valid in this world" if key.placeholder else ""
-            lines.append(f"  API key for {key.application_id}: {key.key}{note}")
+            about = f" ({key.name})" if key.name and not key.placeholder else ""
+            lines.append(f"  API key for {key.application_id}{about}: {key.key}{note}")
         for application in self.registry.applications.values():
             for webhook in application.webhooks.values():
                 for device_id in application.devices:
