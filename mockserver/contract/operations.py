@@ -59,6 +59,7 @@ class Operation:
     body_required: bool
     responses: dict[str, ResponseSpec]
     security: tuple[tuple[SecurityScheme, ...], ...]  # any one alternative must be satisfied
+    security_pointer: str  # the operation's own requirement, or the document's
     pointer: str
     path_regex: re.Pattern[str] = field(init=False)
     path_names: dict[str, str] = field(init=False)
@@ -148,6 +149,7 @@ class _Reader:
             body_required=body_required,
             responses=self._responses(op, pointer),
             security=self._security(op),
+            security_pointer=f"{pointer}/security" if "security" in op else "#/security",
             pointer=pointer,
         )
 

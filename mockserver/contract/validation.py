@@ -118,7 +118,7 @@ class RequestResponseValidator:
                     "security",
                     "security",
                     "the request carries none of the credentials the operation requires",
-                    operation.pointer + "/security",
+                    operation.security_pointer,
                 )
             )
         if operation.body is not None:
@@ -204,7 +204,6 @@ class RequestResponseValidator:
         request: HttpRequest,
         violations: list[ContractViolation],
     ) -> None:
-        body_pointer = operation.pointer + "/requestBody"
         if not request.body:
             if operation.body_required:
                 violations.append(
@@ -215,54 +214,83 @@ class RequestResponseValidator:
                         "body",
                         "required",
                         "the request body is required",
-                        body_pointer,
+                        operation.pointer + "/requestBody",
                     )
                 )
             return
-        content_type = _media_type(request.headers.get("content-type", ""))
-        media = _choose_media(operation.body or {}, content_type)
+        kind, value = self._check_payload(
+            operation,
+            request,
+            "request",
+            operation.body or {},
+            request.headers,
+            request.body,
+            lambda kind: plan.bodies[kind],
+            operation.pointer + "/requestBody",
+            violations,
+        )
+        if kind.endswith("json") and value is not _UNDECODABLE:
+            request.json = value
+
+    def _check_payload(
+        self,
+        operation: Operation,
+        request: HttpRequest,
+        direction: str,
+        content: dict[str, MediaType],
+        headers: Mapping[str, str],
+        body: bytes,
+        validator_for: Callable[[str], Validate],
+        pointer: str,
+        violations: list[ContractViolation],
+        status: int | None = None,
+    ) -> tuple[str, Any]:
+        """Content type, syntax and schema of a body; returns its media type and value."""
+        content_type = _media_type(headers.get("content-type", ""))
+        media = _choose_media(content, content_type)
         if media is None:
-            documented = ", ".join(operation.body or {}) or "none"
             violations.append(
                 _violation(
                     operation,
                     request,
-                    "request",
+                    direction,
                     "header.content-type",
                     "content-type",
                     f"content type {content_type or '(none)'!r} is not documented "
-                    f"(documented: {documented})",
-                    body_pointer,
+                    f"(documented: {', '.join(content) or 'none'})",
+                    pointer,
+                    status,
                 )
             )
-            return
+            return "", _UNDECODABLE
         kind, spec_media = media
-        value = _decode(request.body, kind)
-        if kind.endswith("json") and value is not _UNDECODABLE:
-            request.json = value
+        value = _decode(body, kind)
         if value is _UNDECODABLE:
             violations.append(
                 _violation(
                     operation,
                     request,
-                    "request",
+                    direction,
                     "body",
                     "syntax",
                     f"the body is not valid {kind}",
                     spec_media.pointer,
+                    status,
                 )
             )
-            return
-        self._run(
-            plan.bodies[kind],
-            value,
-            operation,
-            request,
-            "request",
-            "body",
-            spec_media.pointer,
-            violations,
-        )
+        else:
+            self._run(
+                validator_for(kind),
+                value,
+                operation,
+                request,
+                direction,
+                "body",
+                spec_media.pointer,
+                violations,
+                status,
+            )
+        return kind, value
 
     # -- responses -------------------------------------------------------------------------
     def check_response(
@@ -315,48 +343,16 @@ class RequestResponseValidator:
                     )
                 )
             return documented, violations
-        content_type = _media_type(response.headers.get("content-type", ""))
-        media = _choose_media(spec.content, content_type)
-        if media is None:
-            violations.append(
-                _violation(
-                    operation,
-                    request,
-                    "response",
-                    "header.content-type",
-                    "content-type",
-                    f"content type {content_type or '(none)'!r} is not documented "
-                    f"(documented: {', '.join(spec.content)})",
-                    pointer,
-                    response.status,
-                )
-            )
-            return documented, violations
-        kind, spec_media = media
-        value = _decode(response.body, kind)
-        if value is _UNDECODABLE:
-            violations.append(
-                _violation(
-                    operation,
-                    request,
-                    "response",
-                    "body",
-                    "syntax",
-                    f"the body is not valid {kind}",
-                    spec_media.pointer,
-                    response.status,
-                )
-            )
-            return documented, violations
-        validate = self._plan(operation).responses[(documented, kind)]
-        self._run(
-            validate,
-            value,
+        plan = self._plan(operation)
+        self._check_payload(
             operation,
             request,
             "response",
-            "body",
-            spec_media.pointer,
+            spec.content,
+            response.headers,
+            response.body,
+            lambda kind: plan.responses[(documented, kind)],
+            pointer,
             violations,
             response.status,
         )
