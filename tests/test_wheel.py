@@ -58,6 +58,7 @@ def test_specs_and_entry_point_come_with_the_wheel(installed: Path, tmp_path: Pa
     specs_dir, entry_point = out.splitlines()
     assert "site-packages/mockserver/_bundled/specs" in specs_dir
     assert (Path(specs_dir) / "tts" / "openapi.yaml").is_file()
+    assert (Path(specs_dir).parent / "scenarios" / "README.md").is_file()
     assert entry_point == "['mockserver.pytest_plugin']"
 
 
