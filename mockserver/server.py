@@ -20,7 +20,9 @@ from mockserver.clock import Clock, VirtualClock
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.contract.operations import OperationIndex
 from mockserver.core import Network
+from mockserver.core.uplinks import Uplink
 from mockserver.journal import Journal
+from mockserver.lorawan.regions import band
 from mockserver.providers import Handler, Provider
 from mockserver.world import World, WorldSource, read_world
 
@@ -61,6 +63,35 @@ class MockServer:
     @property
     def providers(self) -> dict[str, Provider]:
         return self.world.providers
+
+    def uplink(
+        self,
+        device_id: str,
+        *,
+        f_port: int | None = None,
+        frm_payload: bytes = b"",
+        confirmed: bool = False,
+        ack: bool = False,
+        data_rate: int | None = None,
+        frequency: int | None = None,
+    ) -> Uplink:
+        """Simulate an uplink from the device ending now; class A windows open from it."""
+        with self.lock:
+            device = self.network.get(device_id)
+            region = band(device.band)
+            session = device.session
+            uplink = Uplink(
+                received_at=self.clock.now_us(),
+                f_port=f_port,
+                frm_payload=frm_payload,
+                confirmed=confirmed,
+                ack=ack,
+                data_rate=region.default_uplink_data_rate if data_rate is None else data_rate,
+                frequency=region.default_uplink_frequency_hz if frequency is None else frequency,
+                f_cnt=(session.last_f_cnt_up + 1) if session else 0,
+            )
+            self.world.scheduler.uplink(device, uplink)
+            return uplink
 
     def reset(self, world: WorldSource | bool = False) -> None:
         """Back to the world's start: devices, queues, journal, findings and virtual time.

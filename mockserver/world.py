@@ -18,6 +18,7 @@ import yaml
 
 from mockserver.clock import Clock
 from mockserver.core import Network
+from mockserver.core.scheduler import Scheduler
 from mockserver.providers import PROVIDERS, Provider
 
 DEFAULT_WORLD = Path(__file__).with_name("worlds") / "default.yaml"
@@ -75,15 +76,18 @@ class World:
     clock: Clock
     network: Network
     random: random.Random
+    scheduler: Scheduler
     providers: dict[str, Provider] = field(default_factory=dict)
 
     @classmethod
     def build(cls, description: dict[str, Any], clock: Clock) -> World:
+        network = Network(clock)
         world = cls(
             description=description,
             clock=clock,
-            network=Network(clock),
+            network=network,
             random=random.Random(description.get("seed", 0)),
+            scheduler=Scheduler(network),
         )
         for name, provider_class in PROVIDERS.items():
             world.providers[name] = provider_class(world, description.get(name) or {})

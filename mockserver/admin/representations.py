@@ -8,6 +8,8 @@ from typing import Any
 from mockserver.clock import to_datetime
 from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
+from mockserver.core.network import NetworkEvent
+from mockserver.core.uplinks import Uplink
 from mockserver.types import Micros
 
 
@@ -44,6 +46,32 @@ def downlink_json(downlink: Downlink) -> dict[str, Any]:
         "priority": downlink.priority,
         "correlation_ids": list(downlink.correlation_ids),
         "queued_at": timestamp(downlink.queued_at),
+    }
+
+
+def uplink_json(uplink: Uplink) -> dict[str, Any]:
+    return {
+        "received_at": timestamp(uplink.received_at),
+        "f_port": uplink.f_port,
+        "frm_payload": base64.b64encode(uplink.frm_payload).decode(),
+        "confirmed": uplink.confirmed,
+        "ack": uplink.ack,
+        "data_rate": uplink.data_rate,
+        "frequency": uplink.frequency,
+        "f_cnt": uplink.f_cnt,
+    }
+
+
+def event_json(event: NetworkEvent) -> dict[str, Any]:
+    details = {
+        key: timestamp(value) if key.endswith("_at") else value
+        for key, value in event.details.items()
+    }
+    return {
+        "kind": event.kind,
+        "at": timestamp(event.at),
+        "downlinks": [downlink_json(downlink) for downlink in event.downlinks],
+        **details,
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,9 @@ from mockserver.admin.representations import (
     coverage_json,
     device_json,
     downlink_json,
+    event_json,
     timestamp,
+    uplink_json,
 )
 from mockserver.clock import VirtualClock
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
@@ -114,6 +118,34 @@ def build_admin_app(server: MockServer) -> Starlette:
                 return Response(status_code=204)
             return JSONResponse([downlink_json(d) for d in device.queue.snapshot()])
 
+    async def uplinks(request: Request) -> Response:
+        spec = await body(request)
+        device_id = request.path_params["device_id"]
+        device_or_404(device_id)
+        try:
+            payload = base64.b64decode(spec.get("frm_payload", ""), validate=True)
+            uplink = server.uplink(
+                device_id,
+                f_port=spec.get("f_port"),
+                frm_payload=payload,
+                confirmed=bool(spec.get("confirmed", False)),
+                ack=bool(spec.get("ack", False)),
+                data_rate=spec.get("data_rate"),
+                frequency=spec.get("frequency"),
+            )
+        except (ValueError, TypeError, binascii.Error) as error:
+            raise HTTPException(400, f"invalid uplink: {error}") from None
+        return JSONResponse(uplink_json(uplink), status_code=201)
+
+    async def events(request: Request) -> Response:
+        device_or_404(request.path_params["device_id"])
+        return JSONResponse(
+            [
+                event_json(event)
+                for event in server.network.timeline(request.path_params["device_id"])
+            ]
+        )
+
     async def journal(request: Request) -> Response:
         if request.method == "DELETE":
             server.journal.clear()
@@ -167,6 +199,8 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/devices/{device_id}", update_device, methods=["PATCH"]),
         Route("/_mock/devices/{device_id}", delete_device, methods=["DELETE"]),
         Route("/_mock/devices/{device_id}/queue", device_queue, methods=["GET", "DELETE"]),
+        Route("/_mock/devices/{device_id}/uplinks", uplinks, methods=["POST"]),
+        Route("/_mock/devices/{device_id}/events", events, methods=["GET"]),
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
         Route("/_mock/contract/violations", violations),
         Route("/_mock/contract/coverage", coverage),

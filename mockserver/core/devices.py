@@ -42,6 +42,8 @@ class Device:
     device_class: DeviceClass = DeviceClass.A
     band: str = "EU868"
     rx1_delay: Micros = 5 * SECOND
+    rx1_dr_offset: int = 0
+    rx2_data_rate: int | None = None  # None: the band's default (EU868 DR0; TTN uses DR3)
     session: Session | None = None
     queue: DownlinkQueue = field(default_factory=DownlinkQueue)
     labels: dict[str, str] = field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,11 +43,15 @@ class Network:
     hang off these events.
     """
 
-    def __init__(self, clock: Clock, queue_capacity: int | None = None) -> None:
+    def __init__(
+        self, clock: Clock, queue_capacity: int | None = None, timeline_length: int = 1000
+    ) -> None:
         self.clock = clock
         self.queue_capacity = queue_capacity
         self._devices: dict[str, Device] = {}
         self._listeners: list[Listener] = []
+        self._timelines: dict[str, deque[NetworkEvent]] = {}
+        self._timeline_length = timeline_length
 
     # -- devices ---------------------------------------------------------------------------
     def add(self, device: Device) -> Device:
@@ -85,27 +90,36 @@ class Network:
     def push(self, device: Device, downlinks: list[Downlink]) -> None:
         self._stamp(downlinks)
         device.queue.push(downlinks)
-        self._emit("queued", device, downlinks, operation="push")
+        if downlinks:
+            self.emit("queued", device, downlinks, operation="push")
 
     def replace(self, device: Device, downlinks: list[Downlink]) -> None:
         self._stamp(downlinks)
         removed = device.queue.snapshot()
         device.queue.replace(downlinks)
         if removed:
-            self._emit("replaced", device, removed)
-        self._emit("queued", device, downlinks, operation="replace")
+            self.emit("replaced", device, removed)
+        if downlinks:
+            self.emit("queued", device, downlinks, operation="replace")
 
     # -- events ----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _emit(self, kind: str, device: Device, downlinks: list[Downlink], **details: Any) -> None:
-        if not self._listeners or not downlinks:
-            return
+    def emit(self, kind: str, device: Device, downlinks: list[Downlink], **details: Any) -> None:
+        """Record a transition in the device's timeline and tell every listener."""
         event = NetworkEvent(kind, device.id, self.clock.now_us(), tuple(downlinks), details)
+        timeline = self._timelines.get(device.id)
+        if timeline is None:
+            timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)
+        timeline.append(event)
         for listener in list(self._listeners):
             listener(event)
+
+    def timeline(self, device_id: str) -> list[NetworkEvent]:
+        """What happened to the device's downlinks, oldest first (bounded)."""
+        return list(self._timelines.get(device_id, ()))
 
     def _stamp(self, downlinks: list[Downlink]) -> None:
         now = self.clock.now_us()

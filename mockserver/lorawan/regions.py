@@ -93,6 +93,9 @@ class Band:
     receive_delay2: Micros = 2 * SECOND  # always RX1 + 1 s
     join_accept_delay1: Micros = 5 * SECOND
     join_accept_delay2: Micros = 6 * SECOND
+    #: What a simulated uplink uses when the caller does not say (EU868 SF7 on 868.1 MHz).
+    default_uplink_data_rate: int = 5
+    default_uplink_frequency_hz: int = 868_100_000
 
     def data_rate(self, index: int) -> DataRate:
         for dr in self.data_rates:
@@ -230,6 +233,8 @@ US915 = Band(
         ChannelGrid(903_000_000, 1_600_000, 8),
     ),
     downlink_channels_hz=US915_DOWNLINK_CHANNELS_HZ,
+    default_uplink_data_rate=3,
+    default_uplink_frequency_hz=903_900_000,  # TTN's sub-band 2, channel 8
 )
 
 _BANDS = MappingProxyType(

@@ -1,0 +1,234 @@
+"""When each queued downlink leaves, by device class, on the simulator's clock.
+
+Timing follows The Things Stack's Network Server (research: lorawan-timing.md §1 and §3,
+tts-ttn.md §D):
+
+- Class A: a downlink goes only in RX1 (uplink end + the device's RX1 delay) or RX2 (+1 s)
+  of the last uplink, one downlink per uplink. The decision is taken after the 200 ms
+  deduplication window, or when a push arrives later while a window can still be reached
+  (the Network Server needs 200 ms before a transmission). RX1 is used when the payload
+  fits its data rate, else RX2. FPending is set while more is queued. MAC commands are not
+  simulated, so they never take precedence over application data.
+- Class C: after the device's first uplink, as soon as possible on RX2 parameters: no
+  earlier than 200 ms from now, than RX2 of the last class A uplink, or than 1 s after the
+  previous network-initiated downlink. A confirmed downlink blocks the next confirmed one
+  until an uplink arrives or 5 minutes pass.
+- A payload that fits no usable window's data rate fails (`application_downlink_too_long`).
+- A confirmed downlink is acknowledged, or not, by the next uplink's ACK bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mockserver.core.devices import Device, DeviceClass
+from mockserver.core.downlinks import Downlink
+from mockserver.core.network import Network
+from mockserver.core.uplinks import Uplink
+from mockserver.lorawan.regions import band
+from mockserver.types import MILLISECOND, SECOND, Micros
+
+DEDUPLICATION_WINDOW: Micros = 200 * MILLISECOND
+SCHEDULE_WINDOW: Micros = 200 * MILLISECOND  # NS needs this long before a transmission
+CLASS_BC_DOWNLINK_INTERVAL: Micros = 1 * SECOND
+CLASS_C_CONFIRMED_TIMEOUT: Micros = 300 * SECOND
+
+
+@dataclass
+class _DeviceState:
+    last_uplink: Uplink | None = None
+    windows_available: bool = False
+    awaiting_ack: Downlink | None = None
+    awaiting_ack_since: Micros = 0
+    last_network_initiated: Micros | None = None
+    wake_at: Micros | None = None
+    pending: set[int] = field(default_factory=set)
+
+
+class Scheduler:
+    """Decides, per device, when the head of its queue is transmitted; emits the outcome."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.clock = network.clock
+        self._states: dict[str, _DeviceState] = {}
+        network.subscribe(self._on_event)
+
+    def state(self, device: Device) -> _DeviceState:
+        state = self._states.get(device.id)
+        if state is None:
+            state = self._states[device.id] = _DeviceState()
+        return state
+
+    # -- inputs ----------------------------------------------------------------------------
+    def uplink(self, device: Device, uplink: Uplink) -> None:
+        """An uplink ends now: settle any confirmed downlink, then open the class A windows."""
+        state = self.state(device)
+        if state.awaiting_ack is not None:
+            outcome = "acked" if uplink.ack else "nacked"
+            self.network.emit(outcome, device, [state.awaiting_ack])
+            state.awaiting_ack = None
+        if device.session is not None:
+            device.session.last_f_cnt_up = uplink.f_cnt
+        state.last_uplink = uplink
+        state.windows_available = True
+        self.network.emit(
+            "uplink",
+            device,
+            [],
+            f_port=uplink.f_port,
+            data_rate=uplink.data_rate,
+            frequency=uplink.frequency,
+            confirmed=uplink.confirmed,
+            ack=uplink.ack,
+        )
+        self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
+
+    def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.kind == "queued":
+            device = self.network.find(event.device_id)
+            if device is not None:
+                self._wake(device, self.clock.now_us())
+
+    # -- decisions -------------------------------------------------------------------------
+    def _wake(self, device: Device, at: Micros) -> None:
+        state = self.state(device)
+        at = max(at, self.clock.now_us())
+        if state.wake_at is not None and state.wake_at <= at:
+            return
+        state.wake_at = at
+        self.clock.call_at(at, lambda: self._decide(device, at))
+
+    def _decide(self, device: Device, at: Micros) -> None:
+        state = self.state(device)
+        if state.wake_at != at:
+            return  # superseded by an earlier wake-up
+        state.wake_at = None
+        if self.network.find(device.id) is not device or not len(device.queue):
+            return
+        if state.windows_available and self._class_a(device, state):
+            return
+        if device.device_class is DeviceClass.C:
+            self._class_c(device, state)
+
+    def _class_a(self, device: Device, state: _DeviceState) -> bool:
+        uplink = state.last_uplink
+        assert uplink is not None
+        now = self.clock.now_us()
+        if now < uplink.received_at + DEDUPLICATION_WINDOW:
+            self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
+            return True  # decided once the uplink's deduplication window has passed
+        region = band(device.band)
+        rx1_at = uplink.received_at + device.rx1_delay
+        rx2_at = rx1_at + SECOND
+        windows = [
+            (
+                "RX1",
+                rx1_at,
+                region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset),
+                region.rx1_frequency(uplink.frequency),
+            ),
+            (
+                "RX2",
+                rx2_at,
+                device.rx2_data_rate if device.rx2_data_rate is not None else region.rx2_data_rate,
+                region.rx2_frequency_hz,
+            ),
+        ]
+        reachable = [w for w in windows if now + SCHEDULE_WINDOW <= w[1]]
+        if not reachable:
+            state.windows_available = False
+            return False
+        while len(device.queue):
+            head = device.queue.peek()
+            assert head is not None
+            if head.confirmed and state.awaiting_ack is not None:
+                return False  # one confirmed downlink outstanding at a time
+            fitting = [
+                w for w in reachable if len(head.frm_payload) <= region.max_frm_payload(w[2])
+            ]
+            if not fitting:
+                largest = max(region.max_frm_payload(w[2]) for w in reachable)
+                self._fail(
+                    device,
+                    "application_downlink_too_long",
+                    length=len(head.frm_payload),
+                    max=largest,
+                )
+                continue
+            window, transmit_at, data_rate, frequency = fitting[0]
+            state.windows_available = False
+            self._transmit(device, state, window, transmit_at, data_rate, frequency)
+            return True
+        return False
+
+    def _class_c(self, device: Device, state: _DeviceState) -> None:
+        if state.last_uplink is None:
+            return  # class C starts with the device's first uplink
+        now = self.clock.now_us()
+        region = band(device.band)
+        earliest = now + SCHEDULE_WINDOW
+        earliest = max(earliest, state.last_uplink.received_at + device.rx1_delay + SECOND)
+        if state.last_network_initiated is not None:
+            earliest = max(earliest, state.last_network_initiated + CLASS_BC_DOWNLINK_INTERVAL)
+        head = device.queue.peek()
+        assert head is not None
+        if head.confirmed and state.awaiting_ack is not None:
+            earliest = max(earliest, state.awaiting_ack_since + CLASS_C_CONFIRMED_TIMEOUT)
+        if earliest > now + SCHEDULE_WINDOW:
+            self._wake(device, earliest - SCHEDULE_WINDOW)
+            return
+        if head.confirmed and state.awaiting_ack is not None:
+            self.network.emit("nacked", device, [state.awaiting_ack], reason="timeout")
+            state.awaiting_ack = None
+        data_rate = (
+            device.rx2_data_rate if device.rx2_data_rate is not None else (region.rx2_data_rate)
+        )
+        if len(head.frm_payload) > region.max_frm_payload(data_rate):
+            self._fail(
+                device,
+                "application_downlink_too_long",
+                length=len(head.frm_payload),
+                max=region.max_frm_payload(data_rate),
+            )
+            self._wake(device, now)
+            return
+        state.last_network_initiated = earliest
+        self._transmit(device, state, "RXC", earliest, data_rate, region.rx2_frequency_hz)
+
+    # -- outcomes --------------------------------------------------------------------------
+    def _transmit(
+        self,
+        device: Device,
+        state: _DeviceState,
+        window: str,
+        at: Micros,
+        data_rate: int,
+        frequency: int,
+    ) -> None:
+        downlink = device.queue.pop()
+        details = {
+            "window": window,
+            "transmit_at": at,
+            "data_rate": data_rate,
+            "frequency": frequency,
+        }
+        self.network.emit("scheduled", device, [downlink], **details)
+
+        def send() -> None:
+            if device.session is not None:
+                device.session.last_f_cnt_down += 1
+            self.network.emit(
+                "sent", device, [downlink], f_pending=len(device.queue) > 0, **details
+            )
+            if downlink.confirmed:
+                state.awaiting_ack = downlink
+                state.awaiting_ack_since = at
+            if len(device.queue):
+                self._wake(device, self.clock.now_us())
+
+        self.clock.call_at(at, send)
+
+    def _fail(self, device: Device, reason: str, **attributes: int) -> None:
+        downlink = device.queue.pop()
+        self.network.emit("failed", device, [downlink], reason=reason, **attributes)

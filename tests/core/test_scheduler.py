@@ -1,0 +1,170 @@
+"""Delivery timing on the virtual clock, with expected instants computed from the rules."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from mockserver.server import MockServer
+from mockserver.types import MILLISECOND, SECOND
+
+PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/push"
+AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+
+
+@pytest.fixture
+def server() -> MockServer:
+    return MockServer()
+
+
+def push(server: MockServer, device: str, payload: bytes, *, confirmed: bool = False) -> None:
+    with server.client() as client:
+        body = {
+            "downlinks": [
+                {
+                    "f_port": 10,
+                    "frm_payload": base64.b64encode(payload).decode(),
+                    "confirmed": confirmed,
+                }
+            ]
+        }
+        assert client.post(PUSH.format(device=device), headers=AUTH, json=body).status_code == 200
+
+
+def events(server: MockServer, device: str, kind: str) -> list:
+    return [event for event in server.network.timeline(f"app1.{device}") if event.kind == kind]
+
+
+def test_class_a_waits_for_an_uplink_and_answers_in_rx1(server):
+    push(server, "dev1", b"\x01")
+    server.clock.advance(3600)
+    assert events(server, "dev1", "sent") == []
+    uplink = server.uplink("app1.dev1", f_port=1, frm_payload=b"\x00")
+    server.clock.run_until_idle()
+    (scheduled,) = events(server, "dev1", "scheduled")
+    (sent,) = events(server, "dev1", "sent")
+    assert scheduled.at == uplink.received_at + 200 * MILLISECOND  # after deduplication
+    assert sent.at == uplink.received_at + 5 * SECOND  # RX1 delay of dev1
+    assert sent.details == {
+        "window": "RX1",
+        "transmit_at": sent.at,
+        "data_rate": 5,
+        "frequency": 868_100_000,
+        "f_pending": False,
+    }
+    assert sent.downlinks[0].frm_payload == b"\x01"
+    assert len(server.network.get("app1.dev1").queue) == 0
+
+
+def test_one_downlink_per_uplink_with_fpending(server):
+    push(server, "dev1", b"\x01")
+    push(server, "dev1", b"\x02")
+    server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    sent = events(server, "dev1", "sent")
+    assert [(e.downlinks[0].frm_payload, e.details["f_pending"]) for e in sent] == [(b"\x01", True)]
+    server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    assert [e.downlinks[0].frm_payload for e in events(server, "dev1", "sent")] == [
+        b"\x01",
+        b"\x02",
+    ]
+
+
+def test_a_late_push_uses_rx2_of_the_same_uplink_or_waits(server):
+    uplink = server.uplink("app1.dev1")
+    server.clock.advance(4.9)  # RX1 (5 s) is now closer than the 200 ms the NS needs
+    push(server, "dev1", b"\x01")
+    server.clock.run_until_idle()
+    (sent,) = events(server, "dev1", "sent")
+    assert sent.at == uplink.received_at + 6 * SECOND
+    assert (sent.details["window"], sent.details["data_rate"], sent.details["frequency"]) == (
+        "RX2",
+        0,
+        869_525_000,
+    )
+    server.uplink("app1.dev1")
+    server.clock.advance(5.9)
+    push(server, "dev1", b"\x02")
+    server.clock.run_until_idle()
+    assert len(events(server, "dev1", "sent")) == 1  # both windows gone: wait for an uplink
+
+
+def test_too_long_for_every_window_fails_and_the_next_item_goes(server):
+    server.uplink("app1.dev1", data_rate=0)  # RX1 at DR0 and RX2 at DR0: 51 bytes at most
+    push(server, "dev1", bytes(60))
+    push(server, "dev1", b"\x07")
+    server.clock.run_until_idle()
+    (failed,) = events(server, "dev1", "failed")
+    assert failed.details == {"reason": "application_downlink_too_long", "length": 60, "max": 51}
+    (sent,) = events(server, "dev1", "sent")
+    assert sent.downlinks[0].frm_payload == b"\x07"
+
+
+def test_rx2_is_used_when_only_it_fits(server):
+    server.network.get("app1.dev1").rx2_data_rate = 3  # TTN community plan: SF9 on RX2
+    uplink = server.uplink("app1.dev1", data_rate=0)
+    push(server, "dev1", bytes(100))  # > 51 (DR0), <= 115 (DR3)
+    server.clock.run_until_idle()
+    (sent,) = events(server, "dev1", "sent")
+    assert (sent.at, sent.details["window"], sent.details["data_rate"]) == (
+        uplink.received_at + 6 * SECOND,
+        "RX2",
+        3,
+    )
+
+
+def test_class_c_starts_after_the_first_uplink_and_spaces_downlinks(server):
+    push(server, "dev2", b"\x01")
+    server.clock.advance(60)
+    assert events(server, "dev2", "sent") == []
+    uplink = server.uplink("app1.dev2")
+    server.clock.run_until_idle()
+    (first,) = events(server, "dev2", "sent")
+    # The uplink's own class A slot (RX1 at +5 s) comes before any class C slot (>= RX2).
+    assert (first.at, first.details["window"]) == (uplink.received_at + 5 * SECOND, "RX1")
+    server.clock.advance(30)
+    t = server.clock.now_us()
+    push(server, "dev2", b"\x02")
+    push(server, "dev2", b"\x03")
+    server.clock.run_until_idle()
+    _, second, third = events(server, "dev2", "sent")
+    assert second.at == t + 200 * MILLISECOND
+    assert third.at == second.at + 1 * SECOND
+
+
+def test_confirmed_downlinks_are_acknowledged_by_the_next_uplink(server):
+    push(server, "dev1", b"\x01", confirmed=True)
+    server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    server.uplink("app1.dev1", ack=True)
+    assert [e.downlinks[0].frm_payload for e in events(server, "dev1", "acked")] == [b"\x01"]
+    push(server, "dev1", b"\x02", confirmed=True)
+    server.clock.run_until_idle()
+    server.clock.advance(10)
+    server.uplink("app1.dev1", ack=False)
+    assert [e.downlinks[0].frm_payload for e in events(server, "dev1", "nacked")] == [b"\x02"]
+
+
+def test_uplinks_and_events_over_the_admin_api(server):
+    push(server, "dev1", b"\x01")
+    with server.client() as client:
+        uplink = client.post(
+            "/_mock/devices/app1.dev1/uplinks",
+            json={"f_port": 2, "frm_payload": "AQ==", "data_rate": 5},
+        )
+        assert uplink.status_code == 201
+        assert uplink.json()["received_at"] == "2026-01-01T00:00:00Z"
+        client.post("/_mock/clock/advance", json={"seconds": 10})
+        timeline = client.get("/_mock/devices/app1.dev1/events").json()
+        assert (
+            client.post("/_mock/devices/app1.dev1/uplinks", json={"frm_payload": "%%"}).status_code
+            == 400
+        )
+    assert [(e["kind"], e["at"]) for e in timeline] == [
+        ("queued", "2026-01-01T00:00:00Z"),
+        ("uplink", "2026-01-01T00:00:00Z"),
+        ("scheduled", "2026-01-01T00:00:00.200000Z"),
+        ("sent", "2026-01-01T00:00:05Z"),
+    ]
