@@ -13,6 +13,12 @@ tts-ttn.md §D):
   earlier than 200 ms from now, than RX2 of the last class A uplink, or than 1 s after the
   previous network-initiated downlink. A confirmed downlink blocks the next confirmed one
   until an uplink arrives or 5 minutes pass.
+- Class B: the first ping slot at or after now + 5.2 s (TTS enqueues the transmission 5 s
+  `absoluteTimeSchedulingDelay` plus 200 ms before the slot, so the decision about which
+  item goes is taken then), on the band's ping-slot data rate and frequency, 1 s after the
+  previous network-initiated downlink at the earliest; a confirmed one blocks the next
+  confirmed one for 10 minutes or until an uplink. The device is taken to be in class B
+  already (beacon acquisition and PingSlotInfoReq are not simulated).
 - A payload that fits no usable window's data rate fails (`application_downlink_too_long`).
 - A confirmed downlink is acknowledged, or not, by the next uplink's ACK bit.
 """
@@ -25,6 +31,7 @@ from mockserver.core.devices import Device, DeviceClass
 from mockserver.core.downlinks import Downlink
 from mockserver.core.network import Network
 from mockserver.core.uplinks import Uplink
+from mockserver.lorawan.class_b import beacon_start_at, beacon_time, ping_slot_at
 from mockserver.lorawan.regions import band
 from mockserver.types import MILLISECOND, SECOND, Micros
 
@@ -32,6 +39,8 @@ DEDUPLICATION_WINDOW: Micros = 200 * MILLISECOND
 SCHEDULE_WINDOW: Micros = 200 * MILLISECOND  # NS needs this long before a transmission
 CLASS_BC_DOWNLINK_INTERVAL: Micros = 1 * SECOND
 CLASS_C_CONFIRMED_TIMEOUT: Micros = 300 * SECOND
+CLASS_B_CONFIRMED_TIMEOUT: Micros = 600 * SECOND
+CLASS_B_SCHEDULING_DELAY: Micros = 5 * SECOND + SCHEDULE_WINDOW
 
 
 @dataclass
@@ -110,6 +119,59 @@ class Scheduler:
             return
         if device.device_class is DeviceClass.C:
             self._class_c(device, state)
+        elif device.device_class is DeviceClass.B:
+            self._class_b(device, state)
+
+    def _network_initiated_earliest(
+        self, device: Device, state: _DeviceState, earliest: Micros, confirmed_timeout: Micros
+    ) -> Micros:
+        """The rules classes B and C share: after RX2 of the last uplink, 1 s apart, and one
+        confirmed downlink outstanding until an uplink or the class's timeout."""
+        if state.last_uplink is not None:
+            earliest = max(earliest, state.last_uplink.received_at + device.rx1_delay + SECOND)
+        if state.last_network_initiated is not None:
+            earliest = max(earliest, state.last_network_initiated + CLASS_BC_DOWNLINK_INTERVAL)
+        head = device.queue.peek()
+        if head is not None and head.confirmed and state.awaiting_ack is not None:
+            earliest = max(earliest, state.awaiting_ack_since + confirmed_timeout)
+        return earliest
+
+    def _settle_timed_out_confirmation(self, device: Device, state: _DeviceState) -> None:
+        head = device.queue.peek()
+        if head is not None and head.confirmed and state.awaiting_ack is not None:
+            self.network.emit("nacked", device, [state.awaiting_ack], reason="timeout")
+            state.awaiting_ack = None
+
+    def _class_b(self, device: Device, state: _DeviceState) -> None:
+        if device.session is None:
+            return
+        now = self.clock.now_us()
+        region = band(device.band)
+        earliest = self._network_initiated_earliest(
+            device, state, now + CLASS_B_SCHEDULING_DELAY, CLASS_B_CONFIRMED_TIMEOUT
+        )
+        slot = ping_slot_at(earliest, device.session.dev_addr, device.ping_slot_periodicity)
+        if slot - CLASS_B_SCHEDULING_DELAY > now:
+            self._wake(device, slot - CLASS_B_SCHEDULING_DELAY)
+            return
+        self._settle_timed_out_confirmation(device, state)
+        data_rate = region.ping_slot_data_rate
+        head = device.queue.peek()
+        assert head is not None
+        if len(head.frm_payload) > region.max_frm_payload(data_rate):
+            self._fail(
+                device,
+                "application_downlink_too_long",
+                length=len(head.frm_payload),
+                max=region.max_frm_payload(data_rate),
+            )
+            self._wake(device, now)
+            return
+        frequency = region.ping_slot_frequency(
+            device.session.dev_addr, beacon_time(beacon_start_at(slot))
+        )
+        state.last_network_initiated = slot
+        self._transmit(device, state, "PING", slot, data_rate, frequency)
 
     def _class_a(self, device: Device, state: _DeviceState) -> bool:
         uplink = state.last_uplink
@@ -167,20 +229,15 @@ class Scheduler:
             return  # class C starts with the device's first uplink
         now = self.clock.now_us()
         region = band(device.band)
-        earliest = now + SCHEDULE_WINDOW
-        earliest = max(earliest, state.last_uplink.received_at + device.rx1_delay + SECOND)
-        if state.last_network_initiated is not None:
-            earliest = max(earliest, state.last_network_initiated + CLASS_BC_DOWNLINK_INTERVAL)
-        head = device.queue.peek()
-        assert head is not None
-        if head.confirmed and state.awaiting_ack is not None:
-            earliest = max(earliest, state.awaiting_ack_since + CLASS_C_CONFIRMED_TIMEOUT)
+        earliest = self._network_initiated_earliest(
+            device, state, now + SCHEDULE_WINDOW, CLASS_C_CONFIRMED_TIMEOUT
+        )
         if earliest > now + SCHEDULE_WINDOW:
             self._wake(device, earliest - SCHEDULE_WINDOW)
             return
-        if head.confirmed and state.awaiting_ack is not None:
-            self.network.emit("nacked", device, [state.awaiting_ack], reason="timeout")
-            state.awaiting_ack = None
+        self._settle_timed_out_confirmation(device, state)
+        head = device.queue.peek()
+        assert head is not None
         data_rate = (
             device.rx2_data_rate if device.rx2_data_rate is not None else (region.rx2_data_rate)
         )

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from mockserver.core import DeviceClass
 from mockserver.server import MockServer
 from mockserver.types import MILLISECOND, SECOND
 
@@ -168,3 +169,67 @@ def test_uplinks_and_events_over_the_admin_api(server):
         ("scheduled", "2026-01-01T00:00:00.200000Z"),
         ("sent", "2026-01-01T00:00:05Z"),
     ]
+
+
+def test_class_b_uses_the_first_ping_slot_after_the_scheduling_delay(server):
+    from mockserver.lorawan.class_b import ping_slot_at
+
+    device = server.network.get("app1.dev1")
+    device.device_class = DeviceClass.B
+    server.clock.advance(1000)
+    pushed_at = server.clock.now_us()
+    push(server, "dev1", b"\x01")
+    push(server, "dev1", b"\x02")
+    server.clock.run_until_idle()
+    first, second = events(server, "dev1", "sent")
+    expected = ping_slot_at(pushed_at + 5_200 * MILLISECOND, device.session.dev_addr, 7)
+    assert first.at == expected
+    assert (first.details["window"], first.details["data_rate"], first.details["frequency"]) == (
+        "PING",
+        3,
+        869_525_000,
+    )
+    scheduled = events(server, "dev1", "scheduled")[0]
+    assert scheduled.at == max(pushed_at, expected - 5_200 * MILLISECOND)
+    # decided when the first went out: the first slot 5.2 s after it (periodicity 7 has one
+    # slot per 128 s beacon period, at an offset drawn anew each period)
+    assert second.at == ping_slot_at(expected + 5_200 * MILLISECOND, device.session.dev_addr, 7)
+    assert second.at - first.at > 5 * SECOND
+
+
+def test_tts_requeues_a_nacked_confirmed_downlink_until_its_retries_run_out(server):
+    push(server, "dev1", b"\x01", confirmed=True)
+    for _ in range(10):
+        server.uplink("app1.dev1")  # never ACKs
+        server.clock.run_until_idle()
+    sent = events(server, "dev1", "sent")
+    nacked = events(server, "dev1", "nacked")
+    (failed,) = events(server, "dev1", "failed")
+    assert len(sent) == 9  # the first transmission and 8 retries
+    assert [
+        e.downlinks[0].extra.get("confirmed_retry", {}).get("attempt", 0) for e in sent
+    ] == list(range(9))
+    assert len(nacked) == 9
+    assert failed.details == {"reason": "max_retries_reached", "max_retries": 8}
+    assert len(server.network.get("app1.dev1").queue) == 0
+
+
+def test_a_request_may_lower_its_retry_attempts(server):
+    with server.client() as client:
+        body = {
+            "downlinks": [
+                {
+                    "f_port": 1,
+                    "frm_payload": "AQ==",
+                    "confirmed": True,
+                    "confirmed_retry": {"max_attempts": 1},
+                }
+            ]
+        }
+        assert client.post(PUSH.format(device="dev1"), headers=AUTH, json=body).status_code == 200
+    for _ in range(3):
+        server.uplink("app1.dev1")
+        server.clock.run_until_idle()
+    assert len(events(server, "dev1", "sent")) == 2
+    (failed,) = events(server, "dev1", "failed")
+    assert failed.details["max_retries"] == 1

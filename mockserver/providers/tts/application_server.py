@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 
-from mockserver.core import Downlink, Network
+from mockserver.core import Downlink, Network, QueueFull
+from mockserver.core.network import NetworkEvent
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
@@ -20,6 +22,8 @@ from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
 MAX_RETRY_ATTEMPTS = 32
+#: `as.downlinks.confirmation.default-retry-attempts`: retries of a NACKed confirmed downlink.
+DEFAULT_RETRY_ATTEMPTS = 8
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Every 10-bit value as its two Crockford characters: a ULID is 13 lookups, not 26 steps.
 _PAIRS = [_CROCKFORD[high] + _CROCKFORD[low] for high in range(32) for low in range(32)]
@@ -38,6 +42,36 @@ class ApplicationServer:
         self.registry = registry
         self.network = network
         self.rng = rng
+        network.subscribe(self._on_network_event)
+
+    def _on_network_event(self, event: NetworkEvent) -> None:
+        """A NACKed confirmed downlink goes back to the end of the queue (handleDownlinkNack),
+        `confirmed_retry.attempt` one higher, until its attempts are used up."""
+        if event.kind != "nacked":
+            return
+        device = self.network.find(event.device_id)
+        if device is None or device.provider != "tts":
+            return
+        for downlink in event.downlinks:
+            extra = dict(downlink.extra or {})
+            retry = dict(extra.get("confirmed_retry") or {})
+            retry["attempt"] = retry.get("attempt", 0) + 1
+            max_attempts = retry.get("max_attempts", DEFAULT_RETRY_ATTEMPTS)
+            if retry["attempt"] > max_attempts:
+                self.network.emit(
+                    "failed",
+                    device,
+                    [downlink],
+                    reason="max_retries_reached",
+                    max_retries=max_attempts,
+                )
+                continue
+            try:
+                self.network.push(
+                    device, [replace(downlink, extra={**extra, "confirmed_retry": retry})]
+                )
+            except QueueFull:
+                self.network.emit("failed", device, [downlink], reason="downlink_queue_capacity")
 
     def queue(
         self,
