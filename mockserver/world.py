@@ -18,6 +18,7 @@ import yaml
 
 from mockserver.clock import Clock
 from mockserver.core import Network
+from mockserver.core.radio import RadioEnvironment
 from mockserver.core.scheduler import Scheduler
 from mockserver.providers import PROVIDERS, Provider
 
@@ -77,6 +78,7 @@ class World:
     network: Network
     random: random.Random
     scheduler: Scheduler
+    radio: RadioEnvironment
     providers: dict[str, Provider] = field(default_factory=dict)
 
     @classmethod
@@ -88,6 +90,7 @@ class World:
             network=network,
             random=random.Random(description.get("seed", 0)),
             scheduler=Scheduler(network),
+            radio=RadioEnvironment(description.get("seed", 0)),
         )
         for name, provider_class in PROVIDERS.items():
             world.providers[name] = provider_class(world, description.get(name) or {})

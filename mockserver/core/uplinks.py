@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.core.radio import Reception
 from mockserver.types import Micros
 
 
@@ -23,3 +24,4 @@ class Uplink:
     data_rate: int = 5
     frequency: int = 868_100_000
     f_cnt: int = 0
+    receptions: tuple[Reception, ...] = ()

@@ -233,3 +233,21 @@ def test_a_request_may_lower_its_retry_attempts(server):
     assert len(events(server, "dev1", "sent")) == 2
     (failed,) = events(server, "dev1", "failed")
     assert failed.details["max_retries"] == 1
+
+
+def test_radio_metadata_is_reproducible_from_the_seed():
+    first, second = MockServer(), MockServer()
+    uplinks = [(first.uplink("app1.dev1"), second.uplink("app1.dev1")) for _ in range(5)]
+    assert all(a == b for a, b in uplinks)
+    assert all(u.receptions for u, _ in uplinks)
+    other = MockServer(
+        {
+            "seed": 2,
+            "tts": {
+                "applications": [
+                    {"id": "app1", "devices": [{"id": "dev1", "session": {"dev_addr": "260B0001"}}]}
+                ]
+            },
+        }
+    )
+    assert other.uplink("app1.dev1").receptions != uplinks[0][0].receptions
