@@ -24,6 +24,7 @@ from mockserver.core.uplinks import Uplink
 from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.providers import Handler, Provider
+from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
 
 DEFAULT_HOST = "127.0.0.1"
@@ -50,6 +51,7 @@ class MockServer:
         self.lock = threading.RLock()
         self.world = World.build(self.description, self.clock)
         self._handlers = self._bind_handlers()
+        self._start_periodic_uplinks()
         self.app = MockServerApp(self)
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -63,6 +65,23 @@ class MockServer:
     @property
     def providers(self) -> dict[str, Provider]:
         return self.world.providers
+
+    def _start_periodic_uplinks(self) -> None:
+        """Devices with an `uplink_interval` uplink on their own, first one interval in."""
+        for device in self.network:
+            if device.uplink_interval:
+                self._schedule_periodic_uplink(device.id, device.uplink_interval)
+
+    def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
+        world = self.world
+
+        def fire() -> None:
+            if self.world is not world or self.network.find(device_id) is None:
+                return  # the world was reset or the device removed
+            self.uplink(device_id)
+            self._schedule_periodic_uplink(device_id, interval)
+
+        self.clock.call_at(self.clock.now_us() + interval, fire)
 
     def uplink(
         self,
@@ -110,6 +129,7 @@ class MockServer:
                 self.clock.reset()  # type: ignore[attr-defined]
             self.world = World.build(self.description, self.clock)
             self._handlers = self._bind_handlers()
+            self._start_periodic_uplinks()
             self.journal.clear()
             self.contract.log.clear()
 

@@ -45,6 +45,7 @@ class Device:
     rx1_dr_offset: int = 0
     rx2_data_rate: int | None = None  # None: the band's default (EU868 DR0; TTN uses DR3)
     ping_slot_periodicity: int = 7  # class B: one ping slot every 2^7 * 0.96 s = 122.88 s
+    uplink_interval: Micros | None = None  # the device uplinks on its own this often
     session: Session | None = None
     queue: DownlinkQueue = field(default_factory=DownlinkQueue)
     labels: dict[str, str] = field(default_factory=dict)

@@ -251,3 +251,30 @@ def test_radio_metadata_is_reproducible_from_the_seed():
         }
     )
     assert other.uplink("app1.dev1").receptions != uplinks[0][0].receptions
+
+
+def test_devices_with_an_uplink_interval_uplink_on_their_own():
+    world = {
+        "tts": {
+            "applications": [
+                {
+                    "id": "app1",
+                    "devices": [
+                        {
+                            "id": "sleepy",
+                            "session": {"dev_addr": "260B0009"},
+                            "uplink_interval": 3600,
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    server = MockServer(world)
+    start = server.clock.now_us()
+    server.clock.advance(3 * 3600)
+    uplinks = [e.at for e in server.network.timeline("app1.sleepy") if e.kind == "uplink"]
+    assert uplinks == [start + n * 3600 * SECOND for n in (1, 2, 3)]
+    server.reset()
+    server.clock.advance(3600)
+    assert [e.kind for e in server.network.timeline("app1.sleepy")] == ["uplink"]

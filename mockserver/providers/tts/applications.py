@@ -97,6 +97,7 @@ def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> D
         device_class=DeviceClass(raw.get("class", "A")),
         band=raw.get("band", default_band),
         rx1_delay=seconds(raw.get("rx1_delay", 5)),
+        uplink_interval=seconds(raw["uplink_interval"]) if raw.get("uplink_interval") else None,
         session=Session(
             dev_addr=int(str(session["dev_addr"]), 16),
             session_key_id=bytes.fromhex(session.get("session_key_id", "")),

@@ -77,6 +77,7 @@ WORLD_SCHEMA: dict[str, Any] = {
                                 "class": {"enum": ["A", "B", "C"]},
                                 "band": {"enum": ["EU868", "US915"]},
                                 "rx1_delay": {"type": "integer", "minimum": 1, "maximum": 15},
+                                "uplink_interval": {"type": "number", "exclusiveMinimum": 0},
                                 "formatter": _FORMATTER,
                                 "session": {
                                     "type": "object",
