@@ -23,6 +23,7 @@ from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
 from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
+from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
@@ -49,7 +50,9 @@ class MockServer:
         self.journal = Journal(journal_capacity)
         #: Held while a handler or a Python/admin caller touches the world: one step at a time.
         self.lock = threading.RLock()
-        self.world = World.build(self.description, self.clock)
+        self.outbound = Outbound()
+        self.public_url = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+        self.world = self._build_world()
         self._handlers = self._bind_handlers()
         self._start_periodic_uplinks()
         self.app = MockServerApp(self)
@@ -127,11 +130,16 @@ class MockServer:
                 self.clock.reset(self._clock_start())
             else:
                 self.clock.reset()  # type: ignore[attr-defined]
-            self.world = World.build(self.description, self.clock)
+            self.outbound.flush()
+            self.world = self._build_world()
             self._handlers = self._bind_handlers()
             self._start_periodic_uplinks()
             self.journal.clear()
+            self.outbound.clear()
             self.contract.log.clear()
+
+    def _build_world(self) -> World:
+        return World.build(self.description, self.clock, self.outbound, self.public_url)
 
     def _clock_start(self) -> datetime:
         from mockserver.clock import DEFAULT_VIRTUAL_START
@@ -215,9 +223,11 @@ class MockServer:
             time.sleep(0.01)
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{bound_port}"
+        self.public_url = self.world.public_url = self.url
         return self.url
 
     def stop(self) -> None:
+        self.outbound.close()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
             self._thread.join(timeout=10)
@@ -227,7 +237,10 @@ class MockServer:
 
     def serve(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         """Serve in the foreground until interrupted (the CLI)."""
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        self.public_url = self.world.public_url = f"http://{shown}:{port}"
         uvicorn.Server(self._config(host, port)).run()
+        self.outbound.close()
 
     def _config(self, host: str, port: int) -> uvicorn.Config:
         return uvicorn.Config(

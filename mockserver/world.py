@@ -20,6 +20,7 @@ from mockserver.clock import Clock
 from mockserver.core import Network
 from mockserver.core.radio import RadioEnvironment
 from mockserver.core.scheduler import Scheduler
+from mockserver.outbound import Outbound
 from mockserver.providers import PROVIDERS, Provider
 
 DEFAULT_WORLD = Path(__file__).with_name("worlds") / "default.yaml"
@@ -79,10 +80,19 @@ class World:
     random: random.Random
     scheduler: Scheduler
     radio: RadioEnvironment
+    outbound: Outbound
+    #: Where applications reach this simulator (for URLs it hands out, e.g. X-Downlink-Push).
+    public_url: str
     providers: dict[str, Provider] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, description: dict[str, Any], clock: Clock) -> World:
+    def build(
+        cls,
+        description: dict[str, Any],
+        clock: Clock,
+        outbound: Outbound | None = None,
+        public_url: str = "http://127.0.0.1:8080",
+    ) -> World:
         network = Network(clock)
         world = cls(
             description=description,
@@ -91,6 +101,8 @@ class World:
             random=random.Random(description.get("seed", 0)),
             scheduler=Scheduler(network),
             radio=RadioEnvironment(description.get("seed", 0)),
+            outbound=outbound or Outbound(),
+            public_url=public_url,
         )
         for name, provider_class in PROVIDERS.items():
             world.providers[name] = provider_class(world, description.get(name) or {})

@@ -160,6 +160,12 @@ def build_admin_app(server: MockServer) -> Starlette:
             entries = entries[-int(limit) :]
         return JSONResponse([entry.to_json() for entry in entries])
 
+    async def outbound(request: Request) -> Response:
+        if request.method == "DELETE":
+            server.outbound.clear()
+            return Response(status_code=204)
+        return JSONResponse([attempt.to_json() for attempt in server.outbound.attempts()])
+
     async def violations(request: Request) -> Response:
         log = server.contract.log
         return JSONResponse(
@@ -202,6 +208,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/devices/{device_id}/uplinks", uplinks, methods=["POST"]),
         Route("/_mock/devices/{device_id}/events", events, methods=["GET"]),
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
+        Route("/_mock/outbound", outbound, methods=["GET", "DELETE"]),
         Route("/_mock/contract/violations", violations),
         Route("/_mock/contract/coverage", coverage),
         Route("/_mock/clock", clock, methods=["GET"]),

@@ -81,16 +81,7 @@ class Scheduler:
             device.session.last_f_cnt_up = uplink.f_cnt
         state.last_uplink = uplink
         state.windows_available = True
-        self.network.emit(
-            "uplink",
-            device,
-            [],
-            f_port=uplink.f_port,
-            data_rate=uplink.data_rate,
-            frequency=uplink.frequency,
-            confirmed=uplink.confirmed,
-            ack=uplink.ack,
-        )
+        self.network.emit("uplink", device, [], uplink=uplink)
         self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
     def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from mockserver.providers.base import Handler, Provider
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
 from mockserver.providers.tts.applications import Registry
+from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
 from mockserver.providers.tts.world_schema import WORLD_SCHEMA
 
@@ -49,6 +50,7 @@ class TTSProvider(Provider):
         self.registry = Registry(config, world.network)
         self.application_server = ApplicationServer(self.registry, world.network, world.random)
         self._routes = Routes(self)
+        self.webhooks = WebhookPublisher(self)
 
     def handlers(self) -> Mapping[str, Handler]:
         return self._routes.handlers()

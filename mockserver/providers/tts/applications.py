@@ -11,6 +11,7 @@ from mockserver.clock import from_datetime
 from mockserver.core import Device, DeviceClass, Network, Session
 from mockserver.providers.tts.auth import ApiKey, KeyRing
 from mockserver.providers.tts.formatters import Formatter, formatter_from
+from mockserver.providers.tts.message_types import MESSAGE_TYPES
 from mockserver.types import seconds
 
 #: NS `downlink-queue-capacity` default (per session).
@@ -25,6 +26,16 @@ class Webhook:
     downlink_api_key: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     paused: bool = False
+    #: Enabled message types and their paths (appended to base_url), e.g. uplink_message: /up
+    messages: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any]) -> Webhook:
+        fields = {key: value for key, value in raw.items() if key not in MESSAGE_TYPES}
+        messages = {
+            kind: (raw[kind] or {}).get("path", "") for kind in MESSAGE_TYPES if kind in raw
+        }
+        return cls(**fields, messages=messages)
 
 
 @dataclass
@@ -59,7 +70,7 @@ class Registry:
         for raw in config.get("applications", []):
             application = Application(id=raw["id"], formatter=formatter_from(raw.get("formatter")))
             for hook in raw.get("webhooks", []):
-                application.webhooks[hook["id"]] = Webhook(**hook)
+                application.webhooks[hook["id"]] = Webhook.from_config(hook)
             self.applications[application.id] = application
             for raw_device in raw.get("devices", []):
                 self.add_device(application.id, raw_device)

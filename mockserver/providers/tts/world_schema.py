@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from mockserver.providers.tts.message_types import MESSAGE_TYPES
+
 _ID = {"type": "string", "pattern": "^[a-z0-9](?:[-]?[a-z0-9]){2,}$", "maxLength": 36}
 _EUI = {"type": "string", "pattern": "^[0-9A-Fa-f]{16}$"}
 _FORMATTER = {
@@ -61,6 +63,14 @@ WORLD_SCHEMA: dict[str, Any] = {
                                     "additionalProperties": {"type": "string"},
                                 },
                                 "paused": {"type": "boolean"},
+                                **{
+                                    kind: {
+                                        "type": ["object", "null"],
+                                        "additionalProperties": False,
+                                        "properties": {"path": {"type": "string", "maxLength": 64}},
+                                    }
+                                    for kind in MESSAGE_TYPES
+                                },
                             },
                         },
                     },

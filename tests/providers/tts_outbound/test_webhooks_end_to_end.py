@@ -1,0 +1,161 @@
+"""The loop a real TTS integration runs, against an application listening on a real port."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from mockserver.server import MockServer
+from mockserver.types import SECOND
+
+
+class Application:
+    """A stand-in for the user's application: records every webhook POST it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str], dict]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, dict(self.headers), json.loads(body)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def messages(self, kind: str) -> list[tuple[str, dict[str, str], dict]]:
+        return [entry for entry in self.received if kind in entry[2]]
+
+
+@pytest.fixture
+def app() -> Iterator[Application]:
+    application = Application()
+    yield application
+    application.http.shutdown()
+
+
+@pytest.fixture
+def server(app: Application) -> Iterator[MockServer]:
+    world = {
+        "seed": 7,
+        "tts": {
+            "api_keys": [{"key": "NNSXS.XXXXXXXXX", "application": "app1", "placeholder": True}],
+            "applications": [
+                {
+                    "id": "app1",
+                    "webhooks": [
+                        {
+                            "id": "wh1",
+                            "base_url": app.url + "/ttn{/appID,devID}",
+                            "downlink_api_key": "NNSXS.XXXXXXXXX",
+                            "headers": {"Authorization": "Basic dXNlcjpwYXNz"},
+                            "uplink_message": {"path": "/up"},
+                            "downlink_queued": {"path": "/queued"},
+                            "downlink_sent": {"path": "/sent{?devEUI}"},
+                        }
+                    ],
+                    "devices": [
+                        {
+                            "id": "dev1",
+                            "dev_eui": "70B3D57ED0000001",
+                            "class": "A",
+                            "rx1_delay": 5,
+                            "session": {"dev_addr": "260B0001"},
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+    simulator = MockServer(world)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+def test_uplink_webhook_push_queued_then_sent_at_rx1(server: MockServer, app: Application):
+    first = server.uplink("app1.dev1", f_port=1, frm_payload=b"\x2a")
+    assert server.outbound.flush()
+    ((path, headers, message),) = app.messages("uplink_message")
+    assert path == "/ttn/app1/dev1/up"
+    assert headers["X-Downlink-Apikey"] == "NNSXS.XXXXXXXXX"
+    assert headers["X-Downlink-Push"] == (
+        f"{server.url}/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+    )
+    assert headers["X-Downlink-Replace"].endswith("/devices/dev1/down/replace")
+    assert headers["Authorization"] == "Basic dXNlcjpwYXNz"
+    assert headers["User-Agent"].startswith("TheThingsStack/")
+    assert headers["X-Tts-Domain"] == server.url.removeprefix("http://")
+    assert message["end_device_ids"] == {
+        "device_id": "dev1",
+        "application_ids": {"application_id": "app1"},
+        "dev_eui": "70B3D57ED0000001",
+        "dev_addr": "260B0001",
+    }
+    uplink = message["uplink_message"]
+    assert (uplink["f_port"], uplink["f_cnt"], uplink["frm_payload"]) == (1, 1, "Kg==")
+    assert uplink["settings"]["data_rate"] == {
+        "lora": {"bandwidth": 125000, "spreading_factor": 7, "coding_rate": "4/5"}
+    }
+    assert uplink["settings"]["frequency"] == "868100000"
+    assert uplink["consumed_airtime"] == "0.046336s"  # 14-byte PHYPayload at SF7/125
+    assert uplink["rx_metadata"][0]["gateway_ids"]["gateway_id"]
+    assert message["received_at"] == "2026-01-01T00:00:00Z"
+
+    # The application answers later, after this uplink's receive windows have closed.
+    server.clock.advance(10)
+    pushed = httpx.post(
+        headers["X-Downlink-Push"],
+        headers={"Authorization": f"Bearer {headers['X-Downlink-Apikey']}"},
+        json={"downlinks": [{"f_port": 2, "frm_payload": "AQID", "priority": "NORMAL"}]},
+    )
+    assert pushed.status_code == 200
+    assert server.outbound.flush()
+    ((_, _, queued),) = app.messages("downlink_queued")
+    assert queued["downlink_queued"]["frm_payload"] == "AQID"
+    assert queued["downlink_queued"]["correlation_ids"][0].startswith("as:downlink:")
+    assert app.messages("downlink_sent") == []
+
+    server.clock.advance(900 - 10)  # the device's next uplink, 15 minutes after the first
+    second = server.uplink("app1.dev1", f_port=1, frm_payload=b"\x2b")
+    server.clock.run_until_idle()
+    assert server.outbound.flush()
+    ((path, _, sent),) = app.messages("downlink_sent")
+    assert path == "/ttn/app1/dev1/sent?devEUI=70B3D57ED0000001"
+    assert second.received_at == first.received_at + 900 * SECOND
+    assert sent["received_at"] == "2026-01-01T00:15:05Z"  # RX1: uplink end + 5 s, exactly
+    assert sent["downlink_sent"]["frm_payload"] == "AQID"
+    assert sent["downlink_sent"]["priority"] == "NORMAL"
+
+
+def test_a_dead_endpoint_is_journaled_and_never_stops_the_simulation(server: MockServer):
+    server.providers["tts"].registry.applications["app1"].webhooks[
+        "wh1"
+    ].base_url = "http://127.0.0.1:9/nothing"
+    server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    assert server.outbound.flush()
+    (attempt,) = server.outbound.attempts()
+    assert attempt.status is None and attempt.error
+    with httpx.Client(base_url=server.url) as client:
+        journal = client.get("/_mock/outbound").json()
+    assert journal[0]["kind"] == "uplink_message" and journal[0]["delivered"] is False
+
+
+def test_paused_webhooks_send_nothing(server: MockServer, app: Application):
+    server.providers["tts"].registry.applications["app1"].webhooks["wh1"].paused = True
+    server.uplink("app1.dev1")
+    assert server.outbound.flush()
+    assert app.received == []
