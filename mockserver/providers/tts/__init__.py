@@ -15,6 +15,7 @@ from mockserver.providers.tts.application_server import ApplicationServer, ulid
 from mockserver.providers.tts.applications import Registry
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
+from mockserver.providers.tts.webhooks import WebhookRegistryRoutes
 from mockserver.providers.tts.world_schema import WORLD_SCHEMA
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class TTSProvider(Provider):
         self.webhooks = WebhookPublisher(self)
 
     def handlers(self) -> Mapping[str, Handler]:
-        return self._routes.handlers()
+        return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         """`spec` is a device entry of the world file plus its `application_id`."""

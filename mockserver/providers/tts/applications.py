@@ -12,7 +12,7 @@ from mockserver.core import Device, DeviceClass, Network, Session
 from mockserver.providers.tts.auth import ApiKey, KeyRing
 from mockserver.providers.tts.formatters import Formatter, formatter_from
 from mockserver.providers.tts.message_types import MESSAGE_TYPES
-from mockserver.types import seconds
+from mockserver.types import Micros, seconds
 
 #: NS `downlink-queue-capacity` default (per session).
 QUEUE_CAPACITY = 10_000
@@ -28,6 +28,8 @@ class Webhook:
     paused: bool = False
     #: Enabled message types and their paths (appended to base_url), e.g. uplink_message: /up
     messages: dict[str, str] = field(default_factory=dict)
+    created_at: Micros = 0
+    updated_at: Micros = 0
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> Webhook:
@@ -70,7 +72,9 @@ class Registry:
         for raw in config.get("applications", []):
             application = Application(id=raw["id"], formatter=formatter_from(raw.get("formatter")))
             for hook in raw.get("webhooks", []):
-                application.webhooks[hook["id"]] = Webhook.from_config(hook)
+                webhook = Webhook.from_config(hook)
+                webhook.created_at = webhook.updated_at = network.clock.now_us()
+                application.webhooks[hook["id"]] = webhook
             self.applications[application.id] = application
             for raw_device in raw.get("devices", []):
                 self.add_device(application.id, raw_device)
@@ -88,6 +92,10 @@ class Registry:
         application_id, device_id = device.id.split(".", 1)
         self.applications[application_id].devices.pop(device_id, None)
         self.network.remove(device.id)
+
+    def application(self, application_id: str) -> Application:
+        """The application, created empty if the world did not have it (a key may name it)."""
+        return self.applications.setdefault(application_id, Application(application_id))
 
     def end_device(self, application_id: str, device_id: str) -> EndDevice | None:
         application = self.applications.get(application_id)

@@ -1,0 +1,194 @@
+"""The Application Server's webhook registry over HTTP (`ApplicationWebhookRegistry`).
+
+Get and List return ids, base_url, format and the timestamps, plus the fields the
+`field_mask` query names; Set (POST, or PUT on the webhook's path) creates or updates the
+fields its body's `field_mask.paths` names (all given fields when it names none). Rights:
+reading needs TRAFFIC_READ; setting and deleting need SETTINGS_BASIC, TRAFFIC_READ and
+TRAFFIC_DOWN_WRITE (research tts-ttn.md §C3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.providers.base import Handler, json_response
+from mockserver.providers.tts import errors
+from mockserver.providers.tts.applications import Webhook
+from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ, require_rights
+from mockserver.providers.tts.message_types import MESSAGE_TYPES
+from mockserver.providers.tts.outbound import rfc3339
+from mockserver.providers.tts.routes import gateway_status, identifier_problem
+
+if TYPE_CHECKING:
+    from mockserver.providers.tts import TTSProvider
+
+SETTINGS_BASIC = "RIGHT_APPLICATION_SETTINGS_BASIC"
+FORMATS = {"json": "JSON", "protobuf": "Protocol Buffers"}
+_SETTABLE = ("base_url", "headers", "format", "downlink_api_key", "paused", *MESSAGE_TYPES)
+
+
+class WebhookRegistryRoutes:
+    def __init__(self, provider: TTSProvider) -> None:
+        self.provider = provider
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {
+            "ApplicationWebhookRegistry_GetFormats": self.formats,
+            "ApplicationWebhookRegistry_List": self._gateway(self.list),
+            "ApplicationWebhookRegistry_Get": self._gateway(self.get),
+            "ApplicationWebhookRegistry_Set": self._gateway(self.set),
+            "ApplicationWebhookRegistry_Update": self._gateway(self.set),
+            "ApplicationWebhookRegistry_Delete": self._gateway(self.delete),
+        }
+
+    def formats(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        return _json({"formats": FORMATS})
+
+    def list(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        application = self._application(request, params, TRAFFIC_READ)
+        paths = _field_mask(request)
+        hooks = [represent(hook, application, paths) for hook in application.webhooks.values()]
+        body = _json({"webhooks": hooks} if hooks else {})
+        return HttpResponse(200, {**body.headers, "x-total-count": str(len(hooks))}, body.body)
+
+    def get(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        application = self._application(request, params, TRAFFIC_READ)
+        hook = application.webhooks.get(params["webhook_id"])
+        if hook is None:
+            raise errors.WEBHOOK_NOT_FOUND()
+        return _json(represent(hook, application, _field_mask(request)))
+
+    def set(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        try:
+            document = json.loads(request.body or b"{}")
+        except ValueError as error:
+            return gateway_status(errors.INVALID_ARGUMENT, f"invalid JSON: {error}")
+        if not isinstance(document, dict) or not isinstance(document.get("webhook"), dict):
+            return gateway_status(errors.INVALID_ARGUMENT, "webhook: expected an object")
+        given: dict[str, Any] = document["webhook"]
+        ids = given.get("ids") or {}
+        webhook_id = params.get("webhook_id") or ids.get("webhook_id", "")
+        problem = identifier_problem(webhook_id)
+        if problem:
+            raise _invalid("webhook.ids.webhook_id", problem)
+        mask = ((document.get("field_mask") or {}).get("paths")) or [
+            key for key in given if key in _SETTABLE
+        ]
+        unknown = [path for path in mask if path not in _SETTABLE]
+        if unknown:
+            raise _invalid("field_mask", f"unknown path `{unknown[0]}`")
+        changes = {path: given.get(path) for path in mask}
+        problem = _check(changes)
+        if problem:
+            raise _invalid(f"webhook.{problem[0]}", problem[1])
+        application = self._application(
+            request, params, SETTINGS_BASIC, TRAFFIC_READ, TRAFFIC_DOWN_WRITE
+        )
+        now = self.provider.clock.now_us()
+        hook = application.webhooks.get(webhook_id)
+        if hook is None:
+            hook = application.webhooks[webhook_id] = Webhook(id=webhook_id, created_at=now)
+        for path, value in changes.items():
+            if path in MESSAGE_TYPES:
+                if value is None:
+                    hook.messages.pop(path, None)
+                else:
+                    hook.messages[path] = (value or {}).get("path", "")
+            else:
+                default = {"headers": {}, "format": "json", "paused": False}.get(path, "")
+                setattr(hook, path, default if value is None else value)
+        hook.updated_at = now
+        return _json(represent(hook, application, mask))
+
+    def delete(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        application = self._application(
+            request, params, SETTINGS_BASIC, TRAFFIC_READ, TRAFFIC_DOWN_WRITE
+        )
+        if application.webhooks.pop(params["webhook_id"], None) is None:
+            raise errors.WEBHOOK_NOT_FOUND()
+        return _json({})
+
+    # -- shared ----------------------------------------------------------------------------
+    def _application(self, request: HttpRequest, params: Mapping[str, str], *rights: str):  # type: ignore[no-untyped-def]
+        application_id = params["application_id"]
+        problem = identifier_problem(application_id)
+        if problem:
+            raise _invalid("application_ids.application_id", problem)
+        registry = self.provider.registry
+        key = registry.keys.authenticate(request.headers, self.provider.clock.now_us())
+        require_rights(key, application_id, *rights)
+        return registry.application(application_id)
+
+    def _gateway(self, handler: Handler) -> Handler:
+        def handle(request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+            try:
+                return handler(request, params)
+            except errors.TTSError as error:
+                return error.gateway_response(self.provider.rng)
+
+        return handle
+
+
+def represent(hook: Webhook, application: Any, paths: list[str]) -> dict[str, Any]:
+    """The webhook as TTS returns it: always ids, timestamps, base_url and format."""
+    out: dict[str, Any] = {
+        "ids": {"application_ids": {"application_id": application.id}, "webhook_id": hook.id},
+        "created_at": rfc3339(hook.created_at),
+        "updated_at": rfc3339(hook.updated_at),
+        "base_url": hook.base_url,
+        "format": hook.format,
+    }
+    for path in paths:
+        if path in MESSAGE_TYPES:
+            if path in hook.messages:
+                out[path] = {"path": hook.messages[path]} if hook.messages[path] else {}
+        elif path in ("headers", "downlink_api_key", "paused"):
+            value = getattr(hook, path)
+            if value:
+                out[path] = value
+    return out
+
+
+def _field_mask(request: HttpRequest) -> list[str]:
+    values = [value for name, value in parse_qsl(request.query) if name == "field_mask"]
+    return [path.strip() for value in values for path in value.split(",") if path.strip()]
+
+
+def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
+    fmt = changes.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        return "format", "value must be one of the defined enum values"
+    headers = changes.get("headers")
+    if headers is not None and (
+        not isinstance(headers, dict)
+        or len(headers) > 50
+        or not all(
+            isinstance(v, str) and len(k) <= 64 and len(v) <= 4096 for k, v in headers.items()
+        )
+    ):
+        return "headers", "value must contain at most 50 pair(s) of short strings"
+    key = changes.get("downlink_api_key")
+    if key is not None and (not isinstance(key, str) or len(key) > 128):
+        return "downlink_api_key", "value length must be at most 128 runes"
+    base_url = changes.get("base_url")
+    if base_url is not None and (not isinstance(base_url, str) or "://" not in base_url):
+        return "base_url", "value must be a valid URI"
+    for kind in MESSAGE_TYPES:
+        message = changes.get(kind)
+        if message is not None and len(str((message or {}).get("path", ""))) > 64:
+            return f"{kind}.path", "value length must be at most 64 runes"
+    return None
+
+
+def _invalid(field: str, reason: str) -> errors.TTSError:
+    return errors.VALIDATION(
+        field=field, reason=reason, name="SetApplicationWebhookRequestValidationError"
+    )
+
+
+def _json(body: dict[str, Any]) -> HttpResponse:
+    return json_response(200, json.dumps(body, separators=(",", ":")).encode())
