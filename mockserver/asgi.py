@@ -8,10 +8,12 @@ holds it to 0.6x of a bare Starlette app. The admin API under `/_mock` is ordina
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from mockserver.clock import RealClock
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.providers.base import Provider, json_response
 
@@ -96,16 +98,30 @@ class MockServerApp:
                 return
 
     async def _drive_clock(self) -> None:
-        """Fire a real clock's timers on time; a virtual clock is moved by its owner instead."""
+        """Fire a real clock's timers on time; a virtual clock is moved by its owner instead.
+
+        The driver sleeps until the next timer is due, and is woken early when a timer is
+        added (from a request, the Python API or another timer), so even a sped-up clock keeps
+        RX windows to the millisecond.
+        """
         clock = self.server.clock
-        fire_due = getattr(clock, "fire_due", None)
-        if fire_due is None:
+        if not isinstance(clock, RealClock):
             return
-        while True:
-            with self.server.lock:
-                fire_due()
-            wait = clock.seconds_until_next()
-            await asyncio.sleep(0.05 if wait is None else min(wait, 0.05))
+        loop = asyncio.get_running_loop()
+        added = asyncio.Event()
+        clock.on_timer_added = lambda: loop.call_soon_threadsafe(added.set)
+        try:
+            while True:
+                with self.server.lock:
+                    clock.fire_due()
+                added.clear()
+                wait = clock.seconds_until_next()
+                if wait is not None and wait <= 0:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(added.wait(), timeout=wait)
+        finally:
+            clock.on_timer_added = None
 
 
 async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:

@@ -165,6 +165,8 @@ class RealClock:
         self._origin_wall = time.time_ns() // 1000
         self._origin_mono = time.monotonic_ns() // 1000
         self._timers = _TimerHeap()
+        #: Called (from any thread) when a timer is added, so the driver can re-plan its sleep.
+        self.on_timer_added: Callable[[], None] | None = None
 
     def now_us(self) -> Micros:
         elapsed = time.monotonic_ns() // 1000 - self._origin_mono
@@ -174,7 +176,10 @@ class RealClock:
         return to_datetime(self.now_us())
 
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
-        return self._timers.add(when, callback)
+        timer = self._timers.add(when, callback)
+        if self.on_timer_added is not None:
+            self.on_timer_added()
+        return timer
 
     def fire_due(self) -> int:
         fired = 0

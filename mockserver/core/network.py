@@ -107,9 +107,22 @@ class Network:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def emit(self, kind: str, device: Device, downlinks: list[Downlink], **details: Any) -> None:
-        """Record a transition in the device's timeline and tell every listener."""
-        event = NetworkEvent(kind, device.id, self.clock.now_us(), tuple(downlinks), details)
+    def emit(
+        self,
+        kind: str,
+        device: Device,
+        downlinks: list[Downlink],
+        *,
+        at: Micros | None = None,
+        **details: Any,
+    ) -> None:
+        """Record a transition in the device's timeline and tell every listener.
+
+        `at` is the simulated instant it belongs to (a transmission's own time, which a real
+        clock reaches a moment before its timer runs); now by default.
+        """
+        when = self.clock.now_us() if at is None else at
+        event = NetworkEvent(kind, device.id, when, tuple(downlinks), details)
         timeline = self._timelines.get(device.id)
         if timeline is None:
             timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)

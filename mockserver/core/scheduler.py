@@ -12,7 +12,7 @@ tts-ttn.md §D):
 - Class C: after the device's first uplink, as soon as possible on RX2 parameters: no
   earlier than 200 ms from now, than RX2 of the last class A uplink, or than 1 s after the
   previous network-initiated downlink. A confirmed downlink blocks the next confirmed one
-  until an uplink arrives or 5 minutes pass.
+  until an uplink arrives or 5 minutes pass; only an uplink ACKs or NACKs it (no resend).
 - Class B: the first ping slot at or after now + 5.2 s (TTS enqueues the transmission 5 s
   `absoluteTimeSchedulingDelay` plus 200 ms before the slot, so the decision about which
   item goes is taken then), on the band's ping-slot data rate and frequency, 1 s after the
@@ -81,7 +81,7 @@ class Scheduler:
             device.session.last_f_cnt_up = uplink.f_cnt
         state.last_uplink = uplink
         state.windows_available = True
-        self.network.emit("uplink", device, [], uplink=uplink)
+        self.network.emit("uplink", device, [], at=uplink.received_at, uplink=uplink)
         self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
     def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -128,9 +128,11 @@ class Scheduler:
         return earliest
 
     def _settle_timed_out_confirmation(self, device: Device, state: _DeviceState) -> None:
+        """Past the class timeout the next confirmed downlink may go. The unanswered one is
+        neither ACKed nor NACKed: TTS only learns its fate from an uplink, and the new one
+        takes its place as the downlink that uplink will answer."""
         head = device.queue.peek()
         if head is not None and head.confirmed and state.awaiting_ack is not None:
-            self.network.emit("nacked", device, [state.awaiting_ack], reason="timeout")
             state.awaiting_ack = None
 
     def _class_b(self, device: Device, state: _DeviceState) -> None:
@@ -267,7 +269,7 @@ class Scheduler:
             if device.session is not None:
                 device.session.last_f_cnt_down += 1
             self.network.emit(
-                "sent", device, [downlink], f_pending=len(device.queue) > 0, **details
+                "sent", device, [downlink], at=at, f_pending=len(device.queue) > 0, **details
             )
             if downlink.confirmed:
                 state.awaiting_ack = downlink

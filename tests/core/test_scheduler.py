@@ -278,3 +278,35 @@ def test_devices_with_an_uplink_interval_uplink_on_their_own():
     server.reset()
     server.clock.advance(3600)
     assert [e.kind for e in server.network.timeline("app1.sleepy")] == ["uplink"]
+
+
+def test_class_c_confirmed_downlinks_are_spaced_by_the_timeout_without_an_uplink(server):
+    server.uplink("app1.dev2")
+    server.clock.advance(10)
+    start = server.clock.now_us()
+    push(server, "dev2", b"\x01", confirmed=True)
+    push(server, "dev2", b"\x02", confirmed=True)
+    server.clock.run_until_idle()
+    first, second = events(server, "dev2", "sent")
+    assert first.at == start + 200 * MILLISECOND
+    assert second.at == first.at + 300 * SECOND  # ClassCTimeout: 5 minutes
+    assert events(server, "dev2", "nacked") == []  # only an uplink settles a confirmation
+    server.uplink("app1.dev2", ack=True)
+    assert [e.downlinks[0].frm_payload for e in events(server, "dev2", "acked")] == [b"\x02"]
+
+
+def test_a_real_clock_sped_up_delivers_on_its_own():
+    import threading
+
+    from mockserver.clock import RealClock
+
+    sent = threading.Event()
+    server = MockServer(clock=RealClock(speed=10))
+    server.network.subscribe(lambda event: event.kind == "sent" and sent.set())
+    server.start()
+    try:
+        server.uplink("app1.dev1")
+        push(server, "dev1", b"\x01")
+        assert sent.wait(timeout=30), "RX1 (5 s simulated, 0.5 s real) never came"
+    finally:
+        server.stop()
