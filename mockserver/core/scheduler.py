@@ -147,24 +147,10 @@ class Scheduler:
         if slot - CLASS_B_SCHEDULING_DELAY > now:
             self._wake(device, slot - CLASS_B_SCHEDULING_DELAY)
             return
-        self._settle_timed_out_confirmation(device, state)
-        data_rate = region.ping_slot_data_rate
-        head = device.queue.peek()
-        assert head is not None
-        if len(head.frm_payload) > region.max_frm_payload(data_rate):
-            self._fail(
-                device,
-                "application_downlink_too_long",
-                length=len(head.frm_payload),
-                max=region.max_frm_payload(data_rate),
-            )
-            self._wake(device, now)
-            return
         frequency = region.ping_slot_frequency(
             device.session.dev_addr, beacon_time(beacon_start_at(slot))
         )
-        state.last_network_initiated = slot
-        self._transmit(device, state, "PING", slot, data_rate, frequency)
+        self._network_initiated(device, state, "PING", slot, region.ping_slot_data_rate, frequency)
 
     def _class_a(self, device: Device, state: _DeviceState) -> bool:
         uplink = state.last_uplink
@@ -183,12 +169,7 @@ class Scheduler:
                 region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset),
                 region.rx1_frequency(uplink.frequency),
             ),
-            (
-                "RX2",
-                rx2_at,
-                device.rx2_data_rate if device.rx2_data_rate is not None else region.rx2_data_rate,
-                region.rx2_frequency_hz,
-            ),
+            ("RX2", rx2_at, _rx2_data_rate(device), region.rx2_frequency_hz),
         ]
         reachable = [w for w in windows if now + SCHEDULE_WINDOW <= w[1]]
         if not reachable:
@@ -228,23 +209,32 @@ class Scheduler:
         if earliest > now + SCHEDULE_WINDOW:
             self._wake(device, earliest - SCHEDULE_WINDOW)
             return
+        self._network_initiated(
+            device, state, "RXC", earliest, _rx2_data_rate(device), region.rx2_frequency_hz
+        )
+
+    def _network_initiated(
+        self,
+        device: Device,
+        state: _DeviceState,
+        window: str,
+        at: Micros,
+        data_rate: int,
+        frequency: int,
+    ) -> None:
+        """Send the head of the queue in a class B or C slot, unless it is too long for it."""
         self._settle_timed_out_confirmation(device, state)
         head = device.queue.peek()
         assert head is not None
-        data_rate = (
-            device.rx2_data_rate if device.rx2_data_rate is not None else (region.rx2_data_rate)
-        )
-        if len(head.frm_payload) > region.max_frm_payload(data_rate):
+        limit = band(device.band).max_frm_payload(data_rate)
+        if len(head.frm_payload) > limit:
             self._fail(
-                device,
-                "application_downlink_too_long",
-                length=len(head.frm_payload),
-                max=region.max_frm_payload(data_rate),
+                device, "application_downlink_too_long", length=len(head.frm_payload), max=limit
             )
-            self._wake(device, now)
+            self._wake(device, self.clock.now_us())
             return
-        state.last_network_initiated = earliest
-        self._transmit(device, state, "RXC", earliest, data_rate, region.rx2_frequency_hz)
+        state.last_network_initiated = at
+        self._transmit(device, state, window, at, data_rate, frequency)
 
     # -- outcomes --------------------------------------------------------------------------
     def _transmit(
@@ -282,3 +272,10 @@ class Scheduler:
     def _fail(self, device: Device, reason: str, **attributes: int) -> None:
         downlink = device.queue.pop()
         self.network.emit("failed", device, [downlink], reason=reason, **attributes)
+
+
+def _rx2_data_rate(device: Device) -> int:
+    """The device's RX2 data rate: its own setting, else its band's default."""
+    if device.rx2_data_rate is not None:
+        return device.rx2_data_rate
+    return band(device.band).rx2_data_rate
