@@ -65,6 +65,10 @@ class MockServerApp:
         try:
             body = await _read_body(receive, headers, limit)
         except BodyTooLarge:
+            if provider is not None and provider.reads_body_late:
+                request.oversized = True  # the provider fails when it would read the body
+                await _send(send, self.server.dispatch(provider, request))
+                return
             response = (
                 provider.decorate(request, provider.payload_too_large(request, limit))
                 if provider

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,27 +12,51 @@ from mockserver.contract.records import ContractLog, ContractViolation
 from mockserver.contract.validation import HttpRequest, HttpResponse, RequestResponseValidator
 
 
-class Contract:
-    """All loaded descriptions, an operation index per provider, and the log of findings.
-
-    Loading is cheap (read and parse); each operation's validators are compiled the first time
-    a request reaches it, so start-up stays fast however many specs are bundled.
-    """
+class _Catalog:
+    """What loading a set of descriptions produces; immutable, so instances share it."""
 
     def __init__(self, specs: list[SpecDocument]) -> None:
         self.specs = specs
-        self.log = ContractLog()
-        self._validator = RequestResponseValidator()
-        self._indexes: dict[str, OperationIndex] = {}
-        self._operations: dict[str, list[Operation]] = {}
+        self.validator = RequestResponseValidator()
+        self.operations: dict[str, list[Operation]] = {}
         for spec in specs:
-            self._operations.setdefault(spec.provider, []).extend(read_operations(spec))
-        for provider, operations in self._operations.items():
-            self._indexes[provider] = OperationIndex(operations)
+            self.operations.setdefault(spec.provider, []).extend(read_operations(spec))
+        self.indexes = {
+            provider: OperationIndex(operations) for provider, operations in self.operations.items()
+        }
+
+
+#: Catalogs by folder: every simulator in a process (a test session builds many) reads and
+#: compiles the same descriptions once.
+_CATALOGS: dict[Path, _Catalog] = {}
+_CATALOGS_LOCK = threading.Lock()
+
+
+class Contract:
+    """All loaded descriptions, an operation index per provider, and the log of findings.
+
+    Loading is cheap (read and parse, once per folder and process); each operation's
+    validators are compiled the first time a request reaches it, then shared.
+    """
+
+    def __init__(
+        self, specs: list[SpecDocument] | None = None, *, catalog: _Catalog | None = None
+    ) -> None:
+        self._catalog = catalog or _Catalog(specs or [])
+        self.specs = self._catalog.specs
+        self.log = ContractLog()
+        self._validator = self._catalog.validator
+        self._indexes = self._catalog.indexes
+        self._operations = self._catalog.operations
 
     @classmethod
     def load(cls, root: Path | None = None) -> Contract:
-        return cls(load_specs(root or bundled_specs_dir()))
+        folder = (root or bundled_specs_dir()).resolve()
+        with _CATALOGS_LOCK:
+            catalog = _CATALOGS.get(folder)
+            if catalog is None:
+                catalog = _CATALOGS[folder] = _Catalog(load_specs(folder))
+        return cls(catalog=catalog)
 
     def index(self, provider: str) -> OperationIndex:
         return self._indexes.get(provider) or OperationIndex([])

@@ -7,7 +7,6 @@ contract layer can sit on every request without being the server's bottleneck.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -17,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import fastjsonschema
 
+from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
 from mockserver.contract.formats import FORMATS
 from mockserver.contract.lowering import Direction, SchemaLowering, lower_components
@@ -41,6 +41,8 @@ class HttpRequest:
     body: bytes
     #: The body as JSON once the contract layer parsed it, so the provider need not parse again.
     json: Any = field(default=UNPARSED, compare=False, repr=False)
+    #: The body was over the provider's limit and was not read (`body` is empty).
+    oversized: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +123,7 @@ class RequestResponseValidator:
                     operation.security_pointer,
                 )
             )
-        if operation.body is not None:
+        if operation.body is not None and not request.oversized:
             self._check_body(operation, plan, request, violations)
         return violations
 
@@ -447,7 +449,7 @@ def _decode(body: bytes, media_type: str) -> Any:
             return _UNDECODABLE
     if media_type.endswith("json") or media_type == "*/*":
         try:
-            return json.loads(body)
+            return json_strict.loads(body)
         except ValueError:
             return _UNDECODABLE
     return body.decode("utf-8", "replace")

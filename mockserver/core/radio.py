@@ -13,6 +13,16 @@ from faker import Faker
 
 from mockserver.types import Micros
 
+_FAKER: Faker | None = None
+
+
+def _faker() -> Faker:
+    """One Faker per process (building one takes tens of milliseconds); callers reseed it."""
+    global _FAKER
+    if _FAKER is None:
+        _FAKER = Faker()
+    return _FAKER
+
 
 @dataclass(frozen=True, slots=True)
 class Gateway:
@@ -39,7 +49,7 @@ class RadioEnvironment:
     """The gateways of a world and the receptions they report."""
 
     def __init__(self, seed: int, gateways: int = 2) -> None:
-        fake = Faker()
+        fake = _faker()
         fake.seed_instance(seed)
         self._random = random.Random(seed)
         # One town (from faker's list of real places), gateways within a few kilometres of it.

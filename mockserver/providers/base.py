@@ -28,6 +28,9 @@ class Provider:
     world_schema: ClassVar[dict[str, Any]]
     #: The largest request body the vendor reads; larger ones get `payload_too_large`.
     max_body: ClassVar[int] = 1024 * 1024
+    #: True when the vendor checks IDs, credentials and the like before it reads the body:
+    #: an oversized request then reaches the handler flagged `oversized`, with no body.
+    reads_body_late: ClassVar[bool] = False
 
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         self.world = world

@@ -55,8 +55,14 @@ def test_tts_request_verdicts_agree_with_openapi_core(body, authorized):
     raw = json.dumps(body)
     try:
         oracle.validate_request(
-            MockRequest("https://thethings.example.com", "post", TTS_PUSH, headers=headers,
-                        data=raw, content_type="application/json")
+            MockRequest(
+                "https://thethings.example.com",
+                "post",
+                TTS_PUSH,
+                headers=headers,
+                data=raw,
+                content_type="application/json",
+            )
         )
         oracle_valid = True
     except Exception:
@@ -65,8 +71,10 @@ def test_tts_request_verdicts_agree_with_openapi_core(body, authorized):
     operation, params = contract.index("tts").match("POST", TTS_PUSH)
     lowered = {name.lower(): value for name, value in headers.items()}
     ours = contract.check_request(
-        operation, params,
-        HttpRequest("POST", TTS_PUSH, "", {**lowered, "content-type": "application/json"},
-                    raw.encode()),
+        operation,
+        params,
+        HttpRequest(
+            "POST", TTS_PUSH, "", {**lowered, "content-type": "application/json"}, raw.encode()
+        ),
     )
     assert (not ours) == oracle_valid, [v.message for v in ours]

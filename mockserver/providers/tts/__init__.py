@@ -41,8 +41,9 @@ class TTSProvider(Provider):
     title: ClassVar[str] = "The Things Stack v3"
     prefixes: ClassVar[tuple[str, ...]] = ("/api/v3",)
     world_schema: ClassVar[dict[str, Any]] = WORLD_SCHEMA
-    #: webmiddleware.MaxBody on every web route.
+    #: webmiddleware.MaxBody on every web route; the limit trips only when a handler reads.
     max_body: ClassVar[int] = 16 * 1024 * 1024
+    reads_body_late: ClassVar[bool] = True
 
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         super().__init__(world, config)
@@ -72,20 +73,22 @@ class TTSProvider(Provider):
 
     def not_found(self, request: HttpRequest) -> HttpResponse:
         """Unmatched paths under /api/v3 fall through to grpc-gateway's catch-all."""
-        return gateway_status(errors.NOT_FOUND, "Not Found")
+        return gateway_status(errors.Code.NOT_FOUND, "Not Found")
 
     def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
         """Webhook routes are gorilla/mux routes: a wrong method falls through to the gateway,
         which has no such path (404). Gateway paths answer 405 as Unimplemented (501)."""
         if _is_webhook_route(request.path):
             return self.not_found(request)
-        return gateway_status(errors.UNIMPLEMENTED, "Method Not Allowed")
+        return gateway_status(errors.Code.UNIMPLEMENTED, "Method Not Allowed")
 
     def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        """What reading an oversized body gives: webhook routes wrap the limit error in
+        `read_body` (Canceled, so 499); gateway routes fail decoding with a plain 400."""
         cause = errors.REQUEST_BODY_TOO_LARGE(maximum=limit)
         if _is_webhook_route(request.path):
             return errors.READ_BODY(cause).webhook_response(self.rng)
-        return gateway_status(errors.INVALID_ARGUMENT, cause.message)
+        return gateway_status(errors.Code.INVALID_ARGUMENT, cause.message)
 
     def internal_error(self, request: HttpRequest) -> HttpResponse:
         return errors.INTERNAL_ERROR().webhook_response(self.rng)

@@ -94,6 +94,8 @@ class KeyRing:
         if not header or " " not in header:
             raise errors.UNAUTHENTICATED()
         scheme, token = header.split(" ", 1)
+        if not scheme or not token:
+            raise errors.UNAUTHENTICATED()  # rpcmetadata: an empty type or value is no auth
         if scheme.lower() != "bearer":
             raise errors.UNSUPPORTED_AUTHORIZATION()
         placeholder = self._placeholders.get(token)

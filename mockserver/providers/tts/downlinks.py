@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver import json_strict
 from mockserver.contract.validation import UNPARSED
 from mockserver.core import Downlink
 from mockserver.providers.tts import errors
@@ -102,10 +102,11 @@ def represent(downlink: Downlink) -> dict[str, Any]:
 
 # -- decoding ----------------------------------------------------------------------------------
 #: Webhook routes decode with standard protojson (DiscardUnknown): an unknown enum name is
-#: dropped like an unknown field. gRPC-gateway routes decode with TTS's own JSON code, which
-#: rejects it. Both read only the first JSON value of the body.
+#: dropped like an unknown field, a duplicate field is an error, every list element must be
+#: an object. gRPC-gateway routes decode with TTS's own JSON code, which rejects unknown enum
+#: names. Both read only the first JSON value of the body, as Go's json.Decoder does.
 PROTOJSON, TTN_JSON = "protojson", "ttn-json"
-_DECODER = json.JSONDecoder()
+_URL_SAFE_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 def decode_downlinks(
@@ -113,15 +114,19 @@ def decode_downlinks(
 ) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
     """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest.
 
-    `parsed` is the body as the contract layer already parsed it, when it could.
+    `parsed` is the body as the contract layer already parsed it, when it could; protojson
+    parses on its own, since it also rejects duplicate fields.
     """
-    if parsed is not UNPARSED:
+    if parsed is not UNPARSED and dialect != PROTOJSON:
         document = parsed
+    elif not body.strip(b" \t\r\n"):
+        document = _empty_body(dialect)
     else:
         try:
-            text = body.decode("utf-8").lstrip()
-            document = _DECODER.raw_decode(text)[0] if text else _empty_body(dialect)
-        except (ValueError, UnicodeDecodeError) as error:
+            document = json_strict.loads(
+                body, first_value_only=True, unique_keys=dialect == PROTOJSON
+            )
+        except ValueError as error:
             raise DecodeError(f"invalid JSON: {error}") from None
     if document is None and dialect == TTN_JSON:
         document = {}
@@ -143,11 +148,16 @@ def _empty_body(dialect: str) -> dict[str, Any]:
 
 
 def _canonical(document: dict[str, Any]) -> dict[str, Any]:
-    return {_ALIASES.get(key, key): value for key, value in document.items()}
+    canonical = {_ALIASES.get(key, key): value for key, value in document.items()}
+    if len(canonical) != len(document):
+        raise DecodeError("duplicate field")  # both `f_port` and `fPort`, say
+    return canonical
 
 
 def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
     if raw is None:
+        if dialect == PROTOJSON:
+            raise DecodeError("downlink: expected an object, not null")
         return ApplicationDownlink()
     if not isinstance(raw, dict):
         raise DecodeError("downlink: expected an object")
@@ -177,12 +187,21 @@ def read_uint32(value: Any) -> int:
 
 
 def read_bytes(value: Any) -> bytes:
+    """Base64 as protojson reads it: the URL-safe alphabet as soon as `-` or `_` appears (and
+    then only it), the standard one otherwise; padding optional either way."""
     if not isinstance(value, str):
         raise DecodeError("bytes: expected a base64 string")
-    standard = value.replace("-", "+").replace("_", "/")
-    standard += "=" * (-len(standard.rstrip("=")) % 4) if "=" not in standard else ""
+    url_safe = "-" in value or "_" in value
+    if url_safe and ("+" in value or "/" in value):
+        raise DecodeError(f"invalid base64 {value!r}")
+    unpadded = value.rstrip("=")
+    padded = unpadded + "=" * (-len(unpadded) % 4)
+    if value != unpadded and value != padded:
+        raise DecodeError(f"invalid base64 padding {value!r}")
+    if url_safe:
+        padded = padded.translate(_URL_SAFE_TO_STANDARD)
     try:
-        return base64.b64decode(standard, validate=True)
+        return base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         raise DecodeError(f"invalid base64 {value!r}") from None
 
@@ -191,10 +210,10 @@ def _read_priority(value: Any, dialect: str) -> int:
     if isinstance(value, str):
         if value in PRIORITIES:
             return PRIORITIES.index(value)
+        if dialect == PROTOJSON:
+            return 0  # DiscardUnknown drops any string that is not a value's name
         if value.lstrip("-").isdigit():
             return int(value)
-        if dialect == PROTOJSON:
-            return 0  # DiscardUnknown drops unknown enum names
         raise DecodeError(f"unknown value for enum ttn.lorawan.v3.TxSchedulePriority: {value}")
     if isinstance(value, int) and not isinstance(value, bool):
         return value

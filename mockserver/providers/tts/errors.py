@@ -10,6 +10,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from mockserver.contract import HttpResponse
@@ -35,9 +36,29 @@ HTTP_STATUS = {
     15: 500,
     16: 401,
 }
-CANCELED, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, RESOURCE_EXHAUSTED = 1, 3, 5, 7, 8
-FAILED_PRECONDITION, ABORTED, UNIMPLEMENTED, INTERNAL, UNAUTHENTICATED = 9, 10, 12, 13, 16
-UNKNOWN = 2
+
+
+class Code(IntEnum):
+    """gRPC status codes (a namespace of their own: error definitions reuse the names)."""
+
+    CANCELED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _HTML_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
@@ -47,7 +68,7 @@ class ErrorDefinition:
     namespace: str
     name: str
     message_format: str
-    code: int
+    code: Code
 
     def __call__(self, cause: TTSError | None = None, **attributes: Any) -> TTSError:
         return TTSError(self, attributes, cause)
@@ -85,7 +106,7 @@ class TTSError(Exception):
         """The first code in the cause chain that is not Unknown decides (pkg/errors/http.go)."""
         error: TTSError | None = self
         while error is not None:
-            if error.definition.code != UNKNOWN:
+            if error.definition.code != Code.UNKNOWN:
                 return HTTP_STATUS.get(error.definition.code, 500)
             error = error.cause
         return 500
@@ -123,12 +144,12 @@ class TTSError(Exception):
         `WWW-Authenticate` (runtime.DefaultHTTPErrorHandler)."""
         body = json.dumps(self.status_body(rng), separators=(",", ":"), ensure_ascii=False)
         headers = {"content-type": "application/json"}
-        if self.definition.code == UNAUTHENTICATED:
+        if self.definition.code == Code.UNAUTHENTICATED:
             headers["www-authenticate"] = self.message
         return HttpResponse(self.http_status, headers, body.encode())
 
 
-def define(namespace: str, name: str, message_format: str, code: int) -> ErrorDefinition:
+def define(namespace: str, name: str, message_format: str, code: Code) -> ErrorDefinition:
     return ErrorDefinition(namespace, name, message_format, code)
 
 
@@ -138,64 +159,70 @@ _NS = "pkg/networkserver"
 
 # Authentication and rights.
 UNAUTHENTICATED = define(
-    "pkg/rpcmetadata", "unauthenticated", "the context is not authenticated", UNAUTHENTICATED
+    "pkg/rpcmetadata", "unauthenticated", "the context is not authenticated", Code.UNAUTHENTICATED
 )
 UNSUPPORTED_AUTHORIZATION = define(
     "pkg/identityserver",
     "unsupported_authorization",
     "unsupported authorization method",
-    UNAUTHENTICATED,
+    Code.UNAUTHENTICATED,
 )
-INVALID_TOKEN = define("pkg/auth", "token", "invalid token", INVALID_ARGUMENT)
+INVALID_TOKEN = define("pkg/auth", "token", "invalid token", Code.INVALID_ARGUMENT)
 API_KEY_NOT_FOUND = define(
-    "pkg/identityserver", "api_key_not_found", "API key not found", UNAUTHENTICATED
+    "pkg/identityserver", "api_key_not_found", "API key not found", Code.UNAUTHENTICATED
 )
 INVALID_AUTHORIZATION = define(
-    "pkg/identityserver", "invalid_authorization", "invalid authorization", UNAUTHENTICATED
+    "pkg/identityserver", "invalid_authorization", "invalid authorization", Code.UNAUTHENTICATED
 )
 API_KEY_EXPIRED = define(
-    "pkg/identityserver", "api_key_expired", "api key expired", UNAUTHENTICATED
+    "pkg/identityserver", "api_key_expired", "api key expired", Code.UNAUTHENTICATED
 )
 NO_APPLICATION_RIGHTS = define(
     "pkg/auth/rights",
     "no_application_rights",
     "no rights for application `{uid}`",
-    PERMISSION_DENIED,
+    Code.PERMISSION_DENIED,
 )
 INSUFFICIENT_APPLICATION_RIGHTS = define(
     "pkg/auth/rights",
     "insufficient_application_rights",
     "insufficient rights for application `{uid}`",
-    PERMISSION_DENIED,
+    Code.PERMISSION_DENIED,
 )
 
 # Request handling on the webhook routes.
-INVALID_IDENTIFIERS = define("pkg/ttnpb", "identifiers", "invalid identifiers", INVALID_ARGUMENT)
-WEBHOOK_NOT_FOUND = define("pkg/redis", "not_found", "entity not found", NOT_FOUND)
-DECODE_BODY = define(_WEB, "decode_body", "decode body", INVALID_ARGUMENT)
-VALIDATE_BODY = define(_WEB, "validate_body", "validate body", INVALID_ARGUMENT)
-VALIDATION = define("pkg/errors", "validation", "invalid `{field}`: {reason}", INVALID_ARGUMENT)
-READ_BODY = define(_WEB, "read_body", "read body", CANCELED)
-REQUEST_BODY_TOO_LARGE = define(
-    "pkg/webmiddleware", "request_body_too_large", "request body too large", INVALID_ARGUMENT
+INVALID_IDENTIFIERS = define(
+    "pkg/ttnpb", "identifiers", "invalid identifiers", Code.INVALID_ARGUMENT
 )
-INTERNAL_ERROR = define("pkg/errors", "unknown", "unknown error", INTERNAL)
+WEBHOOK_NOT_FOUND = define("pkg/redis", "not_found", "entity not found", Code.NOT_FOUND)
+DECODE_BODY = define(_WEB, "decode_body", "decode body", Code.INVALID_ARGUMENT)
+VALIDATE_BODY = define(_WEB, "validate_body", "validate body", Code.INVALID_ARGUMENT)
+VALIDATION = define(
+    "pkg/errors", "validation", "invalid `{field}`: {reason}", Code.INVALID_ARGUMENT
+)
+READ_BODY = define(_WEB, "read_body", "read body", Code.CANCELED)
+REQUEST_BODY_TOO_LARGE = define(
+    "pkg/webmiddleware", "request_body_too_large", "request body too large", Code.INVALID_ARGUMENT
+)
+INTERNAL_ERROR = define("pkg/errors", "unknown", "unknown error", Code.INTERNAL)
 
 # The Application Server's queue operation.
-DEVICE_NOT_FOUND = define(_AS, "device_not_found", "device `{device_uid}` not found", NOT_FOUND)
-NO_PAYLOAD = define(_AS, "no_payload", "no payload", INVALID_ARGUMENT)
-NO_F_PORT = define(_AS, "no_f_port", "no FPort", INVALID_ARGUMENT)
+DEVICE_NOT_FOUND = define(
+    _AS, "device_not_found", "device `{device_uid}` not found", Code.NOT_FOUND
+)
+NO_PAYLOAD = define(_AS, "no_payload", "no payload", Code.INVALID_ARGUMENT)
+NO_F_PORT = define(_AS, "no_f_port", "no FPort", Code.INVALID_ARGUMENT)
 NO_DEVICE_SESSION = define(
-    _AS, "no_device_session", "no device session; check device activation", FAILED_PRECONDITION
+    _AS, "no_device_session", "no device session; check device activation", Code.FAILED_PRECONDITION
 )
 DOWNLINK_MAX_RETRIES_INVALID = define(
     _AS,
     "downlink_max_retries_invalid",
     "downlink maximum retries exceed configured maximum of {max}",
-    INVALID_ARGUMENT,
+    Code.INVALID_ARGUMENT,
 )
 ENCODER_OUTPUT_ERRORS = define(
-    "pkg/messageprocessors/javascript", "output_errors", "{errors}", ABORTED
+    "pkg/messageprocessors/javascript", "output_errors", "{errors}", Code.ABORTED
 )
 
 # The Network Server behind it.
@@ -203,8 +230,8 @@ APPLICATION_DOWNLINK_TOO_LONG = define(
     _NS,
     "application_downlink_too_long",
     "application downlink payload length `{length}` exceeds maximum '{max}'",
-    INVALID_ARGUMENT,
+    Code.INVALID_ARGUMENT,
 )
 DOWNLINK_QUEUE_CAPACITY = define(
-    _NS, "downlink_queue_capacity", "downlink queue capacity exceeded", RESOURCE_EXHAUSTED
+    _NS, "downlink_queue_capacity", "downlink queue capacity exceeded", Code.RESOURCE_EXHAUSTED
 )

@@ -3,8 +3,9 @@
 TTS runs the device's (or application's) JavaScript `encodeDownlink`. The simulator offers
 the formatter the docs' example needs — `bytes`: `{"bytes": [1, 2, 3]}` becomes 01 02 03 on
 the formatter's FPort, like `return {bytes: input.data.bytes, fPort: N}` — declared per
-device in the world file. As TTS does for JavaScript encoders, a result without FPort on a
-request without one goes out on FPort 1. A device with no formatter behaves as TTS's FORMATTER_NONE.
+device in the world file. As TTS does for JavaScript encoders, the formatter's FPort
+wins over the request's, and a result without FPort on a request without one goes on FPort 1.
+A device with no formatter behaves as TTS's FORMATTER_NONE.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class BytesFormatter:
             for value in values
         ):
             raise EncodeError("`bytes` must be a list of integers from 0 to 255")
-        return bytes(values), f_port or self.f_port or 1
+        # The encoder's FPort wins whenever it gives one (javascript.go EncodeDownlink).
+        return bytes(values), self.f_port or f_port or 1
 
     def decode(self, frm_payload: bytes) -> dict[str, Any]:
         return {"bytes": list(frm_payload)}

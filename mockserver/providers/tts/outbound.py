@@ -44,7 +44,7 @@ _FAILURES = {
         "pkg/applicationserver",
         "max_retries_reached",
         "maximum number of retries ({max_retries}) reached",
-        errors.ABORTED,
+        errors.Code.ABORTED,
     ),
     "downlink_queue_capacity": errors.DOWNLINK_QUEUE_CAPACITY,
 }

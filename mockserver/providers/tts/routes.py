@@ -106,15 +106,19 @@ class Routes:
         if invalid_ids is not None:
             raise errors.INVALID_IDENTIFIERS(invalid_ids)
         self._authorize(request, app_id, TRAFFIC_DOWN_WRITE)
-        webhook = self.provider.registry.applications[app_id].webhooks.get(webhook_id)
+        application = self.provider.registry.applications.get(app_id)
+        webhook = application.webhooks.get(webhook_id) if application else None
         if webhook is None:
             raise errors.WEBHOOK_NOT_FOUND()
         if webhook.paused:
             return HttpResponse(406, {}, b"")
+        if request.oversized:
+            return self.provider.payload_too_large(request, self.provider.max_body)
         try:
             if webhook.format != "json":
-                raise DecodeError("the protobuf webhook format is not simulated")
-            items, _ = decode_downlinks(request.body, PROTOJSON, request.json)
+                items = _protobuf_downlinks(request.body)
+            else:
+                items, _ = decode_downlinks(request.body, PROTOJSON)
         except DecodeError:
             raise errors.DECODE_BODY() from None
         invalid = validate(items, "ApplicationDownlinks")
@@ -135,10 +139,12 @@ class Routes:
     ) -> HttpResponse:
         app_id = params["end_device_ids.application_ids.application_id"]
         device_id = params["end_device_ids.device_id"]
+        if request.oversized:
+            return self.provider.payload_too_large(request, self.provider.max_body)
         try:
             items, _ = decode_downlinks(request.body, TTN_JSON, request.json)
         except DecodeError as error:
-            return gateway_status(errors.INVALID_ARGUMENT, str(error))
+            return gateway_status(errors.Code.INVALID_ARGUMENT, str(error))
         invalid_ids = end_device_ids_error(app_id, device_id)
         if invalid_ids is not None:
             raise errors.VALIDATION(
@@ -177,6 +183,14 @@ class Routes:
             return handle()
         except errors.TTSError as error:
             return error.gateway_response(self.provider.rng)
+
+
+def _protobuf_downlinks(body: bytes) -> list:
+    """Protobuf webhooks are not simulated beyond the empty message, which decodes to no
+    downlinks (proto.Unmarshal of zero bytes); any other body fails to decode."""
+    if body:
+        raise DecodeError("the protobuf webhook format is not simulated")
+    return []
 
 
 def gateway_status(code: int, message: str) -> HttpResponse:

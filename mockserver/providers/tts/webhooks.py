@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from mockserver import json_strict
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
@@ -63,12 +64,14 @@ class WebhookRegistryRoutes:
         return _json(represent(hook, application, _field_mask(request)))
 
     def set(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        if request.oversized:
+            return self.provider.payload_too_large(request, self.provider.max_body)
         try:
-            document = json.loads(request.body or b"{}")
+            document = json_strict.loads(request.body or b"{}", first_value_only=True)
         except ValueError as error:
-            return gateway_status(errors.INVALID_ARGUMENT, f"invalid JSON: {error}")
+            return gateway_status(errors.Code.INVALID_ARGUMENT, f"invalid JSON: {error}")
         if not isinstance(document, dict) or not isinstance(document.get("webhook"), dict):
-            return gateway_status(errors.INVALID_ARGUMENT, "webhook: expected an object")
+            return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook: expected an object")
         given: dict[str, Any] = document["webhook"]
         ids = given.get("ids") or {}
         webhook_id = params.get("webhook_id") or ids.get("webhook_id", "")
