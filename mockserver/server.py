@@ -112,7 +112,6 @@ class MockServer:
                 data_rate=region.default_uplink_data_rate if data_rate is None else data_rate,
                 frequency=region.default_uplink_frequency_hz if frequency is None else frequency,
                 f_cnt=(session.last_f_cnt_up + 1) if session else 0,
-                receptions=self.world.radio.receptions(now, channel_index=0),
             )
             self.world.scheduler.uplink(device, uplink)
             return uplink

@@ -59,18 +59,14 @@ def uplink_json(uplink: Uplink) -> dict[str, Any]:
         "data_rate": uplink.data_rate,
         "frequency": uplink.frequency,
         "f_cnt": uplink.f_cnt,
-        "gateways": [
-            {"gateway_id": r.gateway.gateway_id, "rssi": r.rssi, "snr": r.snr}
-            for r in uplink.receptions
-        ],
     }
 
 
 def event_json(event: NetworkEvent) -> dict[str, Any]:
     details: dict[str, Any] = {}
     for key, value in event.details.items():
-        if isinstance(value, Uplink):
-            details.update(uplink_json(value))
+        if isinstance(value, bytes):
+            details[key] = base64.b64encode(value).decode()
         else:
             details[key] = timestamp(value) if key.endswith("_at") else value
     return {

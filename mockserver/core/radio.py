@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from faker import Faker
 
 from mockserver.types import Micros
+
+if TYPE_CHECKING:
+    from mockserver.core.uplinks import Uplink
 
 _FAKER: Faker | None = None
 
@@ -51,6 +55,7 @@ class RadioEnvironment:
     def __init__(self, seed: int, gateways: int = 2) -> None:
         fake = _faker()
         fake.seed_instance(seed)
+        self.seed = seed
         self._random = random.Random(seed)
         # One town (from faker's list of real places), gateways within a few kilometres of it.
         latitude, longitude = (float(v) for v in fake.local_latlng("NL", coords_only=True))
@@ -66,17 +71,23 @@ class RadioEnvironment:
         )
         self._counter_offsets = [self._random.getrandbits(32) for _ in self.gateways]
 
-    def receptions(self, received_at: Micros, channel_index: int) -> tuple[Reception, ...]:
-        """Who heard an uplink ending at `received_at`; at least one gateway always does."""
-        heard = [0] + [i for i in range(1, len(self.gateways)) if self._random.random() < 0.6]
+    def receptions(self, device_id: str, uplink: Uplink) -> tuple[Reception, ...]:
+        """Who heard an uplink; at least one gateway always does.
+
+        Drawn from a source seeded by the world's seed and the uplink itself, so metadata is
+        made only when someone reads it (an outbound message) and is still the same bytes
+        for the same world and uplinks, whoever asks first.
+        """
+        draw = random.Random(f"{self.seed}:{device_id}:{uplink.f_cnt}:{uplink.received_at}")
+        heard = [0] + [i for i in range(1, len(self.gateways)) if draw.random() < 0.6]
         return tuple(
             Reception(
                 gateway=self.gateways[index],
-                rssi=self._random.randint(-120, -40),
-                snr=round(self._random.uniform(-12.0, 10.0), 1),
-                channel_index=channel_index,
-                timestamp=(self._counter_offsets[index] + received_at) % 2**32,
-                received_at=received_at,
+                rssi=draw.randint(-120, -40),
+                snr=round(draw.uniform(-12.0, 10.0), 1),
+                channel_index=0,
+                timestamp=(self._counter_offsets[index] + uplink.received_at) % 2**32,
+                received_at=uplink.received_at,
             )
             for index in heard
         )

@@ -81,8 +81,23 @@ class Scheduler:
             device.session.last_f_cnt_up = uplink.f_cnt
         state.last_uplink = uplink
         state.windows_available = True
-        self.network.emit("uplink", device, [], at=uplink.received_at, uplink=uplink)
-        self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
+        # Plain values only: timelines hold millions of these in a long simulation, and an
+        # event whose details reference no objects costs the garbage collector nothing.
+        self.network.emit(
+            "uplink",
+            device,
+            [],
+            at=uplink.received_at,
+            f_port=uplink.f_port,
+            frm_payload=uplink.frm_payload,
+            f_cnt=uplink.f_cnt,
+            confirmed=uplink.confirmed,
+            ack=uplink.ack,
+            data_rate=uplink.data_rate,
+            frequency=uplink.frequency,
+        )
+        if len(device.queue):  # an empty queue is woken by the next push instead
+            self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
     def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.kind == "queued":

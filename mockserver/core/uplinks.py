@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mockserver.core.radio import Reception
 from mockserver.types import Micros
+
+if TYPE_CHECKING:
+    from mockserver.core.network import NetworkEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,4 +27,18 @@ class Uplink:
     data_rate: int = 5
     frequency: int = 868_100_000
     f_cnt: int = 0
-    receptions: tuple[Reception, ...] = ()
+
+    @classmethod
+    def from_event(cls, event: NetworkEvent) -> Uplink:
+        """The uplink an `uplink` event stands for (events carry plain values only)."""
+        details = event.details
+        return cls(
+            received_at=event.at,
+            f_port=details.get("f_port"),
+            frm_payload=details.get("frm_payload", b""),
+            confirmed=details.get("confirmed", False),
+            ack=details.get("ack", False),
+            data_rate=details.get("data_rate", 5),
+            frequency=details.get("frequency", 868_100_000),
+            f_cnt=details.get("f_cnt", 0),
+        )

@@ -90,6 +90,8 @@ class WebhookPublisher:
         provider.world.network.subscribe(self._on_event)
 
     def _on_event(self, event: NetworkEvent) -> None:
+        if event.kind != "uplink" and event.kind not in _EVENT_MESSAGES:
+            return
         device = self.provider.world.network.find(event.device_id)
         if device is None or device.provider != "tts":
             return
@@ -103,16 +105,15 @@ class WebhookPublisher:
         if end_device is None:
             return
         if event.kind == "uplink":
-            uplink = event.details.get("uplink")
-            if isinstance(uplink, Uplink):
-                self._publish(
-                    application,
-                    end_device,
-                    event.at,
-                    "uplink_message",
-                    lambda: self._uplink_message(end_device, uplink),
-                    [f"as:up:{self._ulid(event.at)}", f"gs:uplink:{self._ulid(event.at)}"],
-                )
+            uplink = Uplink.from_event(event)
+            self._publish(
+                application,
+                end_device,
+                event.at,
+                "uplink_message",
+                lambda: self._uplink_message(end_device, uplink),
+                [f"as:up:{self._ulid(event.at)}", f"gs:uplink:{self._ulid(event.at)}"],
+            )
             return
         message_type = _EVENT_MESSAGES.get(event.kind)
         if message_type is None:
@@ -201,7 +202,8 @@ class WebhookPublisher:
         airtime = region.data_rate(uplink.data_rate).time_on_air(
             phy_payload_size(len(uplink.frm_payload), has_fport=uplink.f_port is not None)
         )
-        first = uplink.receptions[0] if uplink.receptions else None
+        receptions = self.provider.world.radio.receptions(device.id, uplink)
+        first = receptions[0] if receptions else None
         decoded = None
         if end_device.formatter is not None and uplink.frm_payload:
             decoded = end_device.formatter.decode(uplink.frm_payload)
@@ -230,7 +232,7 @@ class WebhookPublisher:
                     "channel_index": r.channel_index,
                     "received_at": rfc3339(r.received_at),
                 }
-                for r in uplink.receptions
+                for r in receptions
             ],
             "settings": {
                 "data_rate": data_rate,
