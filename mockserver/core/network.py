@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.clock import Clock
 from mockserver.core.devices import Device
@@ -21,15 +20,18 @@ class DeviceExists(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkEvent:
-    """Something that happened to a device's downlinks, at a simulated instant."""
+class NetworkEvent(NamedTuple):
+    """Something that happened to a device's downlinks, at a simulated instant.
+
+    A tuple, not a class instance: a long simulation keeps millions in its timelines, and a
+    tuple of plain values is one the garbage collector stops tracking.
+    """
 
     kind: str
     device_id: str
     at: Micros
-    downlinks: tuple[Downlink, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict)
+    downlinks: tuple[Downlink, ...]
+    details: dict[str, Any]
 
 
 Listener = Callable[[NetworkEvent], None]
@@ -49,7 +51,7 @@ class Network:
         self.clock = clock
         self.queue_capacity = queue_capacity
         self._devices: dict[str, Device] = {}
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()
         self._timelines: dict[str, deque[NetworkEvent]] = {}
         self._timeline_length = timeline_length
 
@@ -104,8 +106,14 @@ class Network:
 
     # -- events ----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        """Listen to every event; returns the call that stops it. (Listeners are kept in a
+        tuple replaced on change, so one may subscribe or leave while events are sent.)"""
+        self._listeners = (*self._listeners, listener)
+
+        def unsubscribe() -> None:
+            self._listeners = tuple(other for other in self._listeners if other is not listener)
+
+        return unsubscribe
 
     def emit(
         self,
@@ -127,7 +135,7 @@ class Network:
         if timeline is None:
             timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)
         timeline.append(event)
-        for listener in list(self._listeners):
+        for listener in self._listeners:
             listener(event)
 
     def timeline(self, device_id: str) -> list[NetworkEvent]:
