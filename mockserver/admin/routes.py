@@ -178,6 +178,15 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def coverage(request: Request) -> Response:
         return JSONResponse(coverage_json(server.contract))
 
+    async def run_until_idle(request: Request) -> Response:
+        if not isinstance(server.clock, VirtualClock):
+            raise HTTPException(409, "the server runs on the real clock")
+        with server.lock:
+            fired = server.clock.run_until_idle()
+        return JSONResponse(
+            {"kind": server.clock.kind, "now": timestamp(server.clock.now_us()), "fired": fired}
+        )
+
     async def clock(request: Request) -> Response:
         if request.method == "POST":
             if not isinstance(server.clock, VirtualClock):
@@ -213,5 +222,6 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/contract/coverage", coverage),
         Route("/_mock/clock", clock, methods=["GET"]),
         Route("/_mock/clock/advance", clock, methods=["POST"]),
+        Route("/_mock/clock/run-until-idle", run_until_idle, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: not_found})
