@@ -158,7 +158,8 @@ def test_uplinks_and_events_over_the_admin_api(server):
         assert uplink.status_code == 201
         assert uplink.json()["received_at"] == "2026-01-01T00:00:00Z"
         idle = client.post("/_mock/clock/run-until-idle").json()
-        assert (idle["now"], idle["fired"]) == ("2026-01-01T00:00:05Z", 2)
+        # the push's wake-up, the decision after deduplication, the transmission
+        assert (idle["now"], idle["fired"]) == ("2026-01-01T00:00:05Z", 3)
         timeline = client.get("/_mock/devices/app1.dev1/events").json()
         assert (
             client.post("/_mock/devices/app1.dev1/uplinks", json={"frm_payload": "%%"}).status_code
