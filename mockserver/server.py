@@ -101,16 +101,22 @@ class MockServer:
         with self.lock:
             device = self.network.get(device_id)
             region = band(device.band)
+            data_rate = region.default_uplink_data_rate if data_rate is None else data_rate
+            frequency = region.default_uplink_frequency_hz if frequency is None else frequency
+            if not region.data_rate(data_rate).uplink:  # ValueError for an unknown one too
+                raise ValueError(f"DR{data_rate} is not an uplink data rate in {region.name}")
+            region.rx1_frequency(frequency)  # ValueError unless an uplink channel of the band
+            if f_port is not None and not 0 <= f_port <= 255:
+                raise ValueError(f"FPort {f_port} is outside 0..255")
             session = device.session
-            now = self.clock.now_us()
             uplink = Uplink(
-                received_at=now,
+                received_at=self.clock.now_us(),
                 f_port=f_port,
                 frm_payload=frm_payload,
                 confirmed=confirmed,
                 ack=ack,
-                data_rate=region.default_uplink_data_rate if data_rate is None else data_rate,
-                frequency=region.default_uplink_frequency_hz if frequency is None else frequency,
+                data_rate=data_rate,
+                frequency=frequency,
                 f_cnt=(session.last_f_cnt_up + 1) if session else 0,
             )
             self.world.scheduler.uplink(device, uplink)

@@ -161,10 +161,14 @@ def test_uplinks_and_events_over_the_admin_api(server):
         # the push's wake-up, the decision after deduplication, the transmission
         assert (idle["now"], idle["fired"]) == ("2026-01-01T00:00:05Z", 3)
         timeline = client.get("/_mock/devices/app1.dev1/events").json()
-        assert (
-            client.post("/_mock/devices/app1.dev1/uplinks", json={"frm_payload": "%%"}).status_code
-            == 400
-        )
+        for bad in (
+            {"frm_payload": "%%"},
+            {"data_rate": 9},
+            {"frequency": 915_000_000},
+            {"f_port": 300},
+        ):
+            response = client.post("/_mock/devices/app1.dev1/uplinks", json=bad)
+            assert response.status_code == 400, bad
     assert [(e["kind"], e["at"]) for e in timeline] == [
         ("queued", "2026-01-01T00:00:00Z"),
         ("uplink", "2026-01-01T00:00:00Z"),
