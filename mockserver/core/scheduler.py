@@ -25,11 +25,11 @@ tts-ttn.md §D):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mockserver.core.devices import Device, DeviceClass
 from mockserver.core.downlinks import Downlink
-from mockserver.core.network import Network
+from mockserver.core.network import Network, NetworkEvent
 from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.class_b import beacon_start_at, beacon_time, ping_slot_at
 from mockserver.lorawan.regions import band
@@ -51,7 +51,6 @@ class _DeviceState:
     awaiting_ack_since: Micros = 0
     last_network_initiated: Micros | None = None
     wake_at: Micros | None = None
-    pending: set[int] = field(default_factory=set)
 
 
 class Scheduler:
@@ -99,7 +98,8 @@ class Scheduler:
         if len(device.queue):  # an empty queue is woken by the next push instead
             self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
-    def _on_event(self, event) -> None:  # type: ignore[no-untyped-def]
+    def _on_event(self, event: NetworkEvent) -> None:
+        """A push or replace wakes the device: its head may go in a window still open."""
         if event.kind == "queued":
             device = self.network.find(event.device_id)
             if device is not None:
