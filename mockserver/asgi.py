@@ -177,6 +177,6 @@ def serve_provider_call(
     """Run a handler; an unexpected failure becomes the vendor's 500, never a traceback."""
     try:
         return handler()
-    except Exception:
+    except Exception:  # logged with its traceback; the 500 is also a contract finding
         log.exception("handler failed for %s %s", request.method, request.path)
         return provider.internal_error(request)

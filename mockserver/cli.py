@@ -58,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.virtual_time:
             server.reset()  # start the virtual clock where the world says
         print(banner(server, args.host, args.port), flush=True)
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        ready = f"ready: http://{shown}:{args.port}"
         with contextlib.suppress(KeyboardInterrupt):
-            server.serve(args.host, args.port)
+            server.serve(args.host, args.port, on_ready=lambda: print(ready, flush=True))
         return 0
     return 2
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -240,11 +241,27 @@ class MockServer:
         self._uvicorn = None
         self.url = None
 
-    def serve(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-        """Serve in the foreground until interrupted (the CLI)."""
+    def serve(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        """Serve in the foreground until interrupted (the CLI); `on_ready` runs once the
+        port accepts connections, so a supervisor can wait for it instead of polling."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.public_url = self.world.public_url = f"http://{shown}:{port}"
-        uvicorn.Server(self._config(host, port)).run()
+        server = uvicorn.Server(self._config(host, port))
+        if on_ready is not None:
+
+            def announce() -> None:
+                while not server.started and not server.should_exit:
+                    time.sleep(0.005)
+                if server.started:
+                    on_ready()
+
+            threading.Thread(target=announce, daemon=True, name="mockserver-ready").start()
+        server.run()
         self.outbound.close()
 
     def _config(self, host: str, port: int) -> uvicorn.Config:

@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from mockserver.cli import main
+from tests.serving import wait_until_ready
 
 
 def free_port() -> int:
@@ -38,17 +38,6 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[subproces
         process.wait(timeout=10)
 
 
-def wait_for(url: str, process: subprocess.Popen[str]) -> httpx.Response:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        try:
-            return httpx.get(url, timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError(f"{url} never answered")
-
-
 def listening_addresses(port: int) -> set[str]:
     """Local addresses with a socket listening on `port`, from /proc/net/tcp."""
     found = set()
@@ -63,7 +52,8 @@ def listening_addresses(port: int) -> set[str]:
 def test_serve_binds_loopback_prints_a_banner_and_answers_the_docs_example():
     port = free_port()
     with serving("--port", str(port)) as process:
-        assert wait_for(f"http://127.0.0.1:{port}/_mock/health", process).status_code == 200
+        output = "".join(wait_until_ready(process))
+        assert httpx.get(f"http://127.0.0.1:{port}/_mock/health").status_code == 200
         assert listening_addresses(port) == {"127.0.0.1"}
         response = httpx.post(
             f"http://127.0.0.1:{port}/api/v3/as/applications/app1/webhooks/wh1/devices/dev1"
@@ -72,8 +62,8 @@ def test_serve_binds_loopback_prints_a_banner_and_answers_the_docs_example():
             json={"downlinks": [{"frm_payload": "vu8=", "f_port": 15, "priority": "NORMAL"}]},
         )
         assert response.status_code == 200 and response.content == b""
-        process.terminate()
-        banner = process.communicate(timeout=10)[0]
+    banner = output
+    assert output.endswith(f"ready: http://127.0.0.1:{port}\n")
     assert f"on http://127.0.0.1:{port}" in banner
     assert "The Things Stack v3: /api/v3" in banner
     assert "NNSXS.XXXXXXXXX  <- the docs' placeholder, valid in this world" in banner
@@ -83,7 +73,8 @@ def test_serve_binds_loopback_prints_a_banner_and_answers_the_docs_example():
 def test_port_comes_from_the_environment_and_time_can_be_virtual():
     port = free_port()
     with serving("--virtual-time", env={"MOCKSERVER_PORT": str(port)}) as process:
-        assert wait_for(f"http://127.0.0.1:{port}/_mock/clock", process).json()["now"] == (
+        wait_until_ready(process)
+        assert httpx.get(f"http://127.0.0.1:{port}/_mock/clock").json()["now"] == (
             "2026-01-01T00:00:00Z"
         )
         advanced = httpx.post(f"http://127.0.0.1:{port}/_mock/clock/advance", json={"seconds": 10})

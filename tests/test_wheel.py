@@ -7,12 +7,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serving import wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,19 +70,13 @@ def test_the_installed_server_answers(installed: Path, tmp_path: Path):
     process = subprocess.Popen(
         [installed / "bin" / "mockserver", "serve", "--port", str(port)],
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_mock/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.05)
+        wait_until_ready(process)
         response = httpx.post(
             f"http://127.0.0.1:{port}/api/v3/as/applications/app1/webhooks/wh1/devices/dev1"
             "/down/replace",
