@@ -7,11 +7,13 @@ moves when told, so delivery timing is exact and reproducible; the standalone se
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -100,6 +102,23 @@ class _TimerHeap:
             return sum(1 for _, _, timer in self._heap if not timer.cancelled)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while simulated time runs, then restore it.
+
+    A simulated day of a large network fires millions of timers, and each collector pass
+    walks every event the device timelines keep: half the run time went there. Reference
+    counting still frees everything at once; only cycles wait until the collector resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class VirtualClock:
     """A clock that moves only when told; timers fire in due order as it passes them."""
 
@@ -130,10 +149,11 @@ class VirtualClock:
         if target < self._now:
             raise ValueError("a clock cannot go backwards")
         fired = 0
-        while (timer := self._timers.pop_due(target)) is not None:
-            self._now = max(self._now, timer.when)
-            timer.callback()
-            fired += 1
+        with _collector_paused():
+            while (timer := self._timers.pop_due(target)) is not None:
+                self._now = max(self._now, timer.when)
+                timer.callback()
+                fired += 1
         self._now = target
         return fired
 

@@ -68,3 +68,28 @@ def test_real_clock_runs_faster_with_a_speed_factor():
 def test_datetime_round_trip_is_exact_to_the_microsecond():
     moment = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
     assert to_datetime(from_datetime(moment)) == moment
+
+
+def test_the_garbage_collector_is_left_as_it_was_found():
+    import gc
+
+    clock = VirtualClock(0)
+    seen = []
+    clock.call_at(SECOND, lambda: seen.append(gc.isenabled()))
+    assert gc.isenabled()
+    clock.advance(2)
+    assert seen == [False] and gc.isenabled()  # paused while timers ran, then restored
+
+    def fail() -> None:
+        raise RuntimeError("a timer failed")
+
+    clock.call_at(3 * SECOND, fail)
+    with pytest.raises(RuntimeError):
+        clock.advance(2)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        clock.advance(1)
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
