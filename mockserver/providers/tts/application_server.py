@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 
-from mockserver.core import Downlink, Network, QueueFull
+from mockserver.core import Device, Downlink, Network, QueueFull
 from mockserver.core.network import NetworkEvent
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
@@ -62,7 +62,7 @@ class ApplicationServer:
                     "failed",
                     device,
                     [downlink],
-                    reason="max_retries_reached",
+                    reason=errors.MAX_RETRIES_REACHED.name,
                     max_retries=max_attempts,
                 )
                 continue
@@ -102,9 +102,27 @@ class ApplicationServer:
             max_attempts = (item.confirmed_retry or {}).get("max_attempts", 0)
             if max_attempts > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
+        device = end_device.device
+        try:
+            self._attempt(device, items, replace=replace)
+        except errors.TTSError as error:
+            # attemptDownlinkQueueOp publishes downlink_failed for each item, then answers
+            for item in items:
+                self.network.emit(
+                    "failed",
+                    device,
+                    [item.to_core()],
+                    reason=error.definition.name,
+                    **error.attributes,
+                )
+            raise
+
+    def _attempt(
+        self, device: Device, items: Sequence[ApplicationDownlink], *, replace: bool
+    ) -> None:
+        """FPort, session, then the Network Server's checks, then the queue itself."""
         if any(item.f_port == 0 for item in items):
             raise errors.NO_F_PORT()
-        device = end_device.device
         if device.session is None:
             raise errors.NO_DEVICE_SESSION()
         # The NS checks against the largest FRMPayload of any data rate in the band (M - 8).

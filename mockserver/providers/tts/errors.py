@@ -221,6 +221,12 @@ DOWNLINK_MAX_RETRIES_INVALID = define(
     "downlink maximum retries exceed configured maximum of {max}",
     Code.INVALID_ARGUMENT,
 )
+MAX_RETRIES_REACHED = define(
+    _AS,
+    "max_retries_reached",
+    "maximum number of retries ({max_retries}) reached",
+    Code.ABORTED,
+)
 ENCODER_OUTPUT_ERRORS = define(
     "pkg/messageprocessors/javascript", "output_errors", "{errors}", Code.ABORTED
 )
@@ -235,3 +241,17 @@ APPLICATION_DOWNLINK_TOO_LONG = define(
 DOWNLINK_QUEUE_CAPACITY = define(
     _NS, "downlink_queue_capacity", "downlink queue capacity exceeded", Code.RESOURCE_EXHAUSTED
 )
+
+
+#: Why a downlink failed after it left the API (or inside the queue operation), by name: the
+#: network core's `failed` events carry the name, TTS's `downlink_failed` the whole error.
+DOWNLINK_FAILURES = {
+    definition.name: definition
+    for definition in (
+        NO_F_PORT,
+        NO_DEVICE_SESSION,
+        APPLICATION_DOWNLINK_TOO_LONG,
+        DOWNLINK_QUEUE_CAPACITY,
+        MAX_RETRIES_REACHED,
+    )
+}

@@ -38,16 +38,6 @@ _EVENT_MESSAGES = {
     "nacked": "downlink_nack",
     "failed": "downlink_failed",
 }
-_FAILURES = {
-    "application_downlink_too_long": errors.APPLICATION_DOWNLINK_TOO_LONG,
-    "max_retries_reached": errors.define(
-        "pkg/applicationserver",
-        "max_retries_reached",
-        "maximum number of retries ({max_retries}) reached",
-        errors.Code.ABORTED,
-    ),
-    "downlink_queue_capacity": errors.DOWNLINK_QUEUE_CAPACITY,
-}
 _TEMPLATE = re.compile(r"\{([/?&]?)([^}]+)\}")
 
 
@@ -121,7 +111,7 @@ class WebhookPublisher:
         for downlink in event.downlinks:
             body = represent(downlink)
             if message_type == "downlink_failed":
-                failure = _FAILURES.get(str(event.details.get("reason")))
+                failure = errors.DOWNLINK_FAILURES.get(str(event.details.get("reason")))
                 attributes = {k: v for k, v in event.details.items() if k != "reason"}
                 payload: dict[str, Any] = {"downlink": body}
                 if failure is not None:

@@ -159,3 +159,69 @@ def test_paused_webhooks_send_nothing(server: MockServer, app: Application):
     server.uplink("app1.dev1")
     assert server.outbound.flush()
     assert app.received == []
+
+
+def _enable(server: MockServer, *kinds: str) -> None:
+    hook = server.providers["tts"].registry.applications["app1"].webhooks["wh1"]
+    hook.messages.update({kind: f"/{kind}" for kind in kinds})
+
+
+def test_ack_nack_and_failures_reach_the_application(server: MockServer, app: Application):
+    _enable(server, "downlink_ack", "downlink_nack", "downlink_failed")
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+    ) as c:
+        push = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+        body = {
+            "downlinks": [
+                {
+                    "f_port": 3,
+                    "frm_payload": "AQ==",
+                    "confirmed": True,
+                    "confirmed_retry": {"max_attempts": 1},
+                }
+            ]
+        }
+        assert c.post(push, json=body).status_code == 200
+        server.uplink("app1.dev1")
+        server.clock.run_until_idle()
+        server.uplink("app1.dev1", ack=False)  # NACK: re-queued, sent again in this uplink's RX1
+        server.clock.run_until_idle()
+        server.uplink("app1.dev1", ack=False)  # NACK again: one retry was all it had
+        server.clock.run_until_idle()
+        assert server.outbound.flush()
+        nacks = app.messages("downlink_nack")
+        assert [m["downlink_nack"]["confirmed_retry"].get("attempt", 0) for _, _, m in nacks] == [
+            0,
+            1,
+        ]
+        ((_, _, failed),) = app.messages("downlink_failed")
+        assert failed["downlink_failed"]["downlink"]["frm_payload"] == "AQ=="
+        assert failed["downlink_failed"]["error"] == {
+            "namespace": "pkg/applicationserver",
+            "name": "max_retries_reached",
+            "message_format": "maximum number of retries ({max_retries}) reached",
+            "attributes": {"max_retries": 1},
+            "correlation_id": failed["downlink_failed"]["error"]["correlation_id"],
+            "code": 10,
+        }
+
+        assert (
+            c.post(
+                push, json={"downlinks": [{"f_port": 4, "frm_payload": "Ag==", "confirmed": True}]}
+            ).status_code
+            == 200
+        )
+        server.uplink("app1.dev1")
+        server.clock.run_until_idle()
+        server.uplink("app1.dev1", ack=True)
+        assert server.outbound.flush()
+        ((_, _, acked),) = app.messages("downlink_ack")
+        assert acked["downlink_ack"]["frm_payload"] == "Ag=="
+
+        # A push the Application Server refuses is also reported to the application.
+        assert c.post(push, json={"downlinks": [{"frm_payload": "Aw=="}]}).status_code == 400
+        assert server.outbound.flush()
+        refused = app.messages("downlink_failed")[-1][2]["downlink_failed"]
+        assert refused["error"]["name"] == "no_f_port"
+        assert refused["downlink"]["frm_payload"] == "Aw=="
