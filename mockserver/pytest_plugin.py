@@ -8,21 +8,78 @@
 Both are `MockServer` objects: `.network` holds the devices and queues, `.providers["tts"]`
 the TTS applications and keys, `.journal` the exchanges, `.contract.log` the findings.
 Choose another world with `--mockserver-world=FILE` or the `mockserver_world` ini option.
+
+A test whose requests broke a vendor's API description fails, naming each request and the
+rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that for one test (one
+that sends bad input on purpose), `--mockserver-lenient` for the whole run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
+from mockserver.contract import ContractViolation
 from mockserver.server import MockServer
+
+FIXTURES = ("mockserver", "mockserver_inprocess")
+ALLOW_MARKER = "mockserver_allow_violations"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver")
     group.addoption("--mockserver-world", default=None, help="world file for the fixtures")
+    group.addoption(
+        "--mockserver-lenient",
+        action="store_true",
+        help="do not fail tests whose requests broke a vendor's API description",
+    )
     parser.addini("mockserver_world", "world file for the mockserver fixtures", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{ALLOW_MARKER}: the test may send requests that break the vendor's API description",
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After the test body: its requests to the simulator must have kept the contract."""
+    outcome = yield
+    if outcome.excinfo is not None or item.config.getoption("mockserver_lenient"):
+        return
+    if item.get_closest_marker(ALLOW_MARKER) is not None:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    found = [
+        violation
+        for name in FIXTURES
+        if isinstance(server := funcargs.get(name), MockServer)
+        for violation in server.contract.log.violations
+        if violation.direction == "request"
+    ]
+    if found:
+        outcome.force_exception(pytest.fail.Exception(_report(found), pytrace=False))
+
+
+def _report(violations: list[ContractViolation]) -> str:
+    lines = [f"{len(violations)} request(s) broke the vendor's API description:"]
+    for violation in violations[:20]:
+        lines.append(
+            f"  {violation.method} {violation.path}\n"
+            f"    {violation.where}: {violation.message} [{violation.rule}]\n"
+            f"    described at {violation.spec_location}"
+        )
+    if len(violations) > 20:
+        lines.append(f"  ... and {len(violations) - 20} more")
+    lines.append(
+        f"(a test that sends bad input on purpose can be marked "
+        f"@pytest.mark.{ALLOW_MARKER}; --mockserver-lenient relaxes the whole run)"
+    )
+    return "\n".join(lines)
 
 
 def _world(config: pytest.Config) -> str | None:

@@ -53,3 +53,49 @@ def test_world_option_selects_another_world(pytester):
     )
     result = pytester.runpytest_subprocess("-q", "--mockserver-world=world.yaml")
     result.assert_outcomes(passed=1)
+
+
+CONTRACT_TESTS = """
+import httpx
+import pytest
+
+PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+
+
+def test_a_port_out_of_range(mockserver):
+    httpx.post(mockserver.url + PUSH, headers=AUTH,
+               json={"downlinks": [{"f_port": 300, "frm_payload": "AQ=="}]})
+
+
+@pytest.mark.mockserver_allow_violations
+def test_bad_input_on_purpose(mockserver):
+    response = httpx.post(mockserver.url + PUSH, json={"downlinks": []})
+    assert response.status_code == 401
+
+
+def test_valid_requests_pass(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        assert client.post(PUSH, headers=AUTH, json={"downlinks": []}).status_code == 200
+"""
+
+
+def test_a_test_that_broke_the_contract_fails_with_the_rule_it_broke(pytester):
+    pytester.makepyfile(CONTRACT_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*1 request(s) broke the vendor's API description:*",
+            "*POST /api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push*",
+            "*f_port must be smaller than or equal to 255 ?maximum?",
+            "*described at tts/openapi.yaml#/paths/*",
+            "*@pytest.mark.mockserver_allow_violations*",
+        ]
+    )
+
+
+def test_the_whole_run_can_be_lenient(pytester):
+    pytester.makepyfile(CONTRACT_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--mockserver-lenient")
+    result.assert_outcomes(passed=3)
