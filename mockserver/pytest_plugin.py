@@ -12,16 +12,22 @@ Choose another world with `--mockserver-world=FILE` or the `mockserver_world` in
 A test whose requests broke a vendor's API description fails, naming each request and the
 rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that for one test (one
 that sends bad input on purpose), `--mockserver-lenient` for the whole run.
+`--mockserver-report=DIR` writes report.json, report.xml (JUnit) and report.md for the
+whole session (coverage and violations summed over every test) when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 
-from mockserver.contract import ContractViolation
+from mockserver.contract import Contract, ContractLog, ContractViolation
+from mockserver.reports import build_report, render
 from mockserver.server import MockServer
+
+SESSION_LOG = pytest.StashKey[ContractLog]()
 
 FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
@@ -31,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver")
     group.addoption("--mockserver-world", default=None, help="world file for the fixtures")
     group.addoption(
+        "--mockserver-report",
+        metavar="DIR",
+        default=None,
+        help="write the session's contract reports (JSON, JUnit XML, Markdown) into DIR",
+    )
+    group.addoption(
         "--mockserver-lenient",
         action="store_true",
         help="do not fail tests whose requests broke a vendor's API description",
@@ -39,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SESSION_LOG] = ContractLog(max_violations=100_000)
     config.addinivalue_line(
         "markers",
         f"{ALLOW_MARKER}: the test may send requests that break the vendor's API description",
@@ -94,10 +107,24 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     server.stop()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    folder = session.config.getoption("mockserver_report")
+    if not folder:
+        return
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    report = build_report(Contract.load(), session.config.stash[SESSION_LOG])
+    for kind, name in (("json", "report.json"), ("junit", "report.xml"), ("markdown", "report.md")):
+        (target / name).write_text(render(report, kind), encoding="utf-8")
+
+
 @pytest.fixture
-def mockserver(mockserver_session: MockServer) -> MockServer:
+def mockserver(
+    request: pytest.FixtureRequest, mockserver_session: MockServer
+) -> Iterator[MockServer]:
     mockserver_session.reset()
-    return mockserver_session
+    yield mockserver_session
+    request.config.stash[SESSION_LOG].absorb(mockserver_session.contract.log)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +133,9 @@ def mockserver_inprocess_session(request: pytest.FixtureRequest) -> MockServer:
 
 
 @pytest.fixture
-def mockserver_inprocess(mockserver_inprocess_session: MockServer) -> MockServer:
+def mockserver_inprocess(
+    request: pytest.FixtureRequest, mockserver_inprocess_session: MockServer
+) -> Iterator[MockServer]:
     mockserver_inprocess_session.reset()
-    return mockserver_inprocess_session
+    yield mockserver_inprocess_session
+    request.config.stash[SESSION_LOG].absorb(mockserver_inprocess_session.contract.log)

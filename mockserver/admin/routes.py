@@ -23,6 +23,7 @@ from mockserver.admin.representations import (
 )
 from mockserver.clock import VirtualClock
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
+from mockserver.reports import FORMATS, build_report, render
 from mockserver.types import seconds
 
 if TYPE_CHECKING:
@@ -178,6 +179,18 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def coverage(request: Request) -> Response:
         return JSONResponse(coverage_json(server.contract))
 
+    async def report(request: Request) -> Response:
+        kind = request.query_params.get("format", "json")
+        if kind not in FORMATS:
+            raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+        body = render(build_report(server.contract), kind)
+        media = {
+            "json": "application/json",
+            "junit": "application/xml",
+            "markdown": "text/markdown; charset=utf-8",
+        }[kind]
+        return Response(body, media_type=media)
+
     async def run_until_idle(request: Request) -> Response:
         if not isinstance(server.clock, VirtualClock):
             raise HTTPException(409, "the server runs on the real clock")
@@ -219,6 +232,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
         Route("/_mock/outbound", outbound, methods=["GET", "DELETE"]),
         Route("/_mock/contract/violations", violations),
+        Route("/_mock/report", report, methods=["GET"]),
         Route("/_mock/contract/coverage", coverage),
         Route("/_mock/clock", clock, methods=["GET"]),
         Route("/_mock/clock/advance", clock, methods=["POST"]),

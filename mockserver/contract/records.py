@@ -72,3 +72,11 @@ class ContractLog:
             self._violations.clear()
             self._coverage.clear()
             self._dropped = 0
+
+    def absorb(self, other: ContractLog) -> None:
+        """Add another log's findings to this one (a test session's total over its resets)."""
+        coverage = other.coverage()
+        self.record(other.violations)
+        with self._lock:
+            self._coverage.update(coverage)
+            self._dropped += other.dropped

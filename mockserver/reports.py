@@ -1,0 +1,173 @@
+"""Contract reports for CI: JSON (everything, stable), JUnit XML and a Markdown summary.
+
+One report covers every bundled operation: its documented statuses, which of them the run
+exercised, the statuses it saw, and every violation with the offending request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree
+
+from mockserver.contract import Contract, ContractLog
+
+REPORT_VERSION = 1
+FORMATS = ("json", "junit", "markdown")
+
+
+def build_report(contract: Contract, log: ContractLog | None = None) -> dict[str, Any]:
+    """The JSON report (`version` 1): per provider and operation, coverage and violations."""
+    log = log or contract.log
+    coverage = log.coverage()
+    violations = log.violations
+    providers: dict[str, dict[str, Any]] = {}
+    for operation in contract.operations():
+        seen: dict[str, int] = {}
+        covered: set[str] = set()
+        for (key, documented, status), count in coverage.items():
+            if key == operation.key:
+                seen[str(status)] = seen.get(str(status), 0) + count
+                covered.add(documented)
+        provider = providers.setdefault(operation.spec.provider, {"operations": []})
+        provider["operations"].append(
+            {
+                "operation": operation.key,
+                "method": operation.method,
+                "path": operation.path,
+                "documented_statuses": sorted(operation.responses),
+                "covered_statuses": sorted(covered & set(operation.responses)),
+                "seen_statuses": seen,
+                "violations": sum(1 for v in violations if v.operation == operation.key),
+            }
+        )
+    for provider in providers.values():
+        operations = provider["operations"]
+        provider["operations_total"] = len(operations)
+        provider["operations_exercised"] = sum(1 for op in operations if op["seen_statuses"])
+        provider["statuses_documented"] = sum(len(op["documented_statuses"]) for op in operations)
+        provider["statuses_covered"] = sum(len(op["covered_statuses"]) for op in operations)
+    total = sum(p["operations_total"] for p in providers.values())
+    exercised = sum(p["operations_exercised"] for p in providers.values())
+    return {
+        "version": REPORT_VERSION,
+        "summary": {
+            "operations_total": total,
+            "operations_exercised": exercised,
+            "operation_coverage_percent": round(100 * exercised / total, 1) if total else 100.0,
+            "violations": len(violations),
+            "violations_dropped": log.dropped,
+        },
+        "providers": providers,
+        "violations": [violation.to_json() for violation in violations],
+    }
+
+
+def render(report: dict[str, Any], format: str) -> str:
+    if format == "json":
+        return json.dumps(report, indent=2) + "\n"
+    if format == "junit":
+        return to_junit(report)
+    if format == "markdown":
+        return to_markdown(report)
+    raise ValueError(f"unknown report format {format!r} (one of {', '.join(FORMATS)})")
+
+
+def to_junit(report: dict[str, Any]) -> str:
+    """One test case per operation x documented status: skipped when not exercised, failed
+    when the operation's exchanges broke the description."""
+    suites = ElementTree.Element("testsuites", name="mockserver contract")
+    by_operation: dict[str, list[dict[str, Any]]] = {}
+    for violation in report["violations"]:
+        by_operation.setdefault(str(violation["operation"]), []).append(violation)
+    for name, provider in report["providers"].items():
+        suite = ElementTree.SubElement(suites, "testsuite", name=name)
+        cases = failures = skipped = 0
+        for op in provider["operations"]:
+            for status in op["documented_statuses"]:
+                cases += 1
+                case = ElementTree.SubElement(
+                    suite,
+                    "testcase",
+                    classname=op["operation"],
+                    name=f"{op['method']} {op['path']} -> {status}",
+                )
+                broken = [
+                    v
+                    for v in by_operation.get(op["operation"], [])
+                    if v["direction"] == "request"
+                    or str(v["status"]) == status
+                    or (
+                        v["status"] is not None
+                        and status.endswith("XX")
+                        and str(v["status"])[0] == status[0]
+                    )
+                ]
+                if broken and status in op["covered_statuses"]:
+                    failures += 1
+                    failure = ElementTree.SubElement(
+                        case, "failure", message=f"{len(broken)} contract violation(s)"
+                    )
+                    failure.text = "\n".join(
+                        f"{v['method']} {v['path']}: {v['where']}: {v['message']} "
+                        f"({v['spec_location']})"
+                        for v in broken
+                    )
+                elif status not in op["covered_statuses"]:
+                    skipped += 1
+                    ElementTree.SubElement(case, "skipped", message="not exercised")
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+    unmatched = by_operation.get("None", [])
+    if unmatched:
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name="undocumented routes", tests="1", failures="1", skipped="0"
+        )
+        case = ElementTree.SubElement(
+            suite, "testcase", classname="routes", name="requests to documented routes only"
+        )
+        failure = ElementTree.SubElement(
+            case, "failure", message=f"{len(unmatched)} undocumented request(s)"
+        )
+        failure.text = "\n".join(f"{v['method']} {v['path']}: {v['message']}" for v in unmatched)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    lines = [
+        "# mockserver contract report",
+        "",
+        f"Operations exercised: **{summary['operations_exercised']} of "
+        f"{summary['operations_total']}** ({summary['operation_coverage_percent']} %). "
+        f"Violations: **{summary['violations']}**.",
+        "",
+    ]
+    for name, provider in report["providers"].items():
+        lines += [
+            f"## {name}",
+            "",
+            f"{provider['operations_exercised']} of {provider['operations_total']} operations, "
+            f"{provider['statuses_covered']} of {provider['statuses_documented']} documented "
+            "statuses.",
+            "",
+            "| operation | documented | covered | seen | violations |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for op in provider["operations"]:
+            seen = ", ".join(f"{s}×{n}" for s, n in sorted(op["seen_statuses"].items())) or "–"
+            lines.append(
+                f"| `{op['method']} {op['path']}` | {', '.join(op['documented_statuses'])} | "
+                f"{', '.join(op['covered_statuses']) or '–'} | {seen} | {op['violations']} |"
+            )
+        lines.append("")
+    if report["violations"]:
+        lines += ["## Violations", ""]
+        for v in report["violations"][:100]:
+            lines.append(
+                f"- `{v['method']} {v['path']}` ({v['direction']}): `{v['where']}` "
+                f"{v['message']} — `{v['spec_location']}`"
+            )
+        lines.append("")
+    return "\n".join(lines)
