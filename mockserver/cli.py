@@ -7,9 +7,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
 
 from mockserver import __version__
 from mockserver.clock import Clock, RealClock, VirtualClock
+from mockserver.reports import FORMATS
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer
 from mockserver.world import WorldError
 
@@ -46,7 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="time moves only through POST /_mock/clock/advance",
     )
+    report = commands.add_parser("report", help="fetch a running server's contract report")
+    report.add_argument(
+        "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
+    )
+    report.add_argument("--format", choices=FORMATS, default="json")
+    report.add_argument("--out", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
+
+    if args.command == "report":
+        return fetch_report(args.url, args.format, args.out)
 
     if args.command == "serve":
         clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
@@ -64,6 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             server.serve(args.host, args.port, on_ready=lambda: print(ready, flush=True))
         return 0
     return 2
+
+
+def fetch_report(url: str, kind: str, out: str | None) -> int:
+    """The same report `GET /_mock/report` gives, written where CI wants it."""
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/_mock/report", params={"format": kind}, timeout=30)
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        print(f"mockserver: cannot fetch the report from {url}: {error}", file=sys.stderr)
+        return 1
+    if out:
+        Path(out).write_text(response.text, encoding="utf-8")
+    else:
+        sys.stdout.write(response.text)
+    return 0
 
 
 def banner(server: MockServer, host: str, port: int) -> str:

@@ -28,6 +28,7 @@ from mockserver.reports import build_report, render
 from mockserver.server import MockServer
 
 SESSION_LOG = pytest.StashKey[ContractLog]()
+COVERAGE_SHORTFALL = pytest.StashKey[tuple[float, float]]()
 
 FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
@@ -41,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="write the session's contract reports (JSON, JUnit XML, Markdown) into DIR",
+    )
+    group.addoption(
+        "--mockserver-cov-fail-under",
+        metavar="N",
+        type=float,
+        default=None,
+        help="fail the session when under N %% of the bundled operations were exercised",
     )
     group.addoption(
         "--mockserver-lenient",
@@ -107,15 +115,36 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     server.stop()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     folder = session.config.getoption("mockserver_report")
-    if not folder:
+    minimum = session.config.getoption("mockserver_cov_fail_under")
+    if not folder and minimum is None:
         return
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
     report = build_report(Contract.load(), session.config.stash[SESSION_LOG])
-    for kind, name in (("json", "report.json"), ("junit", "report.xml"), ("markdown", "report.md")):
-        (target / name).write_text(render(report, kind), encoding="utf-8")
+    if folder:
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        for kind, name in (
+            ("json", "report.json"),
+            ("junit", "report.xml"),
+            ("markdown", "report.md"),
+        ):
+            (target / name).write_text(render(report, kind), encoding="utf-8")
+    coverage = report["summary"]["operation_coverage_percent"]
+    if minimum is not None and coverage < minimum:
+        session.config.stash[COVERAGE_SHORTFALL] = (coverage, minimum)
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    shortfall = terminalreporter.config.stash.get(COVERAGE_SHORTFALL, None)
+    if shortfall is not None:
+        coverage, minimum = shortfall
+        terminalreporter.write_line(
+            f"mockserver: operation coverage {coverage} % is under the required {minimum:g} %",
+            red=True,
+        )
 
 
 @pytest.fixture

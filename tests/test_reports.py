@@ -96,3 +96,39 @@ def test_pytest_writes_the_session_reports_summed_over_tests(pytester):
     assert report["summary"]["violations"] == 1
     assert (pytester.path / "reports" / "report.xml").read_text().startswith("<?xml")
     assert "mockserver contract report" in (pytester.path / "reports" / "report.md").read_text()
+
+
+def test_coverage_under_the_minimum_fails_the_session(pytester):
+    pytester.makepyfile(
+        """
+        def test_push(mockserver_inprocess):
+            with mockserver_inprocess.client() as client:
+                client.post("/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push",
+                            headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"},
+                            json={"downlinks": []})
+        """
+    )
+    failing = pytester.runpytest_subprocess("-q", "--mockserver-cov-fail-under=50")
+    failing.assert_outcomes(passed=1)
+    assert failing.ret == 1
+    failing.stdout.fnmatch_lines(["*operation coverage 9.1 % is under the required 50 %*"])
+    assert pytester.runpytest_subprocess("-q", "--mockserver-cov-fail-under=5").ret == 0
+
+
+def test_the_report_command_fetches_from_a_running_server(server, tmp_path, capsys):
+    from mockserver.cli import main
+
+    url = server.start()
+    try:
+        with server.client() as client:
+            exercise(client)
+        assert (
+            main(["report", "--url", url, "--format", "markdown", "--out", str(tmp_path / "r.md")])
+            == 0
+        )
+        assert "Violations: **1**" in (tmp_path / "r.md").read_text()
+        assert main(["report", "--url", url]) == 0
+        assert json.loads(capsys.readouterr().out)["summary"]["violations"] == 1
+    finally:
+        server.stop()
+    assert main(["report", "--url", "http://127.0.0.1:9"]) == 1
