@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint bench schemathesis clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| (echo "bench needs wrk (apt-get install wrk)"; exit 1)
 	$(BIN)/python -m benchmarks.run
+
+## A longer schemathesis run against every bundled spec (make test runs a short one).
+schemathesis: $(STAMP)
+	SCHEMATHESIS_EXAMPLES=500 $(BIN)/python -m pytest tests/test_schemathesis.py -q
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info reports

@@ -137,8 +137,7 @@ class Routes:
     def _app_as_down(
         self, request: HttpRequest, params: Mapping[str, str], replace: bool
     ) -> HttpResponse:
-        app_id = params["end_device_ids.application_ids.application_id"]
-        device_id = params["end_device_ids.device_id"]
+        app_id, device_id = params["application_id"], params["device_id"]
         if request.oversized:
             return self.provider.payload_too_large(request, self.provider.max_body)
         try:
@@ -162,7 +161,7 @@ class Routes:
 
     def list_queue(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
         def listed() -> HttpResponse:
-            app_id, device_id = params["application_ids.application_id"], params["device_id"]
+            app_id, device_id = params["application_id"], params["device_id"]
             invalid_ids = end_device_ids_error(app_id, device_id)
             if invalid_ids is not None:
                 raise invalid_ids

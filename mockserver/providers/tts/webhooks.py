@@ -74,13 +74,23 @@ class WebhookRegistryRoutes:
             return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook: expected an object")
         given: dict[str, Any] = document["webhook"]
         ids = given.get("ids") or {}
+        if not isinstance(ids, dict):
+            return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook.ids: expected an object")
         webhook_id = params.get("webhook_id") or ids.get("webhook_id", "")
+        if not isinstance(webhook_id, str):
+            return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook_id: expected a string")
         problem = identifier_problem(webhook_id)
         if problem:
             raise _invalid("webhook.ids.webhook_id", problem)
-        mask = ((document.get("field_mask") or {}).get("paths")) or [
-            key for key in given if key in _SETTABLE
-        ]
+        field_mask = document.get("field_mask") or {}
+        paths = field_mask.get("paths") if isinstance(field_mask, dict) else None
+        if paths is not None and not (
+            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+        ):
+            return gateway_status(
+                errors.Code.INVALID_ARGUMENT, "field_mask.paths: expected strings"
+            )
+        mask = paths or [key for key in given if key in _SETTABLE]
         unknown = [path for path in mask if path not in _SETTABLE]
         if unknown:
             raise _invalid("field_mask", f"unknown path `{unknown[0]}`")
@@ -162,6 +172,16 @@ def _field_mask(request: HttpRequest) -> list[str]:
 
 
 def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
+    """The first field that TTS's validator would reject, and why (decoding-level type errors
+    are reported the same way: the simulator never lets them through to a 500)."""
+    for name, kind in (
+        ("paused", bool),
+        ("format", str),
+        ("base_url", str),
+        ("downlink_api_key", str),
+    ):
+        if changes.get(name) is not None and not isinstance(changes[name], kind):
+            return name, f"value must be a {kind.__name__}"
     fmt = changes.get("format")
     if fmt is not None and fmt not in FORMATS:
         return "format", "value must be one of the defined enum values"
@@ -182,7 +202,11 @@ def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
         return "base_url", "value must be a valid URI"
     for kind in MESSAGE_TYPES:
         message = changes.get(kind)
-        if message is not None and len(str((message or {}).get("path", ""))) > 64:
+        if message is None:
+            continue
+        if not isinstance(message, dict) or not isinstance(message.get("path", ""), str):
+            return kind, "value must be an object with a string path"
+        if len(message.get("path", "")) > 64:
             return f"{kind}.path", "value length must be at most 64 runes"
     return None
 
