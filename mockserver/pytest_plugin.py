@@ -18,6 +18,7 @@ whole session (coverage and violations summed over every test) when it ends.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -91,9 +92,11 @@ def _report(violations: list[ContractViolation]) -> str:
     for violation in violations[:20]:
         lines.append(
             f"  {violation.method} {violation.path}\n"
-            f"    {violation.where}: {violation.message} [{violation.rule}]\n"
-            f"    described at {violation.spec_location}"
+            f"    {violation.where}: {violation.message} [{violation.rule}]"
         )
+        if violation.expected is not None:
+            lines.append(f"    expected: {json.dumps(violation.expected)}")
+        lines.append(f"    described at {violation.spec_location}")
     if len(violations) > 20:
         lines.append(f"  ... and {len(violations) - 20} more")
     lines.append(

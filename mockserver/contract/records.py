@@ -14,7 +14,9 @@ class ContractViolation:
 
     `where` names the part (`body.downlinks[0].f_port`, `query.limit`, `header.authorization`,
     `status`); `rule` the broken keyword (`maximum`, `required`, `undocumented-status`, …);
-    `spec_location` the file and JSON pointer of the description it was checked against.
+    `spec_location` the file and JSON pointer of the description it was checked against;
+    `expected` the rule's own words there (the failing schema, trimmed), so a reader sees what
+    a valid value looks like without opening the spec.
     """
 
     operation: str | None
@@ -26,6 +28,7 @@ class ContractViolation:
     method: str
     path: str
     status: int | None = None
+    expected: Any = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -434,6 +434,7 @@ class RequestResponseValidator:
                     message,
                     pointer,
                     status,
+                    expected=_expected(error.definition),
                 )
             )
 
@@ -512,6 +513,39 @@ def _where(base: str, path: list[str]) -> str:
     return where
 
 
+_SHOWN_KEYWORDS = (
+    "type",
+    "enum",
+    "const",
+    "format",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "required",
+    "not",
+    "additionalProperties",
+)
+
+
+def _expected(definition: Any) -> Any:
+    """The failing schema as a reader needs it: its constraints, and an object's field names
+    rather than their whole schemas."""
+    if not isinstance(definition, dict):
+        return definition
+    shown: dict[str, Any] = {key: definition[key] for key in _SHOWN_KEYWORDS if key in definition}
+    if isinstance(shown.get("enum"), list) and len(shown["enum"]) > 20:
+        shown["enum"] = [*shown["enum"][:20], "..."]
+    if isinstance(definition.get("properties"), dict):
+        shown["properties"] = sorted(definition["properties"])
+    return shown or None
+
+
 def _violation(
     operation: Operation,
     request: HttpRequest,
@@ -521,6 +555,8 @@ def _violation(
     message: str,
     pointer: str,
     status: int | None = None,
+    *,
+    expected: Any = None,
 ) -> ContractViolation:
     return ContractViolation(
         operation=operation.key,
@@ -532,4 +568,5 @@ def _violation(
         method=request.method,
         path=request.path,
         status=status,
+        expected=expected,
     )
