@@ -13,7 +13,8 @@ A test whose requests broke a vendor's API description fails, naming each reques
 rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that for one test (one
 that sends bad input on purpose), `--mockserver-lenient` for the whole run.
 `--mockserver-report=DIR` writes report.json, report.xml (JUnit) and report.md for the
-whole session (coverage and violations summed over every test) when it ends.
+whole session (coverage and violations summed over every test) when it ends, and
+`--mockserver-cov-fail-under=N` fails the session under N % operation coverage.
 """
 
 from __future__ import annotations
