@@ -151,13 +151,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterator[MockServer]:
+    """A fresh world for the test; its findings join the session's before the next reset."""
+    server.reset()
+    yield server
+    request.config.stash[SESSION_LOG].absorb(server.contract.log)
+
+
 @pytest.fixture
 def mockserver(
     request: pytest.FixtureRequest, mockserver_session: MockServer
 ) -> Iterator[MockServer]:
-    mockserver_session.reset()
-    yield mockserver_session
-    request.config.stash[SESSION_LOG].absorb(mockserver_session.contract.log)
+    yield from _for_one_test(request, mockserver_session)
 
 
 @pytest.fixture(scope="session")
@@ -169,6 +174,4 @@ def mockserver_inprocess_session(request: pytest.FixtureRequest) -> MockServer:
 def mockserver_inprocess(
     request: pytest.FixtureRequest, mockserver_inprocess_session: MockServer
 ) -> Iterator[MockServer]:
-    mockserver_inprocess_session.reset()
-    yield mockserver_inprocess_session
-    request.config.stash[SESSION_LOG].absorb(mockserver_inprocess_session.contract.log)
+    yield from _for_one_test(request, mockserver_inprocess_session)

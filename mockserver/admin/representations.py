@@ -10,6 +10,7 @@ from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
 from mockserver.core.network import NetworkEvent
 from mockserver.core.uplinks import Uplink
+from mockserver.reports import build_report
 from mockserver.types import Micros
 
 
@@ -78,31 +79,23 @@ def event_json(event: NetworkEvent) -> dict[str, Any]:
 
 
 def coverage_json(contract: Contract) -> dict[str, Any]:
-    """Per operation: documented statuses, what was seen, and which documented ones were hit."""
-    seen: dict[str, dict[str, int]] = {}
-    for (operation, _documented, status), count in contract.log.coverage().items():
-        statuses = seen.setdefault(operation, {})
-        statuses[str(status)] = statuses.get(str(status), 0) + count
-    covered_keys: dict[str, set[str]] = {}
-    for (operation, documented, _status), _count in contract.log.coverage().items():
-        covered_keys.setdefault(operation, set()).add(documented)
-    operations = []
-    for operation in contract.operations():
-        documented = sorted(operation.responses)
-        hit = sorted(covered_keys.get(operation.key, set()) & set(documented))
-        operations.append(
-            {
-                "operation": operation.key,
-                "method": operation.method,
-                "path": operation.path,
-                "documented_statuses": documented,
-                "covered_statuses": hit,
-                "seen": seen.get(operation.key, {}),
-            }
-        )
-    exercised = sum(1 for op in operations if op["seen"])
+    """Per operation: documented statuses, which were hit, and what was seen (the report's
+    figures, flattened over providers)."""
+    report = build_report(contract)
+    operations = [
+        {
+            "operation": op["operation"],
+            "method": op["method"],
+            "path": op["path"],
+            "documented_statuses": op["documented_statuses"],
+            "covered_statuses": op["covered_statuses"],
+            "seen": op["seen_statuses"],
+        }
+        for provider in report["providers"].values()
+        for op in provider["operations"]
+    ]
     return {
-        "operations_total": len(operations),
-        "operations_exercised": exercised,
+        "operations_total": report["summary"]["operations_total"],
+        "operations_exercised": report["summary"]["operations_exercised"],
         "operations": operations,
     }

@@ -13,6 +13,7 @@ from mockserver.providers.base import Handler, Provider
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
 from mockserver.providers.tts.applications import Registry
+from mockserver.providers.tts.auth import require_rights
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
 from mockserver.providers.tts.webhooks import WebhookRegistryRoutes
@@ -53,6 +54,11 @@ class TTSProvider(Provider):
         self.application_server = ApplicationServer(self.registry, world.network, world.random)
         self._routes = Routes(self)
         self.webhooks = WebhookPublisher(self)
+
+    def authorize(self, request: HttpRequest, application_id: str, *rights: str) -> None:
+        """The request's API key must hold `rights` on the application (401/403 if not)."""
+        key = self.registry.keys.authenticate(request.headers, self.clock.now_us())
+        require_rights(key, application_id, *rights)
 
     def handlers(self) -> Mapping[str, Handler]:
         return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}

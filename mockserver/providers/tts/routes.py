@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
-from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ, require_rights
+from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ
 from mockserver.providers.tts.downlinks import (
     EMBEDDED,
     PROTOJSON,
@@ -105,7 +105,7 @@ class Routes:
             )
         if invalid_ids is not None:
             raise errors.INVALID_IDENTIFIERS(invalid_ids)
-        self._authorize(request, app_id, TRAFFIC_DOWN_WRITE)
+        self.provider.authorize(request, app_id, TRAFFIC_DOWN_WRITE)
         application = self.provider.registry.applications.get(app_id)
         webhook = application.webhooks.get(webhook_id) if application else None
         if webhook is None:
@@ -155,7 +155,7 @@ class Routes:
         invalid = validate(items, "DownlinkQueueRequest")
         if invalid is not None:
             raise invalid
-        self._authorize(request, app_id, TRAFFIC_DOWN_WRITE)
+        self.provider.authorize(request, app_id, TRAFFIC_DOWN_WRITE)
         self.provider.application_server.queue(app_id, device_id, items, replace=replace)
         return json_response(200, b"{}")
 
@@ -165,23 +165,15 @@ class Routes:
             invalid_ids = end_device_ids_error(app_id, device_id)
             if invalid_ids is not None:
                 raise invalid_ids
-            self._authorize(request, app_id, TRAFFIC_READ)
+            self.provider.authorize(request, app_id, TRAFFIC_READ)
             queued = self.provider.application_server.queued(app_id, device_id)
             body = {"downlinks": [represent(d) for d in queued]} if queued else {}
             return json_response(200, json.dumps(body, separators=(",", ":")).encode())
 
         return self._gateway(listed)
 
-    def _authorize(self, request: HttpRequest, app_id: str, right: str) -> None:
-        registry = self.provider.registry
-        key = registry.keys.authenticate(request.headers, self.provider.clock.now_us())
-        require_rights(key, app_id, right)
-
     def _gateway(self, handle: Callable[[], HttpResponse]) -> HttpResponse:
-        try:
-            return handle()
-        except errors.TTSError as error:
-            return error.gateway_response(self.provider.rng)
+        return gateway_errors(self.provider, handle)
 
 
 def _protobuf_downlinks(body: bytes) -> list:
@@ -190,6 +182,14 @@ def _protobuf_downlinks(body: bytes) -> list:
     if body:
         raise DecodeError("the protobuf webhook format is not simulated")
     return []
+
+
+def gateway_errors(provider: TTSProvider, handle: Callable[[], HttpResponse]) -> HttpResponse:
+    """A grpc-gateway route: TTS errors are written compactly, 401s with WWW-Authenticate."""
+    try:
+        return handle()
+    except errors.TTSError as error:
+        return error.gateway_response(provider.rng)
 
 
 def gateway_status(code: int, message: str) -> HttpResponse:

@@ -19,10 +19,10 @@ from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import Webhook
-from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ, require_rights
+from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ
 from mockserver.providers.tts.message_types import MESSAGE_TYPES
 from mockserver.providers.tts.outbound import rfc3339
-from mockserver.providers.tts.routes import gateway_status, identifier_problem
+from mockserver.providers.tts.routes import gateway_errors, gateway_status, identifier_problem
 
 if TYPE_CHECKING:
     from mockserver.providers.tts import TTSProvider
@@ -131,17 +131,12 @@ class WebhookRegistryRoutes:
         problem = identifier_problem(application_id)
         if problem:
             raise _invalid("application_ids.application_id", problem)
-        registry = self.provider.registry
-        key = registry.keys.authenticate(request.headers, self.provider.clock.now_us())
-        require_rights(key, application_id, *rights)
-        return registry.application(application_id)
+        self.provider.authorize(request, application_id, *rights)
+        return self.provider.registry.application(application_id)
 
     def _gateway(self, handler: Handler) -> Handler:
         def handle(request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
-            try:
-                return handler(request, params)
-            except errors.TTSError as error:
-                return error.gateway_response(self.provider.rng)
+            return gateway_errors(self.provider, lambda: handler(request, params))
 
         return handle
 
