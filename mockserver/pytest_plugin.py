@@ -15,6 +15,9 @@ that sends bad input on purpose), `--mockserver-lenient` for the whole run.
 `--mockserver-report=DIR` writes report.json, report.xml (JUnit) and report.md for the
 whole session (coverage and violations summed over every test) when it ends, and
 `--mockserver-cov-fail-under=N` fails the session under N % operation coverage.
+
+Under pytest-xdist (`-n N`) every worker gets its own simulator on its own port, and the
+report is written once, by the controller, from all workers' findings.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ COVERAGE_SHORTFALL = pytest.StashKey[tuple[float, float]]()
 
 FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
+WORKER_OUTPUT_KEY = "mockserver_contract_log"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,12 +123,36 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     server.stop()
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist, on the controller: a worker's findings join the session's."""
+    output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if output is not None:
+        config: pytest.Config = node.config  # type: ignore[attr-defined]
+        config.stash[SESSION_LOG].absorb(ContractLog.from_json(json.loads(output)))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    folder = session.config.getoption("mockserver_report")
-    minimum = session.config.getoption("mockserver_cov_fail_under")
+    """Write the reports and judge coverage once, where every test's findings are.
+
+    Under pytest-xdist each worker runs its own simulator; it hands its findings to the
+    controller (`pytest_testnodedown`), which alone writes the merged report.
+    """
+    config = session.config
+    if _is_xdist_worker(config):
+        config.workeroutput[WORKER_OUTPUT_KEY] = json.dumps(  # type: ignore[attr-defined]
+            config.stash[SESSION_LOG].to_json()
+        )
+        return
+    folder = config.getoption("mockserver_report")
+    minimum = config.getoption("mockserver_cov_fail_under")
     if not folder and minimum is None:
         return
-    report = build_report(Contract.load(), session.config.stash[SESSION_LOG])
+    report = build_report(Contract.load(), config.stash[SESSION_LOG])
     if folder:
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)

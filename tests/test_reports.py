@@ -132,3 +132,62 @@ def test_the_report_command_fetches_from_a_running_server(server, tmp_path, caps
     finally:
         server.stop()
     assert main(["report", "--url", "http://127.0.0.1:9"]) == 1
+
+
+XDIST_TESTS = """
+import pytest
+
+PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+
+def test_push_on_a_port(mockserver):
+    import httpx
+    assert httpx.post(mockserver.url + PUSH, headers=AUTH, json={"downlinks": []}).status_code == 200
+    assert mockserver.journal.entries()[0].request.path == PUSH  # this worker's server only
+
+def test_push_in_process(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        assert client.post(PUSH, headers=AUTH, json={"downlinks": []}).status_code == 200
+
+@pytest.mark.mockserver_allow_violations
+def test_unauthenticated(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        assert client.post(PUSH, json={"downlinks": []}).status_code == 401
+"""
+
+
+def test_under_xdist_each_worker_has_a_simulator_and_the_report_is_merged(pytester):
+    pytester.makepyfile(XDIST_TESTS)
+    # `--dist each` runs every test on both workers: the merged report must count both.
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "each", "--mockserver-report=out"
+    )
+    result.assert_outcomes(passed=6)
+    report = json.loads((pytester.path / "out" / "report.json").read_text())
+    push = next(
+        op
+        for op in report["providers"]["tts"]["operations"]
+        if op["operation"] == "tts.WebhookDownlinkQueuePush"
+    )
+    assert push["seen_statuses"] == {"200": 4, "401": 2}
+    assert report["summary"]["violations"] == 2
+    assert {v["where"] for v in report["violations"]} == {"security"}
+    assert sorted(path.name for path in (pytester.path / "out").iterdir()) == [
+        "report.json",
+        "report.md",
+        "report.xml",
+    ]
+
+
+def test_under_xdist_coverage_is_judged_on_the_merged_findings(pytester):
+    pytester.makepyfile(XDIST_TESTS)
+    run = ("-q", "-p", "no:cacheprovider", "-n", "2", "--mockserver-report=out")
+    first = pytester.runpytest_subprocess(*run)
+    first.assert_outcomes(passed=3)
+    merged = json.loads((pytester.path / "out" / "report.json").read_text())["summary"]
+    assert merged["operations_exercised"] == 1  # the push, whichever worker ran it
+    percent = merged["operation_coverage_percent"]
+    assert pytester.runpytest_subprocess(*run, f"--mockserver-cov-fail-under={percent}").ret == 0
+    short = pytester.runpytest_subprocess(*run, f"--mockserver-cov-fail-under={percent + 1}")
+    assert short.ret == 1
+    short.stdout.fnmatch_lines([f"*operation coverage {percent} % is under the required*"])

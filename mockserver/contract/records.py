@@ -76,6 +76,24 @@ class ContractLog:
             self._coverage.clear()
             self._dropped = 0
 
+    def to_json(self) -> dict[str, Any]:
+        """Everything the log holds, as JSON: how a pytest-xdist worker hands it over."""
+        with self._lock:
+            return {
+                "violations": [violation.to_json() for violation in self._violations],
+                "coverage": [[*key, count] for key, count in self._coverage.items()],
+                "dropped": self._dropped,
+            }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], max_violations: int = 10_000) -> ContractLog:
+        log = cls(max_violations)
+        log.record([ContractViolation(**violation) for violation in data["violations"]])
+        for operation, documented, status, count in data["coverage"]:
+            log._coverage[(operation, documented, status)] += count
+        log._dropped += data["dropped"]
+        return log
+
     def absorb(self, other: ContractLog) -> None:
         """Add another log's findings to this one (a test session's total over its resets)."""
         coverage = other.coverage()
