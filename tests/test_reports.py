@@ -142,7 +142,8 @@ AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
 
 def test_push_on_a_port(mockserver):
     import httpx
-    assert httpx.post(mockserver.url + PUSH, headers=AUTH, json={"downlinks": []}).status_code == 200
+    response = httpx.post(mockserver.url + PUSH, headers=AUTH, json={"downlinks": []})
+    assert response.status_code == 200
     assert mockserver.journal.entries()[0].request.path == PUSH  # this worker's server only
 
 def test_push_in_process(mockserver_inprocess):
