@@ -6,8 +6,10 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -56,10 +58,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--out", help="file to write (default: standard output)")
+    report.add_argument(
+        "--provider",
+        action="append",
+        help="only this vendor's APIs, coverage included (repeatable; default: all)",
+    )
+    report.add_argument(
+        "--cov-fail-under",
+        metavar="N",
+        type=float,
+        help="exit 1 when under N %% of the bundled operations were exercised",
+    )
+    report.add_argument(
+        "--fail-on-violations",
+        action="store_true",
+        help="exit 1 when any request or response broke its API description",
+    )
+    wait = commands.add_parser("wait", help="wait until a server answers (for CI scripts)")
+    wait.add_argument(
+        "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
+    )
+    wait.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     args = parser.parse_args(argv)
 
     if args.command == "report":
-        return fetch_report(args.url, args.format, args.out)
+        query = {"provider": args.provider or []}
+        written = fetch_report(args.url, {**query, "format": args.format}, args.out)
+        if written or (args.cov_fail_under is None and not args.fail_on_violations):
+            return written
+        return judge_report(args.url, query, args.cov_fail_under, args.fail_on_violations)
+    if args.command == "wait":
+        return wait_until_healthy(args.url, args.timeout)
 
     if args.command == "serve":
         clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
@@ -79,19 +108,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def fetch_report(url: str, kind: str, out: str | None) -> int:
-    """The same report `GET /_mock/report` gives, written where CI wants it."""
+def _get_report(url: str, query: Mapping[str, Any]) -> httpx.Response | None:
     try:
-        response = httpx.get(f"{url.rstrip('/')}/_mock/report", params={"format": kind}, timeout=30)
-        response.raise_for_status()
+        response = httpx.get(f"{url.rstrip('/')}/_mock/report", params=query, timeout=30)
     except httpx.HTTPError as error:
         print(f"mockserver: cannot fetch the report from {url}: {error}", file=sys.stderr)
+        return None
+    if response.status_code != 200:
+        print(f"mockserver: the report from {url}: {response.text.strip()}", file=sys.stderr)
+        return None
+    return response
+
+
+def fetch_report(url: str, query: Mapping[str, Any], out: str | None) -> int:
+    """The same report `GET /_mock/report` gives, written where CI wants it."""
+    response = _get_report(url, query)
+    if response is None:
         return 1
     if out:
         Path(out).write_text(response.text, encoding="utf-8")
     else:
         sys.stdout.write(response.text)
     return 0
+
+
+def judge_report(
+    url: str, query: Mapping[str, Any], minimum: float | None, no_violations: bool
+) -> int:
+    """CI's gate on a run against a server: coverage and violations, from the JSON report."""
+    response = _get_report(url, {**query, "format": "json"})
+    if response is None:
+        return 1
+    summary = response.json()["summary"]
+    failed = False
+    coverage = summary["operation_coverage_percent"]
+    if minimum is not None and coverage < minimum:
+        print(
+            f"mockserver: operation coverage {coverage} % is under the required {minimum:g} %",
+            file=sys.stderr,
+        )
+        failed = True
+    if no_violations and summary["violations"]:
+        print(f"mockserver: {summary['violations']} contract violation(s)", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
+
+
+def wait_until_healthy(url: str, timeout: float) -> int:
+    """Poll `/_mock/health` until it answers 200: a CI step can start `serve` in the
+    background and go on only once the port is bound and the world loaded."""
+    deadline = time.monotonic() + timeout
+    health = f"{url.rstrip('/')}/_mock/health"
+    while True:
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                return 0
+        except httpx.TransportError:
+            pass
+        if time.monotonic() >= deadline:
+            print(f"mockserver: {health} did not answer within {timeout:g} s", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
 
 
 def banner(server: MockServer, host: str, port: int) -> str:

@@ -14,7 +14,8 @@ rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that for one t
 that sends bad input on purpose), `--mockserver-lenient` for the whole run.
 `--mockserver-report=DIR` writes report.json, report.xml (JUnit) and report.md for the
 whole session (coverage and violations summed over every test) when it ends, and
-`--mockserver-cov-fail-under=N` fails the session under N % operation coverage.
+`--mockserver-cov-fail-under=N` fails the session under N % operation coverage;
+`--mockserver-report-providers=tts,kpn` limits both to the vendors a suite uses.
 
 Under pytest-xdist (`-n N`) every worker gets its own simulator on its own port, and the
 report is written once, by the controller, from all workers' findings.
@@ -57,6 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the session when under N %% of the bundled operations were exercised",
     )
     group.addoption(
+        "--mockserver-report-providers",
+        metavar="NAMES",
+        default=None,
+        help="limit the reports and the coverage gate to these providers (comma-separated)",
+    )
+    group.addoption(
         "--mockserver-lenient",
         action="store_true",
         help="do not fail tests whose requests broke a vendor's API description",
@@ -66,6 +73,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_LOG] = ContractLog(max_violations=100_000)
+    only = _report_providers(config)
+    if only is not None:
+        known = {operation.spec.provider for operation in Contract.load().operations()}
+        if unknown := sorted(set(only) - known):
+            raise pytest.UsageError(
+                f"--mockserver-report-providers: no bundled API for {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known))})"
+            )
     config.addinivalue_line(
         "markers",
         f"{ALLOW_MARKER}: the test may send requests that break the vendor's API description",
@@ -123,6 +138,11 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     server.stop()
 
 
+def _report_providers(config: pytest.Config) -> list[str] | None:
+    names = config.getoption("mockserver_report_providers")
+    return [name.strip() for name in names.split(",") if name.strip()] if names else None
+
+
 def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -152,7 +172,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     minimum = config.getoption("mockserver_cov_fail_under")
     if not folder and minimum is None:
         return
-    report = build_report(Contract.load(), config.stash[SESSION_LOG])
+    report = build_report(Contract.load(), config.stash[SESSION_LOG], _report_providers(config))
     if folder:
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)

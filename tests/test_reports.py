@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
+import pytest
+
 from tests.conftest import AUTH, WEBHOOK_DOWN
 
 PUSH = WEBHOOK_DOWN.format(device="dev1", op="push")
@@ -134,6 +136,46 @@ def test_the_report_command_fetches_from_a_running_server(server, tmp_path, caps
     assert main(["report", "--url", "http://127.0.0.1:9"]) == 1
 
 
+def test_the_report_command_gates_ci_on_coverage_and_violations(server, tmp_path, capsys):
+    from mockserver.cli import main
+
+    url = server.start()
+    try:
+        with server.client() as client:
+            exercise(client)
+        percent = client_summary(url)["operation_coverage_percent"]
+        out = str(tmp_path / "r.xml")
+        base = ["report", "--url", url, "--format", "junit", "--out", out]
+        assert main([*base, "--cov-fail-under", str(percent)]) == 0
+        assert main([*base, "--cov-fail-under", str(percent + 1)]) == 1
+        assert "is under the required" in capsys.readouterr().err
+        assert main([*base, "--fail-on-violations"]) == 1
+        assert "1 contract violation(s)" in capsys.readouterr().err
+        assert (tmp_path / "r.xml").read_text().startswith("<?xml")  # written all the same
+        server.reset()
+        assert main([*base, "--fail-on-violations"]) == 0
+    finally:
+        server.stop()
+
+
+def client_summary(url: str) -> dict:
+    import httpx
+
+    return httpx.get(f"{url}/_mock/report").json()["summary"]
+
+
+def test_the_wait_command_returns_once_the_server_answers(server, capsys):
+    from mockserver.cli import main
+
+    url = server.start()
+    try:
+        assert main(["wait", "--url", url, "--timeout", "5"]) == 0
+    finally:
+        server.stop()
+    assert main(["wait", "--url", url, "--timeout", "0.3"]) == 1
+    assert "did not answer within 0.3 s" in capsys.readouterr().err
+
+
 XDIST_TESTS = """
 import pytest
 
@@ -192,3 +234,22 @@ def test_under_xdist_coverage_is_judged_on_the_merged_findings(pytester):
     short = pytester.runpytest_subprocess(*run, f"--mockserver-cov-fail-under={percent + 1}")
     assert short.ret == 1
     short.stdout.fnmatch_lines([f"*operation coverage {percent} % is under the required*"])
+
+
+def test_the_report_can_be_narrowed_to_the_providers_a_suite_uses(client):
+    exercise(client)
+    narrowed = client.get("/_mock/report?provider=tts").json()
+    assert list(narrowed["providers"]) == ["tts"]
+    assert narrowed["summary"]["operations_total"] == len(
+        narrowed["providers"]["tts"]["operations"]
+    )
+    unknown = client.get("/_mock/report?provider=nope")
+    assert unknown.status_code == 400
+    assert "nope" in unknown.text
+
+
+def test_an_unknown_provider_for_the_pytest_report_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest_subprocess("-q", "--mockserver-report-providers=tts,nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no bundled API for nope*"])

@@ -183,7 +183,11 @@ def build_admin_app(server: MockServer) -> Starlette:
         kind = request.query_params.get("format", "json")
         if kind not in FORMATS:
             raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
-        body = render(build_report(server.contract), kind)
+        providers = request.query_params.getlist("provider") or None
+        try:
+            body = render(build_report(server.contract, providers_only=providers), kind)
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from None
         media = {
             "json": "application/json",
             "junit": "application/xml",
