@@ -18,12 +18,12 @@ serve: $(STAMP)
 
 ## Install, lint, then run the whole test suite.
 test: $(STAMP)
-	$(BIN)/ruff check mockserver tests benchmarks
+	$(BIN)/ruff check mockserver tests benchmarks examples
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests benchmarks
-	$(BIN)/ruff format --check mockserver tests benchmarks
+	$(BIN)/ruff check mockserver tests benchmarks examples
+	$(BIN)/ruff format --check mockserver tests benchmarks examples
 
 ## Benchmarks: ratios against a raw Starlette app measured in the same run (needs wrk).
 bench: $(STAMP)

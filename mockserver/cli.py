@@ -126,6 +126,7 @@ def fetch_report(url: str, query: Mapping[str, Any], out: str | None) -> int:
     if response is None:
         return 1
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(response.text, encoding="utf-8")
     else:
         sys.stdout.write(response.text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -14,8 +13,6 @@ import httpx
 import pytest
 
 from tests.serving import wait_until_ready
-
-ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +26,11 @@ def run(*command: str | Path, cwd: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Path:
     work = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "build", "--wheel", "--outdir", work / "dist", ROOT, cwd=work)
-    wheel = next((work / "dist").glob("mockserver-*.whl"))
     env = work / "venv"
     venv.EnvBuilder(with_pip=True).create(env)
-    run(env / "bin" / "python", "-m", "pip", "install", "--quiet", wheel, cwd=work)
+    run(env / "bin" / "python", "-m", "pip", "install", "--quiet", built_wheel, cwd=work)
     return env
 
 

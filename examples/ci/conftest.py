@@ -1,0 +1,1 @@
+# Makes `commands` importable from the tests (the sample app has no package of its own).

@@ -1,0 +1,146 @@
+"""The CI page's GitHub Actions workflow, run step by step as a runner would.
+
+Every `run:` step of examples/ci/.github/workflows/mockserver.yml is executed verbatim with
+bash, in a copy of the sample app, in a fresh venv per job; `actions/checkout` is the copy,
+`actions/setup-python` the venv, `actions/upload-artifact` a check that what it uploads
+exists. The one substitution: `MOCKSERVER_PACKAGE` points at the wheel built from this
+checkout (the workflow's own variable for where pip finds mockserver), and the server job
+gets a free port instead of 8080.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "ci"
+WORKFLOW = SAMPLE / ".github" / "workflows" / "mockserver.yml"
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Runner:
+    """One job on a fresh runner: its workspace, its Python, its environment."""
+
+    def __init__(self, workspace: Path, env: dict[str, str]) -> None:
+        self.workspace = workspace
+        self.env = env
+        self.sessions: list[int] = []
+        self.summary = workspace.parent / "step-summary.md"
+        self.env["GITHUB_STEP_SUMMARY"] = str(self.summary)
+
+    def uses(self, step: dict[str, Any]) -> None:
+        action = step["uses"].split("@")[0]
+        if action == "actions/checkout":
+            shutil.copytree(SAMPLE, self.workspace)
+        elif action == "actions/setup-python":
+            assert str(step["with"]["python-version"]) == f"{sys.version_info[0]}.11"
+            python = self.workspace.parent / "python"
+            venv.EnvBuilder(with_pip=True).create(python)
+            self.env["PATH"] = f"{python / 'bin'}{os.pathsep}{self.env['PATH']}"
+        elif action == "actions/upload-artifact":
+            for path in str(step["with"]["path"]).split():
+                assert (self.workspace / path).exists(), f"nothing to upload at {path}"
+        else:
+            raise AssertionError(f"the test does not know the action {action}")
+
+    def run(self, step: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=self.workspace,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its background children can be stopped with it
+        )
+        self.sessions.append(process.pid)
+        out, _ = process.communicate(timeout=600)
+        return subprocess.CompletedProcess(step["run"], process.returncode, out)
+
+    def stop_background(self) -> None:
+        for session in self.sessions:
+            try:
+                os.killpg(session, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+def run_job(name: str, tmp_path: Path, wheel: Path, overrides: dict[str, str]) -> Runner:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    job = workflow["jobs"][name]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    env.update({**workflow.get("env", {}), **job.get("env", {})})
+    env.update({"MOCKSERVER_PACKAGE": str(wheel), "CI": "true", **overrides})
+    runner = Runner(tmp_path / "workspace", env)
+    failed = False
+    try:
+        for step in job["steps"]:
+            if failed and step.get("if") != "always()":
+                continue
+            if "uses" in step:
+                runner.uses(step)
+                continue
+            result = runner.run(step)
+            assert result.returncode == 0 or failed, (
+                f"step {step.get('name', step['run'])!r} failed:\n{result.stdout}"
+            )
+            failed = failed or result.returncode != 0
+    finally:
+        runner.stop_background()
+    return runner
+
+
+def test_the_fixture_job_runs_and_uploads_merged_reports(tmp_path: Path, built_wheel: Path):
+    runner = run_job("fixture", tmp_path, built_wheel, {})
+    reports = runner.workspace / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "report.json",
+        "report.md",
+        "report.xml",
+        "tests.xml",
+    ]
+    report = yaml.safe_load((reports / "report.json").read_text())  # JSON is YAML
+    assert list(report["providers"]) == ["tts"]
+    assert report["summary"]["operations_exercised"] == 2  # push and replace, both workers
+    assert "# mockserver contract report" in runner.summary.read_text()
+
+
+def test_the_server_job_runs_against_a_background_server(tmp_path: Path, built_wheel: Path):
+    port = free_port()
+    runner = run_job(
+        "server",
+        tmp_path,
+        built_wheel,
+        {"MOCKSERVER_PORT": str(port), "MOCKSERVER_URL": f"http://127.0.0.1:{port}"},
+    )
+    reports = runner.workspace / "reports"
+    assert (reports / "contract.xml").read_text().startswith("<?xml")
+    assert 'tests="1"' in (reports / "tests.xml").read_text()  # the test ran, not skipped
+    assert "skipped=\"0\"" in (reports / "tests.xml").read_text()
+    assert "Operations exercised: **1 of" in runner.summary.read_text()
+    assert "ready: http://127.0.0.1:" in (runner.workspace / "mockserver.log").read_text()
+
+
+def test_the_ci_page_shows_the_workflow_that_is_tested():
+    page = (ROOT / "docs" / "ci.md").read_text()
+    assert WORKFLOW.read_text().strip() in page
