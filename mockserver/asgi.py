@@ -93,13 +93,22 @@ class MockServerApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self._clock_task = asyncio.get_running_loop().create_task(self._drive_clock())
+                self.start_clock()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._clock_task:
-                    self._clock_task.cancel()
+                self.stop_clock()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def start_clock(self) -> None:
+        """Start driving a real clock on the running loop (at start-up, or for a tenant)."""
+        if self._clock_task is None:
+            self._clock_task = asyncio.get_running_loop().create_task(self._drive_clock())
+
+    def stop_clock(self) -> None:
+        if self._clock_task is not None:
+            self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
+            self._clock_task = None
 
     async def _drive_clock(self) -> None:
         """Fire a real clock's timers on time; a virtual clock is moved by its owner instead.

@@ -17,6 +17,7 @@ from mockserver import __version__
 from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.reports import FORMATS
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer
+from mockserver.tenants import TENANT_HEADER
 from mockserver.world import WorldError
 
 
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only this vendor's APIs, coverage included (repeatable; default: all)",
     )
     report.add_argument(
+        "--tenant", help="the report of this tenant (X-Mockserver-Tenant) instead of the home's"
+    )
+    report.add_argument(
         "--cov-fail-under",
         metavar="N",
         type=float,
@@ -83,10 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "report":
         query = {"provider": args.provider or []}
-        written = fetch_report(args.url, {**query, "format": args.format}, args.out)
+        headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
+        written = fetch_report(args.url, {**query, "format": args.format}, args.out, headers)
         if written or (args.cov_fail_under is None and not args.fail_on_violations):
             return written
-        return judge_report(args.url, query, args.cov_fail_under, args.fail_on_violations)
+        return judge_report(args.url, query, args.cov_fail_under, args.fail_on_violations, headers)
     if args.command == "wait":
         return wait_until_healthy(args.url, args.timeout)
 
@@ -108,9 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _get_report(url: str, query: Mapping[str, Any]) -> httpx.Response | None:
+def _get_report(
+    url: str, query: Mapping[str, Any], headers: Mapping[str, str]
+) -> httpx.Response | None:
     try:
-        response = httpx.get(f"{url.rstrip('/')}/_mock/report", params=query, timeout=30)
+        response = httpx.get(
+            f"{url.rstrip('/')}/_mock/report", params=query, headers=headers, timeout=30
+        )
     except httpx.HTTPError as error:
         print(f"mockserver: cannot fetch the report from {url}: {error}", file=sys.stderr)
         return None
@@ -120,9 +129,11 @@ def _get_report(url: str, query: Mapping[str, Any]) -> httpx.Response | None:
     return response
 
 
-def fetch_report(url: str, query: Mapping[str, Any], out: str | None) -> int:
+def fetch_report(
+    url: str, query: Mapping[str, Any], out: str | None, headers: Mapping[str, str]
+) -> int:
     """The same report `GET /_mock/report` gives, written where CI wants it."""
-    response = _get_report(url, query)
+    response = _get_report(url, query, headers)
     if response is None:
         return 1
     if out:
@@ -134,10 +145,14 @@ def fetch_report(url: str, query: Mapping[str, Any], out: str | None) -> int:
 
 
 def judge_report(
-    url: str, query: Mapping[str, Any], minimum: float | None, no_violations: bool
+    url: str,
+    query: Mapping[str, Any],
+    minimum: float | None,
+    no_violations: bool,
+    headers: Mapping[str, str],
 ) -> int:
     """CI's gate on a run against a server: coverage and violations, from the JSON report."""
-    response = _get_report(url, {**query, "format": "json"})
+    response = _get_report(url, {**query, "format": "json"}, headers)
     if response is None:
         return 1
     summary = response.json()["summary"]

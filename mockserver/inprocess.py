@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 
 import httpx
 
-from mockserver.asgi import MockServerApp
+from mockserver.asgi import Receive, Scope, Send
+
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class InProcessTransport(httpx.BaseTransport):
-    def __init__(self, app: MockServerApp) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._asgi = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -26,6 +26,7 @@ from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
+from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
 
@@ -42,6 +43,7 @@ class MockServer:
         clock: Clock | None = None,
         specs_dir: Path | None = None,
         journal_capacity: int = 10_000,
+        tenants: bool = True,
     ) -> None:
         self.description = read_world(world)
         #: Where the world came from, for the banner: a file name, "default" or "dict".
@@ -56,7 +58,12 @@ class MockServer:
         self.world = self._build_world()
         self._handlers = self._bind_handlers()
         self._start_periodic_uplinks()
+        #: This simulator's own pipeline (API and admin).
         self.app = MockServerApp(self)
+        #: Isolated simulators behind the same port, chosen by the X-Mockserver-Tenant header.
+        self.tenants = Tenants(self) if tenants else None
+        #: What is served: the tenant router in front of `app`.
+        self.asgi = TenantRouter(self, self.tenants) if self.tenants else self.app
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
         self.url: str | None = None
@@ -234,6 +241,8 @@ class MockServer:
 
     def stop(self) -> None:
         self.outbound.close()
+        if self.tenants is not None:
+            self.tenants.close()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
             self._thread.join(timeout=10)
@@ -263,10 +272,12 @@ class MockServer:
             threading.Thread(target=announce, daemon=True, name="mockserver-ready").start()
         server.run()
         self.outbound.close()
+        if self.tenants is not None:
+            self.tenants.close()
 
     def _config(self, host: str, port: int) -> uvicorn.Config:
         return uvicorn.Config(
-            self.app,
+            self.asgi,
             host=host,
             port=port,
             log_level="warning",
@@ -285,7 +296,7 @@ class MockServer:
         from mockserver.inprocess import InProcessTransport
 
         return httpx.Client(
-            transport=InProcessTransport(self.app),
+            transport=InProcessTransport(self.asgi),
             base_url=INPROCESS_URL,
             **kwargs,  # type: ignore[arg-type]
         )
@@ -293,7 +304,7 @@ class MockServer:
     def async_client(self, **kwargs: object) -> httpx.AsyncClient:
         """An async httpx client calling the app in-process (no socket)."""
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app),
+            transport=httpx.ASGITransport(app=self.asgi),
             base_url=INPROCESS_URL,
             **kwargs,  # type: ignore[arg-type]
         )

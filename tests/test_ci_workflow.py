@@ -10,6 +10,7 @@ gets a free port instead of 8080.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -77,10 +78,8 @@ class Runner:
 
     def stop_background(self) -> None:
         for session in self.sessions:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(session, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
 
 
 def run_job(name: str, tmp_path: Path, wheel: Path, overrides: dict[str, str]) -> Runner:

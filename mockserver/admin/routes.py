@@ -24,6 +24,7 @@ from mockserver.admin.representations import (
 from mockserver.clock import VirtualClock
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render
+from mockserver.tenants import MAX_TENANTS, TENANT_HEADER
 from mockserver.types import seconds
 
 if TYPE_CHECKING:
@@ -215,6 +216,27 @@ def build_admin_app(server: MockServer) -> Starlette:
                 server.clock.advance(by)
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 
+    async def tenants(request: Request) -> Response:
+        if server.tenants is None:
+            raise HTTPException(404, "tenants are listed by the home server (no tenant header)")
+        return JSONResponse(
+            {
+                "header": TENANT_HEADER,
+                "max": MAX_TENANTS,
+                "tenants": [
+                    {"name": name, "devices": len(tenant.network)}
+                    for name in server.tenants.names()
+                    if (tenant := server.tenants.find(name)) is not None
+                ],
+            }
+        )
+
+    async def drop_tenant(request: Request) -> Response:
+        name = request.path_params["name"]
+        if server.tenants is None or not server.tenants.drop(name):
+            raise HTTPException(404, f"no tenant {name!r}")
+        return Response(status_code=204)
+
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
@@ -241,5 +263,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/clock", clock, methods=["GET"]),
         Route("/_mock/clock/advance", clock, methods=["POST"]),
         Route("/_mock/clock/run-until-idle", run_until_idle, methods=["POST"]),
+        Route("/_mock/tenants", tenants, methods=["GET"]),
+        Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: not_found})
