@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 
 from mockserver.contract import Contract, ContractLog, ContractViolation
+from mockserver.contract.suggestions import nearest_valid_body
+from mockserver.journal import JournalEntry
 from mockserver.reports import build_report, render
 from mockserver.server import MockServer
 
@@ -96,34 +98,59 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if item.get_closest_marker(ALLOW_MARKER) is not None:
         return
     funcargs = getattr(item, "funcargs", {})
-    found = [
-        violation
-        for name in FIXTURES
-        if isinstance(server := funcargs.get(name), MockServer)
-        for violation in server.contract.log.violations
-        if violation.direction == "request"
+    servers = [server for name in FIXTURES if isinstance(server := funcargs.get(name), MockServer)]
+    if any(v.direction == "request" for server in servers for v in server.contract.log.violations):
+        outcome.force_exception(pytest.fail.Exception(_report(servers), pytrace=False))
+
+
+def _report(servers: list[MockServer]) -> str:
+    """Each offending request, the rules it broke, and the nearest valid body."""
+    failing = [
+        (server, entry)
+        for server in servers
+        for entry in server.journal.entries()
+        if any(v.direction == "request" for v in entry.violations)
     ]
-    if found:
-        outcome.force_exception(pytest.fail.Exception(_report(found), pytrace=False))
-
-
-def _report(violations: list[ContractViolation]) -> str:
-    lines = [f"{len(violations)} request(s) broke the vendor's API description:"]
-    for violation in violations[:20]:
-        lines.append(
-            f"  {violation.method} {violation.path}\n"
-            f"    {violation.where}: {violation.message} [{violation.rule}]"
-        )
-        if violation.expected is not None:
-            lines.append(f"    expected: {json.dumps(violation.expected)}")
-        lines.append(f"    described at {violation.spec_location}")
-    if len(violations) > 20:
-        lines.append(f"  ... and {len(violations) - 20} more")
+    total = sum(
+        1 for server in servers for v in server.contract.log.violations if v.direction == "request"
+    )
+    lines = [f"{len(failing) or total} request(s) broke the vendor's API description:"]
+    for server, entry in failing[:10]:
+        lines.append(f"  {entry.request.method} {entry.request.path}")
+        for violation in entry.violations:
+            if violation.direction != "request":
+                continue
+            lines.append(f"    {violation.where}: {violation.message} [{violation.rule}]")
+            if violation.expected is not None:
+                lines.append(f"      expected: {json.dumps(violation.expected)}")
+            lines.append(f"      described at {violation.spec_location}")
+        suggestion = _nearest_valid(server, entry)
+        if suggestion is not None:
+            lines.append(f"    nearest valid body: {suggestion}")
+    if len(failing) > 10:
+        lines.append(f"  ... and {len(failing) - 10} more")
+    if not failing:  # the journal no longer holds them: show the findings alone
+        lines += [f"  {v.method} {v.path}: {v.where}: {v.message}" for v in _requests(servers)]
     lines.append(
         f"(a test that sends bad input on purpose can be marked "
         f"@pytest.mark.{ALLOW_MARKER}; --mockserver-lenient relaxes the whole run)"
     )
     return "\n".join(lines)
+
+
+def _requests(servers: list[MockServer]) -> list[ContractViolation]:
+    found = [v for s in servers for v in s.contract.log.violations if v.direction == "request"]
+    return found[:20]
+
+
+def _nearest_valid(server: MockServer, entry: JournalEntry) -> str | None:
+    if not any(v.where.startswith("body") for v in entry.violations):
+        return None
+    operation = next((op for op in server.contract.operations() if op.key == entry.operation), None)
+    if operation is None:
+        return None
+    suggestion = nearest_valid_body(operation, entry.request.body)
+    return None if suggestion is None else json.dumps(suggestion)
 
 
 def _world(config: pytest.Config) -> str | None:

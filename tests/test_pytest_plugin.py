@@ -91,6 +91,7 @@ def test_a_test_that_broke_the_contract_fails_with_the_rule_it_broke(pytester):
             "*f_port must be smaller than or equal to 255 ?maximum?",
             '*expected: {"type": "integer", "minimum": 1, "maximum": 255, "not": {"enum": ?224?}}',
             "*described at tts/openapi.yaml#/paths/*",
+            '*nearest valid body: {"downlinks": ?{"f_port": 255, "frm_payload": "AQ=="}?}',
             "*@pytest.mark.mockserver_allow_violations*",
         ]
     )
