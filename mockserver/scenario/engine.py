@@ -1,0 +1,231 @@
+"""A scenario in force on one simulator: its rules' counters, its dice, and what they decide.
+
+Requests: rules are tried in order and the first one that matches and acts decides (a rate
+limit under its limit only adds its headers, and the next rules are still tried). Downlinks:
+the network core asks at two moments, before a transmission and when a confirmed downlink
+is answered, and the first matching delivery rule decides. The dice are one seeded
+`random.Random` per scenario, thrown only for calls that passed every other check, so the
+same scenario and the same calls give the same outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.providers.base import json_response
+from mockserver.scenario.matching import downlink_matches, in_window, request_matches
+from mockserver.scenario.model import Act, Rule, Scenario
+from mockserver.types import SECOND, Micros
+
+if TYPE_CHECKING:
+    from mockserver.clock import Clock
+    from mockserver.providers.base import Provider
+
+_AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure", "carrier_failure", "broker_down")
+
+
+@dataclass
+class RequestActs:
+    """What the active scenario does to one request; `handle` says whether it reaches the
+    provider at all (a reset connection or garbage never did)."""
+
+    rule: Rule
+    response: HttpResponse | None = None
+    latency: float = 0.0  # seconds of wall time before the response starts
+    slow_body: tuple[float, int] | None = None  # seconds, chunks
+    drop: str | None = None
+    garbage: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def handle(self) -> bool:
+        return self.response is None and self.drop != "reset" and self.garbage is None
+
+    def describe(self) -> str:
+        return self.rule.name
+
+
+class ActiveScenario:
+    def __init__(self, scenario: Scenario, clock: Clock) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.loaded_at = clock.now_us()
+        self.random = Random(scenario.seed)
+        self._lock = threading.Lock()
+        self._matched: Counter[int] = Counter()
+        self._fired: Counter[int] = Counter()
+        self._admitted: dict[int, deque[Micros]] = {}
+        self._request_rules = [rule for rule in scenario.rules if not rule.on_delivery]
+        self._delivery_rules = [rule for rule in scenario.rules if rule.on_delivery]
+
+    def since_load(self) -> Micros:
+        return self.clock.now_us() - self.loaded_at
+
+    # -- requests --------------------------------------------------------------------------
+    def on_request(
+        self,
+        provider: Provider,
+        operation_id: str | None,
+        template: str | None,
+        params: dict[str, str],
+        request: HttpRequest,
+    ) -> RequestActs | None:
+        if not self._request_rules:
+            return None
+        with self._lock:
+            since = self.since_load()
+            extra_headers: dict[str, str] = {}
+            for rule in self._request_rules:
+                if not in_window(rule.match, since) or not request_matches(
+                    rule.match,
+                    provider.name,
+                    operation_id,
+                    request.method,
+                    template,
+                    params,
+                    request,
+                ):
+                    continue
+                if not self._taken(rule):
+                    continue
+                acts = self._request_acts(rule, provider, request, extra_headers)
+                if acts is not None:
+                    self._fired[rule.index] += 1
+                    acts.headers = {**extra_headers, **acts.headers}
+                    return acts
+            return (
+                RequestActs(self._request_rules[0], headers=extra_headers)
+                if extra_headers
+                else None
+            )
+
+    def _taken(self, rule: Rule) -> bool:
+        """Count the call among the matching ones; then `calls` and the dice decide."""
+        self._matched[rule.index] += 1
+        calls = rule.match.calls
+        if calls is not None and not calls.takes(self._matched[rule.index]):
+            return False
+        probability = rule.match.probability
+        return probability is None or self.random.random() < probability
+
+    def _request_acts(
+        self, rule: Rule, provider: Provider, request: HttpRequest, extra: dict[str, str]
+    ) -> RequestActs | None:
+        act = rule.act
+        acts = RequestActs(rule)
+        if act.latency is not None:
+            acts.latency = self._latency(act) / SECOND
+        if act.slow_body is not None:
+            acts.slow_body = (act.slow_body[0] / SECOND, act.slow_body[1])
+        acts.drop = act.drop
+        acts.garbage = act.garbage
+        if act.rate_limit is not None:
+            limited, headers = self._rate_limit(rule, provider)
+            if not limited:
+                extra.update(headers)  # admitted: TTS says how much is left on every answer
+                return None if acts.latency == 0 and acts.slow_body is None else acts
+            acts.response = provider.rate_limited(request, headers)
+        elif act.error is not None:
+            name = act.error.partition(":")[2].strip()
+            acts.response = provider.scenario_error(name, request)
+        elif act.status is not None:
+            acts.response = _literal(act)
+        return acts
+
+    def _latency(self, act: Act) -> float:
+        latency = act.latency
+        assert latency is not None
+        if latency.kind == "fixed":
+            return latency.values[0]
+        if latency.kind == "uniform":
+            return self.random.uniform(*latency.values)
+        median, sigma = latency.values
+        return self.random.lognormvariate(math.log(max(median, 1.0)), sigma)
+
+    def _rate_limit(self, rule: Rule, provider: Provider) -> tuple[bool, dict[str, str]]:
+        """A sliding window on the simulator's clock: `limit` calls per `per`."""
+        assert rule.act.rate_limit is not None
+        limit, period = rule.act.rate_limit
+        now = self.clock.now_us()
+        admitted = self._admitted.setdefault(rule.index, deque())
+        while admitted and admitted[0] <= now - period:
+            admitted.popleft()
+        limited = len(admitted) >= limit
+        if not limited:
+            admitted.append(now)
+        reset = (admitted[0] + period - now) if admitted else period
+        retry = reset if limited else 0
+        headers = provider.rate_limit_headers(
+            limit=limit,
+            remaining=max(limit - len(admitted), 0),
+            reset_seconds=math.ceil(reset / SECOND),
+            retry_seconds=math.ceil(retry / SECOND),
+        )
+        return limited, headers
+
+    # -- downlinks -------------------------------------------------------------------------
+    def at_transmission(self, provider: str | None, device_id: str, confirmed: bool) -> str | None:
+        """A fault that stops the downlink now or at its transmission, if a rule says so."""
+        return self._delivery(provider, device_id, confirmed, _AT_TRANSMISSION)
+
+    def at_confirmation(self, provider: str | None, device_id: str) -> bool:
+        """True when a rule makes the device answer this confirmed downlink with a NACK."""
+        return self._delivery(provider, device_id, True, ("nack",)) is not None
+
+    def _delivery(
+        self, provider: str | None, device_id: str, confirmed: bool, faults: tuple[str, ...]
+    ) -> str | None:
+        with self._lock:
+            since = self.since_load()
+            for rule in self._delivery_rules:
+                if rule.act.delivery not in faults or not in_window(rule.match, since):
+                    continue
+                if not downlink_matches(rule.match, provider, device_id, confirmed):
+                    continue
+                if self._taken(rule):
+                    self._fired[rule.index] += 1
+                    return rule.act.delivery
+            return None
+
+    # -- reporting -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "name": self.scenario.name,
+                "description": self.scenario.description,
+                "source": self.scenario.source,
+                "seed": self.scenario.seed,
+                "loaded_at_us": self.loaded_at,
+                "rules": [
+                    {
+                        "name": rule.name,
+                        "kind": "delivery" if rule.on_delivery else "request",
+                        "matched": self._matched[rule.index],
+                        "fired": self._fired[rule.index],
+                    }
+                    for rule in self.scenario.rules
+                ],
+            }
+
+
+def _literal(act: Act) -> HttpResponse:
+    import json
+
+    body = act.body
+    if body is None:
+        encoded = b""
+    elif isinstance(body, str):
+        encoded = body.encode()
+    else:
+        encoded = json.dumps(body).encode()
+    response = json_response(act.status or 500, encoded)
+    headers = {**response.headers, **{k.lower(): v for k, v in act.headers.items()}}
+    if isinstance(body, str) and "content-type" not in {k.lower() for k in act.headers}:
+        headers["content-type"] = "text/plain; charset=utf-8"
+    return HttpResponse(response.status, headers, encoded)
