@@ -111,3 +111,10 @@ def test_typed_form_fields_are_read_as_their_types(contract, form, problems):
         check(contract, "POST", "/core/v1/api/token", form, "application/x-www-form-urlencoded")
         == problems
     )
+
+
+def test_an_operation_under_several_base_paths_is_one_operation_in_reports(contract):
+    assert sorted(op.operation_id for op in contract.operations()) == ["send", "token"]
+    assert [op.path for op in contract.operations() if op.operation_id == "send"] == [
+        "/core/v1/api/devices/{device}/messages"
+    ]
