@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.core import Device, DeviceClass, Network, Session
+from mockserver.core import Device, DeviceClass, DeviceExists, Network, Session
 from mockserver.types import seconds
 
 DEFAULT_CUSTOMER_ID = "100000000"
@@ -74,7 +74,7 @@ class Subscription:
         ref = str(raw["ref"])
         dev_eui = str(raw["dev_eui"]).upper()
         if ref in self.devices or dev_eui in self._by_eui:
-            raise ValueError(f"device ref {ref} or DevEUI {dev_eui} already exists")
+            raise DeviceExists(f"thingpark ref {ref} / DevEUI {dev_eui}")
         server_id = raw.get("application_server")
         if server_id is None and len(self.application_servers) == 1:
             server_id = next(iter(self.application_servers))
