@@ -35,7 +35,7 @@ LRC_MESSAGES = {
     LrcCode.CONFIRMED_NOT_AUTHORIZED: "Confirmed downlink not authorized for this device",
     LrcCode.INVALID_PORT: "Invalid LoRa port (must be 1..224)",
     LrcCode.AS_ID_MANDATORY: "Security Check: AS_ID is mandatory",
-    LrcCode.BAD_AS_ID: "Security Check: Bad AS_ID",
+    LrcCode.BAD_AS_ID: "Bad AS_ID",
     LrcCode.PAYLOAD_SIZE: "Payload too big or invalid size",
     LrcCode.TRANSMISSION_DISABLED: "Downlink transmission disabled",
     LrcCode.INVALID_CORRELATION_ID: "Invalid Correlation ID (must be 64-bit hex)",

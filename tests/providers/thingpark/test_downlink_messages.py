@@ -184,11 +184,11 @@ def test_malformed_bodies_are_400(client, auth, content, message):
             "Invalid Correlation ID (must be 64-bit hex)",
         ),
         ({**SEND, "securityParams": {}}, 105, "Security Check: AS_ID is mandatory"),
-        ({**SEND, "securityParams": {"asId": "other"}}, 107, "Security Check: Bad AS_ID"),
+        ({**SEND, "securityParams": {"asId": "other"}}, 107, "Bad AS_ID"),
         (
             {**SEND, "securityParams": {"asId": AS_ID, "asKey": "0" * 32}},
             107,
-            "Security Check: Bad AS_ID",
+            "Bad AS_ID",
         ),
     ],
 )
