@@ -137,12 +137,11 @@ def queued_representation(downlink: Downlink) -> dict[str, Any]:
     the queue another way (admin API), its fields in DX Core's names."""
     if downlink.extra and "message" in downlink.extra:
         return dict(downlink.extra["message"])
+    correlation = next((c for c in downlink.correlation_ids if _CORRELATION.match(c)), None)
     return {
         "payloadHex": downlink.frm_payload.hex().upper(),
         "targetPorts": str(downlink.f_port),
-        "correlationID": downlink.correlation_ids[0]
-        if downlink.correlation_ids
-        else "0000000000000000",
+        "correlationID": correlation or "0000000000000000",
         "confirmDownlink": downlink.confirmed,
         "status": "QUEUED",
     }

@@ -296,6 +296,7 @@ def test_admin_queued_downlinks_are_listed_in_dx_names(client, server, auth):
 
     device = server.network.get("thingpark.1001")
     server.network.push(device, [Downlink(f_port=3, frm_payload=b"\xab", correlation_ids=("c",))])
+    server.network.push(device, [Downlink(f_port=4, frm_payload=b"", correlation_ids=("as:x",))])
     assert listing(client, auth) == [
         {
             "payloadHex": "AB",
@@ -303,5 +304,12 @@ def test_admin_queued_downlinks_are_listed_in_dx_names(client, server, auth):
             "correlationID": "c",
             "confirmDownlink": False,
             "status": "QUEUED",
-        }
+        },
+        {
+            "payloadHex": "",
+            "targetPorts": "4",
+            "correlationID": "0000000000000000",
+            "confirmDownlink": False,
+            "status": "QUEUED",
+        },
     ]

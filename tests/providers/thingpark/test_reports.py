@@ -318,3 +318,28 @@ def test_default_world_reports_go_to_its_as_url(client):
     assert attempt.message.url.startswith(
         "http://127.0.0.1:9000/thingpark?LrnDevEui=0018B20000000001"
     )
+
+
+def test_class_b_frame_goes_in_a_ping_slot(app):
+    server = MockServer(
+        {
+            "thingpark": {
+                "customer_id": CUSTOMER,
+                "application_servers": [{"id": AS_ID, "url": app.url, "key": AS_KEY}],
+                "devices": [{"ref": "5", "dev_eui": "0018B20000000005", "class": "B"}],
+                "clients": [{"client_id": "x/y", "client_secret": "s"}],
+            }
+        }
+    )
+    with server.client() as client:
+        response = client.post(
+            messages_url("5"),
+            json={"payloadHex": "01", "targetPorts": "1"},
+            headers=bearer(token_for(client)),
+        )
+        assert response.status_code == 200
+    settle(server, 300)
+    ((query, report),) = app.reports("DevEUI_downlink_Sent")
+    assert report["TransmissionSlot"] == 3
+    assert report["DeliveryStatus"] == 1
+    assert query["Token"] == expected_token(query, CUSTOMER + "0018B20000000005" + "1" + "1")
