@@ -1,8 +1,8 @@
 """Access tokens: JWTs (HS256) issued by the DX Admin and service-account endpoints.
 
 Real DX tokens are JWTs (clients decode their `exp`, research A6). These are signed with a
-key drawn from the world's seed, so the same world issues the same tokens, and a token
-outlives nothing: `exp` is checked against the simulator's clock, virtual in tests.
+key drawn from the world's seed, so the same world issues the same tokens; `exp` is checked
+against the simulator's clock, so tests expire a token by advancing virtual time.
 HS256 over stdlib `hmac` is a dozen lines; no JWT library is needed for one algorithm.
 """
 
