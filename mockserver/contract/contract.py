@@ -62,7 +62,13 @@ class Contract:
         return self._indexes.get(provider) or OperationIndex([])
 
     def operations(self) -> list[Operation]:
-        return [op for operations in self._operations.values() for op in operations]
+        """Every documented operation once: an operation served under several base paths
+        is one operation (its key), listed under its description's own base path."""
+        unique: dict[str, Operation] = {}
+        for operations in self._operations.values():
+            for op in operations:
+                unique.setdefault(op.key, op)
+        return list(unique.values())
 
     def check_request(
         self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest

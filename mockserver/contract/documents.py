@@ -108,12 +108,22 @@ def merge_patch(target: JSON, patch: JSON) -> JSON:
 def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
-        content = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        content = json.loads(text) if path.suffix == ".json" else _single_yaml_document(text)
     except (OSError, ValueError, yaml.YAMLError) as error:
         raise SpecError(f"{path}: cannot be read: {error}") from error
     if not isinstance(content, dict):
         raise SpecError(f"{path}: the top level is not a mapping")
     return content
+
+
+def _single_yaml_document(text: str) -> object:
+    """The one document of a YAML stream. Scraped listings publish a description wrapped in
+    `---` front-matter markers, which YAML reads as a second, empty document: empty
+    documents are skipped so the vendor's file can be bundled byte for byte."""
+    documents = [document for document in yaml.safe_load_all(text) if document is not None]
+    if len(documents) > 1:
+        raise ValueError(f"{len(documents)} YAML documents where one was expected")
+    return documents[0] if documents else None
 
 
 def resolve_pointer(document: JSON, ref: str) -> JSON:

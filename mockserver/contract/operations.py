@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from mockserver.contract.documents import Dialect, SpecDocument, SpecError, resolve_pointer
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: A list of further base paths the same operations are served under (the vendor's
+#: description names one; its service answers on several).
+BASE_PATHS_EXTENSION = "x-mockserver-base-paths"
 _PARAMETER = re.compile(r"\{([^}/]+)\}")
 
 
@@ -101,7 +104,7 @@ def _group(name: str) -> str:
 def read_operations(spec: SpecDocument, base_paths: tuple[str, ...] = ()) -> list[Operation]:
     """Every operation of `spec`, once per base path it is served under."""
     reader = _Reader(spec)
-    bases = base_paths or (reader.base_path(),)
+    bases = base_paths or reader.base_paths()
     operations = []
     for path, item in (spec.document.get("paths") or {}).items():
         item_pointer = "#/paths/" + _escape(path)
@@ -121,6 +124,13 @@ class _Reader:
         self.spec = spec
         self.document = spec.document
         self.swagger = spec.dialect is Dialect.SWAGGER_2
+
+    def base_paths(self) -> tuple[str, ...]:
+        """The document's base path, plus any `x-mockserver-base-paths` (an overlay's way to
+        say the vendor serves the same operations under other prefixes too)."""
+        extra = self.document.get(BASE_PATHS_EXTENSION) or []
+        paths = [self.base_path(), *(str(path).rstrip("/") for path in extra)]
+        return tuple(dict.fromkeys(paths))
 
     def base_path(self) -> str:
         if self.swagger:

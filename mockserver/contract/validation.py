@@ -390,7 +390,11 @@ class RequestResponseValidator:
             if p.location != "path"
         )
         bodies = {
-            kind: compiler.compile(media.schema, "request")
+            kind: _form_fields_coerced(
+                compiler.compile(media.schema, "request"), media.schema, operation.spec.document
+            )
+            if kind == FORM
+            else compiler.compile(media.schema, "request")
             for kind, media in (operation.body or {}).items()
         }
         responses = {
@@ -440,10 +444,39 @@ class RequestResponseValidator:
 
 
 _UNDECODABLE = object()
+FORM = "application/x-www-form-urlencoded"
+
+
+def _form_fields_coerced(validate: Validate, schema: Any, document: Any) -> Validate:
+    """A form body is all strings on the wire: each field is read as its schema's type
+    (Swagger 2.0 `formData` integers and booleans, OpenAPI form properties) before checking."""
+    properties = _resolved(schema, document)
+    properties = properties.get("properties") if isinstance(properties, dict) else None
+    if not isinstance(properties, dict):
+        return validate
+    kinds = {
+        name: kind
+        for name, sub in properties.items()
+        if (kind := _schema_type(_resolved(sub, document))) in ("integer", "number", "boolean")
+    }
+    if not kinds:
+        return validate
+
+    def coerced(value: Any) -> Any:
+        if isinstance(value, dict):
+            value = {
+                name: _coerce(field, kinds[name], True)
+                if name in kinds and isinstance(field, str)
+                else field
+                for name, field in value.items()
+            }
+        return validate(value)
+
+    return coerced
 
 
 def _decode(body: bytes, media_type: str) -> Any:
-    if media_type == "application/x-www-form-urlencoded":
+    if media_type == FORM:
         try:
             return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:

@@ -62,6 +62,14 @@ class DownlinkQueue:
     def clear(self) -> None:
         self._items.clear()
 
+    def remove(self, downlink: Downlink) -> bool:
+        """Take out this very downlink (by identity) if it is still queued."""
+        for index, queued in enumerate(self._items):
+            if queued is downlink:
+                del self._items[index]
+                return True
+        return False
+
     def peek(self) -> Downlink | None:
         return self._items[0] if self._items else None
 

@@ -104,6 +104,14 @@ class Network:
         if downlinks:
             self.emit("queued", device, downlinks, operation="replace")
 
+    def drop(self, device: Device, downlink: Downlink, **details: Any) -> bool:
+        """The network discards a queued downlink unsent (a vendor's queue rule, e.g. a
+        class C frame too old to send); emits `dropped` with `details` if it was queued."""
+        if not device.queue.remove(downlink):
+            return False
+        self.emit("dropped", device, [downlink], **details)
+        return True
+
     # -- events ----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Listen to every event; returns the call that stops it. (Listeners are kept in a

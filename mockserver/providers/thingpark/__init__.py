@@ -1,0 +1,114 @@
+"""Actility ThingPark: DX Core downlink messages, DX Admin / OIDC tokens, LRC reports."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jsonschema
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.core import Device
+from mockserver.providers.base import Handler, Provider
+from mockserver.providers.thingpark import errors
+from mockserver.providers.thingpark.downlink_messages import DownlinkMessageRoutes
+from mockserver.providers.thingpark.lrc import Lrc
+from mockserver.providers.thingpark.oauth import TokenRoutes
+from mockserver.providers.thingpark.reports import ReportPublisher
+from mockserver.providers.thingpark.subscription import Subscription
+from mockserver.providers.thingpark.tokens import INFINITE_SECONDS, InvalidToken, TokenIssuer
+from mockserver.providers.thingpark.world_schema import WORLD_SCHEMA
+
+if TYPE_CHECKING:
+    from mockserver.world import World
+
+DEVICE_VALIDATOR = jsonschema.Draft202012Validator(WORLD_SCHEMA["properties"]["devices"]["items"])
+#: Default token lifetime when the request names no `validityPeriod` (unconfirmed, A6).
+DEFAULT_TOKEN_LIFETIME = 3600
+CORE_PREFIXES = ("/core/v141/api", "/core/latest/api", "/thingpark/dx/core/latest/api")
+ADMIN_PREFIXES = ("/admin/latest/api", "/thingpark/dx/admin/latest/api")
+OIDC_PREFIX = "/users-auth"
+
+
+class ThingParkProvider(Provider):
+    name: ClassVar[str] = "thingpark"
+    title: ClassVar[str] = "Actility ThingPark DX Core"
+    prefixes: ClassVar[tuple[str, ...]] = (*CORE_PREFIXES, *ADMIN_PREFIXES, OIDC_PREFIX)
+    world_schema: ClassVar[dict[str, Any]] = WORLD_SCHEMA
+
+    def __init__(self, world: World, config: Mapping[str, Any]) -> None:
+        super().__init__(world, config)
+        self.clock = world.clock
+        # Its own seeded source, so adding ThingPark changes no other provider's draws.
+        self.rng = random.Random(f"thingpark:{world.description.get('seed', 0)}")
+        self.subscription = Subscription(config, world.network)
+        self.token_lifetime: int = config.get("token_lifetime", DEFAULT_TOKEN_LIFETIME)
+        self.rejection_status: int = config.get("rejection_status", 409)
+        self.tokens = TokenIssuer(self.rng, "thingpark-dx-admin")
+        self.lrc = Lrc(world.network, world.clock)
+        self.reports = ReportPublisher(self)
+        self._downlink_messages = DownlinkMessageRoutes(self)
+        self._tokens = TokenRoutes(self)
+        #: A token for the world's first client, valid "infinitely" (the banner shows it).
+        self.ready_token: str | None = None
+        if self.subscription.clients:
+            client = next(iter(self.subscription.clients.values()))
+            self.ready_token = self.tokens.issue(
+                client.client_id, self.scope(), self.clock.now_us(), INFINITE_SECONDS
+            )
+
+    def scope(self) -> tuple[str, ...]:
+        return (f"SUBSCRIBER:{self.subscription.customer_id}",)
+
+    def authorize(self, request: HttpRequest) -> None:
+        """A DX call needs `Authorization: Bearer <token>` with a valid, unexpired token."""
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise errors.unauthorized("Missing bearer token")
+        try:
+            self.tokens.verify(token.strip(), self.clock.now_us())
+        except InvalidToken as invalid:
+            raise errors.unauthorized(f"Invalid access token: {invalid}") from None
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {**self._downlink_messages.handlers(), **self._tokens.handlers()}
+
+    def create_device(self, spec: Mapping[str, Any]) -> Device:
+        problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))
+        if problems:
+            raise ValueError(problems[0].message)
+        return self.subscription.add_device(spec).device
+
+    def delete_device(self, device: Device) -> None:
+        self.subscription.remove_device(device)
+
+    def not_found(self, request: HttpRequest) -> HttpResponse:
+        return errors.not_found().response(self.rng)
+
+    def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
+        return errors.method_not_allowed(request.method).response(self.rng)
+
+    def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        return errors.payload_too_large().response(self.rng)
+
+    def internal_error(self, request: HttpRequest) -> HttpResponse:
+        return errors.internal_error().response(self.rng)
+
+    def banner(self) -> list[str]:
+        lines = [f"{self.title}: {', '.join(CORE_PREFIXES)}"]
+        lines.append(
+            f"  tokens: POST {ADMIN_PREFIXES[0]}/oauth/token, "
+            f"POST {OIDC_PREFIX}/protocol/openid-connect/token"
+        )
+        for client in self.subscription.clients.values():
+            lines.append(f"  DX client: {client.client_id} / {client.client_secret}")
+        if self.ready_token:
+            lines.append(f"  ready token (validityPeriod=infinite): {self.ready_token}")
+        for entry in self.subscription.devices.values():
+            lines.append(
+                f"  POST {CORE_PREFIXES[0]}/devices/{entry.ref}/downlinkMessages"
+                f"  (DevEUI {entry.dev_eui}, class {entry.device.device_class.value})"
+            )
+        return lines

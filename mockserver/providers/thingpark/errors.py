@@ -1,0 +1,93 @@
+"""DX Core's error shape `{code, message, errorId}` and the LRC's rejection codes.
+
+The body shape is confirmed (research A5); the HTTP statuses and the `code`/`message` of
+errors that are not LRC rejections are mockserver's choices (docs/providers/thingpark.md):
+non-LRC errors carry their HTTP status as `code`, LRC rejections carry the tunnel code and
+its message text.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from enum import IntEnum
+
+from mockserver.contract import HttpResponse
+from mockserver.providers.base import json_response
+
+
+class LrcCode(IntEnum):
+    """The LRC tunnel's rejection codes (TPE 7.3 tunnel spec) the simulator can raise."""
+
+    CONFIRMED_NOT_AUTHORIZED = 103
+    INVALID_PORT = 104
+    AS_ID_MANDATORY = 105
+    BAD_AS_ID = 107
+    PAYLOAD_SIZE = 113
+    TRANSMISSION_DISABLED = 114
+    INVALID_CORRELATION_ID = 117
+    EMPTY_PAYLOAD = 118
+
+
+LRC_MESSAGES = {
+    LrcCode.CONFIRMED_NOT_AUTHORIZED: "Confirmed downlink not authorized for this device",
+    LrcCode.INVALID_PORT: "Invalid LoRa port (must be 1..224)",
+    LrcCode.AS_ID_MANDATORY: "Security Check: AS_ID is mandatory",
+    LrcCode.BAD_AS_ID: "Bad AS_ID",
+    LrcCode.PAYLOAD_SIZE: "Payload too big or invalid size",
+    LrcCode.TRANSMISSION_DISABLED: "Downlink transmission disabled",
+    LrcCode.INVALID_CORRELATION_ID: "Invalid Correlation ID (must be 64-bit hex)",
+    LrcCode.EMPTY_PAYLOAD: "Invalid payload, must not be empty",
+}
+
+
+@dataclass
+class DxError(Exception):
+    status: int
+    code: int
+    message: str
+
+    def response(self, rng: random.Random) -> HttpResponse:
+        error_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        body = {"code": self.code, "message": self.message, "errorId": error_id}
+        return json_response(self.status, json.dumps(body, separators=(",", ":")).encode())
+
+
+def lrc_rejection(code: LrcCode, status: int) -> DxError:
+    return DxError(status, int(code), LRC_MESSAGES[code])
+
+
+def bad_request(message: str) -> DxError:
+    return DxError(400, 400, message)
+
+
+def unauthorized(message: str) -> DxError:
+    return DxError(401, 401, message)
+
+
+def device_not_found(reference: str) -> DxError:
+    return DxError(404, 404, f"Device not found: {reference}")
+
+
+def not_found() -> DxError:
+    return DxError(404, 404, "Resource not found")
+
+
+def method_not_allowed(method: str) -> DxError:
+    return DxError(405, 405, f"Method {method} not allowed")
+
+
+def payload_too_large() -> DxError:
+    return DxError(413, 413, "Request entity too large")
+
+
+def internal_error() -> DxError:
+    return DxError(500, 500, "Internal server error")
+
+
+def oauth_error(status: int, error: str, description: str) -> HttpResponse:
+    """RFC 6749 §5.2, what both token endpoints answer on a bad token request."""
+    body = {"error": error, "error_description": description}
+    return json_response(status, json.dumps(body, separators=(",", ":")).encode())

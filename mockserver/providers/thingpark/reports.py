@@ -1,0 +1,257 @@
+"""Reports the LRC POSTs to a device's application server (research A8).
+
+`DevEUI_uplink` on every uplink; `DevEUI_downlink_Sent` when a frame goes out
+(DeliveryStatus 1) or is dropped unsent (DeliveryStatus 0, e.g. cause E0); and
+`DevEUI_downlink_Rejected` (DeliveryStatus 350) when the network refuses a queued frame.
+Each POST goes to the AS URL plus `LrnDevEui=…&LrnFPort=…&LrnInfos=…&AS_ID=…&Time=…&Token=…`,
+where `Token = SHA-256(body elements + that query string without Token, unencoded + AsKey)`,
+lowercase hex; `Time` is percent-encoded only after hashing. Body elements:
+uplink `CustomerID+DevEUI+FPort+FCntUp+payload_hex` (documented); downlink sent
+`CustomerID+DevEUI+FPort+FCntDn` (third-party code); rejected `CustomerID+DevEUI+FPort`
+(mockserver's choice). Numbers are JSON numbers, as in current ThingPark samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from mockserver.clock import to_datetime
+from mockserver.core.network import NetworkEvent
+from mockserver.core.uplinks import Uplink
+from mockserver.lorawan.regions import LoRa, band
+from mockserver.outbound import OutboundMessage
+from mockserver.providers.thingpark.subscription import ApplicationServer, ThingParkDevice
+from mockserver.types import Micros
+
+if TYPE_CHECKING:
+    from mockserver.providers.thingpark import ThingParkProvider
+
+USER_AGENT = "ACTILITY-LRCLRN-DEVICE-AGENT/1.0"
+LRC_ID = "00000201"
+CUSTOMER_DATA = {"alr": {"pro": "LORA/Generic", "ver": "1"}}
+#: Rejection text for a frame too long for every window's data rate (tunnel code 116).
+TOO_LONG_FOR_DATA_RATE = "Invalid payload size according to current DR"
+#: core scheduler window -> DevEUI_downlink_Sent TransmissionSlot (1 RX1, 2 RX2, 3 ping slot)
+TRANSMISSION_SLOTS = {"RX1": 1, "RX2": 2, "RXC": 2, "PING": 3}
+REJECTED_DELIVERY_STATUS = 350
+
+
+def report_time(instant: Micros) -> str:
+    """ThingPark's report time: ISO 8601, milliseconds, explicit `+00:00` offset."""
+    moment = to_datetime(instant)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"
+
+
+def report_token(body_elements: str, query: str, as_key: str) -> str:
+    return hashlib.sha256((body_elements + query + as_key).encode()).hexdigest()
+
+
+class ReportPublisher:
+    """Turns network events of ThingPark devices into reports to their application server."""
+
+    def __init__(self, provider: ThingParkProvider) -> None:
+        self.provider = provider
+        self._sequence = 0
+        provider.world.network.subscribe(self._on_event)
+
+    def _on_event(self, event: NetworkEvent) -> None:
+        if event.kind not in ("uplink", "sent", "dropped", "failed"):
+            return
+        device = self.provider.world.network.find(event.device_id)
+        if device is None or device.provider != "thingpark":
+            return
+        entry = self.provider.subscription.for_device(device)
+        if entry is None or entry.application_server is None:
+            return
+        server = entry.application_server
+        if event.kind == "uplink":
+            self._uplink(entry, server, event)
+            return
+        for downlink in event.downlinks:
+            correlation = downlink.correlation_ids[0] if downlink.correlation_ids else None
+            if event.kind == "failed":
+                self._rejected(entry, server, event.at, downlink.f_port)
+            elif server.downlink_sent_reports:
+                self._sent(entry, server, event, downlink.f_port, correlation)
+
+    # -- reports ---------------------------------------------------------------------------
+    def _uplink(
+        self, entry: ThingParkDevice, server: ApplicationServer, event: NetworkEvent
+    ) -> None:
+        uplink = Uplink.from_event(event)
+        device = entry.device
+        region = band(device.band)
+        modulation = region.data_rate(uplink.data_rate).modulation
+        receptions = self.provider.world.radio.receptions(device.id, uplink)
+        best = max(receptions, key=lambda r: r.snr)
+        payload_hex = uplink.frm_payload.hex()
+        f_port = "" if uplink.f_port is None else str(uplink.f_port)
+        session = device.session
+        report: dict[str, Any] = {
+            "Time": report_time(uplink.received_at),
+            "DevEUI": entry.dev_eui,
+            "FPort": uplink.f_port,
+            "FCntUp": uplink.f_cnt,
+            "ADRbit": 1,
+            "MType": 4 if uplink.confirmed else 2,
+            "FCntDn": session.last_f_cnt_down if session else 0,
+            "payload_hex": payload_hex,
+            "mic_hex": hashlib.sha256(f"{device.id}:{uplink.f_cnt}".encode()).hexdigest()[:8],
+            "Lrcid": LRC_ID,
+            "LrrRSSI": best.rssi,
+            "LrrSNR": best.snr,
+            "SpFact": modulation.spreading_factor if isinstance(modulation, LoRa) else 0,
+            "SubBand": "G1",
+            "Channel": f"LC{best.channel_index + 1}",
+            "DevLrrCnt": len(receptions),
+            "Lrrid": best.gateway.eui[-8:],
+            "Late": 0,
+            "LrrLAT": best.gateway.latitude,
+            "LrrLON": best.gateway.longitude,
+            "Lrrs": {
+                "Lrr": [
+                    {
+                        "Lrrid": r.gateway.eui[-8:],
+                        "Chain": 0,
+                        "LrrRSSI": r.rssi,
+                        "LrrSNR": r.snr,
+                        "LrrESP": _esp(r.rssi, r.snr),
+                    }
+                    for r in receptions
+                ]
+            },
+            "CustomerID": self.provider.subscription.customer_id,
+            "CustomerData": CUSTOMER_DATA,
+            "ModelCfg": "0",
+            "DevAddr": f"{session.dev_addr:08X}" if session else "",
+            "AckRequested": 1 if uplink.confirmed else 0,
+            "DynamicClass": device.device_class.value,
+        }
+        if uplink.f_port is None:
+            del report["FPort"]
+        if uplink.ack:
+            report["ACKbit"] = 1
+        elements = (
+            self.provider.subscription.customer_id
+            + entry.dev_eui
+            + f_port
+            + str(uplink.f_cnt)
+            + payload_hex
+        )
+        self._post(entry, server, "DevEUI_uplink", report, uplink.received_at, f_port, elements)
+
+    def _sent(
+        self,
+        entry: ThingParkDevice,
+        server: ApplicationServer,
+        event: NetworkEvent,
+        f_port: int,
+        correlation: str | None,
+    ) -> None:
+        device = entry.device
+        session = device.session
+        f_cnt_down = session.last_f_cnt_down if session else 0
+        report: dict[str, Any] = {
+            "Time": report_time(event.at),
+            "DevEUI": entry.dev_eui,
+            "FPort": f_port,
+            "FCntDn": f_cnt_down,
+            "FCntUp": session.last_f_cnt_up if session else 0,
+            "Lrcid": LRC_ID,
+        }
+        if event.kind == "sent":
+            window = str(event.details.get("window"))
+            data_rate = band(device.band).data_rate(int(event.details["data_rate"]))
+            modulation = data_rate.modulation
+            # Class A frames that go in RX2 were passed over for RX1: cause C0 on slot 1.
+            rx1_cause = "C0" if window == "RX2" else "00"
+            report.update(
+                {
+                    "SpFact": modulation.spreading_factor if isinstance(modulation, LoRa) else 0,
+                    "SubBand": "G1",
+                    "Channel": "LC1",
+                    "Lrrid": self.provider.world.radio.gateways[0].eui[-8:],
+                    "DeliveryStatus": 1,
+                    "DeliveryFailedCause1": rx1_cause,
+                    "DeliveryFailedCause2": "00",
+                    "DeliveryFailedCause3": "00",
+                    "TransmissionSlot": TRANSMISSION_SLOTS.get(window, 0),
+                    "Frequency": int(event.details["frequency"]) / 1_000_000,
+                }
+            )
+        else:  # dropped unsent
+            report.update(
+                {
+                    "DeliveryStatus": 0,
+                    "DeliveryFailedCause1": str(event.details.get("cause", "E0")),
+                    "DeliveryFailedCause2": "00",
+                    "DeliveryFailedCause3": "00",
+                    "TransmissionSlot": 0,
+                }
+            )
+        report["CustomerID"] = self.provider.subscription.customer_id
+        report["CustomerData"] = CUSTOMER_DATA
+        if correlation is not None:
+            report["CorrelationID"] = correlation
+        elements = self.provider.subscription.customer_id + entry.dev_eui + str(f_port)
+        elements += str(f_cnt_down)
+        self._post(entry, server, "DevEUI_downlink_Sent", report, event.at, str(f_port), elements)
+
+    def _rejected(
+        self, entry: ThingParkDevice, server: ApplicationServer, at: Micros, f_port: int
+    ) -> None:
+        report = {
+            "Time": report_time(at),
+            "DevEUI": entry.dev_eui,
+            "FPort": f_port,
+            "DeliveryStatus": REJECTED_DELIVERY_STATUS,
+            "DownlinkRejectionCause": TOO_LONG_FOR_DATA_RATE,
+            "CustomerID": self.provider.subscription.customer_id,
+        }
+        elements = self.provider.subscription.customer_id + entry.dev_eui + str(f_port)
+        self._post(entry, server, "DevEUI_downlink_Rejected", report, at, str(f_port), elements)
+
+    # -- delivery --------------------------------------------------------------------------
+    def _post(
+        self,
+        entry: ThingParkDevice,
+        server: ApplicationServer,
+        kind: str,
+        report: dict[str, Any],
+        at: Micros,
+        f_port: str,
+        body_elements: str,
+    ) -> None:
+        self._sequence += 1
+        time = report_time(at)
+        infos = f"{server.id}-1-{self._sequence}"
+        signed = (
+            f"LrnDevEui={entry.dev_eui}&LrnFPort={f_port}&LrnInfos={infos}"
+            f"&AS_ID={server.id}&Time={time}"
+        )
+        token = report_token(body_elements, signed, server.key)
+        query = (
+            f"LrnDevEui={entry.dev_eui}&LrnFPort={f_port}&LrnInfos={quote(infos, safe='')}"
+            f"&AS_ID={quote(server.id, safe='')}&Time={quote(time, safe='')}&Token={token}"
+        )
+        separator = "&" if "?" in server.url else "?"
+        self.provider.world.outbound.send(
+            OutboundMessage(
+                provider="thingpark",
+                kind=kind,
+                url=server.url + separator + query,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+                body=json.dumps({kind: report}, separators=(",", ":")).encode(),
+                at=at,
+                device_id=entry.device.id,
+            )
+        )
+
+
+def _esp(rssi: float, snr: float) -> float:
+    """Estimated signal power: RSSI + SNR - 10·log10(1 + 10^(SNR/10))."""
+    return round(rssi + snr - 10 * math.log10(1 + 10 ** (snr / 10)), 6)
