@@ -16,6 +16,7 @@ import httpx
 from mockserver import __version__
 from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.reports import FORMATS
+from mockserver.scenario.loading import ScenarioError, find_scenario
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer
 from mockserver.tenants import TENANT_HEADER
 from mockserver.world import WorldError
@@ -41,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"port (default {DEFAULT_PORT}, or $MOCKSERVER_PORT)",
     )
     serve.add_argument("--world", help="world file (default: the bundled default world)")
+    serve.add_argument(
+        "--scenario",
+        help="a failure scenario in force from the start: a bundled name or a file "
+        "(see `mockserver scenario list`)",
+    )
     timing = serve.add_mutually_exclusive_group()
     timing.add_argument(
         "--speed",
@@ -83,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
     )
     wait.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    scenario = commands.add_parser("scenario", help="check and list failure scenarios")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
+    validate = scenario_commands.add_parser("validate", help="check scenario files")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    scenario_commands.add_parser("list", help="the bundled scenarios and what they do")
     args = parser.parse_args(argv)
 
     if args.command == "report":
@@ -92,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if written or (args.cov_fail_under is None and not args.fail_on_violations):
             return written
         return judge_report(args.url, query, args.cov_fail_under, args.fail_on_violations, headers)
+    if args.command == "scenario":
+        if args.scenario_command == "validate":
+            return validate_scenarios(args.files)
+        return list_scenarios()
     if args.command == "wait":
         return wait_until_healthy(args.url, args.timeout)
 
@@ -102,7 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except WorldError as error:
             print(f"mockserver: {error}", file=sys.stderr)
             return 2
-        if args.virtual_time:
+        if args.scenario:
+            try:
+                server.default_scenario = find_scenario(args.scenario)
+            except ScenarioError as error:
+                print(f"mockserver: {error}", file=sys.stderr)
+                return 2
+            server.reset()  # in force from the start, and again after each reset
+        elif args.virtual_time:
             server.reset()  # start the virtual clock where the world says
         print(banner(server, args.host, args.port), flush=True)
         shown = f"[{args.host}]" if ":" in args.host else args.host
@@ -187,6 +209,34 @@ def wait_until_healthy(url: str, timeout: float) -> int:
         time.sleep(0.1)
 
 
+def validate_scenarios(files: Sequence[str]) -> int:
+    """Each file checked against the language; problems say file:line:column and why."""
+    from mockserver.scenario.loading import ScenarioError, read_scenario
+
+    failed = 0
+    for name in files:
+        try:
+            scenario = read_scenario(name)
+        except ScenarioError as error:
+            print(f"{error}", file=sys.stderr)
+            failed += 1
+        else:
+            print(
+                f"{name}: ok ({scenario.name}: {len(scenario.rules)} rule(s), "
+                f"{len(scenario.timeline)} timeline event(s))"
+            )
+    return 1 if failed else 0
+
+
+def list_scenarios() -> int:
+    from mockserver.scenario.loading import bundled_scenarios
+
+    for scenario in bundled_scenarios():
+        summary = scenario.description.split("\n\n")[0].replace("\n", " ")
+        print(f"{scenario.name:28} {summary}")
+    return 0
+
+
 def banner(server: MockServer, host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
@@ -202,6 +252,11 @@ def banner(server: MockServer, host: str, port: int) -> str:
     ]
     for provider in server.providers.values():
         lines.extend(provider.banner())
+    if server.scenario is not None:
+        scenario = server.scenario.scenario
+        lines.append(
+            f"scenario: {scenario.name} ({len(scenario.rules)} rule(s)) from {scenario.source}"
+        )
     return "\n".join(lines)
 
 

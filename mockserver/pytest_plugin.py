@@ -17,6 +17,9 @@ whole session (coverage and violations summed over every test) when it ends, and
 `--mockserver-cov-fail-under=N` fails the session under N % operation coverage;
 `--mockserver-report-providers=tts,kpn` limits both to the vendors a suite uses.
 
+`@pytest.mark.mockserver_scenario("flaky-network")` runs a failure scenario (a bundled name
+or a file) for one test.
+
 Under pytest-xdist (`-n N`) every worker gets its own simulator on its own port, and the
 report is written once, by the controller, from all workers' findings.
 """
@@ -33,6 +36,7 @@ from mockserver.contract import Contract, ContractLog, ContractViolation
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.journal import JournalEntry
 from mockserver.reports import build_report, render
+from mockserver.scenario.loading import ScenarioError
 from mockserver.server import MockServer
 
 SESSION_LOG = pytest.StashKey[ContractLog]()
@@ -40,6 +44,7 @@ COVERAGE_SHORTFALL = pytest.StashKey[tuple[float, float]]()
 
 FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
+SCENARIO_MARKER = "mockserver_scenario"
 WORKER_OUTPUT_KEY = "mockserver_contract_log"
 
 
@@ -86,6 +91,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{ALLOW_MARKER}: the test may send requests that break the vendor's API description",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{SCENARIO_MARKER}(name_or_path): the simulator runs this failure scenario for the test",
     )
 
 
@@ -229,6 +238,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterator[MockServer]:
     """A fresh world for the test; its findings join the session's before the next reset."""
     server.reset()
+    marker = request.node.get_closest_marker(SCENARIO_MARKER)
+    if marker is not None:
+        if len(marker.args) != 1:
+            raise pytest.UsageError(f"@pytest.mark.{SCENARIO_MARKER} takes one name or path")
+        try:
+            server.load_scenario(marker.args[0])
+        except ScenarioError as error:
+            raise pytest.UsageError(str(error)) from None
     yield server
     request.config.stash[SESSION_LOG].absorb(server.contract.log)
 

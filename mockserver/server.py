@@ -26,6 +26,10 @@ from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
+from mockserver.scenario.engine import ActiveScenario
+from mockserver.scenario.loading import ScenarioReference, find_scenario
+from mockserver.scenario.model import Scenario
+from mockserver.scenario.timeline import schedule_timeline
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
@@ -67,6 +71,10 @@ class MockServer:
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
         self.url: str | None = None
+        #: The failure scenario in force (None: the world behaves as described).
+        self.scenario: ActiveScenario | None = None
+        #: What `reset()` re-arms: the scenario `serve --scenario` started with.
+        self.default_scenario: ScenarioReference | Scenario | None = None
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -127,10 +135,38 @@ class MockServer:
                 frequency=frequency,
                 f_cnt=(session.last_f_cnt_up + 1) if session else 0,
             )
+            lost = self.scenario.uplink_lost(device.id) if self.scenario else None
+            if lost is not None:  # never received: the scenario silenced it
+                self.network.emit("uplink_lost", device, [], reason=lost, f_cnt=uplink.f_cnt)
+                if session is not None:
+                    session.last_f_cnt_up = uplink.f_cnt  # the device counted it all the same
+                return uplink
             self.world.scheduler.uplink(device, uplink)
             return uplink
 
-    def reset(self, world: WorldSource | bool = False) -> None:
+    # -- scenarios -------------------------------------------------------------------------
+    def load_scenario(self, reference: ScenarioReference | Scenario) -> ActiveScenario:
+        """Put a scenario in force from now: a bundled name, a file, or a description.
+
+        A scenario with a world of its own switches to it first (a fresh start); otherwise
+        the current state stays and only the rules and timeline begin.
+        """
+        scenario = reference if isinstance(reference, Scenario) else find_scenario(reference)
+        with self.lock:
+            if scenario.world is not None:
+                self.reset(scenario.world, keep_scenario=True)
+            active = ActiveScenario(scenario, self.clock)
+            self.scenario = active
+            self.world.scheduler.faults = active
+            schedule_timeline(self, active)
+            return active
+
+    def clear_scenario(self) -> None:
+        with self.lock:
+            self.scenario = None
+            self.world.scheduler.faults = None
+
+    def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
         """Back to the world's start: devices, queues, journal, findings and virtual time.
 
         Pass a new world description to switch worlds; by default the current one is rebuilt.
@@ -150,6 +186,10 @@ class MockServer:
             self.journal.clear()
             self.outbound.clear()
             self.contract.log.clear()
+            if not keep_scenario:
+                self.scenario = None
+                if self.default_scenario is not None:
+                    self.load_scenario(self.default_scenario)  # re-armed from its start
 
     def _build_world(self) -> World:
         return World.build(self.description, self.clock, self.outbound, self.public_url)

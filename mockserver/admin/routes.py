@@ -24,6 +24,7 @@ from mockserver.admin.representations import (
 from mockserver.clock import VirtualClock
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render
+from mockserver.scenario.loading import ScenarioError, parse_scenario
 from mockserver.tenants import MAX_TENANTS, TENANT_HEADER
 from mockserver.types import seconds
 
@@ -216,6 +217,26 @@ def build_admin_app(server: MockServer) -> Starlette:
                 server.clock.advance(by)
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 
+    async def scenario(request: Request) -> Response:
+        """GET the scenario in force (with how often each rule fired), PUT one, DELETE it."""
+        if request.method == "DELETE":
+            server.clear_scenario()
+            return Response(status_code=204)
+        if request.method == "PUT":
+            raw = await request.body()
+            try:
+                if "yaml" in request.headers.get("content-type", ""):
+                    active = server.load_scenario(parse_scenario(raw.decode(), "request body"))
+                else:
+                    document = await body(request)
+                    reference = document.get("name") if set(document) == {"name"} else document
+                    active = server.load_scenario(reference)
+            except ScenarioError as error:
+                raise HTTPException(400, str(error)) from None
+            return JSONResponse(active.to_json())
+        active = server.scenario
+        return JSONResponse({"active": active.to_json() if active else None})
+
     async def tenants(request: Request) -> Response:
         if server.tenants is None:
             raise HTTPException(404, "tenants are listed by the home server (no tenant header)")
@@ -263,6 +284,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/clock", clock, methods=["GET"]),
         Route("/_mock/clock/advance", clock, methods=["POST"]),
         Route("/_mock/clock/run-until-idle", run_until_idle, methods=["POST"]),
+        Route("/_mock/scenario", scenario, methods=["GET", "PUT", "DELETE"]),
         Route("/_mock/tenants", tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
     ]

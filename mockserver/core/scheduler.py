@@ -21,11 +21,14 @@ tts-ttn.md §D):
   already (beacon acquisition and PingSlotInfoReq are not simulated).
 - A payload that fits no usable window's data rate fails (`application_downlink_too_long`).
 - A confirmed downlink is acknowledged, or not, by the next uplink's ACK bit.
+- `faults` (an active scenario) may fail a downlink before or at its transmission, or turn
+  the device's answer to a confirmed one into a NACK; the scheduler asks, it never guesses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.core.devices import Device, DeviceClass
 from mockserver.core.downlinks import Downlink
@@ -41,6 +44,18 @@ CLASS_BC_DOWNLINK_INTERVAL: Micros = 1 * SECOND
 CLASS_C_CONFIRMED_TIMEOUT: Micros = 300 * SECOND
 CLASS_B_CONFIRMED_TIMEOUT: Micros = 600 * SECOND
 CLASS_B_SCHEDULING_DELAY: Micros = 5 * SECOND + SCHEDULE_WINDOW
+
+
+class DeliveryFaults(Protocol):
+    """What a scenario may do to delivery (see mockserver.scenario.engine)."""
+
+    def at_transmission(self, provider: str, device_id: str, confirmed: bool) -> str | None:
+        """`too_long`, `evicted`, `gateway_failure` (or another bearer's fault), or None."""
+        ...
+
+    def at_confirmation(self, provider: str, device_id: str) -> bool:
+        """True: the device answers this confirmed downlink without the ACK bit."""
+        ...
 
 
 @dataclass
@@ -60,6 +75,7 @@ class Scheduler:
         self.network = network
         self.clock = network.clock
         self._states: dict[str, _DeviceState] = {}
+        self.faults: DeliveryFaults | None = None
         network.subscribe(self._on_event)
 
     def state(self, device: Device) -> _DeviceState:
@@ -73,7 +89,10 @@ class Scheduler:
         """An uplink ends now: settle any confirmed downlink, then open the class A windows."""
         state = self.state(device)
         if state.awaiting_ack is not None:
-            outcome = "acked" if uplink.ack else "nacked"
+            nack = self.faults is not None and self.faults.at_confirmation(
+                device.provider, device.id
+            )
+            outcome = "acked" if uplink.ack and not nack else "nacked"
             self.network.emit(outcome, device, [state.awaiting_ack])
             state.awaiting_ack = None
         if device.session is not None:
@@ -208,8 +227,12 @@ class Scheduler:
                 )
                 continue
             window, transmit_at, data_rate, frequency = fitting[0]
+            fault = self._fault(device, head)
+            if fault is not None and fault != "gateway_failure":
+                self._fail_by_fault(device, fault, region.max_frm_payload(data_rate))
+                continue
             state.windows_available = False
-            self._transmit(device, state, window, transmit_at, data_rate, frequency)
+            self._transmit(device, state, window, transmit_at, data_rate, frequency, fault)
             return True
         return False
 
@@ -248,8 +271,13 @@ class Scheduler:
             )
             self._wake(device, self.clock.now_us())
             return
+        fault = self._fault(device, head)
+        if fault is not None and fault != "gateway_failure":
+            self._fail_by_fault(device, fault, limit)
+            self._wake(device, self.clock.now_us())
+            return
         state.last_network_initiated = at
-        self._transmit(device, state, window, at, data_rate, frequency)
+        self._transmit(device, state, window, at, data_rate, frequency, fault)
 
     # -- outcomes --------------------------------------------------------------------------
     def _transmit(
@@ -260,6 +288,7 @@ class Scheduler:
         at: Micros,
         data_rate: int,
         frequency: int,
+        fault: str | None = None,
     ) -> None:
         downlink = device.queue.pop()
         details = {
@@ -271,6 +300,11 @@ class Scheduler:
         self.network.emit("scheduled", device, [downlink], **details)
 
         def send() -> None:
+            if fault is not None:  # the gateway did not transmit it
+                self.network.emit("failed", device, [downlink], at=at, reason=fault, **details)
+                if len(device.queue):
+                    self._wake(device, self.clock.now_us())
+                return
             if device.session is not None:
                 device.session.last_f_cnt_down += 1
             self.network.emit(
@@ -283,6 +317,28 @@ class Scheduler:
                 self._wake(device, self.clock.now_us())
 
         self.clock.call_at(at, send)
+
+    def _fault(self, device: Device, head: Downlink) -> str | None:
+        if self.faults is None:
+            return None
+        return self.faults.at_transmission(device.provider, device.id, head.confirmed)
+
+    def _fail_by_fault(self, device: Device, fault: str, limit: int) -> None:
+        head = device.queue.peek()
+        assert head is not None
+        if fault == "too_long":
+            # As if the network had to fall back to a slower data rate (ADR, RX2 at DR0):
+            # the band's smallest maximum, or less than the payload when even that fits.
+            length = len(head.frm_payload)
+            smallest = min(limit, band(device.band).max_frm_payload(0))
+            self._fail(
+                device,
+                "application_downlink_too_long",
+                length=length,
+                max=smallest if length > smallest else max(length - 1, 0),
+            )
+        else:
+            self._fail(device, fault)
 
     def _fail(self, device: Device, reason: str, **attributes: int) -> None:
         downlink = device.queue.pop()

@@ -62,6 +62,32 @@ class Provider:
         """Add what the vendor puts on every response (request IDs, security headers)."""
         return response
 
+    # -- scenarios ---------------------------------------------------------------------------
+    @classmethod
+    def scenario_error_names(cls) -> list[str]:
+        """Errors a scenario can answer with by name (`tts: downlink_queue_capacity`)."""
+        return []
+
+    def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
+        """The vendor's own error called `name`, as its service would answer `request`."""
+        raise KeyError(name)
+
+    def revoke_credential(self, credential: str) -> bool:
+        """A scenario revokes a key or client: later requests with it fail as the vendor's
+        would. False when the world has no such credential."""
+        return False
+
+    def rate_limit_headers(
+        self, *, limit: int, remaining: int, reset_seconds: int, retry_seconds: int
+    ) -> dict[str, str]:
+        """Headers the vendor puts on answers while a rate limit is in force."""
+        return {"retry-after": str(retry_seconds)} if retry_seconds else {}
+
+    def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
+        """The vendor's answer over its rate limit; a generic 429 unless the vendor's is known."""
+        body = b'{"error":"rate limit exceeded"}'
+        return json_response(429, body, headers)
+
     def banner(self) -> list[str]:
         """Lines for the start-up banner: base paths and the world's ready credentials."""
         return []

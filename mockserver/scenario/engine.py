@@ -10,6 +10,7 @@ same scenario and the same calls give the same outcomes.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import threading
 from collections import Counter, deque
@@ -63,6 +64,16 @@ class ActiveScenario:
         self._admitted: dict[int, deque[Micros]] = {}
         self._request_rules = [rule for rule in scenario.rules if not rule.on_delivery]
         self._delivery_rules = [rule for rule in scenario.rules if rule.on_delivery]
+        self._silences = [
+            (entry.at, entry.until or entry.at, str(entry.arguments["device"]))
+            for entry in scenario.timeline
+            if entry.kind == "device_silent"
+        ]
+        self._outages = [
+            (entry.at, entry.until or entry.at)
+            for entry in scenario.timeline
+            if entry.kind == "gateway_outage"
+        ]
 
     def since_load(self) -> Micros:
         return self.clock.now_us() - self.loaded_at
@@ -169,9 +180,25 @@ class ActiveScenario:
         )
         return limited, headers
 
+    # -- the radio side --------------------------------------------------------------------
+    def uplink_lost(self, device_id: str) -> str | None:
+        """Why an uplink of the device is not received now: it is silent, or no gateway is up."""
+        since = self.since_load()
+        for start, end, pattern in self._silences:
+            if start <= since < end and fnmatch.fnmatchcase(device_id, pattern):
+                return "device_silent"
+        if self._in_outage(since):
+            return "gateway_outage"
+        return None
+
+    def _in_outage(self, since: Micros) -> bool:
+        return any(start <= since < end for start, end in self._outages)
+
     # -- downlinks -------------------------------------------------------------------------
     def at_transmission(self, provider: str | None, device_id: str, confirmed: bool) -> str | None:
         """A fault that stops the downlink now or at its transmission, if a rule says so."""
+        if self._in_outage(self.since_load()):
+            return "gateway_failure"
         return self._delivery(provider, device_id, confirmed, _AT_TRANSMISSION)
 
     def at_confirmation(self, provider: str | None, device_id: str) -> bool:

@@ -17,6 +17,7 @@ from mockserver.scenario.language import SCENARIO, duration
 from mockserver.scenario.model import Act, Calls, Latency, Match, Rule, Scenario, TimelineEntry
 
 Position = tuple[int, int]
+ScenarioReference = str | Path | Mapping[str, Any]
 _EVENT_KINDS = ("uplink", "revoke_key", "session_reset", "device_silent", "gateway_outage")
 _SPANNING = ("device_silent", "gateway_outage")
 _REQUEST_MATCHES = ("operation", "params", "headers", "query", "body")
@@ -40,7 +41,7 @@ def bundled_scenarios() -> list[Scenario]:
     return [read_scenario(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
 
 
-def find_scenario(reference: str | Path | Mapping[str, Any]) -> Scenario:
+def find_scenario(reference: ScenarioReference) -> Scenario:
     """A bundled scenario by name, a scenario file by path, or a description as a dict."""
     if isinstance(reference, Mapping):
         return read_scenario(reference)

@@ -96,6 +96,19 @@ class ThingParkProvider(Provider):
     def internal_error(self, request: HttpRequest) -> HttpResponse:
         return errors.internal_error().response(self.rng)
 
+    @classmethod
+    def scenario_error_names(cls) -> list[str]:
+        return [str(code) for code in (*errors.TUNNEL_MESSAGES, *errors.HTTP_MESSAGES)]
+
+    def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
+        return errors.by_name(name, self.rejection_status).response(self.rng)
+
+    def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
+        """Over a scenario's rate limit: DX's 429 with `Retry-After` (the status is our choice;
+        the tunnel's own token bucket answers 121, which a scenario can name instead)."""
+        response = errors.by_name("429", self.rejection_status).response(self.rng)
+        return HttpResponse(response.status, {**response.headers, **headers}, response.body)
+
     def banner(self) -> list[str]:
         lines = [f"{self.title}: {', '.join(CORE_PREFIXES)}"]
         lines.append(

@@ -43,6 +43,38 @@ LRC_MESSAGES = {
 }
 
 
+#: The whole tunnel catalogue (research A5), for scenarios that answer with any rejection.
+TUNNEL_MESSAGES = {
+    100: "Invalid DevEUI",
+    101: "Downlink counter value already used",
+    102: "Downlink counter increment too large",
+    **{int(code): text for code, text in LRC_MESSAGES.items()},
+    106: "Missing timestamp",
+    108: "Server Decrypt Error",
+    109: "Malformed ISO 8601 time",
+    110: "Invalid downlink frame timestamp",
+    111: "Bad token",
+    112: "Validity time expired or invalid",
+    115: "No Base Station Available",
+    116: "Invalid payload size according to current DR",
+    119: "Payload must be provided encrypted with the downlink counter value",
+    121: "Token bucket limit reached",
+}
+#: HTTP errors a scenario can name by status: DX's shape with the status as `code`.
+HTTP_MESSAGES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Resource not found",
+    409: "Conflict",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+
 @dataclass
 class DxError(Exception):
     status: int
@@ -91,3 +123,13 @@ def oauth_error(status: int, error: str, description: str) -> HttpResponse:
     """RFC 6749 §5.2, what both token endpoints answer on a bad token request."""
     body = {"error": error, "error_description": description}
     return json_response(status, json.dumps(body, separators=(",", ":")).encode())
+
+
+def by_name(name: str, rejection_status: int) -> DxError:
+    """`121` (a tunnel rejection, answered with `rejection_status`) or `503` (an HTTP error)."""
+    code = int(name) if name.isdigit() else -1
+    if code in TUNNEL_MESSAGES:
+        return DxError(rejection_status, code, TUNNEL_MESSAGES[code])
+    if code in HTTP_MESSAGES:
+        return DxError(code, code, HTTP_MESSAGES[code])
+    raise KeyError(name)
