@@ -62,6 +62,14 @@ class DownlinkQueue:
     def clear(self) -> None:
         self._items.clear()
 
+    def remove(self, downlink: Downlink) -> bool:
+        """Take one queued downlink out (by identity) wherever it is; False if not queued."""
+        for index, item in enumerate(self._items):
+            if item is downlink:
+                del self._items[index]
+                return True
+        return False
+
     def peek(self) -> Downlink | None:
         return self._items[0] if self._items else None
 

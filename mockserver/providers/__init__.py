@@ -1,8 +1,12 @@
 """The simulated vendors, one package each, all of the same shape (see base.py)."""
 
 from mockserver.providers.base import Handler, Provider
+from mockserver.providers.kpn import KPNProvider
 from mockserver.providers.tts import TTSProvider
 
-PROVIDERS: dict[str, type[Provider]] = {TTSProvider.name: TTSProvider}
+PROVIDERS: dict[str, type[Provider]] = {
+    TTSProvider.name: TTSProvider,
+    KPNProvider.name: KPNProvider,
+}
 
 __all__ = ["PROVIDERS", "Handler", "Provider"]
