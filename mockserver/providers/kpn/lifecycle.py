@@ -53,6 +53,7 @@ class Lifecycle:
         self.mailbox = Mailbox()
         self._by_core: dict[int, Record] = {}  # id(core Downlink) → LoRa record
         self._http_queues: dict[str, list[Record]] = {}
+        self._http_devices: dict[str, KpnDevice] = {}  # core ID → device, once one is used
         network.subscribe(self._on_network_event)
 
     # -- starting --------------------------------------------------------------------------
@@ -137,6 +138,7 @@ class Lifecycle:
         self._transmitted(record)
 
     def _start_http(self, record: Record) -> None:
+        self._http_devices[record.device.core.id] = record.device
         self._http_queues.setdefault(record.device.uuid, []).append(record)
         self._soon(record, lambda: self._promote_http(record.device))
 
@@ -158,13 +160,20 @@ class Lifecycle:
         record = self.mailbox.take(device.core.id)
         if record is None:
             return None
+        self.network.emit("delivered-in-response", device.core, [], message=record.message)
         self._transmitted(record)
         self._succeed(record)
         self._promote_http(device)
         return record
 
     def _on_network_event(self, event: NetworkEvent) -> None:
-        if not event.device_id.startswith(PROVIDER + ".") or not event.downlinks:
+        if not event.device_id.startswith(PROVIDER + "."):
+            return
+        if event.kind == "uplink" and event.device_id in self._http_devices:
+            # The network's uplink of an HTTP device is its request: the same delivery.
+            self.http_request(self._http_devices[event.device_id])
+            return
+        if not event.downlinks:
             return
         record = self._by_core.get(id(event.downlinks[0]))
         if record is None or record.finished or record.in_flight is not event.downlinks[0]:

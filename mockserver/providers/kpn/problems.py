@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
+from urllib.parse import quote
 
 from mockserver.contract import HttpRequest, HttpResponse
 
 PROBLEM_JSON = "application/problem+json"
+#: RFC 3986 path characters: `instance` must stay a URI reference whatever the path held.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class Problem(Exception):
@@ -35,7 +38,7 @@ def problem_response(
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        "instance": quote(request.path, safe=_PATH_SAFE),
     }
     return HttpResponse(
         status,

@@ -110,9 +110,12 @@ class Routes:
     def _caller(self, request: HttpRequest, scope: str) -> Caller:
         return self.provider.tokens.caller(request, scope)
 
-    def _check_request(self, request: HttpRequest) -> None:
+    def _check_request(self, request: HttpRequest, needs_body: bool = False) -> None:
         if request.oversized:
             raise Problem(413, "The request body is too large")
+        if needs_body and not request.body:
+            # The specs leave the body optional; a create without one cannot be served.
+            raise Problem(400, "Required request body is missing")
         for violation in request.violations:
             if violation.rule == "security":
                 continue
@@ -200,7 +203,7 @@ class Routes:
     def _create(self, api: str) -> Handler:
         def handle(request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
             caller = self._caller(request, WRITE)
-            self._check_request(request)
+            self._check_request(request, needs_body=True)
             body = request.json
             feedback = self._feedback(body.get("feedbackTimeout"))
             message = dict(body["message"])
@@ -231,7 +234,7 @@ class Routes:
 
     def create_actuator(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
         caller = self._caller(request, WRITE)
-        self._check_request(request)
+        self._check_request(request, needs_body=True)
         body = request.json
         feedback_text = body.get("feedbackTimeout")
         feedback = self._feedback(feedback_text)

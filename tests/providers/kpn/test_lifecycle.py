@@ -227,3 +227,17 @@ def test_dry_run_pretends_success_without_delivery(server, client, auth, api):
     assert lifecycle.carrier.submissions == []
     assert len(lifecycle.mailbox) == 0
     assert len(server.network.get(LORA_CORE_ID).queue) == 0
+
+
+def test_an_http_devices_network_uplink_is_its_request(server, client, auth):
+    """`server.uplink()` (and the admin uplink route) works for HTTP devices too; what the
+    response carried is in the device's timeline."""
+    created = create(client, auth, "http")
+    server.clock.advance(0)
+    core_id = server.providers["kpn"].device(HTTP_IMEI).core.id
+    server.uplink(core_id)
+    assert status(client, auth, "http", created["id"]) == ("DONE", None)
+    (delivered,) = [
+        e for e in server.network.timeline(core_id) if e.kind == "delivered-in-response"
+    ]
+    assert delivered.details["message"] == {"type": "text", "body": "abcd"}

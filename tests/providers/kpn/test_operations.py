@@ -258,3 +258,15 @@ def test_digitalmatter_is_named_but_not_simulated(client, auth):
     for method in ("GET", "POST"):
         response = client.request(method, "/digitalmatter/downlinks", headers=auth)
         assert_problem(response, 501, "not simulated")
+
+
+@pytest.mark.parametrize("path", ["/lora/downlinks", "/downlinks"])
+def test_a_create_without_a_body_is_400(client, auth, path):
+    """The published specs leave the request body optional; a create cannot do without."""
+    assert_problem(client.post(path, headers=auth), 400, "body is missing")
+
+
+def test_problem_instance_stays_a_uri_reference_for_any_path(client, auth):
+    response = client.get("/downlinks/%25%C3%82%20x", headers=auth)
+    assert response.status_code == 404
+    assert response.json()["instance"] == "/downlinks/%25%C3%82%20x"
