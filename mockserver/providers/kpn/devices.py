@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core import Device, DeviceClass, Network, Session
+from mockserver.core import Device, DeviceClass, DeviceExists, Network, Session
 from mockserver.types import SECOND
 
 PROVIDER = "kpn"
@@ -71,7 +71,7 @@ class DeviceBook:
     def add(self, spec: Mapping[str, Any]) -> KpnDevice:
         uuid = spec["uuid"].lower()
         if uuid in self._devices:
-            raise ValueError(f"device {uuid} exists")
+            raise DeviceExists(f"{PROVIDER}.{uuid}")
         bearer = spec["bearer"]
         core = Device(id=f"{PROVIDER}.{uuid}", provider=PROVIDER)
         if bearer == "lora":

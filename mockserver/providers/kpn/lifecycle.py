@@ -51,7 +51,8 @@ class Lifecycle:
         self.broker = Broker(clock)
         self.carrier = Carrier(clock, sms_delay)
         self.mailbox = Mailbox()
-        self._by_core: dict[int, Record] = {}  # id(core Downlink) → LoRa record
+        self._lora: dict[str, Record] = {}  # LoRa records in flight, by ID (the core
+        # Downlink carries the ID in `extra`, so network events lead back to the record)
         self._http_queues: dict[str, list[Record]] = {}
         self._http_devices: dict[str, KpnDevice] = {}  # core ID → device, once one is used
         network.subscribe(self._on_network_event)
@@ -92,7 +93,7 @@ class Lifecycle:
             extra={PROVIDER: record.id},
         )
         record.in_flight = downlink
-        self._by_core[id(downlink)] = record
+        self._lora[record.id] = record
         self.network.push(record.device.core, [downlink])
 
     def _start_mqtt(self, record: Record) -> None:
@@ -175,9 +176,10 @@ class Lifecycle:
             return
         if not event.downlinks:
             return
-        record = self._by_core.get(id(event.downlinks[0]))
-        if record is None or record.finished or record.in_flight is not event.downlinks[0]:
-            return
+        downlink = event.downlinks[0]
+        record = self._lora.get((downlink.extra or {}).get(PROVIDER, ""))
+        if record is None or record.in_flight is not downlink:
+            return  # another provider's, or one this record no longer waits for
         if event.kind == "scheduled":
             self._execute(record)
         elif event.kind == "sent":
@@ -252,6 +254,7 @@ class Lifecycle:
     def _succeed(self, record: Record) -> None:
         record.status = DONE
         record.in_flight = None
+        self._lora.pop(record.id, None)
         self._touch(record)
         parent = record.parent
         if parent is not None and not parent.finished:
@@ -265,6 +268,7 @@ class Lifecycle:
         record.status = DONE
         record.last_failure_reason = reason
         record.in_flight = None
+        self._lora.pop(record.id, None)
         self._touch(record)
         parent = record.parent
         if parent is not None and not parent.finished:
