@@ -270,3 +270,48 @@ def test_problem_instance_stays_a_uri_reference_for_any_path(client, auth):
     response = client.get("/downlinks/%25%C3%82%20x", headers=auth)
     assert response.status_code == 404
     assert response.json()["instance"] == "/downlinks/%25%C3%82%20x"
+
+
+ALL_APIS = ("", "/lora", "/mqtt", "/http", "/sms")
+
+
+@pytest.mark.mockserver_allow_violations
+@pytest.mark.parametrize("prefix", ALL_APIS)
+def test_every_operation_refuses_invalid_input(client, auth, prefix):
+    """Lists, gets and cancels of all five APIs with input that breaks the spec or names
+    nothing; creates are covered above and in test_actuator.py."""
+    base = f"{prefix}/downlinks"
+    assert_problem(client.get(base, params={"limit": "ten"}, headers=auth), 400, "limit")
+    assert_problem(client.get(base, params={"createdSince": "today"}, headers=auth), 400)
+    missing = "6f9619ff-8b86-4011-b42d-00c04fc964ff"
+    assert_problem(client.get(f"{base}/{missing}", headers=auth), 404)
+    assert_problem(client.delete(f"{base}/{missing}", headers=auth), 404)
+    assert_problem(
+        client.delete(f"{base}/{missing}", params={"forced": "maybe"}, headers=auth), 400, "forced"
+    )
+    status = 404 if prefix == "" else 400  # only the protocol APIs declare `format: uuid`
+    assert_problem(client.get(f"{base}/not-an-id", headers=auth), status)
+    assert_problem(client.delete(f"{base}/not-an-id", headers=auth), status)
+
+
+def test_every_operation_answers_valid_input(server, client, auth):
+    """One valid call of each of the 20 operations, through HTTP."""
+    instruction = [{"bn": "urn:dev:DEVEUI:0004A30B001A2B3C:", "vs": "01"}]
+    actuator = client.post(
+        "/downlinks",
+        json={"instruction": instruction, "method": {"protocol": "LORA"}},
+        headers=auth,
+    )
+    assert actuator.status_code == 201
+    ids = {"": actuator.json()["id"]}
+    for api in PROTOCOLS:
+        ids[f"/{api}"] = create(client, auth, api)["id"]
+    for prefix in ALL_APIS:
+        base = f"{prefix}/downlinks"
+        listed = client.get(base, headers=auth)
+        assert listed.status_code == 200 and listed.json()["items"]
+        assert client.get(f"{base}/{ids[prefix]}", headers=auth).status_code == 200
+        cancel = client.delete(f"{base}/{ids[prefix]}", params={"forced": "true"}, headers=auth)
+        assert cancel.status_code == 202
+    operations = {entry.operation for entry in server.journal.entries() if entry.operation}
+    assert len(operations - {"kpn.requestToken"}) == 20
