@@ -239,6 +239,9 @@ class Routes:
         feedback_text = body.get("feedbackTimeout")
         feedback = self._feedback(feedback_text)
         pack: list[dict[str, Any]] = body["instruction"]
+        port = body["method"].get("fPort")
+        if body["method"]["protocol"] == "LORA" and port is not None and not 1 <= port <= 223:
+            raise Problem(400, "method.fPort: must be between 1 and 223")
         names = [record["bn"] for record in pack if "bn" in record]
         if not names:
             raise Problem(400, "instruction: a record must carry a bn that names the device")

@@ -175,10 +175,18 @@ def test_instructions_the_encoder_cannot_express_are_rejected_after_acceptance(
     ],
 )
 def test_the_instruction_must_name_one_known_device(client, auth, pack, status, detail):
-    response = client.post(
-        "/downlinks", json={"instruction": pack, "method": {"protocol": "LORA"}}, headers=auth
-    )
+    request = {"instruction": pack, "method": {"protocol": "LORA"}}
+    response = client.post("/downlinks", json=request, headers=auth)
     assert_problem(response, status, detail)
+
+
+@pytest.mark.parametrize("port", [0, 224, 255])
+def test_a_lora_port_outside_1_to_223_is_400(client, auth, port):
+    request = {
+        "instruction": [{"bn": LORA_BN, "vs": "01"}],
+        "method": {"protocol": "LORA", "fPort": port},
+    }
+    assert_problem(client.post("/downlinks", json=request, headers=auth), 400, "fPort")
 
 
 @pytest.mark.mockserver_allow_violations
