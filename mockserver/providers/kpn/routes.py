@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -128,8 +129,8 @@ class Routes:
     def _visible(self, caller: Caller, api: str, downlink_id: str) -> Record:
         record = self.records.get(downlink_id.lower())
         if record is None or record.api != api or record.client != caller.client:
-            name = f"{_NAME[api]} downlink".strip()
-            raise Problem(404, f"{name[0].upper()}{name[1:]} {downlink_id} not found")
+            label = f"{_NAME[api]} downlink" if _NAME[api] else "Downlink"
+            raise Problem(404, f"{label} {downlink_id} not found")
         return record
 
     def _device(self, caller: Caller, reference: str) -> KpnDevice:
@@ -147,12 +148,8 @@ class Routes:
         return after
 
     def _new_id(self) -> str:
-        rng = self.provider.rng
-        value = rng.getrandbits(128)
-        value = (value & ~(0xF000 << 64)) | (0x4000 << 64)  # version 4
-        value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        """A random (version 4) UUID from the world's seeded generator: reproducible runs."""
+        return str(uuid.UUID(int=self.provider.rng.getrandbits(128), version=4))
 
     # -- list, get, cancel -----------------------------------------------------------------
     def _search(self, api: str) -> Handler:
