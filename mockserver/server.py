@@ -217,11 +217,14 @@ class MockServer:
 
     # -- requests --------------------------------------------------------------------------
     def provider_for(self, path: str) -> Provider | None:
+        """The provider with the longest base path that contains `path` (KPN's token path
+        lies under TTS's `/api/v3`)."""
+        best: tuple[int, Provider | None] = (-1, None)
         for provider in self.world.providers.values():
             for prefix in provider.prefixes:
-                if path == prefix or path.startswith(prefix + "/"):
-                    return provider
-        return None
+                if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > best[0]:
+                    best = (len(prefix), provider)
+        return best[1]
 
     def dispatch(self, provider: Provider, request: HttpRequest) -> HttpResponse:
         """Contract in, handler, contract out, journal: one simulated API call."""
@@ -242,6 +245,7 @@ class MockServer:
             return response
         operation, params = found
         violations = self.contract.check_request(operation, params, request)
+        request.violations = violations
         handler = handlers[operation.operation_id]
         with self.lock:
             response = serve_provider_call(provider, lambda: handler(request, params), request)

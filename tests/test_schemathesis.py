@@ -7,7 +7,9 @@ errors, zero response-schema violations, zero undocumented statuses. Left out:
 Allowed` (docs/providers/tts.md), not the 405 schemathesis expects; for ThingPark the same,
 and `positive_data_acceptance`: the vendor's query flags are untyped, so schemathesis sends
 `flushDownlinkQueue=null` as schema-valid while the service reads only booleans and answers
-400 (docs/providers/thingpark.md).
+400 (docs/providers/thingpark.md); for KPN the same two: the service has rules beyond the
+published schemas (docs/providers/kpn.md: feedback timeout of at least 10 minutes, `limit`
+bounds, a required body).
 `make schemathesis` runs longer (SCHEMATHESIS_EXAMPLES, 25 per operation by default).
 """
 
@@ -34,15 +36,20 @@ CREDENTIALS: dict[str, Callable[[MockServer], list[str]]] = {
         "-H",
         f"Authorization: Bearer {server.providers['thingpark'].ready_token}",
     ],
+    "kpn": lambda server: [
+        "-H",
+        f"Authorization: Bearer {server.providers['kpn'].ready_token('demo-client')}",
+    ],
 }
 #: Checks a provider's documented behaviour rules out, with the reason in the docstring.
 EXCLUDED_CHECKS: dict[str, list[str]] = {
     "tts": ["unsupported_method"],
     "thingpark": ["unsupported_method", "positive_data_acceptance"],
+    "kpn": ["unsupported_method", "positive_data_acceptance"],
 }
 #: The coverage phase sends undeclared methods (TRACE) whatever the checks: for TTS that is
 #: grpc-gateway's documented 501, which schemathesis counts as a server error.
-PHASES: dict[str, str] = {"tts": "examples,fuzzing,stateful"}
+PHASES: dict[str, str] = {"tts": "examples,fuzzing,stateful", "kpn": "examples,fuzzing,stateful"}
 #: schemathesis.toml per provider: path parameters that name the default world's devices.
 CONFIG: dict[str, str] = {"thingpark": '[parameters]\n"path.device" = "1001"\n'}
 

@@ -11,6 +11,13 @@ import re
 
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+#: ISO 8601 durations. fastjsonschema's own `duration` is RFC 3339 Appendix A, which has no
+#: fractions: it would reject `PT0.5S`, which ISO 8601 and KPN's `SimpleDuration` allow.
+#: A decimal fraction is accepted on the seconds (the lowest-order component in practice).
+ISO_8601_DURATION = (
+    r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?"
+    r"(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?)\Z"
+)
 
 
 def _is_base64(value: str) -> bool:
@@ -29,6 +36,7 @@ def _anything(value: str) -> bool:
 
 FORMATS = {
     "uuid": UUID,
+    "duration": ISO_8601_DURATION,
     "byte": _is_base64,
     "binary": _anything,
     "password": _anything,

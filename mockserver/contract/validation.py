@@ -43,6 +43,9 @@ class HttpRequest:
     json: Any = field(default=UNPARSED, compare=False, repr=False)
     #: The body was over the provider's limit and was not read (`body` is empty).
     oversized: bool = False
+    #: What the contract layer found wrong with the request, for providers whose vendor
+    #: answers by its published description (KPN: 400 problem+json naming the rule).
+    violations: list[ContractViolation] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,14 @@ class Network:
         self.emit("dropped", device, [downlink], **details)
         return True
 
+    def withdraw(self, device: Device, downlink: Downlink) -> bool:
+        """Take one downlink out of the device's queue before it is sent (an application
+        cancelled it, or gave up waiting); False when it is no longer queued."""
+        removed = device.queue.remove(downlink)
+        if removed:
+            self.emit("withdrawn", device, [downlink])
+        return removed
+
     # -- events ----------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Listen to every event; returns the call that stops it. (Listeners are kept in a

@@ -1,0 +1,104 @@
+"""Bearers other than LoRaWAN radio: how a message reaches an IP or cellular device.
+
+Vendor-free and driven by the simulator's clock, like the LoRaWAN scheduler:
+
+- `Broker`: publish/subscribe at most once; a publication succeeds at once unless the
+  device's broker connection is marked down.
+- `Carrier`: store and forward (SMS); a submitted message is reported delivered, or not,
+  after the carrier's delay.
+- `Mailbox`: messages for a device that only ever initiates the exchange (HTTP); each of the
+  device's requests takes at most one message, in the response.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.types import SECOND, Micros
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    device_id: str
+    topic: str
+    payload: bytes
+    at: Micros
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class Broker:
+    """What was published to which device; a device whose connection is down gets nothing."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.down: set[str] = set()
+        self.published: list[Publication] = []
+
+    def publish(self, device_id: str, topic: str, payload: bytes, **attributes: Any) -> bool:
+        if device_id in self.down:
+            return False
+        self.published.append(
+            Publication(device_id, topic, payload, self.clock.now_us(), attributes)
+        )
+        return True
+
+
+@dataclass(slots=True)
+class Submission:
+    device_id: str
+    text: str
+    submitted_at: Micros
+    delivered: bool | None = None  # None until the carrier reports
+    cancelled: bool = False
+
+
+class Carrier:
+    """A store-and-forward carrier: delivery reports arrive `delay` after submission."""
+
+    def __init__(self, clock: Clock, delay: Micros = 5 * SECOND) -> None:
+        self.clock = clock
+        self.delay = delay
+        self.unreachable: set[str] = set()
+        self.submissions: list[Submission] = []
+
+    def submit(self, device_id: str, text: str, report: Callable[[bool], None]) -> Submission:
+        """Hand a message over; `report(delivered)` runs once the carrier knows."""
+        submission = Submission(device_id, text, self.clock.now_us())
+        self.submissions.append(submission)
+
+        def deliver() -> None:
+            if submission.cancelled:
+                return
+            submission.delivered = device_id not in self.unreachable
+            report(submission.delivered)
+
+        self.clock.call_at(submission.submitted_at + self.delay, deliver)
+        return submission
+
+
+class Mailbox:
+    """Messages waiting for their device to ask; the device's next request takes the first."""
+
+    def __init__(self) -> None:
+        self._boxes: dict[str, deque[Any]] = {}
+
+    def put(self, device_id: str, message: Any) -> None:
+        self._boxes.setdefault(device_id, deque()).append(message)
+
+    def remove(self, device_id: str, message: Any) -> bool:
+        box = self._boxes.get(device_id)
+        if box is None or message not in box:
+            return False
+        box.remove(message)
+        return True
+
+    def take(self, device_id: str) -> Any | None:
+        box = self._boxes.get(device_id)
+        return box.popleft() if box else None
+
+    def __len__(self) -> int:
+        return sum(len(box) for box in self._boxes.values())

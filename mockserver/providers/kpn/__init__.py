@@ -1,0 +1,156 @@
+"""KPN Things: the Downlinks APIs (actuator-style `/downlinks` and the four connection-
+specific ones) and GRIP's token exchange. docs/providers/kpn.md says what is simulated."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jsonschema
+
+from mockserver.clock import DEFAULT_VIRTUAL_START, from_datetime
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.core import Device
+from mockserver.providers.base import Handler, Provider
+from mockserver.providers.kpn.auth import TokenService
+from mockserver.providers.kpn.devices import DeviceBook, KpnDevice
+from mockserver.providers.kpn.lifecycle import Lifecycle
+from mockserver.providers.kpn.listing import Lister
+from mockserver.providers.kpn.problems import problem_response
+from mockserver.providers.kpn.records import Record
+from mockserver.providers.kpn.routes import Routes
+from mockserver.providers.kpn.world_schema import WORLD_SCHEMA
+from mockserver.types import SECOND, seconds
+
+if TYPE_CHECKING:
+    from mockserver.world import World
+
+DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
+    WORLD_SCHEMA["properties"]["devices"]["items"], format_checker=jsonschema.FormatChecker()
+)
+#: Named in KPN's docs as a connection-specific API, but no description of it exists.
+UNSPECIFIED_PREFIX = "/digitalmatter"
+
+
+class KPNProvider(Provider):
+    name: ClassVar[str] = "kpn"
+    title: ClassVar[str] = "KPN Things"
+    prefixes: ClassVar[tuple[str, ...]] = (
+        "/downlinks",
+        "/http/downlinks",
+        "/lora/downlinks",
+        "/sms/downlinks",
+        "/mqtt/downlinks",
+        UNSPECIFIED_PREFIX,
+        "/api/v3/idp/oidc",
+    )
+    world_schema: ClassVar[dict[str, Any]] = WORLD_SCHEMA
+
+    def __init__(self, world: World, config: Mapping[str, Any]) -> None:
+        super().__init__(world, config)
+        seed = world.description.get("seed", 0)
+        self.clock = world.clock
+        self.rng = world.random
+        self.tokens = TokenService(config, world.clock, seed)
+        self.devices = DeviceBook(config, world.network)
+        self.lister = Lister(self.devices, seed)
+        self.lifecycle = Lifecycle(world.network, world.clock, seconds(config.get("sms_delay", 5)))
+        self._routes = Routes(self)
+        for spec in config.get("devices") or []:
+            self._apply_flags(self.device(spec["uuid"]), spec)
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._routes.handlers()
+
+    # -- Python API ------------------------------------------------------------------------
+    def device(self, identifier: str) -> KpnDevice:
+        found = self.devices.resolve(identifier)
+        if found is None:
+            raise KeyError(identifier)
+        return found
+
+    def http_request(self, identifier: str) -> Record | None:
+        """The HTTP device makes a request (an uplink); returns the downlink its response
+        carries, if one was EXECUTING."""
+        return self.lifecycle.http_request(self.device(identifier))
+
+    def set_broker_up(self, identifier: str, up: bool) -> None:
+        """Mark an MQTT device's broker connection up or down."""
+        core_id = self.device(identifier).core.id
+        (self.lifecycle.broker.down.discard if up else self.lifecycle.broker.down.add)(core_id)
+
+    def set_reachable(self, identifier: str, reachable: bool) -> None:
+        """Mark an SMS device reachable by the carrier, or not."""
+        core_id = self.device(identifier).core.id
+        unreachable = self.lifecycle.carrier.unreachable
+        (unreachable.discard if reachable else unreachable.add)(core_id)
+
+    def record(self, downlink_id: str) -> Record:
+        return self._routes.records[downlink_id]
+
+    def ready_token(self, client_id: str) -> str:
+        """A long-lived token for the API key `client_id` (the banner prints it)."""
+        start = (self.world.description.get("clock") or {}).get("start")
+        moment = (
+            datetime.fromisoformat(start.replace("Z", "+00:00")) if start else DEFAULT_VIRTUAL_START
+        )
+        begin = from_datetime(moment)
+        return self.tokens.ready_token(self.tokens.keys[client_id], begin // SECOND)
+
+    # -- devices at run time ----------------------------------------------------------------
+    def create_device(self, spec: Mapping[str, Any]) -> Device:
+        problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))
+        if problems:
+            raise ValueError(problems[0].message)
+        device = self.devices.add(spec)
+        self._apply_flags(device, spec)
+        return device.core
+
+    def delete_device(self, device: Device) -> None:
+        found = self.devices.by_core_id(device.id)
+        if found is not None:
+            self.devices.remove(found)
+
+    def _apply_flags(self, device: KpnDevice, spec: Mapping[str, Any]) -> None:
+        if spec.get("broker_up") is False:
+            self.lifecycle.broker.down.add(device.core.id)
+        if spec.get("reachable") is False:
+            self.lifecycle.carrier.unreachable.add(device.core.id)
+
+    # -- the pipeline's own answers -----------------------------------------------------------
+    def not_found(self, request: HttpRequest) -> HttpResponse:
+        if request.path == UNSPECIFIED_PREFIX or request.path.startswith(UNSPECIFIED_PREFIX + "/"):
+            return problem_response(
+                request,
+                501,
+                "/digitalmatter/downlinks is named in KPN's documentation but no API "
+                "description exists; it is not simulated",
+            )
+        return problem_response(request, 404, f"No endpoint {request.method} {request.path}")
+
+    def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
+        return problem_response(
+            request,
+            405,
+            f"Request method {request.method!r} is not supported",
+            {"allow": ", ".join(allowed)},
+        )
+
+    def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        return problem_response(request, 413, f"The request body exceeds {limit} bytes")
+
+    def internal_error(self, request: HttpRequest) -> HttpResponse:
+        return problem_response(request, 500, "An unexpected error occurred")
+
+    def banner(self) -> list[str]:
+        lines = [f"{self.title}: {', '.join(self.prefixes[:5])}; token POST /api/v3/idp/oidc/token"]
+        for key in self.tokens.keys.values():
+            lines.append(
+                f"  API key {key.client_id} / {key.client_secret} (client {key.client}); "
+                f"ready token: {self.ready_token(key.client_id)}"
+            )
+        for device in self.devices:
+            names = ", ".join(device.identities())
+            lines.append(f"  {device.bearer} device {names}")
+        return lines

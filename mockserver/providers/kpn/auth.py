@@ -1,0 +1,150 @@
+"""GRIP credentials: API keys exchanged for JWTs, and the scope check on every call.
+
+Tokens are JWTs signed with Ed25519 (`alg: EdDSA`, via `cryptography`) under a key derived
+from the world's seed, so a world hands out the same tokens on every run. KPN's real
+signing algorithm and claim names are not published (research B1); the simulator puts the
+scopes in a space-separated `scope` claim (RFC 8693 §4.2) and the owning client in
+`client`. Expiry is checked against the simulator's clock, so a token expires in virtual
+time exactly one hour after it was issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from mockserver.clock import Clock
+from mockserver.contract import HttpRequest
+from mockserver.providers.kpn.problems import Problem
+from mockserver.types import SECOND
+
+READ, WRITE, DELETE = "downlink.read", "downlink.write", "downlink.delete"
+ALL_SCOPES = (READ, WRITE, DELETE)
+TOKEN_LIFETIME = 3600  # seconds: "Tokens are valid for 1 hour" (KPN docs, research B1)
+READY_TOKEN_LIFETIME = 10 * 365 * 86_400  # the banner's token, for curl and manual use
+ISSUER = "https://auth.grip-on-it.com"
+_CHALLENGE = {"www-authenticate": 'Bearer realm="api.kpnthings.com"'}
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    client_id: str
+    client_secret: str
+    client: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a valid token speaks for."""
+
+    client_id: str
+    client: str
+    scopes: frozenset[str]
+
+
+class TokenService:
+    def __init__(self, config: Mapping[str, Any], clock: Clock, seed: int) -> None:
+        self.clock = clock
+        self.keys = {
+            raw["client_id"]: ApiKey(
+                raw["client_id"],
+                raw["client_secret"],
+                raw["client"],
+                tuple(raw.get("scopes") or ALL_SCOPES),
+            )
+            for raw in config.get("api_keys") or []
+        }
+        secret = hashlib.sha256(f"mockserver-kpn-token-key:{seed}".encode()).digest()
+        self._private = Ed25519PrivateKey.from_private_bytes(secret)
+        self._public = self._private.public_key()
+
+    # -- issuing ---------------------------------------------------------------------------
+    def authenticate_key(self, client_id: str, client_secret: str) -> ApiKey | None:
+        key = self.keys.get(client_id)
+        return key if key is not None and key.client_secret == client_secret else None
+
+    def issue(self, key: ApiKey, issued_at: int, lifetime: int, audience: str = "") -> str:
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "sub": key.client_id,
+            "client": key.client,
+            "scope": " ".join(key.scopes),
+            "iat": issued_at,
+            "exp": issued_at + lifetime,
+            "jti": hashlib.sha256(f"{key.client_id}:{issued_at}:{lifetime}".encode()).hexdigest()[
+                :32
+            ],
+        }
+        if audience:
+            claims["aud"] = audience
+        header = {"alg": "EdDSA", "typ": "JWT"}
+        signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}"
+        signature = self._private.sign(signing_input.encode())
+        return f"{signing_input}.{_b64(signature)}"
+
+    def ready_token(self, key: ApiKey, start_seconds: int) -> str:
+        return self.issue(key, start_seconds, READY_TOKEN_LIFETIME)
+
+    # -- checking --------------------------------------------------------------------------
+    def caller(self, request: HttpRequest, scope: str) -> Caller:
+        """The token's caller, if it holds `scope`; 401 or 403 problem+json otherwise."""
+        header = request.headers.get("authorization", "")
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise Problem(
+                401, "Full authentication is required to access this resource", _CHALLENGE
+            )
+        claims = self._verify(token.strip())
+        scopes = frozenset(str(claims.get("scope", "")).split())
+        if scope not in scopes:
+            raise Problem(403, f"The token lacks the scope {scope!r} this operation requires")
+        return Caller(str(claims.get("sub", "")), str(claims.get("client", "")), scopes)
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        invalid = Problem(
+            401,
+            "The bearer token is malformed or its signature is invalid",
+            {"www-authenticate": 'Bearer error="invalid_token"'},
+        )
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise invalid
+        try:
+            header = json.loads(_unb64(parts[0]))
+            claims = json.loads(_unb64(parts[1]))
+            signature = _unb64(parts[2])
+            if not isinstance(header, dict) or header.get("alg") != "EdDSA":
+                raise invalid
+            self._public.verify(signature, f"{parts[0]}.{parts[1]}".encode())
+        except (ValueError, binascii.Error, InvalidSignature):
+            raise invalid from None
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            raise invalid
+        if claims["exp"] * SECOND <= self.clock.now_us():
+            raise Problem(
+                401,
+                "The bearer token has expired",
+                {"www-authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+            )
+        return claims
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,281 @@
+"""How each bearer moves a downlink through its statuses, on the network core's clock.
+
+Protocol downlinks go PENDING → EXECUTING → DONE (`lastFailureReason` set when DONE is
+not a success). An actuator downlink mirrors the protocol downlink it became, in its
+wider status set, and logs each step. The choices where KPN publishes no behaviour are
+listed in docs/providers/kpn.md ("Lifecycle per bearer").
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.core import Downlink, Network
+from mockserver.core.bearers import Broker, Carrier, Mailbox, Submission
+from mockserver.core.network import NetworkEvent
+from mockserver.providers.kpn.devices import PROVIDER, KpnDevice
+from mockserver.providers.kpn.records import (
+    CANCELLED,
+    DELIVERED,
+    DONE,
+    EXECUTING,
+    FAILED,
+    PENDING,
+    RETRY,
+    SENT_TO_CARRIER,
+    LogEntry,
+    Record,
+)
+from mockserver.types import Micros
+
+NOT_ACKNOWLEDGED = "NOT_ACKNOWLEDGED_BY_DEVICE"
+FEEDBACK_TIMEOUT = "FEEDBACK_TIMEOUT"
+#: The spelling differs per published spec (LoRa/MQTT "FAILED_…", SMS "FAILURE_…").
+FAILED_TO_TRANSMIT = {
+    "lora": "FAILED_TO_TRANSMIT_TO_DEVICE",
+    "mqtt": "FAILED_TO_TRANSMIT_TO_DEVICE",
+    "sms": "FAILURE_TO_TRANSMIT_TO_DEVICE",
+}
+FAILED_TO_ENQUEUE = "FAILED_TO_ENQUEUE_FOR_TRANSMISSION"
+#: The HTTP spec knows TIMEOUT where the others say FEEDBACK_TIMEOUT.
+TIMEOUT_REASON = {"http": "TIMEOUT"}
+
+
+class Lifecycle:
+    def __init__(self, network: Network, clock: Clock, sms_delay: Micros) -> None:
+        self.network = network
+        self.clock = clock
+        self.broker = Broker(clock)
+        self.carrier = Carrier(clock, sms_delay)
+        self.mailbox = Mailbox()
+        self._lora: dict[str, Record] = {}  # LoRa records in flight, by ID (the core
+        # Downlink carries the ID in `extra`, so network events lead back to the record)
+        self._http_queues: dict[str, list[Record]] = {}
+        self._http_devices: dict[str, KpnDevice] = {}  # core ID → device, once one is used
+        network.subscribe(self._on_network_event)
+
+    # -- starting --------------------------------------------------------------------------
+    def start(self, record: Record, feedback_after: Micros | None) -> None:
+        """Hand a new protocol downlink to its bearer; its feedback timer starts now."""
+        if feedback_after is not None:
+            self.clock.call_at(record.created_at + feedback_after, lambda: self._timeout(record))
+        if record.dry_run:
+            self._soon(record, lambda: (self._execute(record), self._succeed(record)))
+            return
+        start: Callable[[Record], None] = getattr(self, f"_start_{record.api}")
+        start(record)
+
+    def _soon(self, record: Record, step: Callable[[], Any]) -> None:
+        """Run `step` at this instant, after the response (unless cancelled meanwhile)."""
+
+        def run() -> None:
+            if not record.finished:
+                step()
+
+        self.clock.call_at(self.clock.now_us(), run)
+
+    def _start_lora(self, record: Record) -> None:
+        core = record.device.core
+        if core.session is None:
+            self._fail(record, FAILED_TO_ENQUEUE)
+            return
+        self._enqueue_lora(record)
+
+    def _enqueue_lora(self, record: Record) -> None:
+        message = record.message
+        downlink = Downlink(
+            f_port=message["fPort"],
+            frm_payload=bytes.fromhex(message["payloadHex"]),
+            confirmed=True,
+            extra={PROVIDER: record.id},
+        )
+        record.in_flight = downlink
+        self._lora[record.id] = record
+        self.network.push(record.device.core, [downlink])
+
+    def _start_mqtt(self, record: Record) -> None:
+        def publish() -> None:
+            self._execute(record)
+            message = record.message
+            body = message["payload"]
+            raw = base64.b64decode(body) if message["type"] == "binary" else body.encode()
+            published = self.broker.publish(
+                record.device.core.id,
+                message["topic"],
+                raw,
+                qos=message.get("qos", "AT_MOST_ONCE"),
+                content_type=message.get("contentType"),
+            )
+            if published:
+                self._transmitted(record)
+                self._succeed(record)
+            else:
+                self._fail(record, FAILED_TO_TRANSMIT["mqtt"])
+
+        self._soon(record, publish)
+
+    def _start_sms(self, record: Record) -> None:
+        self._soon(record, lambda: (self._execute(record), self._submit_sms(record)))
+
+    def _submit_sms(self, record: Record) -> None:
+        def report(delivered: bool) -> None:
+            if record.finished:
+                return
+            if delivered:
+                self._succeed(record)
+            elif record.retry_count < record.retry_limit:
+                record.retry_count += 1
+                self._retry(record, FAILED_TO_TRANSMIT["sms"])
+                self._submit_sms(record)
+            else:
+                self._fail(record, FAILED_TO_TRANSMIT["sms"])
+
+        record.in_flight = self.carrier.submit(
+            record.device.core.id, record.message["text"], report
+        )
+        self._transmitted(record)
+
+    def _start_http(self, record: Record) -> None:
+        self._http_devices[record.device.core.id] = record.device
+        self._http_queues.setdefault(record.device.uuid, []).append(record)
+        self._soon(record, lambda: self._promote_http(record.device))
+
+    def _promote_http(self, device: KpnDevice) -> None:
+        """One HTTP downlink per device is EXECUTING: the one the next request collects."""
+        queue = self._http_queues.get(device.uuid, [])
+        queue[:] = [record for record in queue if not record.finished]
+        if not queue or any(record.status == EXECUTING for record in queue):
+            return
+        head = queue[0]
+        self._execute(head)
+        head.in_flight = head
+        self.mailbox.put(device.core.id, head)
+
+    # -- device side -----------------------------------------------------------------------
+    def http_request(self, device: KpnDevice) -> Record | None:
+        """The device made an HTTP request (an uplink): its response carries the EXECUTING
+        downlink, if there is one, which is then DONE."""
+        record = self.mailbox.take(device.core.id)
+        if record is None:
+            return None
+        self.network.emit("delivered-in-response", device.core, [], message=record.message)
+        self._transmitted(record)
+        self._succeed(record)
+        self._promote_http(device)
+        return record
+
+    def _on_network_event(self, event: NetworkEvent) -> None:
+        if not event.device_id.startswith(PROVIDER + "."):
+            return
+        if event.kind == "uplink" and event.device_id in self._http_devices:
+            # The network's uplink of an HTTP device is its request: the same delivery.
+            self.http_request(self._http_devices[event.device_id])
+            return
+        if not event.downlinks:
+            return
+        downlink = event.downlinks[0]
+        record = self._lora.get((downlink.extra or {}).get(PROVIDER, ""))
+        if record is None or record.in_flight is not downlink:
+            return  # another provider's, or one this record no longer waits for
+        if event.kind == "scheduled":
+            self._execute(record)
+        elif event.kind == "sent":
+            self._transmitted(record)
+        elif event.kind == "acked":
+            self._succeed(record)
+        elif event.kind == "nacked":
+            if record.retry_count < record.retry_limit:
+                record.retry_count += 1
+                self._retry(record, NOT_ACKNOWLEDGED)
+                self._enqueue_lora(record)
+            else:
+                self._fail(record, NOT_ACKNOWLEDGED)
+        elif event.kind == "failed":
+            self._fail(record, FAILED_TO_TRANSMIT["lora"])
+
+    # -- ending ----------------------------------------------------------------------------
+    def _timeout(self, record: Record) -> None:
+        if record.finished:
+            return
+        self._withdraw(record)
+        self._fail(record, TIMEOUT_REASON.get(record.api, FEEDBACK_TIMEOUT))
+        if record.api == "http":
+            self._promote_http(record.device)
+
+    def cancel(self, record: Record) -> None:
+        """Cancel a protocol downlink (and the actuator downlink it carries) at once."""
+        self._withdraw(record)
+        self._fail(record, CANCELLED)
+        if record.api == "http":
+            self._promote_http(record.device)
+
+    def _withdraw(self, record: Record) -> None:
+        flight = record.in_flight
+        if isinstance(flight, Downlink):
+            self.network.withdraw(record.device.core, flight)
+        elif isinstance(flight, Submission):
+            flight.cancelled = True
+        elif flight is record:
+            self.mailbox.remove(record.device.core.id, record)
+        record.in_flight = None
+
+    # -- transitions (and what the actuator downlink makes of them) --------------------------
+    def _touch(self, record: Record) -> Micros:
+        record.modified_at = self.clock.now_us()
+        return record.modified_at
+
+    def _execute(self, record: Record) -> None:
+        if record.status != PENDING:
+            return
+        record.status = EXECUTING
+        self._touch(record)
+        parent = record.parent
+        if parent is not None and parent.status == PENDING:
+            parent.status = EXECUTING
+            parent.logs.append(LogEntry(self._touch(parent), "DOWNLINK_STARTED"))
+
+    def _transmitted(self, record: Record) -> None:
+        self._touch(record)
+        parent = record.parent
+        if parent is not None and not parent.finished:
+            parent.status = SENT_TO_CARRIER
+            parent.logs.append(LogEntry(self._touch(parent), "DOWNLINK_PART_SENT"))
+
+    def _retry(self, record: Record, reason: str) -> None:
+        self._touch(record)
+        parent = record.parent
+        if parent is not None and not parent.finished:
+            parent.status = RETRY
+            parent.logs.append(LogEntry(self._touch(parent), "DOWNLINK_PART_FAILED", reason))
+
+    def _succeed(self, record: Record) -> None:
+        record.status = DONE
+        record.in_flight = None
+        self._lora.pop(record.id, None)
+        self._touch(record)
+        parent = record.parent
+        if parent is not None and not parent.finished:
+            parent.status = DELIVERED
+            at = self._touch(parent)
+            if not record.dry_run:
+                parent.logs.append(LogEntry(at, "DOWNLINK_PART_DELIVERED"))
+            parent.logs.append(LogEntry(at, "DOWNLINK_DELIVERED"))
+
+    def _fail(self, record: Record, reason: str) -> None:
+        record.status = DONE
+        record.last_failure_reason = reason
+        record.in_flight = None
+        self._lora.pop(record.id, None)
+        self._touch(record)
+        parent = record.parent
+        if parent is not None and not parent.finished:
+            at = self._touch(parent)
+            if reason == CANCELLED:
+                parent.status = CANCELLED
+            else:
+                parent.status = FAILED
+                parent.logs.append(LogEntry(at, "DOWNLINK_PART_FAILED", reason))
+            parent.logs.append(LogEntry(at, "DOWNLINK_FAILED", reason))

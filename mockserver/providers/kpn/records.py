@@ -1,0 +1,113 @@
+"""Downlinks as KPN Things keeps them, and their JSON representation per API."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.clock import to_datetime
+from mockserver.providers.kpn.devices import KpnDevice
+from mockserver.types import Micros
+
+PROTOCOLS = ("lora", "http", "sms", "mqtt")
+ACTUATOR = "actuator"
+
+# Protocol APIs (published values: "PENDING, EXECUTING and DONE").
+PENDING, EXECUTING, DONE = "PENDING", "EXECUTING", "DONE"
+# Actuator API, additionally: SENT_TO_CARRIER, CANCELLED, RETRY, DELIVERED and FAILED.
+SENT_TO_CARRIER, RETRY, DELIVERED, FAILED, CANCELLED = (
+    "SENT_TO_CARRIER",
+    "RETRY",
+    "DELIVERED",
+    "FAILED",
+    "CANCELLED",
+)
+ACTUATOR_FINAL = (DELIVERED, FAILED, CANCELLED)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    at: Micros
+    event: str
+    error_code: str | None = None
+
+
+@dataclass(eq=False)
+class Record:
+    """One downlink of any of the five APIs; `api` says which."""
+
+    id: str
+    api: str  # lora, http, sms, mqtt or actuator
+    client: str
+    device: KpnDevice
+    device_ref: str  # the identifier the caller used (deviceId, or the SenML bn)
+    message: Any  # the protocol message as stored; the SenML pack for the actuator API
+    created_at: Micros
+    modified_at: Micros
+    status: str = PENDING
+    feedback_timeout: str | None = None
+    dry_run: bool = False
+    retry_limit: int = 0
+    retry_count: int = 0
+    last_failure_reason: str | None = None
+    external_reference: str | None = None
+    logs: list[LogEntry] = field(default_factory=list)
+    parent: Record | None = None  # the actuator downlink this protocol downlink carries
+    child: Record | None = None  # the protocol downlink an actuator downlink became
+    #: Bearer state: the core Downlink, carrier Submission or mailbox entry in flight.
+    in_flight: Any = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (DONE, *ACTUATOR_FINAL)
+
+
+def timestamp(at: Micros) -> str:
+    """RFC 3339 in UTC with milliseconds, as Java's Instant-based APIs write them."""
+    return to_datetime(at).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def represent(record: Record) -> dict[str, Any]:
+    if record.api == ACTUATOR:
+        return _actuator(record)
+    out: dict[str, Any] = {
+        "id": record.id,
+        "deviceId": record.device_ref,
+        "message": record.message,
+        "status": record.status,
+        "createdAt": timestamp(record.created_at),
+        "modifiedAt": timestamp(record.modified_at),
+        "feedbackTimeout": record.feedback_timeout,
+        "dryRun": record.dry_run,
+    }
+    if record.api in ("lora", "sms"):
+        out["retryLimit"] = record.retry_limit
+        out["retryCount"] = record.retry_count
+    if record.api == "sms" and record.device.iccid:
+        out["iccId"] = record.device.iccid
+    if record.last_failure_reason:
+        out["lastFailureReason"] = record.last_failure_reason
+    return out
+
+
+def _actuator(record: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": record.id,
+        "networkId": record.device_ref,
+        "status": record.status,
+        "message": json.dumps(record.message, separators=(",", ":")),
+        "createdAt": timestamp(record.created_at),
+        "modifiedAt": timestamp(record.modified_at),
+        "logs": [
+            {
+                "createdAt": timestamp(entry.at),
+                "event": entry.event,
+                **({"errorCode": entry.error_code} if entry.error_code else {}),
+            }
+            for entry in record.logs
+        ],
+    }
+    if record.external_reference is not None:
+        out["externalReference"] = record.external_reference
+    return out
