@@ -10,7 +10,14 @@ PUSH = WEBHOOK_DOWN.format(device="dev1", op="push")
 def test_health_names_providers_and_clock(client):
     body = client.get("/_mock/health").json()
     assert body["status"] == "ok"
-    assert body["providers"] == {"tts": ["/api/v3"]}
+    assert body["providers"]["tts"] == ["/api/v3"]
+    assert body["providers"]["ttnv2"] == [
+        "/ttn",
+        "/ttn-eu",
+        "/ttn-us-west",
+        "/ttn-brazil",
+        "/ttn-asia-se",
+    ]
     assert body["clock"] == {"kind": "virtual", "now": "2026-01-01T00:00:00Z"}
 
 
@@ -87,7 +94,8 @@ def test_violations_and_coverage(client, server):
     assert push["seen"] == {"401": 1}
     assert push["covered_statuses"] == ["401"]
     assert coverage["operations_exercised"] == 1
-    assert coverage["operations_total"] == len(server.contract.operations()) == 11
+    assert coverage["operations_total"] == len(server.contract.operations())
+    assert len([op for op in server.contract.operations() if op.spec.provider == "tts"]) == 11
 
 
 def test_reset_restores_the_world(client, server):

@@ -43,9 +43,11 @@ def test_junit_report_has_a_case_per_operation_and_status(client, server):
     response = client.get("/_mock/report?format=junit")
     assert response.headers["content-type"].startswith("application/xml")
     suites = ElementTree.fromstring(response.text)
-    (suite,) = suites.findall("testsuite")
+    suite = next(suite for suite in suites.findall("testsuite") if suite.get("name") == "tts")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
-    documented = sum(len(op.responses) for op in server.contract.operations())
+    documented = sum(
+        len(op.responses) for op in server.contract.operations() if op.spec.provider == "tts"
+    )
     assert int(suite.get("tests")) == len(cases) == documented
     path = "/api/v3/as/applications/{application_id}/webhooks/{webhook_id}/devices/{device_id}"
     failed = cases[f"POST {path}/down/push -> 400"]
@@ -55,10 +57,14 @@ def test_junit_report_has_a_case_per_operation_and_status(client, server):
     assert int(suite.get("failures")) == 2  # the request violation marks both covered statuses
 
 
-def test_markdown_report_summarises(client):
+def test_markdown_report_summarises(client, server):
     exercise(client)
     text = client.get("/_mock/report?format=markdown").text
-    assert "Operations exercised: **1 of 11** (9.1 %). Violations: **1**." in text
+    total = len(server.contract.operations())
+    assert (
+        f"Operations exercised: **1 of {total}** ({round(100 / total, 1)} %). Violations: **1**."
+        in text
+    )
     assert "| `POST /api/v3/as/applications/{application_id}/webhooks/" in text
     assert "## Violations" in text
     assert client.get("/_mock/report?format=pdf").status_code == 400
@@ -111,7 +117,7 @@ def test_coverage_under_the_minimum_fails_the_session(pytester):
     failing = pytester.runpytest_subprocess("-q", "--mockserver-cov-fail-under=50")
     failing.assert_outcomes(passed=1)
     assert failing.ret == 1
-    failing.stdout.fnmatch_lines(["*operation coverage 9.1 % is under the required 50 %*"])
+    failing.stdout.fnmatch_lines(["*operation coverage * % is under the required 50 %*"])
     assert pytester.runpytest_subprocess("-q", "--mockserver-cov-fail-under=5").ret == 0
 
 

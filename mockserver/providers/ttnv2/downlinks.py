@@ -1,0 +1,165 @@
+"""The downlink body, read as Go's encoding/json reads it into V2's `types.DownlinkMessage`.
+
+Go's decoder matches keys exactly, then case-insensitively; ignores unknown keys and
+everything after the first JSON value; leaves a field at its zero value for `null`; and
+fails the whole body on a value of the wrong type, with the messages reproduced here
+(`json: cannot unmarshal …`, `illegal base64 data at input byte N`, `invalid character …`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver import json_strict
+from mockserver.providers.ttnv2 import errors
+
+SCHEDULES = ("replace", "first", "last")
+_BASE64_CHAR = re.compile(r"[A-Za-z0-9+/=\r\n]")
+
+#: JSON key → (Go type in error messages, JSON kind it accepts).
+_FIELDS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "app_id": ("string", str),
+    "dev_id": ("string", str),
+    "port": ("uint8", (int, float)),
+    "confirmed": ("bool", bool),
+    "payload_raw": ("[]uint8", str),
+    "payload_fields": ("map[string]interface {}", dict),
+    "schedule": ("types.ScheduleType", str),
+}
+#: Python's wording of a syntax error → the context Go's scanner names.
+_SYNTAX_CONTEXT = {
+    "Expecting value": "looking for beginning of value",
+    "Expecting property name enclosed in double quotes": (
+        "looking for beginning of object key string"
+    ),
+    "Expecting ':' delimiter": "after object key",
+    "Expecting ',' delimiter": "after object key:value pair",
+    "Invalid control character at": "in string literal",
+    "Invalid \\escape": "in string escape code",
+}
+
+
+@dataclass
+class DownlinkMessage:
+    dev_id: str = ""
+    port: int = 0
+    confirmed: bool = False
+    payload_raw: bytes = b""
+    payload_fields: dict[str, Any] | None = None
+    schedule: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """The handler's `len(PayloadRaw) == 0 && len(PayloadFields) == 0`."""
+        return not self.payload_raw and not self.payload_fields
+
+
+def decode(body: bytes) -> DownlinkMessage:
+    """The body as the handler receives it, or the 400 Go's decoder would have caused."""
+    value = _parse(body)
+    message = DownlinkMessage()
+    if value is None:
+        return message
+    if not isinstance(value, dict):
+        raise errors.bad_json(
+            f"json: cannot unmarshal {_kind(value)} into Go value of type types.DownlinkMessage"
+        )
+    for key, raw in _fields(value).items():
+        if raw is None:
+            continue
+        go_type, accepted = _FIELDS[key]
+        if not isinstance(raw, accepted) or (key != "confirmed" and isinstance(raw, bool)):
+            raise _type_error(key, _kind(raw), go_type)
+        if key == "port":
+            if isinstance(raw, float) or not 0 <= raw <= 255:  # ParseUint: no fraction, no sign
+                raise _type_error(key, f"number {json.dumps(raw)}", go_type)
+            message.port = int(raw)
+        elif key == "payload_raw":
+            message.payload_raw = _base64(raw)
+        elif key != "app_id":  # the URL names the application, not the body
+            setattr(message, key, raw)
+    return message
+
+
+def _parse(body: bytes) -> Any:
+    if not body.strip(b" \t\r\n"):
+        raise errors.bad_json("EOF")
+    try:
+        return json_strict.loads(body, first_value_only=True)
+    except json.JSONDecodeError as error:
+        text = error.doc
+        if error.pos >= len(text.rstrip(" \t\r\n")):
+            raise errors.bad_json("unexpected EOF") from None
+        context = next(
+            (go for py, go in _SYNTAX_CONTEXT.items() if error.msg.startswith(py)),
+            "looking for beginning of value",
+        )
+        raise errors.bad_json(f"invalid character {_quote(text[error.pos])} {context}") from None
+    except ValueError:  # not UTF-8, a byte-order mark, NaN and the like
+        raise errors.bad_json("invalid character looking for beginning of value") from None
+
+
+def _fields(value: dict[str, Any]) -> dict[str, Any]:
+    """Known fields by their tag: an exact key wins, else the last case-insensitive match."""
+    found: dict[str, Any] = {}
+    exact: set[str] = set()
+    for key, raw in value.items():
+        if key in _FIELDS:
+            found[key] = raw
+            exact.add(key)
+            continue
+        folded = next((name for name in _FIELDS if name.casefold() == key.casefold()), None)
+        if folded is not None and folded not in exact:
+            found[folded] = raw
+    return found
+
+
+def _base64(text: str) -> bytes:
+    """Go's base64.StdEncoding (padding required; CR and LF ignored)."""
+    cleaned = text.replace("\r", "").replace("\n", "")
+    for index, char in enumerate(text):
+        if not _BASE64_CHAR.match(char):
+            raise errors.bad_json(f"illegal base64 data at input byte {index}")
+    if len(cleaned) % 4:
+        raise errors.bad_json(
+            f"illegal base64 data at input byte {len(cleaned) - len(cleaned) % 4}"
+        )
+    try:
+        return base64.b64decode(cleaned, validate=True)
+    except binascii.Error:
+        position = cleaned.find("=")
+        raise errors.bad_json(f"illegal base64 data at input byte {max(position, 0)}") from None
+
+
+def _type_error(field: str, value: str, go_type: str) -> errors.TTNError:
+    return errors.bad_json(
+        f"json: cannot unmarshal {value} into Go struct field DownlinkMessage.{field} "
+        f"of type {go_type}"
+    )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _quote(char: str) -> str:
+    """Go's quoteChar: `'x'`, with `'` and `"` escaped as Go does."""
+    if char == "'":
+        return "'\\''"
+    if char == '"':
+        return "'\"'"
+    quoted = json.dumps(char)[1:-1]
+    return f"'{quoted}'"
