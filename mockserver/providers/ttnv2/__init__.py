@@ -9,7 +9,7 @@ import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.core import Device
-from mockserver.providers.base import Handler, Provider
+from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.ttnv2 import errors
 from mockserver.providers.ttnv2.applications import Registry
 from mockserver.providers.ttnv2.handler import Handler as DownlinkHandler
@@ -44,14 +44,8 @@ class TTNv2Provider(Provider):
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         """`spec` is a device entry of the world file plus its `application_id`."""
-        spec = dict(spec)
-        application_id = spec.pop("application_id", None)
-        if not application_id:
-            raise ValueError("application_id is required")
-        problems = list(DEVICE_VALIDATOR.iter_errors(spec))
-        if problems:
-            raise ValueError(problems[0].message)
-        return self.registry.add_device(application_id, spec).device
+        application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        return self.registry.add_device(application_id, entry).device
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
@@ -72,11 +66,10 @@ class TTNv2Provider(Provider):
 
     def banner(self) -> list[str]:
         lines = [f"{self.title}: /{{{','.join(REGIONS)}}}/api/v2/down/..."]
-        public = self.world.public_url
         for application in self.registry.applications.values():
             for integration in application.integrations.values():
                 lines.append(
-                    f"  downlink URL of {application.id}/{integration.process_id}: "
-                    f"{downlink_url(public, application.id, integration)}"
+                    f"  POST/PUT {downlink_url('', application.id, integration)}"
+                    f"  (downlink URL of {application.id}/{integration.process_id})"
                 )
         return lines

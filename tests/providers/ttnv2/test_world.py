@@ -61,8 +61,8 @@ def test_devices_can_be_added_and_removed_through_the_admin_api(client, server):
 def test_the_banner_prints_the_downlink_urls(server):
     text = banner(server, "127.0.0.1", 8080)
     assert (
-        "downlink URL of my-app-id/my-process-id: "
-        "http://127.0.0.1:8080/ttn/api/v2/down/my-app-id/my-process-id?key=ttn-account-v2.secret"
+        "  POST/PUT /ttn/api/v2/down/my-app-id/my-process-id?key=ttn-account-v2.secret"
+        "  (downlink URL of my-app-id/my-process-id)"
     ) in text
 
 
