@@ -9,7 +9,6 @@ fails the whole body on a value of the wrong type, with the messages reproduced 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from mockserver import json_strict
 from mockserver.providers.ttnv2 import errors
 
 SCHEDULES = ("replace", "first", "last")
-_BASE64_CHAR = re.compile(r"[A-Za-z0-9+/=\r\n]")
+_BASE64_CHAR = re.compile(r"[A-Za-z0-9+/]")
 
 #: JSON key → (Go type in error messages, JSON kind it accepts).
 _FIELDS: dict[str, tuple[str, type | tuple[type, ...]]] = {
@@ -120,20 +119,44 @@ def _fields(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base64(text: str) -> bytes:
-    """Go's base64.StdEncoding (padding required; CR and LF ignored)."""
-    cleaned = text.replace("\r", "").replace("\n", "")
-    for index, char in enumerate(text):
-        if not _BASE64_CHAR.match(char):
-            raise errors.bad_json(f"illegal base64 data at input byte {index}")
-    if len(cleaned) % 4:
-        raise errors.bad_json(
-            f"illegal base64 data at input byte {len(cleaned) - len(cleaned) % 4}"
-        )
-    try:
-        return base64.b64decode(cleaned, validate=True)
-    except binascii.Error:
-        position = cleaned.find("=")
-        raise errors.bad_json(f"illegal base64 data at input byte {max(position, 0)}") from None
+    """Go's base64.StdEncoding.Decode: padding required, CR and LF skipped, and Go's
+    `illegal base64 data at input byte N` at the byte Go reports."""
+    position = _corrupt_at(text)
+    if position is not None:
+        raise errors.bad_json(f"illegal base64 data at input byte {position}")
+    return base64.b64decode(text.replace("\r", "").replace("\n", ""))
+
+
+def _corrupt_at(src: str) -> int | None:
+    """Where Go's decoder stops (`decodeQuantum`), or None for valid input."""
+    si = 0
+    while si < len(src):
+        j = 0
+        while j < 4:
+            if si == len(src):
+                return None if j == 0 else si - j
+            char = src[si]
+            si += 1
+            if char in "\r\n":
+                continue
+            if char == "=":
+                if j < 2:
+                    return si - 1
+                if j == 2:  # a second "=" must follow, newlines allowed in between
+                    while si < len(src) and src[si] in "\r\n":
+                        si += 1
+                    if si == len(src):
+                        return len(src)
+                    if src[si] != "=":
+                        return si - 1
+                    si += 1
+                while si < len(src) and src[si] in "\r\n":
+                    si += 1
+                return si if si < len(src) else None
+            if not _BASE64_CHAR.match(char):
+                return si - 1
+            j += 1
+    return None
 
 
 def _type_error(field: str, value: str, go_type: str) -> errors.TTNError:

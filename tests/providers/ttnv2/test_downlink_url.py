@@ -204,6 +204,12 @@ def test_only_the_first_json_value_is_read(client, server):
     assert len(queue(server)) == 1
 
 
+@pytest.mark.mockserver_allow_violations
+def test_base64_may_be_split_by_newlines_as_go_allows(client, server):
+    assert_accepted(post(client, {**RAW, "payload_raw": "AQID\r\nBA=="}))
+    assert [d.frm_payload for d in queue(server)] == [b"\1\2\3\4"]
+
+
 def test_null_fields_keep_their_zero_value(client, server):
     assert_accepted(post(client, {**RAW, "port": None, "confirmed": None, "schedule": None}))
     (downlink,) = queue(server)
@@ -265,6 +271,10 @@ GO_ERRORS = [
     (b'{"payload_raw": "AQ!="}', "illegal base64 data at input byte 2"),
     (b'{"payload_raw": "AQ"}', "illegal base64 data at input byte 0"),
     (b'{"payload_raw": "vu8-"}', "illegal base64 data at input byte 3"),
+    (b'{"payload_raw": "AQ="}', "illegal base64 data at input byte 3"),
+    (b'{"payload_raw": "AQIDB"}', "illegal base64 data at input byte 4"),
+    (b'{"payload_raw": "A==="}', "illegal base64 data at input byte 1"),
+    (b'{"payload_raw": "AQ==AQ=="}', "illegal base64 data at input byte 4"),
 ]
 
 
