@@ -88,19 +88,47 @@ def decode(body: bytes) -> DownlinkMessage:
 def _parse(body: bytes) -> Any:
     if not body.strip(b" \t\r\n"):
         raise errors.bad_json("EOF")
+    if body.startswith(b"\xef\xbb\xbf"):  # Go reads a byte-order mark as its first byte
+        raise errors.bad_json("invalid character 'ï' looking for beginning of value")
+    # Go replaces invalid UTF-8 with U+FFFD instead of failing.
+    text = body.decode("utf-8", "replace")
     try:
-        return json_strict.loads(body, first_value_only=True)
+        return json_strict.loads(text.encode(), first_value_only=True)
     except json.JSONDecodeError as error:
-        text = error.doc
-        if error.pos >= len(text.rstrip(" \t\r\n")):
-            raise errors.bad_json("unexpected EOF") from None
-        context = next(
-            (go for py, go in _SYNTAX_CONTEXT.items() if error.msg.startswith(py)),
-            "looking for beginning of value",
-        )
-        raise errors.bad_json(f"invalid character {_quote(text[error.pos])} {context}") from None
-    except ValueError:  # not UTF-8, a byte-order mark, NaN and the like
-        raise errors.bad_json("invalid character looking for beginning of value") from None
+        raise errors.bad_json(_syntax_error(error.doc, error.pos, error.msg)) from None
+    except ValueError:  # NaN, Infinity: Go's scanner stops at their first letter
+        raise errors.bad_json(_constant_error(text)) from None
+
+
+def _syntax_error(text: str, position: int, reason: str) -> str:
+    """Go's scanner error for the character Python's parser stopped at."""
+    if position >= len(text.rstrip(" \t\r\n")):
+        return "unexpected EOF"
+    char = text[position]
+    for literal in ("true", "false", "null"):
+        if char == literal[0] and reason.startswith("Expecting value"):
+            for index, expected in enumerate(literal):
+                if position + index >= len(text):
+                    return "unexpected EOF"
+                if text[position + index] != expected:
+                    return (
+                        f"invalid character {_quote(text[position + index])} in literal "
+                        f"{literal} (expecting {_quote(expected)})"
+                    )
+    context = next(
+        (go for py, go in _SYNTAX_CONTEXT.items() if reason.startswith(py)),
+        "looking for beginning of value",
+    )
+    return f"invalid character {_quote(char)} {context}"
+
+
+def _constant_error(text: str) -> str:
+    match = re.search(r"-?(NaN|Infinity)", text)
+    if match is None:
+        return "invalid character looking for beginning of value"
+    if match.group(0).startswith("-"):
+        return "invalid character 'I' in numeric literal"
+    return f"invalid character {_quote(match.group(1)[0])} looking for beginning of value"
 
 
 def _fields(value: dict[str, Any]) -> dict[str, Any]:

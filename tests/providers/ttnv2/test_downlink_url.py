@@ -210,6 +210,12 @@ def test_base64_may_be_split_by_newlines_as_go_allows(client, server):
     assert [d.frm_payload for d in queue(server)] == [b"\1\2\3\4"]
 
 
+@pytest.mark.mockserver_allow_violations
+def test_invalid_utf8_is_replaced_as_go_does(client, server):
+    response = post(client, b'{"dev_id": "my-\xffdev", "payload_raw": "AQ=="}')
+    assert_text_error(response, 404, "handler:device:my-app-id:my-\ufffddev not found")
+
+
 def test_null_fields_keep_their_zero_value(client, server):
     assert_accepted(post(client, {**RAW, "port": None, "confirmed": None, "schedule": None}))
     (downlink,) = queue(server)
@@ -222,6 +228,16 @@ GO_ERRORS = [
     (b"{", "unexpected EOF"),
     (b'{"dev_id": "my-dev-id"', "unexpected EOF"),
     (b"x", "invalid character 'x' looking for beginning of value"),
+    (b"nope", "invalid character 'o' in literal null (expecting 'u')"),
+    (b'{"confirmed": tru}', "invalid character '}' in literal true (expecting 'e')"),
+    (b'{"port": NaN}', "invalid character 'N' looking for beginning of value"),
+    (b'{"port": -Infinity}', "invalid character 'I' in numeric literal"),
+    (
+        b'\xef\xbb\xbf{"dev_id": "my-dev-id"}',
+        "invalid character '\u00ef' looking for beginning of value",
+    ),
+    (b'{"dev_id" "x"}', "invalid character '\"' after object key"),
+    (b'{"dev_id": "x" "port": 1}', "invalid character '\"' after object key:value pair"),
     (b"{'dev_id': 1}", "invalid character '\\'' looking for beginning of object key string"),
     (b"[]", "json: cannot unmarshal array into Go value of type types.DownlinkMessage"),
     (b'"x"', "json: cannot unmarshal string into Go value of type types.DownlinkMessage"),
@@ -280,7 +296,9 @@ GO_ERRORS = [
 
 @pytest.mark.mockserver_allow_violations
 @pytest.mark.parametrize(
-    ("body", "message"), GO_ERRORS, ids=[b.decode() or "empty" for b, _ in GO_ERRORS]
+    ("body", "message"),
+    GO_ERRORS,
+    ids=[b.decode("utf-8", "replace") or "empty" for b, _ in GO_ERRORS],
 )
 def test_bodies_go_cannot_decode_are_400_with_gos_message(client, server, body, message):
     assert_text_error(post(client, body), 400, message)
