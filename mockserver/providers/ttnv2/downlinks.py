@@ -1,6 +1,6 @@
 """The downlink body, read as Go's encoding/json reads it into V2's `types.DownlinkMessage`.
 
-Go's decoder matches keys exactly, then case-insensitively; ignores unknown keys and
+Go's decoder matches keys exactly, else case-insensitively; ignores unknown keys and
 everything after the first JSON value; leaves a field at its zero value for `null`; and
 fails the whole body on a value of the wrong type, with the messages reproduced here
 (`json: cannot unmarshal …`, `illegal base64 data at input byte N`, `invalid character …`).
@@ -132,17 +132,17 @@ def _constant_error(text: str) -> str:
 
 
 def _fields(value: dict[str, Any]) -> dict[str, Any]:
-    """Known fields by their tag: an exact key wins, else the last case-insensitive match."""
+    """Known fields by their tag. Go assigns keys in document order, each to the field of that
+    exact name or else of that name in any case, so the last of `port` and `PORT` wins."""
     found: dict[str, Any] = {}
-    exact: set[str] = set()
     for key, raw in value.items():
-        if key in _FIELDS:
-            found[key] = raw
-            exact.add(key)
-            continue
-        folded = next((name for name in _FIELDS if name.casefold() == key.casefold()), None)
-        if folded is not None and folded not in exact:
-            found[folded] = raw
+        name = (
+            key
+            if key in _FIELDS
+            else next((field for field in _FIELDS if field.casefold() == key.casefold()), None)
+        )
+        if name is not None:
+            found[name] = raw
     return found
 
 

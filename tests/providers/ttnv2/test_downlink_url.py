@@ -194,9 +194,16 @@ def test_keys_match_case_insensitively_and_unknown_ones_are_ignored(client, serv
     assert request_violations(server) == ["body"]  # the description names the fields exactly
 
 
-def test_an_exact_key_wins_over_a_case_insensitive_one(client, server):
-    assert_accepted(post(client, b'{"dev_id":"my-dev-id","payload_raw":"AQ==","PORT":9,"port":4}'))
-    assert [d.f_port for d in queue(server)] == [4]
+@pytest.mark.parametrize(
+    ("body", "port"),
+    [
+        (b'{"dev_id":"my-dev-id","payload_raw":"AQ==","PORT":9,"port":4}', 4),
+        (b'{"dev_id":"my-dev-id","payload_raw":"AQ==","port":4,"PORT":9}', 9),
+    ],
+)
+def test_keys_are_assigned_in_order_so_the_last_spelling_wins(client, server, body, port):
+    assert_accepted(post(client, body))
+    assert [d.f_port for d in queue(server)] == [port]
 
 
 def test_only_the_first_json_value_is_read(client, server):
