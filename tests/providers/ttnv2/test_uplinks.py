@@ -215,3 +215,13 @@ def test_the_admin_outbound_journal_shows_the_message_and_its_check(server, app)
     assert (entry["provider"], entry["kind"], entry["method"]) == ("ttnv2", "uplink", "POST")
     assert entry["violations"] == []
     assert entry["body"]["dev_id"] == "my-dev-id"
+
+
+def test_an_fsk_uplink_has_a_bit_rate_and_no_data_rate(server: MockServer, app: Application):
+    server.uplink("my-app-id.my-dev-id", f_port=1, frm_payload=b"\x01", data_rate=7)
+    assert server.outbound.flush()
+    ((_, _, _, message),) = app.received
+    metadata = message["metadata"]
+    assert (metadata["modulation"], metadata["bit_rate"]) == ("FSK", 50000)
+    assert "data_rate" not in metadata and "coding_rate" not in metadata
+    assert server.outbound.attempts()[0].violations == []
