@@ -35,7 +35,7 @@ class TTNv2Provider(Provider):
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         super().__init__(world, config)
         self.registry = Registry(config, world.network)
-        self.handler = DownlinkHandler(self.registry, world.network)
+        self.handler = DownlinkHandler(self.registry, world.network, world.scheduler)
         self._routes = Routes(self)
         self.uplinks = UplinkPublisher(self)
 

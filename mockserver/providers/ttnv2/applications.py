@@ -106,7 +106,8 @@ def device_uid(application_id: str, device_id: str) -> str:
 
 
 def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> Device:
-    """V2 devices: class A, RX1 after 1 s, RX2 on SF9 (DR3) in EU868, always activated."""
+    """V2 devices: class A, RX1 after 1 s, RX2 on SF9 (DR3) in EU868, always activated; the
+    downlink for an uplink is taken when the uplink is handled, never by a later push."""
     band_name = raw.get("band", default_band)
     dev_addr = raw.get("dev_addr") or str(raw["dev_eui"])[-8:]
     return Device(
@@ -119,5 +120,6 @@ def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> D
         rx1_delay=seconds(raw.get("rx1_delay", 1)),
         rx2_data_rate=3 if band_name == "EU868" else None,
         uplink_interval=seconds(raw["uplink_interval"]) if raw.get("uplink_interval") else None,
+        late_pushes_use_windows=False,  # V2's handler took the downlink at the uplink
         session=Session(dev_addr=int(str(dev_addr), 16)),
     )

@@ -6,14 +6,16 @@ the payload is not empty (`Downlink Payload not valid: empty`), the schedule is 
 (`ScheduleType not valid: unknown`); then `replace` (the default) replaces the queue,
 `first` and `last` push. What V2 only found out when sending — both `payload_raw` and
 `payload_fields`, fields without an encoder, fields the encoder rejects — is accepted and
-fails at the device's next uplink: the downlink is dropped (a `failed` event with V2's text)
-and nothing is sent in that uplink's windows.
+fails when the device's next uplink is handled (200 ms after it ends, the scheduler's
+decision): the downlink is dropped (a `failed` event with V2's text) and nothing is sent in
+that uplink's windows.
 """
 
 from __future__ import annotations
 
-from mockserver.core import Downlink, Network
+from mockserver.core import Device, Downlink, Network
 from mockserver.core.network import NetworkEvent
+from mockserver.core.scheduler import DEDUPLICATION_WINDOW, Scheduler
 from mockserver.providers.ttnv2 import errors
 from mockserver.providers.ttnv2.applications import Application, Registry
 from mockserver.providers.ttnv2.downlinks import SCHEDULES, DownlinkMessage
@@ -21,9 +23,10 @@ from mockserver.providers.ttnv2.payload_functions import EncodeError
 
 
 class Handler:
-    def __init__(self, registry: Registry, network: Network) -> None:
+    def __init__(self, registry: Registry, network: Network, scheduler: Scheduler) -> None:
         self.registry = registry
         self.network = network
+        self.scheduler = scheduler
         network.subscribe(self._on_event)
 
     def enqueue(self, application: Application, message: DownlinkMessage) -> Downlink:
@@ -69,13 +72,23 @@ class Handler:
         )
 
     def _on_event(self, event: NetworkEvent) -> None:
-        """An uplink takes the head of the queue; a downlink V2 cannot convert fails there."""
+        """An uplink takes the head of the queue when it is handled (the scheduler's decision,
+        200 ms in); a downlink V2 cannot convert fails there instead of being sent."""
         if event.kind != "uplink":
             return
         device = self.network.find(event.device_id)
         if device is None or device.provider != "ttnv2":
             return
+        # Registered before the scheduler's own wake-up for this uplink: runs first.
+        self.network.clock.call_at(
+            event.at + DEDUPLICATION_WINDOW, lambda: self._convert_head(device)
+        )
+
+    def _convert_head(self, device: Device) -> None:
+        if self.network.find(device.id) is not device:
+            return
         head = device.queue.peek()
         if head is not None and head.extra and head.extra.get("error"):
             device.queue.pop()
             self.network.emit("failed", device, [head], reason=head.extra["error"])
+            self.scheduler.close_windows(device)

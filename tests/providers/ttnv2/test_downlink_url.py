@@ -335,6 +335,42 @@ def test_both_payloads_are_accepted_then_fail_at_the_next_uplink(client, server)
     assert queue(server) == []
 
 
+def test_a_failed_conversion_uses_up_the_uplink_the_next_downlink_waits(client, server):
+    assert_accepted(post(client, {"dev_id": "my-dev-id", "payload_fields": {"on": "yes"}}))
+    assert_accepted(post(client, {**RAW, "schedule": "last"}))
+    _uplink_and_windows(server)
+    timeline = server.network.timeline("my-app-id.my-dev-id")
+    assert [e.kind for e in timeline] == ["queued", "queued", "uplink", "failed"]
+    assert timeline[-1].at == timeline[-2].at + 200_000  # when V2 handled the uplink
+    second = server.uplink("my-app-id.my-dev-id", f_port=1)
+    server.clock.run_until_idle()
+    (sent,) = [e for e in server.network.timeline("my-app-id.my-dev-id") if e.kind == "sent"]
+    assert sent.at == second.received_at + 1_000_000
+    assert sent.downlinks[0].frm_payload == b"\1\2\3\4"
+
+
+def test_a_push_after_the_uplink_was_handled_waits_for_the_next_uplink(client, server):
+    uplink = server.uplink("my-app-id.my-dev-id", f_port=1)
+    server.clock.advance(0.5)  # RX1 is 0.5 s away, but V2 chose the downlink at the uplink
+    assert_accepted(post(client, RAW))
+    server.clock.run_until_idle()
+    assert not [e for e in server.network.timeline("my-app-id.my-dev-id") if e.kind == "sent"]
+    server.clock.advance(60)
+    second = server.uplink("my-app-id.my-dev-id", f_port=1)
+    server.clock.run_until_idle()
+    (sent,) = [e for e in server.network.timeline("my-app-id.my-dev-id") if e.kind == "sent"]
+    assert sent.at == second.received_at + 1_000_000 != uplink.received_at + 1_000_000
+
+
+def test_a_push_within_the_uplinks_first_200_ms_still_goes_in_its_rx1(client, server):
+    uplink = server.uplink("my-app-id.my-dev-id", f_port=1)
+    server.clock.advance(0.1)
+    assert_accepted(post(client, RAW))
+    server.clock.run_until_idle()
+    (sent,) = [e for e in server.network.timeline("my-app-id.my-dev-id") if e.kind == "sent"]
+    assert sent.at == uplink.received_at + 1_000_000
+
+
 def test_fields_the_encoder_rejects_fail_at_the_next_uplink(client, server):
     body = {"dev_id": "my-dev-id", "payload_fields": {"on": True, "color": "purple"}}
     assert_accepted(post(client, body))
