@@ -38,6 +38,8 @@ _SYNTAX_CONTEXT = {
     ),
     "Expecting ':' delimiter": "after object key",
     "Expecting ',' delimiter": "after object key:value pair",
+    "Illegal trailing comma before end of object": "looking for beginning of object key string",
+    "Illegal trailing comma before end of array": "looking for beginning of value",
     "Invalid control character at": "in string literal",
     "Invalid \\escape": "in string escape code",
 }
@@ -119,7 +121,25 @@ def _syntax_error(text: str, position: int, reason: str) -> str:
         (go for py, go in _SYNTAX_CONTEXT.items() if reason.startswith(py)),
         "looking for beginning of value",
     )
+    if context == "after object key:value pair" and _innermost(text, position) == "[":
+        context = "after array element"
     return f"invalid character {_quote(char)} {context}"
+
+
+def _innermost(text: str, position: int) -> str:
+    """The bracket (`{` or `[`) open at `position`, strings skipped."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text[:position]:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append(char)
+        elif char in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
 
 
 def _constant_error(text: str) -> str:
