@@ -206,6 +206,12 @@ def test_keys_are_assigned_in_order_so_the_last_spelling_wins(client, server, bo
     assert [d.f_port for d in queue(server)] == [port]
 
 
+def test_app_id_in_the_body_is_ignored(client, server):
+    assert_accepted(post(client, {**RAW, "app_id": "other-app"}))
+    assert len(queue(server)) == 1
+    assert request_violations(server) == []
+
+
 def test_only_the_first_json_value_is_read(client, server):
     assert_accepted(post(client, json.dumps(RAW).encode() + b" trailing {"))
     assert len(queue(server)) == 1
