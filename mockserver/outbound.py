@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ class OutboundMessage:
     body: bytes
     at: Micros  # simulated instant the message belongs to
     device_id: str = ""
+    method: str = "POST"
 
 
 @dataclass(slots=True)
@@ -44,6 +46,8 @@ class OutboundAttempt:
     error: str | None = None
     duration_ms: float = 0.0
     done: bool = field(default=False, compare=False)
+    #: How the message broke its provider's description (ContractViolation.to_json()).
+    violations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         try:
@@ -53,6 +57,7 @@ class OutboundAttempt:
         return {
             "provider": self.message.provider,
             "kind": self.message.kind,
+            "method": self.message.method,
             "device_id": self.message.device_id,
             "at": to_datetime(self.message.at).isoformat().replace("+00:00", "Z"),
             "url": self.message.url,
@@ -62,13 +67,19 @@ class OutboundAttempt:
             "error": self.error,
             "duration_ms": round(self.duration_ms, 2),
             "delivered": self.status is not None and 200 <= self.status < 300,
+            "violations": self.violations,
         }
+
+
+#: Checks a message before it is sent (the contract layer); returns its violations.
+OutboundCheck = Callable[[OutboundMessage], list[Any]]
 
 
 class Outbound:
     """A delivery thread with a journal of attempts (bounded)."""
 
-    def __init__(self, journal_capacity: int = 10_000) -> None:
+    def __init__(self, journal_capacity: int = 10_000, check: OutboundCheck | None = None) -> None:
+        self.check = check
         self._attempts: deque[OutboundAttempt] = deque(maxlen=journal_capacity)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -78,6 +89,8 @@ class Outbound:
 
     def send(self, message: OutboundMessage) -> OutboundAttempt:
         attempt = OutboundAttempt(message)
+        if self.check is not None:
+            attempt.violations = [violation.to_json() for violation in self.check(message)]
         with self._lock:
             self._attempts.append(attempt)
             self._in_flight += 1
@@ -126,8 +139,8 @@ class Outbound:
         started = time.perf_counter()
         message = attempt.message
         try:
-            response = await self._client.post(
-                message.url, headers=message.headers, content=message.body
+            response = await self._client.request(
+                message.method, message.url, headers=message.headers, content=message.body
             )
             attempt.status = response.status_code
         except httpx.HTTPError as error:

@@ -57,7 +57,7 @@ class MockServer:
         self.journal = Journal(journal_capacity)
         #: Held while a handler or a Python/admin caller touches the world: one step at a time.
         self.lock = threading.RLock()
-        self.outbound = Outbound()
+        self.outbound = Outbound(check=self.contract.check_outbound)
         self.public_url = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
         self.world = self._build_world()
         self._handlers = self._bind_handlers()

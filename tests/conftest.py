@@ -15,10 +15,12 @@ pytest_plugins = ["pytester"]
 
 
 def _response_violations(server: MockServer) -> list[str]:
+    """Our responses and our outbound messages (webhooks, integration POSTs) that broke
+    their description."""
     return [
         f"{v.method} {v.path} -> {v.status}: {v.where}: {v.message} ({v.spec_location})"
         for v in server.contract.log.violations
-        if v.direction == "response"
+        if v.direction in ("response", "outbound")
     ]
 
 

@@ -12,6 +12,13 @@ def test_health_names_providers_and_clock(client):
     assert body["status"] == "ok"
     assert body["providers"]["tts"] == ["/api/v3"]
     assert "/core/v141/api" in body["providers"]["thingpark"]
+    assert body["providers"]["ttnv2"] == [
+        "/ttn",
+        "/ttn-eu",
+        "/ttn-us-west",
+        "/ttn-brazil",
+        "/ttn-asia-se",
+    ]
     assert body["clock"] == {"kind": "virtual", "now": "2026-01-01T00:00:00Z"}
 
 

@@ -9,7 +9,8 @@ and `positive_data_acceptance`: the vendor's query flags are untyped, so schemat
 `flushDownlinkQueue=null` as schema-valid while the service reads only booleans and answers
 400 (docs/providers/thingpark.md); for KPN the same two: the service has rules beyond the
 published schemas (docs/providers/kpn.md: feedback timeout of at least 10 minutes, `limit`
-bounds, a required body).
+bounds, a required body); for TTN v2 the same two: Go rejects a `port` written with a
+fraction (`1.0`), which JSON Schema's `integer` accepts (docs/providers/ttnv2.md).
 `make schemathesis` runs longer (SCHEMATHESIS_EXAMPLES, 25 per operation by default).
 """
 
@@ -40,18 +41,36 @@ CREDENTIALS: dict[str, Callable[[MockServer], list[str]]] = {
         "-H",
         f"Authorization: Bearer {server.providers['kpn'].ready_token('demo-client')}",
     ],
+    "ttnv2": lambda server: [],  # the key is a query parameter: CONFIG
 }
 #: Checks a provider's documented behaviour rules out, with the reason in the docstring.
 EXCLUDED_CHECKS: dict[str, list[str]] = {
     "tts": ["unsupported_method"],
     "thingpark": ["unsupported_method", "positive_data_acceptance"],
     "kpn": ["unsupported_method", "positive_data_acceptance"],
+    "ttnv2": ["unsupported_method", "positive_data_acceptance"],
 }
 #: The coverage phase sends undeclared methods (TRACE) whatever the checks: for TTS that is
 #: grpc-gateway's documented 501, which schemathesis counts as a server error.
-PHASES: dict[str, str] = {"tts": "examples,fuzzing,stateful", "kpn": "examples,fuzzing,stateful"}
+PHASES: dict[str, str] = {
+    "tts": "examples,fuzzing,stateful",
+    "kpn": "examples,fuzzing,stateful",
+    "ttnv2": "examples,fuzzing,stateful",
+}
 #: schemathesis.toml per provider: path parameters that name the default world's devices.
-CONFIG: dict[str, str] = {"thingpark": '[parameters]\n"path.device" = "1001"\n'}
+#: TTN v2's key is a query parameter, and its paths name the application and integration, so
+#: the default world's are given (and one region: the others lead off every provider's base
+#: path, where no vendor's shape applies).
+CONFIG: dict[str, str] = {
+    "thingpark": '[parameters]\n"path.device" = "1001"\n',
+    "ttnv2": """
+[parameters]
+"query.key" = "ttn-account-v2.secret"
+"path.region" = "ttn-eu"
+"path.app_id" = "my-app-id"
+"path.process_id" = "my-process-id"
+""",
+}
 
 SPECS = Contract.load().specs
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from mockserver.contract.documents import SpecDocument, bundled_specs_dir, load_specs
-from mockserver.contract.operations import Operation, OperationIndex, read_operations
+from mockserver.contract.operations import (
+    Operation,
+    OperationIndex,
+    read_operations,
+    read_webhooks,
+)
 from mockserver.contract.records import ContractLog, ContractViolation
 from mockserver.contract.validation import HttpRequest, HttpResponse, RequestResponseValidator
+
+if TYPE_CHECKING:
+    from mockserver.outbound import OutboundMessage
 
 
 class _Catalog:
@@ -19,8 +30,11 @@ class _Catalog:
         self.specs = specs
         self.validator = RequestResponseValidator()
         self.operations: dict[str, list[Operation]] = {}
+        #: Messages the providers send, by provider, then (webhook name, method).
+        self.webhooks: dict[str, dict[tuple[str, str], Operation]] = {}
         for spec in specs:
             self.operations.setdefault(spec.provider, []).extend(read_operations(spec))
+            self.webhooks.setdefault(spec.provider, {}).update(read_webhooks(spec))
         self.indexes = {
             provider: OperationIndex(operations) for provider, operations in self.operations.items()
         }
@@ -48,6 +62,7 @@ class Contract:
         self._validator = self._catalog.validator
         self._indexes = self._catalog.indexes
         self._operations = self._catalog.operations
+        self._webhooks = self._catalog.webhooks
 
     @classmethod
     def load(cls, root: Path | None = None) -> Contract:
@@ -82,6 +97,45 @@ class Contract:
     ) -> list[ContractViolation]:
         documented, violations = self._validator.check_response(operation, request, response)
         self.log.cover(operation.key, documented, response.status)
+        self.log.record(violations)
+        return violations
+
+    def check_outbound(self, message: OutboundMessage) -> list[ContractViolation]:
+        """A message the simulator sends, against its provider's `webhooks` entry named by the
+        message's kind. Kinds the provider's description does not name are not checked;
+        findings have direction `outbound` (the simulator's own fault, like responses)."""
+        webhooks = self._webhooks.get(message.provider) or {}
+        if not any(name == message.kind for name, _ in webhooks):
+            return []
+        url = urlsplit(message.url)
+        request = HttpRequest(
+            message.method,
+            url.path or "/",
+            url.query,
+            {name.lower(): value for name, value in message.headers.items()},
+            message.body,
+        )
+        operation = webhooks.get((message.kind, message.method))
+        if operation is None:
+            documented = sorted(method for name, method in webhooks if name == message.kind)
+            violations = [
+                ContractViolation(
+                    operation=f"{message.provider}.{message.kind}",
+                    direction="outbound",
+                    where="method",
+                    rule="method-not-allowed",
+                    message=f"{message.method} is not documented for the {message.kind!r} "
+                    f"message (documented: {', '.join(documented)})",
+                    spec_location=f"{message.provider}/#/webhooks/{message.kind}",
+                    method=message.method,
+                    path=message.url,
+                )
+            ]
+        else:
+            violations = [
+                replace(violation, direction="outbound", path=message.url)
+                for violation in self._validator.check_request(operation, {}, request)
+            ]
         self.log.record(violations)
         return violations
 

@@ -119,6 +119,25 @@ def read_operations(spec: SpecDocument, base_paths: tuple[str, ...] = ()) -> lis
     return operations
 
 
+def read_webhooks(spec: SpecDocument) -> dict[tuple[str, str], Operation]:
+    """The messages a provider sends (OpenAPI 3.1 `webhooks`), by (name, method).
+
+    A webhook has no path of ours: its operations are checked as requests the simulator
+    makes, never routed to."""
+    reader = _Reader(spec)
+    found = {}
+    for name, item in (spec.document.get("webhooks") or {}).items():
+        pointer = "#/webhooks/" + _escape(name)
+        if "$ref" in item:
+            item = resolve_pointer(spec.document, item["$ref"])
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                found[(name, method.upper())] = reader.operation(
+                    name, method, item, f"{pointer}/{method}"
+                )
+    return found
+
+
 class _Reader:
     def __init__(self, spec: SpecDocument) -> None:
         self.spec = spec

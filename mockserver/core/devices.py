@@ -46,6 +46,10 @@ class Device:
     rx2_data_rate: int | None = None  # None: the band's default (EU868 DR0; TTN uses DR3)
     ping_slot_periodicity: int = 7  # class B: one ping slot every 2^7 * 0.96 s = 122.88 s
     uplink_interval: Micros | None = None  # the device uplinks on its own this often
+    #: Class A: a push arriving after the uplink's decision (200 ms in) may still take a
+    #: window it can reach, as TTS does; False where the network decides only at the uplink
+    #: (TTN v2's handler), so such a push waits for the next uplink.
+    late_pushes_use_windows: bool = True
     session: Session | None = None
     queue: DownlinkQueue = field(default_factory=DownlinkQueue)
     labels: dict[str, str] = field(default_factory=dict)

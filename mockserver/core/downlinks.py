@@ -49,10 +49,14 @@ class DownlinkQueue:
         self._items: deque[Downlink] = deque()
         self.capacity = capacity
 
-    def push(self, downlinks: Iterable[Downlink]) -> None:
+    def push(self, downlinks: Iterable[Downlink], *, first: bool = False) -> None:
+        """Append, or with `first` put ahead of everything queued (in the given order)."""
         new = list(downlinks)
         self._check_capacity(len(self._items) + len(new))
-        self._items.extend(new)
+        if first:
+            self._items.extendleft(reversed(new))
+        else:
+            self._items.extend(new)
 
     def replace(self, downlinks: Iterable[Downlink]) -> None:
         new = list(downlinks)

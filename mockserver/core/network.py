@@ -89,11 +89,13 @@ class Network:
         self._devices.clear()
 
     # -- queue operations ------------------------------------------------------------------
-    def push(self, device: Device, downlinks: list[Downlink]) -> None:
+    def push(self, device: Device, downlinks: list[Downlink], *, first: bool = False) -> None:
+        """Append to the device's queue; `first` puts them ahead of what is queued (TTN v2's
+        `schedule: first`)."""
         self._stamp(downlinks)
-        device.queue.push(downlinks)
+        device.queue.push(downlinks, first=first)
         if downlinks:
-            self.emit("queued", device, downlinks, operation="push")
+            self.emit("queued", device, downlinks, operation="push_first" if first else "push")
 
     def replace(self, device: Device, downlinks: list[Downlink]) -> None:
         self._stamp(downlinks)

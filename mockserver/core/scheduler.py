@@ -117,6 +117,11 @@ class Scheduler:
         if len(device.queue):  # an empty queue is woken by the next push instead
             self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
+    def close_windows(self, device: Device) -> None:
+        """Give up the last uplink's class A windows: a network that failed to prepare the
+        downlink for an uplink sends nothing more until the next one."""
+        self.state(device).windows_available = False
+
     def _on_event(self, event: NetworkEvent) -> None:
         """A push or replace wakes the device: its head may go in a window still open."""
         if event.kind == "queued":
@@ -193,6 +198,9 @@ class Scheduler:
         if now < uplink.received_at + DEDUPLICATION_WINDOW:
             self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
             return True  # decided once the uplink's deduplication window has passed
+        if not device.late_pushes_use_windows and now > uplink.received_at + DEDUPLICATION_WINDOW:
+            state.windows_available = False
+            return False  # this network decided at the uplink; the push waits for the next
         region = band(device.band)
         rx1_at = uplink.received_at + device.rx1_delay
         rx2_at = rx1_at + SECOND

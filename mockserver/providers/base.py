@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import jsonschema
+
 from mockserver.contract.validation import HttpRequest, HttpResponse
 from mockserver.core import Device
 
@@ -91,6 +93,21 @@ class Provider:
     def banner(self) -> list[str]:
         """Lines for the start-up banner: base paths and the world's ready credentials."""
         return []
+
+
+def application_device_spec(
+    spec: Mapping[str, Any], validator: jsonschema.Validator
+) -> tuple[str, dict[str, Any]]:
+    """A run-time device spec (admin API, Python): its `application_id`, and the rest as the
+    world file's device entry, checked by `validator` (ValueError with the first problem)."""
+    entry = dict(spec)
+    application_id = entry.pop("application_id", None)
+    if not application_id:
+        raise ValueError("application_id is required")
+    problems = list(validator.iter_errors(entry))
+    if problems:
+        raise ValueError(problems[0].message)
+    return application_id, entry
 
 
 def json_response(

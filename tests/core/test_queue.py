@@ -51,3 +51,23 @@ def test_unknown_devices_are_reported_by_id():
     network = Network(VirtualClock(0))
     with pytest.raises(UnknownDevice):
         network.get("nope")
+
+
+def test_push_first_goes_ahead_in_the_given_order():
+    queue = DownlinkQueue(capacity=4)
+    queue.push([downlink(1), downlink(2)])
+    queue.push([downlink(8), downlink(9)], first=True)
+    assert [d.f_port for d in queue] == [8, 9, 1, 2]
+    with pytest.raises(QueueFull):
+        queue.push([downlink(7)], first=True)
+    assert [d.f_port for d in queue] == [8, 9, 1, 2]
+
+
+def test_network_push_first_is_announced_as_such():
+    network = Network(VirtualClock())
+    device = network.add(Device(id="d", provider="test"))
+    network.push(device, [downlink(1)])
+    network.push(device, [downlink(2)], first=True)
+    assert [d.f_port for d in device.queue] == [2, 1]
+    kinds = [(e.kind, e.details.get("operation")) for e in network.timeline("d")]
+    assert kinds == [("queued", "push"), ("queued", "push_first")]

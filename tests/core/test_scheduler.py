@@ -92,6 +92,33 @@ def test_a_late_push_uses_rx2_of_the_same_uplink_or_waits(server):
     assert len(events(server, "dev1", "sent")) == 1  # both windows gone: wait for an uplink
 
 
+def test_a_network_that_decides_at_the_uplink_keeps_late_pushes_for_the_next(server):
+    server.network.get("app1.dev1").late_pushes_use_windows = False
+    uplink = server.uplink("app1.dev1")
+    server.clock.advance(0.1)  # before the decision (200 ms in): still in time
+    push(server, "dev1", b"\x01")
+    server.clock.advance(1)
+    push(server, "dev1", b"\x02")  # RX1 is 3.9 s away, but the decision was taken
+    server.clock.run_until_idle()
+    (sent,) = events(server, "dev1", "sent")
+    assert (sent.at, sent.downlinks[0].frm_payload) == (uplink.received_at + 5 * SECOND, b"\x01")
+    second = server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    assert events(server, "dev1", "sent")[-1].at == second.received_at + 5 * SECOND
+
+
+def test_closed_windows_send_nothing_until_the_next_uplink(server):
+    push(server, "dev1", b"\x01")
+    server.uplink("app1.dev1")
+    server.world.scheduler.close_windows(server.network.get("app1.dev1"))
+    server.clock.run_until_idle()
+    assert events(server, "dev1", "sent") == []
+    second = server.uplink("app1.dev1")
+    server.clock.run_until_idle()
+    (sent,) = events(server, "dev1", "sent")
+    assert sent.at == second.received_at + 5 * SECOND
+
+
 def test_too_long_for_every_window_fails_and_the_next_item_goes(server):
     server.uplink("app1.dev1", data_rate=0)  # RX1 at DR0 and RX2 at DR0: 51 bytes at most
     push(server, "dev1", bytes(60))

@@ -9,7 +9,7 @@ import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.core import Device
-from mockserver.providers.base import Handler, Provider
+from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
 from mockserver.providers.tts.applications import Registry
@@ -65,14 +65,8 @@ class TTSProvider(Provider):
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         """`spec` is a device entry of the world file plus its `application_id`."""
-        spec = dict(spec)
-        application_id = spec.pop("application_id", None)
-        if not application_id:
-            raise ValueError("application_id is required")
-        problems = list(DEVICE_VALIDATOR.iter_errors(spec))
-        if problems:
-            raise ValueError(problems[0].message)
-        return self.registry.add_device(application_id, spec).device
+        application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        return self.registry.add_device(application_id, entry).device
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)

@@ -1,0 +1,75 @@
+"""The Things Network v2: the HTTP integration's downlink URL and its uplink messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jsonschema
+
+from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.core import Device
+from mockserver.providers.base import Handler, Provider, application_device_spec
+from mockserver.providers.ttnv2 import errors
+from mockserver.providers.ttnv2.applications import Registry
+from mockserver.providers.ttnv2.handler import Handler as DownlinkHandler
+from mockserver.providers.ttnv2.outbound import UplinkPublisher, downlink_url
+from mockserver.providers.ttnv2.routes import MAX_BODY, Routes
+from mockserver.providers.ttnv2.world_schema import DEVICE_SCHEMA, REGIONS, WORLD_SCHEMA
+
+if TYPE_CHECKING:
+    from mockserver.world import World
+
+DEVICE_VALIDATOR = jsonschema.Draft202012Validator(DEVICE_SCHEMA)
+
+
+class TTNv2Provider(Provider):
+    name: ClassVar[str] = "ttnv2"
+    title: ClassVar[str] = "The Things Network v2 HTTP integration"
+    prefixes: ClassVar[tuple[str, ...]] = tuple(f"/{region}" for region in REGIONS)
+    world_schema: ClassVar[dict[str, Any]] = WORLD_SCHEMA
+    max_body: ClassVar[int] = MAX_BODY
+    #: The key and the integration are checked before the body is read.
+    reads_body_late: ClassVar[bool] = True
+
+    def __init__(self, world: World, config: Mapping[str, Any]) -> None:
+        super().__init__(world, config)
+        self.registry = Registry(config, world.network)
+        self.handler = DownlinkHandler(self.registry, world.network, world.scheduler)
+        self._routes = Routes(self)
+        self.uplinks = UplinkPublisher(self)
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return self._routes.handlers()
+
+    def create_device(self, spec: Mapping[str, Any]) -> Device:
+        """`spec` is a device entry of the world file plus its `application_id`."""
+        application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        return self.registry.add_device(application_id, entry).device
+
+    def delete_device(self, device: Device) -> None:
+        self.registry.remove_device(device)
+
+    def not_found(self, request: HttpRequest) -> HttpResponse:
+        """Go's http.NotFound."""
+        return errors.text_response(404, "404 page not found")
+
+    def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
+        response = errors.text_response(405, "Method Not Allowed")
+        return HttpResponse(405, {**response.headers, "allow": ", ".join(allowed)}, response.body)
+
+    def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
+        return errors.text_response(413, "http: request body too large")
+
+    def internal_error(self, request: HttpRequest) -> HttpResponse:
+        return errors.internal("the simulator failed; see its log").response()
+
+    def banner(self) -> list[str]:
+        lines = [f"{self.title}: /{{{','.join(REGIONS)}}}/api/v2/down/..."]
+        for application in self.registry.applications.values():
+            for integration in application.integrations.values():
+                lines.append(
+                    f"  POST/PUT {downlink_url('', application.id, integration)}"
+                    f"  (downlink URL of {application.id}/{integration.process_id})"
+                )
+        return lines
