@@ -33,6 +33,21 @@ DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
 UNSPECIFIED_PREFIX = "/digitalmatter"
 
 
+#: Errors a scenario can answer with, by status, and their `detail` (mockserver's words).
+SCENARIO_STATUSES = {
+    400: "The request is invalid",
+    401: "Full authentication is required to access this resource",
+    403: "Access is denied",
+    404: "The resource does not exist",
+    409: "The request conflicts with the state of the resource",
+    429: "Too many requests: the rate limit is exceeded",
+    500: "An unexpected error occurred",
+    502: "An upstream service gave an invalid answer",
+    503: "The service is temporarily unavailable",
+    504: "An upstream service did not answer in time",
+}
+
+
 class KPNProvider(Provider):
     name: ClassVar[str] = "kpn"
     title: ClassVar[str] = "KPN Things"
@@ -142,6 +157,24 @@ class KPNProvider(Provider):
 
     def internal_error(self, request: HttpRequest) -> HttpResponse:
         return problem_response(request, 500, "An unexpected error occurred")
+
+    # -- scenarios ---------------------------------------------------------------------------
+    @classmethod
+    def scenario_error_names(cls) -> list[str]:
+        """KPN errors are named by status: problem+json with that status (`kpn: 409`)."""
+        return [str(status) for status in SCENARIO_STATUSES]
+
+    def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
+        if not name.isdigit() or int(name) not in SCENARIO_STATUSES:
+            raise KeyError(name)
+        status = int(name)
+        return problem_response(request, status, SCENARIO_STATUSES[status])
+
+    def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
+        return problem_response(request, 429, SCENARIO_STATUSES[429], dict(headers))
+
+    def revoke_credential(self, credential: str) -> bool:
+        return self.tokens.revoke(credential)
 
     def banner(self) -> list[str]:
         lines = [f"{self.title}: {', '.join(self.prefixes[:5])}; token POST /api/v3/idp/oidc/token"]

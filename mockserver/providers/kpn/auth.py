@@ -63,11 +63,20 @@ class TokenService:
             )
             for raw in config.get("api_keys") or []
         }
+        #: Client ids whose keys were revoked: their tokens stop working at once.
+        self.revoked: set[str] = set()
         secret = hashlib.sha256(f"mockserver-kpn-token-key:{seed}".encode()).digest()
         self._private = Ed25519PrivateKey.from_private_bytes(secret)
         self._public = self._private.public_key()
 
     # -- issuing ---------------------------------------------------------------------------
+    def revoke(self, client_id: str) -> bool:
+        """The key is deleted in the portal: no new tokens, and the ones issued fail."""
+        if self.keys.pop(client_id, None) is None:
+            return False
+        self.revoked.add(client_id)
+        return True
+
     def authenticate_key(self, client_id: str, client_secret: str) -> ApiKey | None:
         key = self.keys.get(client_id)
         return key if key is not None and key.client_secret == client_secret else None
@@ -128,6 +137,8 @@ class TokenService:
         except (ValueError, binascii.Error, InvalidSignature):
             raise invalid from None
         if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            raise invalid
+        if claims.get("sub") in self.revoked:
             raise invalid
         if claims["exp"] * SECOND <= self.clock.now_us():
             raise Problem(

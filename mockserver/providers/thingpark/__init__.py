@@ -103,6 +103,13 @@ class ThingParkProvider(Provider):
     def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
         return errors.by_name(name, self.rejection_status).response(self.rng)
 
+    def revoke_credential(self, credential: str) -> bool:
+        """A DX client removed: no new tokens, and the ones it holds fail (401)."""
+        if self.subscription.clients.pop(credential, None) is None:
+            return False
+        self.tokens.revoke_subject(credential)
+        return True
+
     def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
         """Over a scenario's rate limit: DX's 429 with `Retry-After` (the status is our choice;
         the tunnel's own token bucket answers 121, which a scenario can name instead)."""

@@ -43,6 +43,11 @@ class TokenIssuer:
         self._key = rng.getrandbits(256).to_bytes(32, "big")
         self._rng = rng
         self.issuer = issuer
+        #: Clients removed since their tokens were issued.
+        self._revoked: set[str] = set()
+
+    def revoke_subject(self, client_id: str) -> None:
+        self._revoked.add(client_id)
 
     def issue(self, client_id: str, scope: tuple[str, ...], now: Micros, lifetime: int) -> str:
         issued_at = now // SECOND
@@ -74,6 +79,8 @@ class TokenIssuer:
             raise InvalidToken("malformed token") from error
         if not hmac.compare_digest(signature, self._sign(signing_input)):
             raise InvalidToken("invalid token signature")
+        if claims.get("client_id") in self._revoked:
+            raise InvalidToken("the client of this token was removed")
         expires_at = int(claims.get("exp", 0))
         if now // SECOND >= expires_at:
             raise InvalidToken("token expired")

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 DEVICE_VALIDATOR = jsonschema.Draft202012Validator(DEVICE_SCHEMA)
 
 
+#: Errors a scenario can answer with, by status, in V2's words (mockserver's choice).
+SCENARIO_ERRORS = {
+    400: "Request not valid",
+    401: "permission denied: invalid key",
+    403: "permission denied: missing rights",
+    404: "integration not found",
+    429: "Too many requests",
+    500: "Internal error: handler unavailable",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
 class TTNv2Provider(Provider):
     name: ClassVar[str] = "ttnv2"
     title: ClassVar[str] = "The Things Network v2 HTTP integration"
@@ -63,6 +77,28 @@ class TTNv2Provider(Provider):
 
     def internal_error(self, request: HttpRequest) -> HttpResponse:
         return errors.internal("the simulator failed; see its log").response()
+
+    # -- scenarios ---------------------------------------------------------------------------
+    @classmethod
+    def scenario_error_names(cls) -> list[str]:
+        """Named by status: Go's plain-text error with V2's wording (`ttnv2: 503`)."""
+        return [str(status) for status in SCENARIO_ERRORS]
+
+    def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
+        if not name.isdigit() or int(name) not in SCENARIO_ERRORS:
+            raise KeyError(name)
+        return errors.text_response(int(name), SCENARIO_ERRORS[int(name)])
+
+    def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
+        response = errors.text_response(429, SCENARIO_ERRORS[429])
+        return HttpResponse(429, {**response.headers, **headers}, response.body)
+
+    def revoke_credential(self, credential: str) -> bool:
+        """An access key deleted in the console: calls with it get `invalid key`."""
+        revoked = False
+        for application in self.registry.applications.values():
+            revoked = application.access_keys.pop(credential, None) is not None or revoked
+        return revoked
 
     def banner(self) -> list[str]:
         lines = [f"{self.title}: /{{{','.join(REGIONS)}}}/api/v2/down/..."]
