@@ -138,9 +138,7 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
     act_spec = rule["act"]
     exclusive = [name for name in _EXCLUSIVE_ACTS if name in act_spec]
     if len(exclusive) > 1:
-        raise fail(
-            (*path, "act"), f"choose one of {', '.join(exclusive)} (they exclude each other)"
-        )
+        raise fail((*path, "act"), f"{' and '.join(exclusive)} exclude each other: choose one")
     if "delivery" in act_spec and len(act_spec) > 1:
         raise fail((*path, "act"), "a delivery fault acts on downlinks: it takes no other act")
     match_spec = rule.get("match") or {}
