@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import fastjsonschema
+from fastjsonschema import JsonSchemaValueException
 
 from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
@@ -41,6 +42,9 @@ class HttpRequest:
     body: bytes
     #: The body as JSON once the contract layer parsed it, so the provider need not parse again.
     json: Any = field(default=UNPARSED, compare=False, repr=False)
+    #: Some object in that JSON repeated a key (the last one is in `json`): a decoder that
+    #: rejects duplicates must parse the body itself.
+    json_repeated_keys: bool = field(default=False, compare=False, repr=False)
     #: The body was over the provider's limit and was not read (`body` is empty).
     oversized: bool = False
 
@@ -67,7 +71,10 @@ class _Plan:
     path_kinds: dict[str, str]  # non-string path parameters, to coerce from their wire form
     parameters: tuple[_CompiledParameter, ...]  # query and header parameters
     bodies: dict[str, Validate]
-    responses: dict[tuple[str, str], Validate]
+    responses: dict[str, dict[str, Validate]]  # by documented status, then media type
+    #: The one header credential every request must carry (name, lower-case prefix), when
+    #: that is the operation's whole requirement: the common case, checked without loops.
+    bearer: tuple[str, str] | None = None
 
 
 class SchemaCompiler:
@@ -101,28 +108,26 @@ class RequestResponseValidator:
     def check_request(
         self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest
     ) -> list[ContractViolation]:
-        plan = self._plan(operation)
+        plan = self._plans.get(id(operation)) or self._plan(operation)
         violations: list[ContractViolation] = []
         if plan.path is not None:
             self._check_path(operation, plan, path_params, request, violations)
-        query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
-        for compiled in plan.parameters:
-            self._check_parameter(operation, compiled, path_params, query, request, violations)
-        if operation.security and not any(
-            all(_carries(scheme, request, query) for scheme in alternative)
-            for alternative in operation.security
-        ):
-            violations.append(
-                _violation(
-                    operation,
-                    request,
-                    "request",
-                    "security",
-                    "security",
-                    "the request carries none of the credentials the operation requires",
-                    operation.security_pointer,
-                )
-            )
+        if plan.parameters:
+            query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
+            for compiled in plan.parameters:
+                self._check_parameter(operation, compiled, path_params, query, request, violations)
+        if plan.bearer is not None:
+            name, prefix = plan.bearer
+            value = request.headers.get(name)
+            if value is None or not value.lower().startswith(prefix):
+                violations.append(_no_credentials(operation, request))
+        elif operation.security:
+            query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
+            if not any(
+                all(_carries(scheme, request, query) for scheme in alternative)
+                for alternative in operation.security
+            ):
+                violations.append(_no_credentials(operation, request))
         if operation.body is not None and not request.oversized:
             self._check_body(operation, plan, request, violations)
         return violations
@@ -142,7 +147,7 @@ class RequestResponseValidator:
             }
         try:
             plan.path(path_params)  # type: ignore[misc]
-        except fastjsonschema.JsonSchemaValueException as error:
+        except JsonSchemaValueException as error:
             name = error.path[1] if len(error.path) > 1 else ""
             where = _where(f"path.{name}", error.path[1:])
             message = error.message.replace(error.name, where, 1) if error.name else error.message
@@ -227,11 +232,11 @@ class RequestResponseValidator:
             operation.body or {},
             request.headers,
             request.body,
-            lambda kind: plan.bodies[kind],
+            plan.bodies,
             operation.pointer + "/requestBody",
             violations,
         )
-        if kind.endswith("json") and value is not _UNDECODABLE:
+        if value is not _UNDECODABLE and kind.endswith("json"):
             request.json = value
 
     def _check_payload(
@@ -242,7 +247,7 @@ class RequestResponseValidator:
         content: dict[str, MediaType],
         headers: Mapping[str, str],
         body: bytes,
-        validator_for: Callable[[str], Validate],
+        validators: Mapping[str, Validate],
         pointer: str,
         violations: list[ContractViolation],
         status: int | None = None,
@@ -266,7 +271,13 @@ class RequestResponseValidator:
             )
             return "", _UNDECODABLE
         kind, spec_media = media
-        value = _decode(body, kind)
+        if direction == "request" and kind.endswith("json"):
+            try:
+                value, request.json_repeated_keys = json_strict.loads_noting_repeated_keys(body)
+            except ValueError:
+                value = _UNDECODABLE
+        else:
+            value = _decode(body, kind)
         if value is _UNDECODABLE:
             violations.append(
                 _violation(
@@ -282,7 +293,7 @@ class RequestResponseValidator:
             )
         else:
             self._run(
-                validator_for(kind),
+                validators[kind],
                 value,
                 operation,
                 request,
@@ -316,6 +327,7 @@ class RequestResponseValidator:
             ]
         spec = operation.responses[documented]
         pointer = f"{operation.pointer}/responses/{documented}"
+        headers = response.headers
         violations = [
             _violation(
                 operation,
@@ -328,7 +340,7 @@ class RequestResponseValidator:
                 response.status,
             )
             for name in spec.required_headers
-            if name not in response.headers
+            if name not in headers
         ]
         if not spec.content:
             if response.body:
@@ -345,15 +357,15 @@ class RequestResponseValidator:
                     )
                 )
             return documented, violations
-        plan = self._plan(operation)
+        plan = self._plans.get(id(operation)) or self._plan(operation)
         self._check_payload(
             operation,
             request,
             "response",
             spec.content,
-            response.headers,
+            headers,
             response.body,
-            lambda kind: plan.responses[(documented, kind)],
+            plan.responses[documented],
             pointer,
             violations,
             response.status,
@@ -394,9 +406,11 @@ class RequestResponseValidator:
             for kind, media in (operation.body or {}).items()
         }
         responses = {
-            (status, kind): compiler.compile(media.schema, "response")
+            status: {
+                kind: compiler.compile(media.schema, "response")
+                for kind, media in spec.content.items()
+            }
             for status, spec in operation.responses.items()
-            for kind, media in spec.content.items()
         }
         pointers = {p.name: p.pointer for p in in_path}
         kinds = {
@@ -405,7 +419,12 @@ class RequestResponseValidator:
             if (kind := _schema_type(_resolved(p.schema, operation.spec.document)))
             not in (None, "string")
         }
-        return _Plan(path, pointers, kinds, parameters, bodies, responses)
+        bearer = None
+        if len(operation.security) == 1 and len(operation.security[0]) == 1:
+            scheme = operation.security[0][0]
+            if scheme.location == "header":
+                bearer = (scheme.name, scheme.prefix)
+        return _Plan(path, pointers, kinds, parameters, bodies, responses, bearer)
 
     def _run(
         self,
@@ -421,7 +440,7 @@ class RequestResponseValidator:
     ) -> None:
         try:
             validate(value)
-        except fastjsonschema.JsonSchemaValueException as error:
+        except JsonSchemaValueException as error:
             path = _where(where, error.path)
             message = error.message.replace(error.name, path, 1) if error.name else error.message
             violations.append(
@@ -504,6 +523,18 @@ def _carries(scheme: Any, request: HttpRequest, query: list[tuple[str, str]]) ->
         return any(name == scheme.name for name, _ in query)
     value = request.headers.get(scheme.name)
     return value is not None and value.lower().startswith(scheme.prefix)
+
+
+def _no_credentials(operation: Operation, request: HttpRequest) -> ContractViolation:
+    return _violation(
+        operation,
+        request,
+        "request",
+        "security",
+        "security",
+        "the request carries none of the credentials the operation requires",
+        operation.security_pointer,
+    )
 
 
 def _where(base: str, path: list[str]) -> str:

@@ -114,10 +114,10 @@ def decode_downlinks(
 ) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
     """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest.
 
-    `parsed` is the body as the contract layer already parsed it, when it could; protojson
-    parses on its own, since it also rejects duplicate fields.
+    `parsed` is the body as the contract layer already parsed it, when it could (for
+    protojson, only when no object repeated a key: protojson rejects duplicate fields).
     """
-    if parsed is not UNPARSED and dialect != PROTOJSON:
+    if parsed is not UNPARSED:
         document = parsed
     elif not body.strip(b" \t\r\n"):
         document = _empty_body(dialect)

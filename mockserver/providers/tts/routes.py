@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.validation import UNPARSED
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ
@@ -118,7 +119,9 @@ class Routes:
             if webhook.format != "json":
                 items = _protobuf_downlinks(request.body)
             else:
-                items, _ = decode_downlinks(request.body, PROTOJSON)
+                # protojson rejects repeated keys: the contract's parse serves unless it saw one
+                parsed = UNPARSED if request.json_repeated_keys else request.json
+                items, _ = decode_downlinks(request.body, PROTOJSON, parsed)
         except DecodeError:
             raise errors.DECODE_BODY() from None
         invalid = validate(items, "ApplicationDownlinks")
