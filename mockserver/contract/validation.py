@@ -93,7 +93,42 @@ class SchemaCompiler:
         if direction not in self._components:
             self._components[direction] = lower_components(self.spec.document, lowering)
         root = {**self._components[direction], "allOf": [lowering.lower(schema)]}
-        return fastjsonschema.compile(root, formats=FORMATS, use_default=False)
+        return CompiledSchema(root)
+
+
+class CompiledSchema:
+    """A schema compiled for speed, and again (on first need) for the reasons it fails.
+
+    fastjsonschema builds each error's details as it raises, and some valid values raise on
+    the way (a `not` is checked by catching its inner schema's error); the fast build passes
+    and fails exactly the same values. On failure the detailed build runs to raise the
+    exception the violation is made of.
+    """
+
+    __slots__ = ("_detailed", "_fast", "_root")
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self._root = root
+        self._detailed: Validate | None = None
+        try:
+            self._fast = fastjsonschema.compile(
+                root, formats=FORMATS, use_default=False, detailed_exceptions=False
+            )
+        except KeyError:  # fastjsonschema 2.x cannot build some messages (oneOf) that way
+            self._fast = self._detailed = fastjsonschema.compile(
+                root, formats=FORMATS, use_default=False
+            )
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            return self._fast(value)
+        except JsonSchemaValueException:
+            detailed = self._detailed
+            if detailed is None:
+                detailed = self._detailed = fastjsonschema.compile(
+                    self._root, formats=FORMATS, use_default=False
+                )
+            return detailed(value)
 
 
 class RequestResponseValidator:

@@ -31,6 +31,7 @@ _ALIASES = {
     "confirmedRetry": "confirmed_retry",
     "endDeviceIds": "end_device_ids",
 }
+_ALIAS_NAMES = _ALIASES.keys()
 _UINT32_MAX = 2**32 - 1
 
 
@@ -52,17 +53,17 @@ class ApplicationDownlink:
     confirmed_retry: dict[str, int] | None = None
 
     def to_core(self) -> Downlink:
-        extra = {
-            name: value
-            for name in (
-                "session_key_id",
-                "f_cnt",
-                "decoded_payload",
-                "class_b_c",
-                "confirmed_retry",
-            )
-            if (value := getattr(self, name))
-        }
+        extra = {}  # the fields the core does not read, set ones only, in proto order
+        if self.session_key_id:
+            extra["session_key_id"] = self.session_key_id
+        if self.f_cnt:
+            extra["f_cnt"] = self.f_cnt
+        if self.decoded_payload:
+            extra["decoded_payload"] = self.decoded_payload
+        if self.class_b_c:
+            extra["class_b_c"] = self.class_b_c
+        if self.confirmed_retry:
+            extra["confirmed_retry"] = self.confirmed_retry
         return Downlink(
             f_port=self.f_port,
             frm_payload=self.frm_payload,
@@ -148,6 +149,8 @@ def _empty_body(dialect: str) -> dict[str, Any]:
 
 
 def _canonical(document: dict[str, Any]) -> dict[str, Any]:
+    if _ALIAS_NAMES.isdisjoint(document):
+        return document  # proto names only (the common case): nothing to rename
     canonical = {_ALIASES.get(key, key): value for key, value in document.items()}
     if len(canonical) != len(document):
         raise DecodeError("duplicate field")  # both `f_port` and `fPort`, say
@@ -163,12 +166,14 @@ def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
         raise DecodeError("downlink: expected an object")
     item = _canonical(raw)
     downlink = ApplicationDownlink()
-    for name, read in _READERS.items():
-        value = item.get(name)
+    get = item.get
+    for name, read in _READER_ITEMS:  # in proto order: the first bad field is the one named
+        value = get(name)
         if value is not None:
             setattr(downlink, name, read(value))
-    if item.get("priority") is not None:
-        downlink.priority = _read_priority(item["priority"], dialect)
+    priority = get("priority")
+    if priority is not None:
+        downlink.priority = _read_priority(priority, dialect)
     return downlink
 
 
@@ -259,6 +264,9 @@ _READERS = {
     "correlation_ids": _read_strings,
     "confirmed_retry": _read_retry,
 }
+
+
+_READER_ITEMS = tuple(_READERS.items())
 
 
 # -- validation --------------------------------------------------------------------------------
