@@ -35,6 +35,8 @@ class NetworkEvent(NamedTuple):
 
 
 Listener = Callable[[NetworkEvent], None]
+#: `NetworkEvent(...)` without the Python-level `__new__` NamedTuple generates.
+_new_tuple = tuple.__new__
 _Interests = tuple[tuple[Listener, frozenset[str] | None], ...]
 
 
@@ -146,7 +148,7 @@ class Network:
         clock reaches a moment before its timer runs); now by default.
         """
         when = self.clock.now_us() if at is None else at
-        event = NetworkEvent(kind, device.id, when, tuple(downlinks), details)
+        event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
         if timeline is None:
             timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)

@@ -129,8 +129,8 @@ class ApplicationServer:
                     )
                 except EncodeError as error:
                     raise errors.ENCODER_OUTPUT_ERRORS(errors=str(error)) from None
-            max_attempts = (item.confirmed_retry or {}).get("max_attempts", 0)
-            if max_attempts > MAX_RETRY_ATTEMPTS:
+            retry = item.confirmed_retry
+            if retry and retry.get("max_attempts", 0) > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
         device = end_device.device
         try:

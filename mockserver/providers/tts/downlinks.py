@@ -206,7 +206,7 @@ def read_bytes(value: Any) -> bytes:
     if url_safe:
         padded = padded.translate(_URL_SAFE_TO_STANDARD)
     try:
-        return base64.b64decode(padded, validate=True)
+        return binascii.a2b_base64(padded, strict_mode=True)  # b64decode(validate=True)
     except (binascii.Error, ValueError):
         raise DecodeError(f"invalid base64 {value!r}") from None
 

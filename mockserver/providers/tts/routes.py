@@ -35,6 +35,10 @@ ID_PATTERN = re.compile(r"^[a-z0-9](?:[-]?[a-z0-9]){2,}$")
 ID_MAX_LENGTH = 36
 
 
+def _valid_id(value: str) -> bool:
+    return len(value) <= ID_MAX_LENGTH and ID_PATTERN.match(value) is not None
+
+
 def identifier_problem(value: str) -> str | None:
     """Why `value` is not a TTS identifier (length is checked before the pattern)."""
     if len(value) > ID_MAX_LENGTH:
@@ -97,15 +101,16 @@ class Routes:
     ) -> HttpResponse:
         app_id, webhook_id = params["application_id"], params["webhook_id"]
         device_id = params["device_id"]
-        invalid_ids = end_device_ids_error(app_id, device_id)
-        if invalid_ids is None and (reason := identifier_problem(webhook_id)):
-            invalid_ids = errors.VALIDATION(
-                field="webhook_id",
-                reason=reason,
-                name="ApplicationWebhookIdentifiersValidationError",
-            )
-        if invalid_ids is not None:
-            raise errors.INVALID_IDENTIFIERS(invalid_ids)
+        if not (_valid_id(app_id) and _valid_id(device_id) and _valid_id(webhook_id)):
+            invalid_ids = end_device_ids_error(app_id, device_id)
+            if invalid_ids is None and (reason := identifier_problem(webhook_id)):
+                invalid_ids = errors.VALIDATION(
+                    field="webhook_id",
+                    reason=reason,
+                    name="ApplicationWebhookIdentifiersValidationError",
+                )
+            if invalid_ids is not None:
+                raise errors.INVALID_IDENTIFIERS(invalid_ids)
         self.provider.authorize(request, app_id, TRAFFIC_DOWN_WRITE)
         application = self.provider.registry.applications.get(app_id)
         webhook = application.webhooks.get(webhook_id) if application else None
