@@ -166,12 +166,20 @@ def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
         raise DecodeError("downlink: expected an object")
     item = _canonical(raw)
     downlink = ApplicationDownlink()
-    get = item.get
-    for name, read in _READER_ITEMS:  # in proto order: the first bad field is the one named
-        value = get(name)
-        if value is not None:
-            setattr(downlink, name, read(value))
-    priority = get("priority")
+    readers = _READERS
+    try:
+        for name, value in item.items():
+            read = readers.get(name)
+            if read is not None and value is not None:
+                setattr(downlink, name, read(value))
+    except DecodeError:
+        # The fields in proto order, so the error names the first bad one, as TTS does.
+        for name, read in _READER_ITEMS:
+            value = item.get(name)
+            if value is not None:
+                read(value)
+        raise
+    priority = item.get("priority")
     if priority is not None:
         downlink.priority = _read_priority(priority, dialect)
     return downlink
