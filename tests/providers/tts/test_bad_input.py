@@ -361,3 +361,11 @@ def test_a_repeated_key_on_app_as_routes_keeps_the_last(seeded, client):
     response = client.post(app_as_url("push", "dev2"), content=content, headers=AUTH)
     assert response.status_code == 200, response.text
     assert [d.f_port for d in queue(seeded, "app1.dev2")][-1] == 9
+
+
+def test_with_two_bad_fields_the_app_as_error_names_the_first_in_proto_order(seeded, client):
+    """Fields are decoded in proto order (f_port before frm_payload), whatever the body's."""
+    content = b'{"downlinks":[{"frm_payload":1,"f_port":"one"}]}'
+    with queues_untouched(seeded):
+        response = client.post(app_as_url("push"), content=content, headers=AUTH)
+        assert_plain_status(response, 400, 3, "invalid uint32 None")
