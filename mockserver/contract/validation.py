@@ -66,12 +66,15 @@ class _CompiledParameter:
 @dataclass(frozen=True)
 class _Plan:
     #: All path parameters in one compiled object schema: one call per request, not one each.
-    path: Validate | None
+    path: CompiledSchema | None
     path_pointers: dict[str, str]
     path_kinds: dict[str, str]  # non-string path parameters, to coerce from their wire form
     parameters: tuple[_CompiledParameter, ...]  # query and header parameters
-    bodies: dict[str, Validate]
+    bodies: dict[str, CompiledSchema]
     responses: dict[str, dict[str, Validate]]  # by documented status, then media type
+    #: Request JSON media types by the exact `Content-Type` that selects them, with their
+    #: validators: the common request needs no media-type negotiation.
+    json_bodies: dict[str, tuple[CompiledSchema, MediaType]] = field(default_factory=dict)
     #: The one header credential every request must carry (name, lower-case prefix), when
     #: that is the operation's whole requirement: the common case, checked without loops.
     bearer: tuple[str, str] | None = None
@@ -101,27 +104,28 @@ class CompiledSchema:
 
     fastjsonschema builds each error's details as it raises, and some valid values raise on
     the way (a `not` is checked by catching its inner schema's error); the fast build passes
-    and fails exactly the same values. On failure the detailed build runs to raise the
-    exception the violation is made of.
+    and fails exactly the same values. Calling the object runs the fast build and, on
+    failure, the detailed one, to raise the exception the violation is made of; `check` is
+    the fast build alone, for callers that call the object only once it failed.
     """
 
-    __slots__ = ("_detailed", "_fast", "_root")
+    __slots__ = ("_detailed", "_root", "check")
 
     def __init__(self, root: dict[str, Any]) -> None:
         self._root = root
         self._detailed: Validate | None = None
         try:
-            self._fast = fastjsonschema.compile(
+            self.check: Validate = fastjsonschema.compile(
                 root, formats=FORMATS, use_default=False, detailed_exceptions=False
             )
         except KeyError:  # fastjsonschema 2.x cannot build some messages (oneOf) that way
-            self._fast = self._detailed = fastjsonschema.compile(
+            self.check = self._detailed = fastjsonschema.compile(
                 root, formats=FORMATS, use_default=False
             )
 
     def __call__(self, value: Any) -> Any:
         try:
-            return self._fast(value)
+            return self.check(value)
         except JsonSchemaValueException:
             detailed = self._detailed
             if detailed is None:
@@ -145,8 +149,15 @@ class RequestResponseValidator:
     ) -> list[ContractViolation]:
         plan = self._plans.get(id(operation)) or self._plan(operation)
         violations: list[ContractViolation] = []
-        if plan.path is not None:
-            self._check_path(operation, plan, path_params, request, violations)
+        path = plan.path
+        if path is not None:
+            if plan.path_kinds:
+                self._check_path(operation, plan, path_params, request, violations)
+            else:
+                try:
+                    path.check(path_params)
+                except JsonSchemaValueException:
+                    self._check_path(operation, plan, path_params, request, violations)
         if plan.parameters:
             query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
             for compiled in plan.parameters:
@@ -260,6 +271,31 @@ class RequestResponseValidator:
                     )
                 )
             return
+        fast = plan.json_bodies.get(request.headers.get("content-type", ""))
+        if fast is not None:  # a documented JSON media type, exactly: no negotiation to do
+            validate, media = fast
+            try:
+                value, request.json_repeated_keys = json_strict.loads_noting_repeated_keys(
+                    request.body
+                )
+            except ValueError:
+                pass  # the general path below reports the syntax error
+            else:
+                try:
+                    validate.check(value)
+                except JsonSchemaValueException:
+                    self._run(
+                        validate,
+                        value,
+                        operation,
+                        request,
+                        "request",
+                        "body",
+                        media.pointer,
+                        violations,
+                    )
+                request.json = value
+                return
         kind, value = self._check_payload(
             operation,
             request,
@@ -459,7 +495,12 @@ class RequestResponseValidator:
             scheme = operation.security[0][0]
             if scheme.location == "header":
                 bearer = (scheme.name, scheme.prefix)
-        return _Plan(path, pointers, kinds, parameters, bodies, responses, bearer)
+        json_bodies = {
+            kind: (bodies[kind], media)
+            for kind, media in (operation.body or {}).items()
+            if kind == _media_type(kind) and kind.endswith("json")
+        }
+        return _Plan(path, pointers, kinds, parameters, bodies, responses, json_bodies, bearer)
 
     def _run(
         self,

@@ -57,3 +57,34 @@ def test_noting_repeated_keys_rejects_what_loads_rejects(body):
         json_strict.loads(body)
     with pytest.raises(ValueError):
         json_strict.loads_noting_repeated_keys(body)
+
+
+BODIES = [
+    b'{"downlinks":[{"f_port":224,"frm_payload":"AQ=="}]}',
+    b'{"downlinks":[{"f_port":1,"frm_payload":"not base64!"}]}',
+    b'{"downlinks":[{"f_port":1,"priority":"SOON"}]}',
+    b'{"downlinks":{}}',
+    b'{"downlinks":[{"f_port":1}]',
+    b'{"downlinks":[{"f_port":1,"f_port":2}]}',
+    b'{"downlinks":[]}',
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_the_exact_json_content_type_and_a_negotiated_one_find_the_same(body):
+    """`application/json` takes a shortcut past media-type negotiation; `Application/JSON;
+    charset=utf-8` does not. Both must report the same violations, in full detail."""
+    contract = Contract.load()
+    operation, params = contract.index("tts").match("POST", REPLACE)
+    found = []
+    for content_type in ("application/json", "Application/JSON; charset=utf-8"):
+        headers = {**HEADERS, "content-type": content_type}
+        request = HttpRequest("POST", REPLACE, "", headers, body)
+        violations = contract.check_request(operation, params, request)
+        found.append(([v.to_json() for v in violations], request.json, request.json_repeated_keys))
+    assert found[0] == found[1]
+
+
+def test_a_body_violation_carries_its_details():
+    _, violations = checked(b'{"downlinks":[{"f_port":224,"frm_payload":"AQ=="}]}')
+    assert violations == ["body.downlinks[0].f_port:not"]
