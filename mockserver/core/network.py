@@ -102,7 +102,9 @@ class Network:
             self.emit("queued", device, downlinks, operation="push")
 
     def replace(self, device: Device, downlinks: list[Downlink]) -> None:
-        self._stamp(downlinks)
+        now = self.clock.now_us()
+        for downlink in downlinks:
+            downlink.queued_at = now
         removed = device.queue.snapshot()
         device.queue.replace(downlinks)
         if removed:

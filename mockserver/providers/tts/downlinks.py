@@ -133,7 +133,8 @@ def decode_downlinks(
         document = {}
     if not isinstance(document, dict):
         raise DecodeError("expected an object")
-    document = _canonical(document)
+    if not _ALIAS_NAMES.isdisjoint(document):
+        document = _canonical(document)
     items = document.get("downlinks")
     if items is None:
         return [], document
@@ -164,7 +165,7 @@ def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
         return ApplicationDownlink()
     if not isinstance(raw, dict):
         raise DecodeError("downlink: expected an object")
-    item = _canonical(raw)
+    item = raw if _ALIAS_NAMES.isdisjoint(raw) else _canonical(raw)
     downlink = ApplicationDownlink()
     readers = _READERS
     try:
