@@ -87,10 +87,13 @@ class WebhookPublisher:
             return
         application_id, device_id = device.id.split(".", 1)
         application = self.provider.registry.applications.get(application_id)
-        if application is None or not any(
-            not hook.paused and hook.messages for hook in application.webhooks.values()
-        ):
+        if application is None:
             return
+        for hook in application.webhooks.values():
+            if not hook.paused and hook.messages:
+                break
+        else:
+            return  # no webhook of the application publishes anything
         end_device = application.devices.get(device_id)
         if end_device is None:
             return
