@@ -60,7 +60,7 @@ class Scheduler:
         self.network = network
         self.clock = network.clock
         self._states: dict[str, _DeviceState] = {}
-        network.subscribe(self._on_event)
+        network.subscribe(self._on_event, kinds=("queued",))
 
     def state(self, device: Device) -> _DeviceState:
         state = self._states.get(device.id)
