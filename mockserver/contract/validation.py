@@ -75,6 +75,8 @@ class _Plan:
     #: Request JSON media types by the exact `Content-Type` that selects them, with their
     #: validators: the common request needs no media-type negotiation.
     json_bodies: dict[str, tuple[CompiledSchema, MediaType]] = field(default_factory=dict)
+    #: Documented response keys by status code, filled as statuses are answered.
+    documented: dict[int, str | None] = field(default_factory=dict)
     #: The one header credential every request must carry (name, lower-case prefix), when
     #: that is the operation's whole requirement: the common case, checked without loops.
     bearer: tuple[str, str] | None = None
@@ -381,7 +383,11 @@ class RequestResponseValidator:
         self, operation: Operation, request: HttpRequest, response: HttpResponse
     ) -> tuple[str | None, list[ContractViolation]]:
         """The documented status key that covers the response, and what it broke."""
-        documented = operation.documented_status(response.status)
+        plan = self._plans.get(id(operation)) or self._plan(operation)
+        status = response.status
+        documented = plan.documented.get(status, _UNKNOWN_STATUS)
+        if documented is _UNKNOWN_STATUS:
+            documented = plan.documented[status] = operation.documented_status(status)
         if documented is None:
             return None, [
                 _violation(
@@ -397,6 +403,8 @@ class RequestResponseValidator:
                 )
             ]
         spec = operation.responses[documented]
+        if not spec.content and not spec.required_headers and not response.body:
+            return documented, []  # nothing to check: the common empty answer
         pointer = f"{operation.pointer}/responses/{documented}"
         headers = response.headers
         violations = [
@@ -428,7 +436,6 @@ class RequestResponseValidator:
                     )
                 )
             return documented, violations
-        plan = self._plans.get(id(operation)) or self._plan(operation)
         self._check_payload(
             operation,
             request,
@@ -500,7 +507,16 @@ class RequestResponseValidator:
             for kind, media in (operation.body or {}).items()
             if kind == _media_type(kind) and kind.endswith("json")
         }
-        return _Plan(path, pointers, kinds, parameters, bodies, responses, json_bodies, bearer)
+        return _Plan(
+            path,
+            pointers,
+            kinds,
+            parameters,
+            bodies,
+            responses,
+            json_bodies=json_bodies,
+            bearer=bearer,
+        )
 
     def _run(
         self,
@@ -535,6 +551,7 @@ class RequestResponseValidator:
 
 
 _UNDECODABLE = object()
+_UNKNOWN_STATUS: Any = object()
 
 
 def _decode(body: bytes, media_type: str) -> Any:
