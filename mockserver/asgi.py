@@ -56,18 +56,29 @@ class MockServerApp:
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
-        method: str = scope["method"]
+        path: str = scope["path"]
+        query: bytes = scope["query_string"]
         request = HttpRequest(
-            method, scope["path"], scope["query_string"].decode("latin-1"), headers, b""
+            scope["method"], path, query.decode("latin-1") if query else "", headers, b""
         )
-        provider = self.server.provider_for(scope["path"])
+        server = self.server
+        provider = server.provider_for(path)
         limit = provider.max_body if provider else MAX_BODY
         try:
-            body = await _read_body(receive, headers, limit)
+            declared = headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise BodyTooLarge
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body = message.get("body", b"")  # the whole body in one message: most requests
+                if len(body) > limit:
+                    raise BodyTooLarge
+            else:
+                body = await _read_rest(receive, message, limit)
         except BodyTooLarge:
             if provider is not None and provider.reads_body_late:
                 request.oversized = True  # the provider fails when it would read the body
-                await _send(send, self.server.dispatch(provider, request))
+                await _send(send, server.dispatch(provider, request))
                 return
             response = (
                 provider.decorate(request, provider.payload_too_large(request, limit))
@@ -75,18 +86,16 @@ class MockServerApp:
                 else _no_provider(request, 413)
             )
             await _send(send, response)
-            self.server.journal.record(
-                self.server.clock.now_us(), provider and provider.name, None, request, response, []
+            server.journal.add(
+                server.clock.now_us(), provider and provider.name, None, request, response, []
             )
             return
         request.body = body
         if provider is None:
             response = _no_provider(request, 404)
-            self.server.journal.record(
-                self.server.clock.now_us(), None, None, request, response, []
-            )
+            server.journal.add(server.clock.now_us(), None, None, request, response, [])
         else:
-            response = self.server.dispatch(provider, request)
+            response = server.dispatch(provider, request)
         await _send(send, response)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -140,14 +149,11 @@ class MockServerApp:
             clock.on_timer_added = None
 
 
-async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
-    declared = headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+async def _read_rest(receive: Receive, message: MutableMapping[str, Any], limit: int) -> bytes:
+    """The body from its first message on, however many messages it takes."""
     chunks = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             break
         chunk = message.get("body", b"")
@@ -157,6 +163,7 @@ async def _read_body(receive: Receive, headers: dict[str, str], limit: int) -> b
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
 
 
@@ -186,6 +193,11 @@ def serve_provider_call(
     """Run a handler; an unexpected failure becomes the vendor's 500, never a traceback."""
     try:
         return handler()
-    except Exception:  # logged with its traceback; the 500 is also a contract finding
-        log.exception("handler failed for %s %s", request.method, request.path)
-        return provider.internal_error(request)
+    except Exception:
+        return provider_failed(provider, request)
+
+
+def provider_failed(provider: Provider, request: HttpRequest) -> HttpResponse:
+    """Called in an `except` block: log the traceback; the vendor's 500 is also a finding."""
+    log.exception("handler failed for %s %s", request.method, request.path)
+    return provider.internal_error(request)

@@ -60,10 +60,14 @@ def _preview(body: bytes) -> Any:
 
 
 class Journal:
-    """The last `capacity` exchanges, oldest first; bounded so a long run cannot exhaust memory."""
+    """The last `capacity` exchanges, oldest first; bounded so a long run cannot exhaust memory.
+
+    Exchanges are kept as plain tuples and become `JournalEntry`s when read: recording is on
+    every request's path, reading is not.
+    """
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
         self._sequence = 0
         self._lock = threading.Lock()
 
@@ -76,17 +80,27 @@ class Journal:
         response: HttpResponse,
         violations: list[ContractViolation],
     ) -> JournalEntry:
+        return JournalEntry(*self.add(at, provider, operation, request, response, violations))
+
+    def add(
+        self,
+        at: Micros,
+        provider: str | None,
+        operation: str | None,
+        request: HttpRequest,
+        response: HttpResponse,
+        violations: list[ContractViolation],
+    ) -> tuple[Any, ...]:
+        """`record` for the request path: the entry's fields, not an entry."""
         with self._lock:
             self._sequence += 1
-            entry = JournalEntry(
-                self._sequence, at, provider, operation, request, response, tuple(violations)
-            )
-            self._entries.append(entry)
-        return entry
+            fields = (self._sequence, at, provider, operation, request, response, tuple(violations))
+            self._entries.append(fields)
+        return fields
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
-            return list(self._entries)
+            return [JournalEntry(*fields) for fields in self._entries]
 
     def clear(self) -> None:
         with self._lock:

@@ -50,3 +50,45 @@ def loads(body: bytes, *, first_value_only: bool = False, unique_keys: bool = Fa
     if not first_value_only and stripped[end:].strip(" \t\r\n"):
         raise StrictJSONError("extra data after the JSON value")
     return value
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _dict_or_repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _RepeatedKey
+    return result
+
+
+_KEY_CHECKING_DECODER = json.JSONDecoder(
+    parse_constant=lambda name: _reject(name), object_pairs_hook=_dict_or_repeated
+)
+
+
+def loads_noting_repeated_keys(body: bytes) -> tuple[Any, bool]:
+    """`loads(body)`, and whether some object repeated a key (the last one is kept).
+
+    The contract layer parses each request body once this way, so that a decoder that
+    rejects duplicates (protojson) can reuse the value unless the flag is set.
+    """
+    try:
+        return _parse(body, _KEY_CHECKING_DECODER), False
+    except _RepeatedKey:
+        return _parse(body, _DECODER), True
+
+
+def _parse(body: bytes, decoder: json.JSONDecoder) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise StrictJSONError(f"not UTF-8: {error}") from None
+    if text.startswith("\ufeff"):
+        raise StrictJSONError("a byte-order mark is not JSON")
+    stripped = text.lstrip(" \t\r\n")
+    value, end = decoder.raw_decode(stripped)
+    if end != len(stripped) and stripped[end:].strip(" \t\r\n"):
+        raise StrictJSONError("extra data after the JSON value")
+    return value

@@ -89,7 +89,8 @@ class Contract:
         self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest
     ) -> list[ContractViolation]:
         violations = self._validator.check_request(operation, path_params, request)
-        self.log.record(violations)
+        if violations:
+            self.log.record(violations)
         return violations
 
     def check_response(
@@ -97,7 +98,8 @@ class Contract:
     ) -> list[ContractViolation]:
         documented, violations = self._validator.check_response(operation, request, response)
         self.log.cover(operation.key, documented, response.status)
-        self.log.record(violations)
+        if violations:
+            self.log.record(violations)
         return violations
 
     def check_outbound(self, message: OutboundMessage) -> list[ContractViolation]:

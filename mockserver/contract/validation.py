@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import fastjsonschema
+from fastjsonschema import JsonSchemaValueException
 
 from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
@@ -41,6 +42,9 @@ class HttpRequest:
     body: bytes
     #: The body as JSON once the contract layer parsed it, so the provider need not parse again.
     json: Any = field(default=UNPARSED, compare=False, repr=False)
+    #: Some object in that JSON repeated a key (the last one is in `json`): a decoder that
+    #: rejects duplicates must parse the body itself.
+    json_repeated_keys: bool = field(default=False, compare=False, repr=False)
     #: The body was over the provider's limit and was not read (`body` is empty).
     oversized: bool = False
     #: What the contract layer found wrong with the request, for providers whose vendor
@@ -65,12 +69,20 @@ class _CompiledParameter:
 @dataclass(frozen=True)
 class _Plan:
     #: All path parameters in one compiled object schema: one call per request, not one each.
-    path: Validate | None
+    path: CompiledSchema | None
     path_pointers: dict[str, str]
     path_kinds: dict[str, str]  # non-string path parameters, to coerce from their wire form
     parameters: tuple[_CompiledParameter, ...]  # query and header parameters
-    bodies: dict[str, Validate]
-    responses: dict[tuple[str, str], Validate]
+    bodies: dict[str, CompiledSchema]
+    responses: dict[str, dict[str, Validate]]  # by documented status, then media type
+    #: Request JSON media types by the exact `Content-Type` that selects them, with their
+    #: validators: the common request needs no media-type negotiation.
+    json_bodies: dict[str, tuple[CompiledSchema, MediaType]] = field(default_factory=dict)
+    #: Documented response keys by status code, filled as statuses are answered.
+    documented: dict[int, str | None] = field(default_factory=dict)
+    #: The one header credential every request must carry (name, lower-case prefix), when
+    #: that is the operation's whole requirement: the common case, checked without loops.
+    bearer: tuple[str, str] | None = None
 
 
 class SchemaCompiler:
@@ -89,7 +101,43 @@ class SchemaCompiler:
         if direction not in self._components:
             self._components[direction] = lower_components(self.spec.document, lowering)
         root = {**self._components[direction], "allOf": [lowering.lower(schema)]}
-        return fastjsonschema.compile(root, formats=FORMATS, use_default=False)
+        return CompiledSchema(root)
+
+
+class CompiledSchema:
+    """A schema compiled for speed, and again (on first need) for the reasons it fails.
+
+    fastjsonschema builds each error's details as it raises, and some valid values raise on
+    the way (a `not` is checked by catching its inner schema's error); the fast build passes
+    and fails exactly the same values. Calling the object runs the fast build and, on
+    failure, the detailed one, to raise the exception the violation is made of; `check` is
+    the fast build alone, for callers that call the object only once it failed.
+    """
+
+    __slots__ = ("_detailed", "_root", "check")
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self._root = root
+        self._detailed: Validate | None = None
+        try:
+            self.check: Validate = fastjsonschema.compile(
+                root, formats=FORMATS, use_default=False, detailed_exceptions=False
+            )
+        except KeyError:  # fastjsonschema 2.x cannot build some messages (oneOf) that way
+            self.check = self._detailed = fastjsonschema.compile(
+                root, formats=FORMATS, use_default=False
+            )
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            return self.check(value)
+        except JsonSchemaValueException:
+            detailed = self._detailed
+            if detailed is None:
+                detailed = self._detailed = fastjsonschema.compile(
+                    self._root, formats=FORMATS, use_default=False
+                )
+            return detailed(value)
 
 
 class RequestResponseValidator:
@@ -104,28 +152,33 @@ class RequestResponseValidator:
     def check_request(
         self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest
     ) -> list[ContractViolation]:
-        plan = self._plan(operation)
+        plan = self._plans.get(id(operation)) or self._plan(operation)
         violations: list[ContractViolation] = []
-        if plan.path is not None:
-            self._check_path(operation, plan, path_params, request, violations)
-        query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
-        for compiled in plan.parameters:
-            self._check_parameter(operation, compiled, path_params, query, request, violations)
-        if operation.security and not any(
-            all(_carries(scheme, request, query) for scheme in alternative)
-            for alternative in operation.security
-        ):
-            violations.append(
-                _violation(
-                    operation,
-                    request,
-                    "request",
-                    "security",
-                    "security",
-                    "the request carries none of the credentials the operation requires",
-                    operation.security_pointer,
-                )
-            )
+        path = plan.path
+        if path is not None:
+            if plan.path_kinds:
+                self._check_path(operation, plan, path_params, request, violations)
+            else:
+                try:
+                    path.check(path_params)
+                except JsonSchemaValueException:
+                    self._check_path(operation, plan, path_params, request, violations)
+        if plan.parameters:
+            query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
+            for compiled in plan.parameters:
+                self._check_parameter(operation, compiled, path_params, query, request, violations)
+        if plan.bearer is not None:
+            name, prefix = plan.bearer
+            value = request.headers.get(name)
+            if value is None or not value.lower().startswith(prefix):
+                violations.append(_no_credentials(operation, request))
+        elif operation.security:
+            query = parse_qsl(request.query, keep_blank_values=True) if request.query else []
+            if not any(
+                all(_carries(scheme, request, query) for scheme in alternative)
+                for alternative in operation.security
+            ):
+                violations.append(_no_credentials(operation, request))
         if operation.body is not None and not request.oversized:
             self._check_body(operation, plan, request, violations)
         return violations
@@ -145,7 +198,7 @@ class RequestResponseValidator:
             }
         try:
             plan.path(path_params)  # type: ignore[misc]
-        except fastjsonschema.JsonSchemaValueException as error:
+        except JsonSchemaValueException as error:
             name = error.path[1] if len(error.path) > 1 else ""
             where = _where(f"path.{name}", error.path[1:])
             message = error.message.replace(error.name, where, 1) if error.name else error.message
@@ -223,6 +276,31 @@ class RequestResponseValidator:
                     )
                 )
             return
+        fast = plan.json_bodies.get(request.headers.get("content-type", ""))
+        if fast is not None:  # a documented JSON media type, exactly: no negotiation to do
+            validate, media = fast
+            try:
+                value, request.json_repeated_keys = json_strict.loads_noting_repeated_keys(
+                    request.body
+                )
+            except ValueError:
+                pass  # the general path below reports the syntax error
+            else:
+                try:
+                    validate.check(value)
+                except JsonSchemaValueException:
+                    self._run(
+                        validate,
+                        value,
+                        operation,
+                        request,
+                        "request",
+                        "body",
+                        media.pointer,
+                        violations,
+                    )
+                request.json = value
+                return
         kind, value = self._check_payload(
             operation,
             request,
@@ -230,11 +308,11 @@ class RequestResponseValidator:
             operation.body or {},
             request.headers,
             request.body,
-            lambda kind: plan.bodies[kind],
+            plan.bodies,
             operation.pointer + "/requestBody",
             violations,
         )
-        if kind.endswith("json") and value is not _UNDECODABLE:
+        if value is not _UNDECODABLE and kind.endswith("json"):
             request.json = value
 
     def _check_payload(
@@ -245,7 +323,7 @@ class RequestResponseValidator:
         content: dict[str, MediaType],
         headers: Mapping[str, str],
         body: bytes,
-        validator_for: Callable[[str], Validate],
+        validators: Mapping[str, Validate],
         pointer: str,
         violations: list[ContractViolation],
         status: int | None = None,
@@ -269,7 +347,13 @@ class RequestResponseValidator:
             )
             return "", _UNDECODABLE
         kind, spec_media = media
-        value = _decode(body, kind)
+        if direction == "request" and kind.endswith("json"):
+            try:
+                value, request.json_repeated_keys = json_strict.loads_noting_repeated_keys(body)
+            except ValueError:
+                value = _UNDECODABLE
+        else:
+            value = _decode(body, kind)
         if value is _UNDECODABLE:
             violations.append(
                 _violation(
@@ -285,7 +369,7 @@ class RequestResponseValidator:
             )
         else:
             self._run(
-                validator_for(kind),
+                validators[kind],
                 value,
                 operation,
                 request,
@@ -302,7 +386,11 @@ class RequestResponseValidator:
         self, operation: Operation, request: HttpRequest, response: HttpResponse
     ) -> tuple[str | None, list[ContractViolation]]:
         """The documented status key that covers the response, and what it broke."""
-        documented = operation.documented_status(response.status)
+        plan = self._plans.get(id(operation)) or self._plan(operation)
+        status = response.status
+        documented = plan.documented.get(status, _UNKNOWN_STATUS)
+        if documented is _UNKNOWN_STATUS:
+            documented = plan.documented[status] = operation.documented_status(status)
         if documented is None:
             return None, [
                 _violation(
@@ -318,7 +406,10 @@ class RequestResponseValidator:
                 )
             ]
         spec = operation.responses[documented]
+        if not spec.content and not spec.required_headers and not response.body:
+            return documented, []  # nothing to check: the common empty answer
         pointer = f"{operation.pointer}/responses/{documented}"
+        headers = response.headers
         violations = [
             _violation(
                 operation,
@@ -331,7 +422,7 @@ class RequestResponseValidator:
                 response.status,
             )
             for name in spec.required_headers
-            if name not in response.headers
+            if name not in headers
         ]
         if not spec.content:
             if response.body:
@@ -348,15 +439,14 @@ class RequestResponseValidator:
                     )
                 )
             return documented, violations
-        plan = self._plan(operation)
         self._check_payload(
             operation,
             request,
             "response",
             spec.content,
-            response.headers,
+            headers,
             response.body,
-            lambda kind: plan.responses[(documented, kind)],
+            plan.responses[documented],
             pointer,
             violations,
             response.status,
@@ -401,9 +491,11 @@ class RequestResponseValidator:
             for kind, media in (operation.body or {}).items()
         }
         responses = {
-            (status, kind): compiler.compile(media.schema, "response")
+            status: {
+                kind: compiler.compile(media.schema, "response")
+                for kind, media in spec.content.items()
+            }
             for status, spec in operation.responses.items()
-            for kind, media in spec.content.items()
         }
         pointers = {p.name: p.pointer for p in in_path}
         kinds = {
@@ -412,7 +504,26 @@ class RequestResponseValidator:
             if (kind := _schema_type(_resolved(p.schema, operation.spec.document)))
             not in (None, "string")
         }
-        return _Plan(path, pointers, kinds, parameters, bodies, responses)
+        bearer = None
+        if len(operation.security) == 1 and len(operation.security[0]) == 1:
+            scheme = operation.security[0][0]
+            if scheme.location == "header":
+                bearer = (scheme.name, scheme.prefix)
+        json_bodies = {
+            kind: (bodies[kind], media)
+            for kind, media in (operation.body or {}).items()
+            if kind == _media_type(kind) and kind.endswith("json")
+        }
+        return _Plan(
+            path,
+            pointers,
+            kinds,
+            parameters,
+            bodies,
+            responses,
+            json_bodies=json_bodies,
+            bearer=bearer,
+        )
 
     def _run(
         self,
@@ -428,7 +539,7 @@ class RequestResponseValidator:
     ) -> None:
         try:
             validate(value)
-        except fastjsonschema.JsonSchemaValueException as error:
+        except JsonSchemaValueException as error:
             path = _where(where, error.path)
             message = error.message.replace(error.name, path, 1) if error.name else error.message
             violations.append(
@@ -476,6 +587,7 @@ def _form_fields_coerced(validate: Validate, schema: Any, document: Any) -> Vali
         return validate(value)
 
     return coerced
+_UNKNOWN_STATUS: Any = object()
 
 
 def _decode(body: bytes, media_type: str) -> Any:
@@ -540,6 +652,18 @@ def _carries(scheme: Any, request: HttpRequest, query: list[tuple[str, str]]) ->
         return any(name == scheme.name for name, _ in query)
     value = request.headers.get(scheme.name)
     return value is not None and value.lower().startswith(scheme.prefix)
+
+
+def _no_credentials(operation: Operation, request: HttpRequest) -> ContractViolation:
+    return _violation(
+        operation,
+        request,
+        "request",
+        "security",
+        "security",
+        "the request carries none of the credentials the operation requires",
+        operation.security_pointer,
+    )
 
 
 def _where(base: str, path: list[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from mockserver.clock import Clock
@@ -35,6 +35,9 @@ class NetworkEvent(NamedTuple):
 
 
 Listener = Callable[[NetworkEvent], None]
+#: `NetworkEvent(...)` without the Python-level `__new__` NamedTuple generates.
+_new_tuple = tuple.__new__
+_Interests = tuple[tuple[Listener, frozenset[str] | None], ...]
 
 
 class Network:
@@ -51,7 +54,10 @@ class Network:
         self.clock = clock
         self.queue_capacity = queue_capacity
         self._devices: dict[str, Device] = {}
-        self._listeners: tuple[Listener, ...] = ()
+        #: Listeners with the kinds they asked for (None: all), and who hears each kind,
+        #: filled as kinds are emitted. Replaced together on (un)subscribe, so a listener may
+        #: subscribe or leave while events are sent, and emitting is one lookup.
+        self._routing: tuple[_Interests, dict[str, tuple[Listener, ...]]] = ((), {})
         self._timelines: dict[str, deque[NetworkEvent]] = {}
         self._timeline_length = timeline_length
 
@@ -98,7 +104,9 @@ class Network:
             self.emit("queued", device, downlinks, operation="push_first" if first else "push")
 
     def replace(self, device: Device, downlinks: list[Downlink]) -> None:
-        self._stamp(downlinks)
+        now = self.clock.now_us()
+        for downlink in downlinks:
+            downlink.queued_at = now
         removed = device.queue.snapshot()
         device.queue.replace(downlinks)
         if removed:
@@ -123,15 +131,27 @@ class Network:
         return removed
 
     # -- events ----------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Listen to every event; returns the call that stops it. (Listeners are kept in a
-        tuple replaced on change, so one may subscribe or leave while events are sent.)"""
-        self._listeners = (*self._listeners, listener)
+    def subscribe(
+        self, listener: Listener, *, kinds: Iterable[str] | None = None
+    ) -> Callable[[], None]:
+        """Listen to every event, or only to `kinds`; returns the call that stops it."""
+        entry = (listener, frozenset(kinds) if kinds is not None else None)
+        self._routing = ((*self._routing[0], entry), {})
 
         def unsubscribe() -> None:
-            self._listeners = tuple(other for other in self._listeners if other is not listener)
+            remaining = tuple(other for other in self._routing[0] if other[0] is not listener)
+            self._routing = (remaining, {})
 
         return unsubscribe
+
+    def _listeners_for(self, kind: str) -> tuple[Listener, ...]:
+        interests, by_kind = self._routing
+        listeners = by_kind.get(kind)
+        if listeners is None:
+            listeners = by_kind[kind] = tuple(
+                listener for listener, kinds in interests if kinds is None or kind in kinds
+            )
+        return listeners
 
     def emit(
         self,
@@ -148,12 +168,12 @@ class Network:
         clock reaches a moment before its timer runs); now by default.
         """
         when = self.clock.now_us() if at is None else at
-        event = NetworkEvent(kind, device.id, when, tuple(downlinks), details)
+        event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
         if timeline is None:
             timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)
         timeline.append(event)
-        for listener in self._listeners:
+        for listener in self._routing[1].get(kind) or self._listeners_for(kind):
             listener(event)
 
     def timeline(self, device_id: str) -> list[NetworkEvent]:

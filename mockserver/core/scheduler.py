@@ -76,7 +76,7 @@ class Scheduler:
         self.clock = network.clock
         self._states: dict[str, _DeviceState] = {}
         self.faults: DeliveryFaults | None = None
-        network.subscribe(self._on_event)
+        network.subscribe(self._on_event, kinds=("queued",))
 
     def state(self, device: Device) -> _DeviceState:
         state = self._states.get(device.id)

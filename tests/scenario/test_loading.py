@@ -46,7 +46,9 @@ def test_an_unknown_act_names_its_line_column_and_what_is_allowed():
     text = "name: x\ndescription: y\nrules:\n  - act:\n      explode: true\n"
     message = problem(text)
     assert message.startswith("s.yaml:5:7: at rules/0/act:")
-    assert "allowed here: respond, latency, slow_body, drop, garbage, rate_limit, delivery" in message
+    assert "allowed here: respond, latency, slow_body, drop, garbage, rate_limit, delivery" in (
+        message
+    )
 
 
 def test_a_bad_value_points_at_the_value():
@@ -65,10 +67,7 @@ def test_acts_that_exclude_each_other_are_refused():
 
 
 def test_a_delivery_rule_cannot_match_on_request_fields():
-    text = (
-        "name: x\ndescription: y\nrules:\n"
-        "  - match: {operation: X}\n    act: {delivery: nack}\n"
-    )
+    text = "name: x\ndescription: y\nrules:\n  - match: {operation: X}\n    act: {delivery: nack}\n"
     message = problem(text)
     assert message.startswith("s.yaml:4:12:")
     assert "a delivery rule matches downlinks, not requests: operation" in message
@@ -78,8 +77,7 @@ def test_timeline_entries_need_the_right_kind_of_time():
     spans = "name: x\ndescription: y\ntimeline:\n  - at: 1m\n    gateway_outage: {}\n"
     assert "gateway_outage spans time: give `from` and `to`" in problem(spans)
     backwards = (
-        "name: x\ndescription: y\ntimeline:\n"
-        "  - {from: 10m, to: 5m, device_silent: {device: a}}\n"
+        "name: x\ndescription: y\ntimeline:\n  - {from: 10m, to: 5m, device_silent: {device: a}}\n"
     )
     assert "`to` must come after `from`" in problem(backwards)
 

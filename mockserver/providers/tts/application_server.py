@@ -25,16 +25,46 @@ MAX_RETRY_ATTEMPTS = 32
 #: `as.downlinks.confirmation.default-retry-attempts`: retries of a NACKed confirmed downlink.
 DEFAULT_RETRY_ATTEMPTS = 8
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-#: Every 10-bit value as its two Crockford characters: a ULID is 13 lookups, not 26 steps.
+#: Every 10-bit value as its two Crockford characters: a ULID is a few lookups, not 26 steps.
 _PAIRS = [_CROCKFORD[high] + _CROCKFORD[low] for high in range(32) for low in range(32)]
-_SHIFTS = tuple(range(120, -1, -10))
+#: The last millisecond's 10 time characters: requests in one millisecond share them.
+_last_time: tuple[int, str] = (-1, "")
 
 
 def ulid(now: Micros, rng: random.Random) -> str:
-    """A ULID: 48-bit millisecond time then 80 random bits, Crockford base32 (26 chars)."""
-    value = ((now // 1000) << 80) | rng.getrandbits(80)
+    """A ULID: 48-bit millisecond time then 80 random bits, Crockford base32 (26 chars).
+
+    The first 10 characters carry the time (two zero bits, then 48) and the last 16 the
+    random bits, so each half is encoded on its own.
+    """
+    global _last_time
+    millis = now // 1000
+    cached_millis, prefix = _last_time
+    if cached_millis != millis:
+        prefix = _encode_pairs(millis, 5)
+        _last_time = (millis, prefix)
+    bits = rng.getrandbits(80)
     pairs = _PAIRS
-    return "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
+    high, low = bits >> 40, bits & 0xFFFFFFFFFF
+    return (
+        prefix
+        + pairs[high >> 30]
+        + pairs[(high >> 20) & 1023]
+        + pairs[(high >> 10) & 1023]
+        + pairs[high & 1023]
+        + pairs[low >> 30]
+        + pairs[(low >> 20) & 1023]
+        + pairs[(low >> 10) & 1023]
+        + pairs[low & 1023]
+    )
+
+
+def _encode_pairs(value: int, count: int) -> str:
+    return "".join(_PAIRS[(value >> (10 * i)) & 1023] for i in range(count - 1, -1, -1))
+
+
+#: The largest FRMPayload of any downlink data rate, by band name as devices spell it.
+_LIMITS: dict[str, int] = {}
 
 
 class ApplicationServer:
@@ -42,7 +72,7 @@ class ApplicationServer:
         self.registry = registry
         self.network = network
         self.rng = rng
-        network.subscribe(self._on_network_event)
+        network.subscribe(self._on_network_event, kinds=("nacked",))
 
     def _on_network_event(self, event: NetworkEvent) -> None:
         """A NACKed confirmed downlink goes back to the end of the queue (handleDownlinkNack),
@@ -99,8 +129,8 @@ class ApplicationServer:
                     )
                 except EncodeError as error:
                     raise errors.ENCODER_OUTPUT_ERRORS(errors=str(error)) from None
-            max_attempts = (item.confirmed_retry or {}).get("max_attempts", 0)
-            if max_attempts > MAX_RETRY_ATTEMPTS:
+            retry = item.confirmed_retry
+            if retry and retry.get("max_attempts", 0) > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
         device = end_device.device
         try:
@@ -121,12 +151,15 @@ class ApplicationServer:
         self, device: Device, items: Sequence[ApplicationDownlink], *, replace: bool
     ) -> None:
         """FPort, session, then the Network Server's checks, then the queue itself."""
-        if any(item.f_port == 0 for item in items):
-            raise errors.NO_F_PORT()
+        for item in items:
+            if item.f_port == 0:
+                raise errors.NO_F_PORT()
         if device.session is None:
             raise errors.NO_DEVICE_SESSION()
         # The NS checks against the largest FRMPayload of any data rate in the band (M - 8).
-        limit = band(device.band).max_frm_payload_any_dr
+        limit = _LIMITS.get(device.band)
+        if limit is None:
+            limit = _LIMITS[device.band] = band(device.band).max_frm_payload_any_dr
         for item in items:
             if len(item.frm_payload) > limit:
                 raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)
@@ -134,9 +167,10 @@ class ApplicationServer:
         if len(items) > 2 * QUEUE_CAPACITY or resulting > (device.queue.capacity or QUEUE_CAPACITY):
             raise errors.DOWNLINK_QUEUE_CAPACITY()
         now = self.network.clock.now_us()
+        rng = self.rng
         downlinks: list[Downlink] = []
         for item in items:
-            item.correlation_ids = [*item.correlation_ids, f"as:downlink:{ulid(now, self.rng)}"]
+            item.correlation_ids = [*item.correlation_ids, "as:downlink:" + ulid(now, rng)]
             downlinks.append(item.to_core())
         if replace:
             self.network.replace(device, downlinks)

@@ -31,6 +31,7 @@ _ALIASES = {
     "confirmedRetry": "confirmed_retry",
     "endDeviceIds": "end_device_ids",
 }
+_ALIAS_NAMES = _ALIASES.keys()
 _UINT32_MAX = 2**32 - 1
 
 
@@ -52,17 +53,17 @@ class ApplicationDownlink:
     confirmed_retry: dict[str, int] | None = None
 
     def to_core(self) -> Downlink:
-        extra = {
-            name: value
-            for name in (
-                "session_key_id",
-                "f_cnt",
-                "decoded_payload",
-                "class_b_c",
-                "confirmed_retry",
-            )
-            if (value := getattr(self, name))
-        }
+        extra = {}  # the fields the core does not read, set ones only, in proto order
+        if self.session_key_id:
+            extra["session_key_id"] = self.session_key_id
+        if self.f_cnt:
+            extra["f_cnt"] = self.f_cnt
+        if self.decoded_payload:
+            extra["decoded_payload"] = self.decoded_payload
+        if self.class_b_c:
+            extra["class_b_c"] = self.class_b_c
+        if self.confirmed_retry:
+            extra["confirmed_retry"] = self.confirmed_retry
         return Downlink(
             f_port=self.f_port,
             frm_payload=self.frm_payload,
@@ -114,10 +115,10 @@ def decode_downlinks(
 ) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
     """The downlinks of an `ApplicationDownlinks` / `DownlinkQueueRequest` body, and the rest.
 
-    `parsed` is the body as the contract layer already parsed it, when it could; protojson
-    parses on its own, since it also rejects duplicate fields.
+    `parsed` is the body as the contract layer already parsed it, when it could (for
+    protojson, only when no object repeated a key: protojson rejects duplicate fields).
     """
-    if parsed is not UNPARSED and dialect != PROTOJSON:
+    if parsed is not UNPARSED:
         document = parsed
     elif not body.strip(b" \t\r\n"):
         document = _empty_body(dialect)
@@ -132,7 +133,8 @@ def decode_downlinks(
         document = {}
     if not isinstance(document, dict):
         raise DecodeError("expected an object")
-    document = _canonical(document)
+    if not _ALIAS_NAMES.isdisjoint(document):
+        document = _canonical(document)
     items = document.get("downlinks")
     if items is None:
         return [], document
@@ -148,6 +150,8 @@ def _empty_body(dialect: str) -> dict[str, Any]:
 
 
 def _canonical(document: dict[str, Any]) -> dict[str, Any]:
+    if _ALIAS_NAMES.isdisjoint(document):
+        return document  # proto names only (the common case): nothing to rename
     canonical = {_ALIASES.get(key, key): value for key, value in document.items()}
     if len(canonical) != len(document):
         raise DecodeError("duplicate field")  # both `f_port` and `fPort`, say
@@ -161,14 +165,24 @@ def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
         return ApplicationDownlink()
     if not isinstance(raw, dict):
         raise DecodeError("downlink: expected an object")
-    item = _canonical(raw)
+    item = raw if _ALIAS_NAMES.isdisjoint(raw) else _canonical(raw)
     downlink = ApplicationDownlink()
-    for name, read in _READERS.items():
-        value = item.get(name)
-        if value is not None:
-            setattr(downlink, name, read(value))
-    if item.get("priority") is not None:
-        downlink.priority = _read_priority(item["priority"], dialect)
+    readers = _READERS
+    try:
+        for name, value in item.items():
+            read = readers.get(name)
+            if read is not None and value is not None:
+                setattr(downlink, name, read(value))
+    except DecodeError:
+        # The fields in proto order, so the error names the first bad one, as TTS does.
+        for name, read in _READER_ITEMS:
+            value = item.get(name)
+            if value is not None:
+                read(value)
+        raise
+    priority = item.get("priority")
+    if priority is not None:
+        downlink.priority = _read_priority(priority, dialect)
     return downlink
 
 
@@ -201,7 +215,7 @@ def read_bytes(value: Any) -> bytes:
     if url_safe:
         padded = padded.translate(_URL_SAFE_TO_STANDARD)
     try:
-        return base64.b64decode(padded, validate=True)
+        return binascii.a2b_base64(padded, strict_mode=True)  # b64decode(validate=True)
     except (binascii.Error, ValueError):
         raise DecodeError(f"invalid base64 {value!r}") from None
 
@@ -259,6 +273,9 @@ _READERS = {
     "correlation_ids": _read_strings,
     "confirmed_retry": _read_retry,
 }
+
+
+_READER_ITEMS = tuple(_READERS.items())
 
 
 # -- validation --------------------------------------------------------------------------------

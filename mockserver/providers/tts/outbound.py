@@ -77,7 +77,7 @@ class WebhookPublisher:
 
     def __init__(self, provider: TTSProvider) -> None:
         self.provider = provider
-        provider.world.network.subscribe(self._on_event)
+        provider.world.network.subscribe(self._on_event, kinds=("uplink", *_EVENT_MESSAGES))
 
     def _on_event(self, event: NetworkEvent) -> None:
         if event.kind != "uplink" and event.kind not in _EVENT_MESSAGES:
@@ -87,10 +87,13 @@ class WebhookPublisher:
             return
         application_id, device_id = device.id.split(".", 1)
         application = self.provider.registry.applications.get(application_id)
-        if application is None or not any(
-            not hook.paused and hook.messages for hook in application.webhooks.values()
-        ):
+        if application is None:
             return
+        for hook in application.webhooks.values():
+            if not hook.paused and hook.messages:
+                break
+        else:
+            return  # no webhook of the application publishes anything
         end_device = application.devices.get(device_id)
         if end_device is None:
             return

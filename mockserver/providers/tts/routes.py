@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.validation import UNPARSED
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[-]?[a-z0-9]){2,}$")
 ID_MAX_LENGTH = 36
+
+
+def _valid_id(value: str) -> bool:
+    return len(value) <= ID_MAX_LENGTH and ID_PATTERN.match(value) is not None
 
 
 def identifier_problem(value: str) -> str | None:
@@ -96,15 +101,16 @@ class Routes:
     ) -> HttpResponse:
         app_id, webhook_id = params["application_id"], params["webhook_id"]
         device_id = params["device_id"]
-        invalid_ids = end_device_ids_error(app_id, device_id)
-        if invalid_ids is None and (reason := identifier_problem(webhook_id)):
-            invalid_ids = errors.VALIDATION(
-                field="webhook_id",
-                reason=reason,
-                name="ApplicationWebhookIdentifiersValidationError",
-            )
-        if invalid_ids is not None:
-            raise errors.INVALID_IDENTIFIERS(invalid_ids)
+        if not (_valid_id(app_id) and _valid_id(device_id) and _valid_id(webhook_id)):
+            invalid_ids = end_device_ids_error(app_id, device_id)
+            if invalid_ids is None and (reason := identifier_problem(webhook_id)):
+                invalid_ids = errors.VALIDATION(
+                    field="webhook_id",
+                    reason=reason,
+                    name="ApplicationWebhookIdentifiersValidationError",
+                )
+            if invalid_ids is not None:
+                raise errors.INVALID_IDENTIFIERS(invalid_ids)
         self.provider.authorize(request, app_id, TRAFFIC_DOWN_WRITE)
         application = self.provider.registry.applications.get(app_id)
         webhook = application.webhooks.get(webhook_id) if application else None
@@ -118,7 +124,9 @@ class Routes:
             if webhook.format != "json":
                 items = _protobuf_downlinks(request.body)
             else:
-                items, _ = decode_downlinks(request.body, PROTOJSON)
+                # protojson rejects repeated keys: the contract's parse serves unless it saw one
+                parsed = UNPARSED if request.json_repeated_keys else request.json
+                items, _ = decode_downlinks(request.body, PROTOJSON, parsed)
         except DecodeError:
             raise errors.DECODE_BODY() from None
         invalid = validate(items, "ApplicationDownlinks")

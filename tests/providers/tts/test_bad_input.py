@@ -336,3 +336,36 @@ def test_routing_comes_before_auth(seeded, client):
     response = client.get(app_as_url("push"))
     assert response.status_code == 501
     _assert_gateway_body(response, METHOD_NOT_ALLOWED)
+
+
+REPEATED_KEYS = [
+    b'{"downlinks":[],"downlinks":[{"f_port":1,"frm_payload":"AQ=="}]}',
+    b'{"downlinks":[{"f_port":1,"f_port":2,"frm_payload":"AQ=="}]}',
+    b'{"downlinks":[{"f_port":1,"frm_payload":"AQ==","decoded_payload":{"a":1,"a":2}}]}',
+]
+
+
+@pytest.mark.parametrize("op", ["push", "replace"])
+@pytest.mark.parametrize("content", REPEATED_KEYS, ids=_ids(REPEATED_KEYS))
+def test_a_repeated_key_is_decode_body_on_webhook_routes(seeded, client, content, op):
+    """protojson rejects a duplicate field anywhere in the body, though the body is valid JSON
+    (the contract layer parses it once and tells the provider a key repeated)."""
+    with queues_untouched(seeded):
+        response = client.post(webhook_url(op), content=content, headers=AUTH)
+        assert_error(response, 400, DECODE_BODY_MESSAGE, DECODE_BODY)
+
+
+def test_a_repeated_key_on_app_as_routes_keeps_the_last(seeded, client):
+    """TTS's own JSON decoding (grpc-gateway routes) keeps the last of repeated keys."""
+    content = b'{"downlinks":[{"f_port":1,"f_port":9,"frm_payload":"AQ=="}]}'
+    response = client.post(app_as_url("push", "dev2"), content=content, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert [d.f_port for d in queue(seeded, "app1.dev2")][-1] == 9
+
+
+def test_with_two_bad_fields_the_app_as_error_names_the_first_in_proto_order(seeded, client):
+    """Fields are decoded in proto order (f_port before frm_payload), whatever the body's."""
+    content = b'{"downlinks":[{"frm_payload":1,"f_port":"one"}]}'
+    with queues_untouched(seeded):
+        response = client.post(app_as_url("push"), content=content, headers=AUTH)
+        assert_plain_status(response, 400, 3, "invalid uint32 None")
