@@ -173,6 +173,11 @@ async def _send(send: Send, response: HttpResponse) -> None:
         for name, value in response.headers.items()
     ]
     raw_headers.append((b"content-length", str(len(response.body)).encode()))
+    if type(response) is not HttpResponse:  # a scenario's latency, slow body or drop
+        from mockserver.scenario.transport import send_with_faults
+
+        await send_with_faults(send, response, raw_headers)  # type: ignore[arg-type]
+        return
     await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 

@@ -24,6 +24,8 @@ class JournalEntry:
     request: HttpRequest
     response: HttpResponse
     violations: tuple[ContractViolation, ...]
+    #: The scenario rule that acted on this exchange, if one did.
+    scenario_rule: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class JournalEntry:
             },
             "valid": not self.violations,
             "violations": [violation.to_json() for violation in self.violations],
+            "scenario_rule": self.scenario_rule,
         }
 
 
@@ -90,11 +93,22 @@ class Journal:
         request: HttpRequest,
         response: HttpResponse,
         violations: list[ContractViolation],
+        scenario_rule: str | None = None,
     ) -> tuple[Any, ...]:
         """`record` for the request path: the entry's fields, not an entry."""
         with self._lock:
             self._sequence += 1
-            fields = (self._sequence, at, provider, operation, request, response, tuple(violations))
+            fields: tuple[Any, ...] = (
+                self._sequence,
+                at,
+                provider,
+                operation,
+                request,
+                response,
+                tuple(violations),
+            )
+            if scenario_rule is not None:
+                fields += (scenario_rule,)
             self._entries.append(fields)
         return fields
 

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,17 +20,19 @@ import uvicorn
 from mockserver.asgi import MockServerApp, provider_failed
 from mockserver.clock import Clock, VirtualClock
 from mockserver.contract import Contract, HttpRequest, HttpResponse
-from mockserver.contract.operations import OperationIndex
+from mockserver.contract.operations import Operation, OperationIndex
+from mockserver.contract.records import ContractViolation
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
 from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
-from mockserver.scenario.engine import ActiveScenario
+from mockserver.scenario.engine import ActiveScenario, RequestActs
 from mockserver.scenario.loading import ScenarioReference, find_scenario
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.timeline import schedule_timeline
+from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
@@ -248,6 +251,14 @@ class MockServer:
         violations = contract.check_request(operation, params, request)
         request.violations = violations
         handler = handlers[operation.operation_id]
+        if self.scenario is not None:
+            acts = self.scenario.on_request(
+                provider, operation.operation_id, operation.path, params, request
+            )
+            if acts is not None:
+                return self._dispatch_under_scenario(
+                    provider, operation, params, request, violations, acts
+                )
         with self.lock:
             try:
                 response = handler(request, params)
@@ -259,6 +270,45 @@ class MockServer:
             self.clock.now_us(), provider.name, operation.key, request, response, violations
         )
         return response
+
+    def _dispatch_under_scenario(
+        self,
+        provider: Provider,
+        operation: Operation,
+        params: dict[str, str],
+        request: HttpRequest,
+        violations: list[ContractViolation],
+        acts: RequestActs,
+    ) -> HttpResponse:
+        """The slow path: a scenario rule acts on this call (see scenario/engine.py)."""
+        if acts.handle:
+            handler = self._handlers[provider.name][1][operation.operation_id]
+            with self.lock:
+                try:
+                    response = handler(request, params)
+                except Exception:
+                    response = provider_failed(provider, request)
+            if acts.headers:
+                response = replace(response, headers={**response.headers, **acts.headers})
+            response = provider.decorate(request, response)
+            violations += self.contract.check_response(operation, request, response)
+        elif acts.response is not None:
+            response = provider.decorate(request, acts.response)
+            violations = violations + self.contract.check_chosen_response(
+                operation, request, response
+            )
+        else:
+            response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
+        self.journal.add(
+            self.clock.now_us(),
+            provider.name,
+            operation.key,
+            request,
+            response,
+            violations,
+            acts.rule.name,
+        )
+        return FaultyResponse.of(response, acts) if acts.over_the_wire else response
 
     # -- serving ---------------------------------------------------------------------------
     def start(self, host: str = DEFAULT_HOST, port: int = 0) -> str:

@@ -102,6 +102,16 @@ class Contract:
             self.log.record(violations)
         return violations
 
+    def check_chosen_response(
+        self, operation: Operation, request: HttpRequest, response: HttpResponse
+    ) -> list[ContractViolation]:
+        """A response a scenario chose (a vendor error by name, a literal body): it counts in
+        coverage, and what it breaks is returned for the journal but not recorded as the
+        simulator's fault (a real service may answer outside its description too)."""
+        documented, violations = self._validator.check_response(operation, request, response)
+        self.log.cover(operation.key, documented, response.status)
+        return violations
+
     def check_outbound(self, message: OutboundMessage) -> list[ContractViolation]:
         """A message the simulator sends, against its provider's `webhooks` entry named by the
         message's kind. Kinds the provider's description does not name are not checked;

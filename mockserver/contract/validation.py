@@ -587,6 +587,8 @@ def _form_fields_coerced(validate: Validate, schema: Any, document: Any) -> Vali
         return validate(value)
 
     return coerced
+
+
 _UNKNOWN_STATUS: Any = object()
 
 

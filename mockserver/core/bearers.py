@@ -20,6 +20,14 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.types import SECOND, Micros
 
+#: Asked before a bearer delivers: a scenario's fault for this device (`broker_down`,
+#: `carrier_failure`) or None. The bearer's owner wires it to the active scenario.
+FaultCheck = Callable[[str], str | None]
+
+
+def _no_faults(device_id: str) -> str | None:
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class Publication:
@@ -33,13 +41,14 @@ class Publication:
 class Broker:
     """What was published to which device; a device whose connection is down gets nothing."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, faults: FaultCheck = _no_faults) -> None:
         self.clock = clock
         self.down: set[str] = set()
         self.published: list[Publication] = []
+        self.faults = faults
 
     def publish(self, device_id: str, topic: str, payload: bytes, **attributes: Any) -> bool:
-        if device_id in self.down:
+        if device_id in self.down or self.faults(device_id) == "broker_down":
             return False
         self.published.append(
             Publication(device_id, topic, payload, self.clock.now_us(), attributes)
@@ -59,11 +68,14 @@ class Submission:
 class Carrier:
     """A store-and-forward carrier: delivery reports arrive `delay` after submission."""
 
-    def __init__(self, clock: Clock, delay: Micros = 5 * SECOND) -> None:
+    def __init__(
+        self, clock: Clock, delay: Micros = 5 * SECOND, faults: FaultCheck = _no_faults
+    ) -> None:
         self.clock = clock
         self.delay = delay
         self.unreachable: set[str] = set()
         self.submissions: list[Submission] = []
+        self.faults = faults
 
     def submit(self, device_id: str, text: str, report: Callable[[bool], None]) -> Submission:
         """Hand a message over; `report(delivered)` runs once the carrier knows."""
@@ -73,7 +85,8 @@ class Carrier:
         def deliver() -> None:
             if submission.cancelled:
                 return
-            submission.delivered = device_id not in self.unreachable
+            failed = self.faults(device_id) == "carrier_failure"
+            submission.delivered = device_id not in self.unreachable and not failed
             report(submission.delivered)
 
         self.clock.call_at(submission.submitted_at + self.delay, deliver)

@@ -57,6 +57,10 @@ class DeliveryFaults(Protocol):
         """True: the device answers this confirmed downlink without the ACK bit."""
         ...
 
+    def at_bearer(self, provider: str, device_id: str, fault: str) -> bool:
+        """True: another bearer's fault (`broker_down`, `carrier_failure`) hits this message."""
+        ...
+
 
 @dataclass
 class _DeviceState:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mockserver.clock import Clock
     from mockserver.providers.base import Provider
 
-_AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure", "carrier_failure", "broker_down")
+_AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure")
 
 
 @dataclass
@@ -48,8 +48,10 @@ class RequestActs:
     def handle(self) -> bool:
         return self.response is None and self.drop != "reset" and self.garbage is None
 
-    def describe(self) -> str:
-        return self.rule.name
+    @property
+    def over_the_wire(self) -> bool:
+        """Whether the ASGI layer must do something besides sending the response."""
+        return bool(self.latency or self.slow_body or self.drop or self.garbage)
 
 
 class ActiveScenario:
@@ -92,6 +94,7 @@ class ActiveScenario:
         with self._lock:
             since = self.since_load()
             extra_headers: dict[str, str] = {}
+            header_rule: Rule | None = None  # a rate limit that admitted the call
             for rule in self._request_rules:
                 if not in_window(rule.match, since) or not request_matches(
                     rule.match,
@@ -106,15 +109,13 @@ class ActiveScenario:
                 if not self._taken(rule):
                     continue
                 acts = self._request_acts(rule, provider, request, extra_headers)
+                if acts is None and extra_headers and header_rule is None:
+                    header_rule = rule
                 if acts is not None:
                     self._fired[rule.index] += 1
                     acts.headers = {**extra_headers, **acts.headers}
                     return acts
-            return (
-                RequestActs(self._request_rules[0], headers=extra_headers)
-                if extra_headers
-                else None
-            )
+            return RequestActs(header_rule, headers=extra_headers) if header_rule else None
 
     def _taken(self, rule: Rule) -> bool:
         """Count the call among the matching ones; then `calls` and the dice decide."""
@@ -200,6 +201,10 @@ class ActiveScenario:
         if self._in_outage(self.since_load()):
             return "gateway_failure"
         return self._delivery(provider, device_id, confirmed, _AT_TRANSMISSION)
+
+    def at_bearer(self, provider: str | None, device_id: str, fault: str) -> bool:
+        """True when a rule makes this MQTT publication or SMS fail (`fault` names which)."""
+        return self._delivery(provider, device_id, False, (fault,)) is not None
 
     def at_confirmation(self, provider: str | None, device_id: str) -> bool:
         """True when a rule makes the device answer this confirmed downlink with a NACK."""

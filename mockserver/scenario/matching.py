@@ -79,10 +79,11 @@ def _operation_matches(
     wanted_method, _, wanted_path = wanted.strip().partition(" ")
     if wanted_method.upper() != method:
         return False
-    wanted_path = wanted_path.strip()
-    if template is not None and (template == wanted_path or template.endswith(wanted_path)):
-        return True
-    return _glob(path, wanted_path) or path.endswith(wanted_path)
+    # The documented template or the concrete path, with or without the base path, with
+    # `*` and `?` as globs: `POST /as/applications/{application_id}/webhooks/*` matches.
+    patterns = (wanted_path.strip(), "*" + wanted_path.strip())
+    candidates = (template, path) if template is not None else (path,)
+    return any(_glob(c, pattern) for c in candidates for pattern in patterns)
 
 
 def _glob(value: str | None, pattern: str) -> bool:

@@ -70,7 +70,9 @@ class KPNProvider(Provider):
         self.tokens = TokenService(config, world.clock, seed)
         self.devices = DeviceBook(config, world.network)
         self.lister = Lister(self.devices, seed)
-        self.lifecycle = Lifecycle(world.network, world.clock, seconds(config.get("sms_delay", 5)))
+        self.lifecycle = Lifecycle(
+            world.network, world.clock, seconds(config.get("sms_delay", 5)), world.scheduler
+        )
         self._routes = Routes(self)
         for spec in config.get("devices") or []:
             self._apply_flags(self.device(spec["uuid"]), spec)

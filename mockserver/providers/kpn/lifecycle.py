@@ -16,6 +16,7 @@ from mockserver.clock import Clock
 from mockserver.core import Downlink, Network
 from mockserver.core.bearers import Broker, Carrier, Mailbox, Submission
 from mockserver.core.network import NetworkEvent
+from mockserver.core.scheduler import Scheduler
 from mockserver.providers.kpn.devices import PROVIDER, KpnDevice
 from mockserver.providers.kpn.records import (
     CANCELLED,
@@ -45,11 +46,22 @@ TIMEOUT_REASON = {"http": "TIMEOUT"}
 
 
 class Lifecycle:
-    def __init__(self, network: Network, clock: Clock, sms_delay: Micros) -> None:
+    def __init__(
+        self, network: Network, clock: Clock, sms_delay: Micros, scheduler: Scheduler
+    ) -> None:
         self.network = network
         self.clock = clock
-        self.broker = Broker(clock)
-        self.carrier = Carrier(clock, sms_delay)
+
+        def fault(kind: str) -> Callable[[str], str | None]:
+            def check(device_id: str) -> str | None:
+                """The active scenario's delivery faults reach the scheduler; ask it."""
+                faults = scheduler.faults
+                return kind if faults and faults.at_bearer(PROVIDER, device_id, kind) else None
+
+            return check
+
+        self.broker = Broker(clock, fault("broker_down"))
+        self.carrier = Carrier(clock, sms_delay, fault("carrier_failure"))
         self.mailbox = Mailbox()
         self._lora: dict[str, Record] = {}  # LoRa records in flight, by ID (the core
         # Downlink carries the ID in `extra`, so network events lead back to the record)

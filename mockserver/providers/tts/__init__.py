@@ -98,6 +98,47 @@ class TTSProvider(Provider):
         headers = {**response.headers, **SECURITY_HEADERS, "x-request-id": request_id}
         return HttpResponse(response.status, headers, response.body)
 
+    # -- scenarios ---------------------------------------------------------------------------
+    @classmethod
+    def scenario_error_names(cls) -> list[str]:
+        return sorted(errors.BY_NAME)
+
+    def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
+        """The named error as the route would write it (webhook routes and grpc-gateway
+        format errors differently); `uid` is the application of the request's path."""
+        definition = errors.BY_NAME[name]
+        attributes = {
+            key: value
+            for key, value in {**errors.SCENARIO_ATTRIBUTES, "uid": _application(request)}.items()
+            if "{" + key + "}" in definition.message_format
+        }
+        return self._render(definition(**attributes), request)
+
+    def rate_limit_headers(
+        self, *, limit: int, remaining: int, reset_seconds: int, retry_seconds: int
+    ) -> dict[str, str]:
+        """pkg/ratelimit's headers, on every answer while a limit is configured."""
+        return {
+            "x-rate-limit-limit": str(limit),
+            "x-rate-limit-available": str(remaining),
+            "x-rate-limit-reset": str(reset_seconds),
+            "x-rate-limit-retry": str(retry_seconds),
+        }
+
+    def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
+        response = self._render(errors.RATE_LIMIT_EXCEEDED(), request)
+        return HttpResponse(response.status, {**response.headers, **headers}, response.body)
+
+    def revoke_credential(self, credential: str) -> bool:
+        known = any(key.key == credential for key in self.registry.keys)
+        self.registry.keys.revoke(credential)
+        return known
+
+    def _render(self, error: errors.TTSError, request: HttpRequest) -> HttpResponse:
+        if _is_webhook_route(request.path):
+            return error.webhook_response(self.rng)
+        return error.gateway_response(self.rng)
+
     def banner(self) -> list[str]:
         lines = [f"{self.title}: {', '.join(self.prefixes)}  (domain {self.registry.domain})"]
         for key in self.registry.keys:
@@ -116,3 +157,8 @@ class TTSProvider(Provider):
 
 def _is_webhook_route(path: str) -> bool:
     return "/webhooks/" in path and "/down/" in path
+
+
+def _application(request: HttpRequest) -> str:
+    parts = request.path.split("/")
+    return parts[parts.index("applications") + 1] if "applications" in parts[:-1] else ""

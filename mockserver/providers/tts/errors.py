@@ -243,6 +243,28 @@ DOWNLINK_QUEUE_CAPACITY = define(
 )
 
 
+# Only in scenarios: what TTS answers when a cluster peer is down or a rate limit is hit.
+PEER_UNAVAILABLE = define(
+    "pkg/cluster", "peer_unavailable", "{cluster_role} cluster peer unavailable", Code.UNAVAILABLE
+)
+RATE_LIMIT_EXCEEDED = define(
+    _WEB, "rate_limit_exceeded", "rate limit exceeded", Code.RESOURCE_EXHAUSTED
+)
+
+#: Every definition by name, for scenarios (`respond: {error: "tts: downlink_queue_capacity"}`).
+BY_NAME = {
+    value.name: value for value in list(globals().values()) if isinstance(value, ErrorDefinition)
+}
+#: Attribute values a scenario's error gets when its message needs them.
+SCENARIO_ATTRIBUTES = {
+    "cluster_role": "NETWORK_SERVER",
+    "maximum": 16 * 1024 * 1024,
+    "max_retries": 8,
+    "length": 243,
+    "max": 242,
+    "errors": "[]",
+}
+
 #: Why a downlink failed after it left the API (or inside the queue operation), by name: the
 #: network core's `failed` events carry the name, TTS's `downlink_failed` the whole error.
 DOWNLINK_FAILURES = {

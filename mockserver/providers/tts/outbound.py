@@ -37,6 +37,7 @@ _EVENT_MESSAGES = {
     "acked": "downlink_ack",
     "nacked": "downlink_nack",
     "failed": "downlink_failed",
+    "invalidated": "downlink_queue_invalidated",
 }
 _TEMPLATE = re.compile(r"\{([/?&]?)([^}]+)\}")
 
@@ -110,6 +111,21 @@ class WebhookPublisher:
             return
         message_type = _EVENT_MESSAGES.get(event.kind)
         if message_type is None:
+            return
+        if message_type == "downlink_queue_invalidated":  # one message for the whole queue
+            session = end_device.device.session
+            invalidated = {
+                "downlinks": [represent(downlink) for downlink in event.downlinks],
+                "last_f_cnt_down": session.last_f_cnt_down if session else 0,
+            }
+            self._publish(
+                application,
+                end_device,
+                event.at,
+                message_type,
+                lambda: invalidated,
+                [f"as:downlink:invalidated:{self._ulid(event.at)}"],
+            )
             return
         for downlink in event.downlinks:
             body = represent(downlink)
