@@ -96,6 +96,8 @@ class ActiveScenario:
             extra_headers: dict[str, str] = {}
             header_rule: Rule | None = None  # a rate limit that admitted the call
             for rule in self._request_rules:
+                if rule.act.error is not None and _error_provider(rule) != provider.name:
+                    continue  # a vendor's error by name answers only that vendor's calls
                 if not in_window(rule.match, since) or not request_matches(
                     rule.match,
                     provider.name,
@@ -244,6 +246,11 @@ class ActiveScenario:
                     for rule in self.scenario.rules
                 ],
             }
+
+
+def _error_provider(rule: Rule) -> str:
+    assert rule.act.error is not None
+    return rule.act.error.partition(":")[0].strip()
 
 
 def _literal(act: Act) -> HttpResponse:

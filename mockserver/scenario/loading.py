@@ -142,9 +142,7 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
     if "delivery" in act_spec and len(act_spec) > 1:
         raise fail((*path, "act"), "a delivery fault acts on downlinks: it takes no other act")
     match_spec = rule.get("match") or {}
-    request_only = [
-        k for k in ("operation", "params", "headers", "query", "body") if k in match_spec
-    ]
+    request_only = [k for k in _REQUEST_MATCHES if k in match_spec]
     if "delivery" in act_spec and request_only:
         raise fail(
             (*path, "match"),
@@ -158,7 +156,15 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
             f"{', '.join(delivery_only)} match downlinks: only a delivery rule uses them",
         )
     if "error" in act_spec.get("respond", {}):
-        _check_error_name(act_spec["respond"]["error"], (*path, "act", "respond", "error"), fail)
+        reference = act_spec["respond"]["error"]
+        _check_error_name(reference, (*path, "act", "respond", "error"), fail)
+        named = reference.partition(":")[0].strip()
+        if match_spec.get("provider", named) != named:
+            raise fail(
+                (*path, "match", "provider"),
+                f"the rule answers with a {named} error but matches {match_spec['provider']} "
+                "calls (a vendor's error by name answers only that vendor's calls)",
+            )
     if "provider" in match_spec:
         _check_provider(match_spec["provider"], (*path, "match", "provider"), fail)
     return Rule(index, rule.get("name") or f"rule {index + 1}", _match(match_spec), _act(act_spec))
