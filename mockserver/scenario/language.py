@@ -12,7 +12,8 @@ from typing import Any
 
 from mockserver.types import MILLISECOND, SECOND, Micros
 
-_DURATION_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_DURATION_PART = r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)"
+_DURATION_TEXT = re.compile(rf"^\s*(?:{_DURATION_PART}\s*)+$")
 _UNITS = {
     "ms": MILLISECOND,
     "s": SECOND,
@@ -21,8 +22,9 @@ _UNITS = {
     "d": 86400 * SECOND,
 }
 
+DURATION_HELP = "seconds as a number, or numbers with units: 250ms, 1.5s, 10m, 2h30m, 1d"
 DURATION: dict[str, Any] = {
-    "description": "seconds as a number, or a number with a unit: 250ms, 1.5s, 10m, 2h, 1d",
+    "description": DURATION_HELP,
     "oneOf": [
         {"type": "number", "minimum": 0},
         {"type": "string", "pattern": _DURATION_TEXT.pattern},
@@ -208,10 +210,10 @@ SCENARIO: dict[str, Any] = {
 
 
 def duration(value: float | str) -> Micros:
-    """`1.5s`, `10m`, `250ms` or a number of seconds, in microseconds."""
+    """`1.5s`, `10m`, `2h30m`, `250ms` or a number of seconds, in microseconds."""
     if isinstance(value, int | float):
         return round(value * SECOND)
-    found = _DURATION_TEXT.match(value)
-    if found is None:
+    if _DURATION_TEXT.match(value) is None:
         raise ValueError(f"not a duration: {value!r}")
-    return round(float(found.group(1)) * _UNITS[found.group(2)])
+    parts = re.findall(_DURATION_PART, value)
+    return round(sum(float(number) * _UNITS[unit] for number, unit in parts))

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from mockserver.scenario.language import SCENARIO, duration
+from mockserver.scenario.language import DURATION, DURATION_HELP, SCENARIO, duration
 from mockserver.scenario.model import Act, Calls, Latency, Match, Rule, Scenario, TimelineEntry
 
 Position = tuple[int, int]
@@ -85,6 +85,11 @@ def _build(document: Any, origin: str, positions: dict[tuple[Any, ...], Position
     if error is not None:
         path = tuple(error.absolute_path)
         shown = "/".join(str(part) for part in path) or "(top level)"
+        if (
+            error.validator == "pattern"
+            and error.validator_value == DURATION["oneOf"][1]["pattern"]
+        ):
+            raise fail(path, f"at {shown}: {error.instance!r} is not a duration ({DURATION_HELP})")
         raise fail(path, f"at {shown}: {error.message}{_expected(error)}")
     if document.get("world") is not None:
         from mockserver.world import WorldError, read_world

@@ -38,6 +38,7 @@ def test_durations_read_as_people_write_them():
     assert duration("250ms") == 250_000
     assert duration("10m") == 600 * SECOND
     assert duration("2h") == 7200 * SECOND
+    assert duration("2h30m") == 9000 * SECOND
     with pytest.raises(ValueError):
         duration("10 minutes")
 
