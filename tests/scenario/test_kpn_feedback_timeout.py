@@ -1,0 +1,35 @@
+"""The bundled kpn-feedback-timeout scenario does what its description says."""
+
+from __future__ import annotations
+
+import httpx
+
+from mockserver.server import MockServer
+
+LORA = "kpn.f24108fa-d102-40ff-8263-f8d46908a386"
+
+
+def test_a_lora_downlink_times_out_while_the_device_is_out_of_coverage(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario("kpn-feedback-timeout")
+    auth = {"Authorization": f"Bearer {server.providers['kpn'].ready_token('demo-client')}"}
+    created = client.post(
+        "/lora/downlinks",
+        headers=auth,
+        json={
+            "deviceId": "urn:dev:deveui:0004a30b001a2b3c",
+            "message": {"payloadHex": "0102", "fPort": 1},
+            "feedbackTimeout": "PT10M",
+        },
+    )
+    assert created.status_code == 201, created.text
+    server.clock.advance(9 * 60)
+    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    assert record["status"] == "PENDING"
+    server.clock.advance(61)
+    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    assert record["lastFailureReason"] == "FEEDBACK_TIMEOUT"
+    assert record["status"] == "DONE"
+    timeline = [event.kind for event in server.network.timeline(LORA)]
+    assert "uplink_lost" in timeline and "uplink" not in timeline and "sent" not in timeline
