@@ -383,3 +383,21 @@ def _request():
     from mockserver.contract import HttpRequest
 
     return HttpRequest("POST", PUSH, "", {}, b"")
+
+
+def test_kpn_sms_carrier_failure(server: MockServer, client: httpx.Client):
+    token = server.providers["kpn"].ready_token("demo-client")
+    auth = {"Authorization": f"Bearer {token}"}
+    delivery(server, "carrier_failure", provider="kpn", calls={"first": 1})
+    sms = {
+        "deviceId": "imei:356938035643817",
+        "message": {"text": "hi"},
+        "feedbackTimeout": "PT10M",
+    }
+    first = client.post("/sms/downlinks", headers=auth, json=sms).json()
+    second = client.post("/sms/downlinks", headers=auth, json=sms).json()
+    server.clock.advance(60)
+    failed = client.get(f"/sms/downlinks/{first['id']}", headers=auth).json()
+    delivered = client.get(f"/sms/downlinks/{second['id']}", headers=auth).json()
+    assert failed.get("lastFailureReason") is not None
+    assert delivered.get("lastFailureReason") is None and delivered["status"] == "DONE"
