@@ -51,3 +51,33 @@ def test_unknown_devices_are_reported_by_id():
     network = Network(VirtualClock(0))
     with pytest.raises(UnknownDevice):
         network.get("nope")
+
+
+def test_a_listener_may_ask_for_some_kinds_only_and_leave_while_events_are_sent():
+    network = Network(VirtualClock(0))
+    device = network.add(Device(id="app.dev", provider="test"))
+    everything, queued_only, leaving = [], [], []
+    network.subscribe(everything.append)
+    network.subscribe(queued_only.append, kinds=("queued",))
+
+    def leave_after_first(event):
+        leaving.append(event)
+        stop()
+
+    stop = network.subscribe(leave_after_first, kinds=["replaced", "queued"])
+    network.push(device, [downlink(1)])
+    network.replace(device, [downlink(2)])
+    network.emit("sent", device, [downlink(2)])
+    assert [e.kind for e in everything] == ["queued", "replaced", "queued", "sent"]
+    assert [e.kind for e in queued_only] == ["queued", "queued"]
+    assert [e.kind for e in leaving] == ["queued"]
+    network.subscribe(leaving.append, kinds=("sent",))
+    network.emit("sent", device, [])
+    assert [e.kind for e in leaving] == ["queued", "sent"]
+    assert [e.kind for e in network.timeline("app.dev")] == [
+        "queued",
+        "replaced",
+        "queued",
+        "sent",
+        "sent",
+    ]
