@@ -173,7 +173,10 @@ class Network:
         if timeline is None:
             timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)
         timeline.append(event)
-        for listener in self._routing[1].get(kind) or self._listeners_for(kind):
+        listeners = self._routing[1].get(kind)
+        if listeners is None:
+            listeners = self._listeners_for(kind)
+        for listener in listeners:
             listener(event)
 
     def timeline(self, device_id: str) -> list[NetworkEvent]:

@@ -71,3 +71,33 @@ def test_network_push_first_is_announced_as_such():
     assert [d.f_port for d in device.queue] == [2, 1]
     kinds = [(e.kind, e.details.get("operation")) for e in network.timeline("d")]
     assert kinds == [("queued", "push"), ("queued", "push_first")]
+
+
+def test_a_listener_may_ask_for_some_kinds_only_and_leave_while_events_are_sent():
+    network = Network(VirtualClock(0))
+    device = network.add(Device(id="app.dev", provider="test"))
+    everything, queued_only, leaving = [], [], []
+    network.subscribe(everything.append)
+    network.subscribe(queued_only.append, kinds=("queued",))
+
+    def leave_after_first(event):
+        leaving.append(event)
+        stop()
+
+    stop = network.subscribe(leave_after_first, kinds=["replaced", "queued"])
+    network.push(device, [downlink(1)])
+    network.replace(device, [downlink(2)])
+    network.emit("sent", device, [downlink(2)])
+    assert [e.kind for e in everything] == ["queued", "replaced", "queued", "sent"]
+    assert [e.kind for e in queued_only] == ["queued", "queued"]
+    assert [e.kind for e in leaving] == ["queued"]
+    network.subscribe(leaving.append, kinds=("sent",))
+    network.emit("sent", device, [])
+    assert [e.kind for e in leaving] == ["queued", "sent"]
+    assert [e.kind for e in network.timeline("app.dev")] == [
+        "queued",
+        "replaced",
+        "queued",
+        "sent",
+        "sent",
+    ]
