@@ -31,7 +31,7 @@ from mockserver.providers import Handler, Provider
 from mockserver.scenario.engine import ActiveScenario, RequestActs
 from mockserver.scenario.loading import ScenarioReference, find_scenario
 from mockserver.scenario.model import Scenario
-from mockserver.scenario.timeline import schedule_timeline
+from mockserver.scenario.timeline import check_devices, schedule_timeline
 from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
@@ -157,7 +157,11 @@ class MockServer:
         scenario = reference if isinstance(reference, Scenario) else find_scenario(reference)
         with self.lock:
             if scenario.world is not None:
+                # Checked on a throwaway build first: a refused scenario changes nothing.
+                trial = World.build(read_world(scenario.world), VirtualClock(), Outbound(), "")
+                check_devices(scenario, [device.id for device in trial.network])
                 self.reset(scenario.world, keep_scenario=True)
+            check_devices(scenario, [device.id for device in self.network])
             active = ActiveScenario(scenario, self.clock)
             self.scenario = active
             self.world.scheduler.faults = active

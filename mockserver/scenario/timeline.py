@@ -9,17 +9,36 @@ force, so clearing or replacing a scenario needs no cancellation.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import logging
 from typing import TYPE_CHECKING
 
 from mockserver.core import Session, UnknownDevice
 from mockserver.scenario.engine import ActiveScenario
-from mockserver.scenario.model import TimelineEntry
+from mockserver.scenario.loading import ScenarioError
+from mockserver.scenario.model import Scenario, TimelineEntry
 
 if TYPE_CHECKING:
     from mockserver.server import MockServer
 
 log = logging.getLogger("mockserver.scenario")
+
+
+def check_devices(scenario: Scenario, device_ids: list[str]) -> None:
+    """Every device a scenario names must be in the world: a misspelt id would otherwise
+    make a rule or a silence quietly do nothing."""
+    named = [
+        (f"timeline entry {i + 1} ({entry.kind})", str(entry.arguments["device"]))
+        for i, entry in enumerate(scenario.timeline)
+        if "device" in entry.arguments
+    ] + [(rule.name, rule.match.device) for rule in scenario.rules if rule.match.device]
+    for where, pattern in named:
+        if not any(fnmatch.fnmatchcase(device_id, pattern) for device_id in device_ids):
+            shown = ", ".join(device_ids[:30]) + (" ..." if len(device_ids) > 30 else "")
+            raise ScenarioError(
+                f"{scenario.source}: {where}: no device of the world is {pattern!r} "
+                f"(devices: {shown})"
+            )
 
 
 def schedule_timeline(server: MockServer, active: ActiveScenario) -> None:

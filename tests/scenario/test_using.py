@@ -127,3 +127,16 @@ def test_serve_refuses_a_broken_scenario(tmp_path, capsys):
     broken.write_text("name: b\n")
     assert main(["serve", "--scenario", str(broken)]) == 2
     assert "b.yaml:1:1:" in capsys.readouterr().err
+
+
+def test_a_device_the_world_does_not_have_is_refused_at_load(server: MockServer):
+    from mockserver.scenario.loading import ScenarioError
+
+    misspelt = {
+        "name": "m",
+        "description": "d",
+        "timeline": [{"from": 0, "to": 60, "device_silent": {"device": "thingpark:1002"}}],
+    }
+    with pytest.raises(ScenarioError, match="no device of the world is 'thingpark:1002'"):
+        server.load_scenario(misspelt)
+    assert server.scenario is None

@@ -74,6 +74,7 @@ class KeyRing:
     def __init__(self, keys: Iterable[ApiKey]) -> None:
         self._by_id: dict[str, ApiKey] = {}
         self._placeholders: dict[str, ApiKey] = {}
+        self._revoked_placeholders: set[str] = set()
         for key in keys:
             self.add(key)
 
@@ -82,7 +83,8 @@ class KeyRing:
 
     def revoke(self, key: str) -> None:
         parts = key.split(".")
-        self._placeholders.pop(key, None)
+        if self._placeholders.pop(key, None) is not None:
+            self._revoked_placeholders.add(key)  # still "a key", just no longer found
         self._by_id.pop(parts[1] if len(parts) == 3 else key, None)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -101,6 +103,8 @@ class KeyRing:
         placeholder = self._placeholders.get(token)
         if placeholder is not None:
             return self._check_expiry(placeholder, now)
+        if token in self._revoked_placeholders:
+            raise errors.API_KEY_NOT_FOUND()  # as a revoked real key would be
         parts = token.split(".")
         if len(parts) != 3 or parts[0] not in TOKEN_TYPES or not parts[1] or not parts[2]:
             raise errors.INVALID_TOKEN()
