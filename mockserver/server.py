@@ -64,6 +64,7 @@ class MockServer:
         self.public_url = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
         self.world = self._build_world()
         self._handlers = self._bind_handlers()
+        self._prefixes = self._prefix_table()
         self._start_periodic_uplinks()
         #: This simulator's own pipeline (API and admin).
         self.app = MockServerApp(self)
@@ -189,6 +190,7 @@ class MockServer:
             self.outbound.flush()
             self.world = self._build_world()
             self._handlers = self._bind_handlers()
+            self._prefixes = self._prefix_table()
             self._start_periodic_uplinks()
             self.journal.clear()
             self.outbound.clear()
@@ -223,15 +225,26 @@ class MockServer:
         return bound
 
     # -- requests --------------------------------------------------------------------------
+    def _prefix_table(self) -> dict[str, list[tuple[str, str, Provider]]]:
+        """Base paths by their first segment, longest first within it: a request looks at
+        the few that can fit, and the first that does is the best."""
+        table: dict[str, list[tuple[str, str, Provider]]] = {}
+        for provider in self.world.providers.values():
+            for prefix in provider.prefixes:
+                table.setdefault(_first_segment(prefix), []).append(
+                    (prefix, prefix + "/", provider)
+                )
+        for entries in table.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        return table
+
     def provider_for(self, path: str) -> Provider | None:
         """The provider with the longest base path that contains `path` (KPN's token path
         lies under TTS's `/api/v3`)."""
-        best: tuple[int, Provider | None] = (-1, None)
-        for provider in self.world.providers.values():
-            for prefix in provider.prefixes:
-                if (path == prefix or path.startswith(prefix + "/")) and len(prefix) > best[0]:
-                    best = (len(prefix), provider)
-        return best[1]
+        for prefix, directory, provider in self._prefixes.get(_first_segment(path), ()):
+            if path.startswith(directory) or path == prefix:
+                return provider
+        return None
 
     def dispatch(self, provider: Provider, request: HttpRequest) -> HttpResponse:
         """Contract in, handler, contract out, journal: one simulated API call."""
@@ -422,3 +435,7 @@ def _origin(world: WorldSource) -> str:
     if world is None:
         return "default"
     return str(world) if isinstance(world, str | Path) else "dict"
+
+
+def _first_segment(path: str) -> str:
+    return path.split("/", 2)[1] if path.count("/") else path

@@ -67,7 +67,10 @@ class Lifecycle:
         # Downlink carries the ID in `extra`, so network events lead back to the record)
         self._http_queues: dict[str, list[Record]] = {}
         self._http_devices: dict[str, KpnDevice] = {}  # core ID → device, once one is used
-        network.subscribe(self._on_network_event)
+        network.subscribe(
+            self._on_network_event,
+            kinds=("uplink", "scheduled", "sent", "acked", "nacked", "failed"),
+        )
 
     # -- starting --------------------------------------------------------------------------
     def start(self, record: Record, feedback_after: Micros | None) -> None:

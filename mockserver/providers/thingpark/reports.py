@@ -56,7 +56,9 @@ class ReportPublisher:
     def __init__(self, provider: ThingParkProvider) -> None:
         self.provider = provider
         self._sequence = 0
-        provider.world.network.subscribe(self._on_event)
+        provider.world.network.subscribe(
+            self._on_event, kinds=("uplink", "sent", "dropped", "failed")
+        )
 
     def _on_event(self, event: NetworkEvent) -> None:
         if event.kind not in ("uplink", "sent", "dropped", "failed"):
