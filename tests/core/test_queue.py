@@ -101,3 +101,14 @@ def test_a_listener_may_ask_for_some_kinds_only_and_leave_while_events_are_sent(
         "sent",
         "sent",
     ]
+
+
+def test_a_listener_may_ask_for_the_devices_of_some_providers_only():
+    network = Network(VirtualClock(0))
+    mine = network.add(Device(id="a", provider="mine"))
+    theirs = network.add(Device(id="b", provider="theirs"))
+    heard = []
+    network.subscribe(heard.append, providers=("mine",))
+    network.push(mine, [downlink(1)])
+    network.push(theirs, [downlink(2)])
+    assert [event.device_id for event in heard] == ["a"]

@@ -70,6 +70,7 @@ class Lifecycle:
         network.subscribe(
             self._on_network_event,
             kinds=("uplink", "scheduled", "sent", "acked", "nacked", "failed"),
+            providers=(PROVIDER,),
         )
 
     # -- starting --------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class ReportPublisher:
         self.provider = provider
         self._sequence = 0
         provider.world.network.subscribe(
-            self._on_event, kinds=("uplink", "sent", "dropped", "failed")
+            self._on_event, kinds=("uplink", "sent", "dropped", "failed"), providers=("thingpark",)
         )
 
     def _on_event(self, event: NetworkEvent) -> None:

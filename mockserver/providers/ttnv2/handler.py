@@ -27,7 +27,7 @@ class Handler:
         self.registry = registry
         self.network = network
         self.scheduler = scheduler
-        network.subscribe(self._on_event, kinds=("uplink",))
+        network.subscribe(self._on_event, kinds=("uplink",), providers=("ttnv2",))
 
     def enqueue(self, application: Application, message: DownlinkMessage) -> Downlink:
         registered = application.devices.get(message.dev_id)

@@ -52,7 +52,7 @@ def downlink_url(public_url: str, application_id: str, integration: Integration)
 class UplinkPublisher:
     def __init__(self, provider: TTNv2Provider) -> None:
         self.provider = provider
-        provider.world.network.subscribe(self._on_event, kinds=("uplink",))
+        provider.world.network.subscribe(self._on_event, kinds=("uplink",), providers=("ttnv2",))
 
     def _on_event(self, event: NetworkEvent) -> None:
         if event.kind != "uplink":

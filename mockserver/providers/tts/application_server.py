@@ -72,7 +72,7 @@ class ApplicationServer:
         self.registry = registry
         self.network = network
         self.rng = rng
-        network.subscribe(self._on_network_event, kinds=("nacked",))
+        network.subscribe(self._on_network_event, kinds=("nacked",), providers=("tts",))
 
     def _on_network_event(self, event: NetworkEvent) -> None:
         """A NACKed confirmed downlink goes back to the end of the queue (handleDownlinkNack),

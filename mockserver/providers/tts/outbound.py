@@ -78,7 +78,9 @@ class WebhookPublisher:
 
     def __init__(self, provider: TTSProvider) -> None:
         self.provider = provider
-        provider.world.network.subscribe(self._on_event, kinds=("uplink", *_EVENT_MESSAGES))
+        provider.world.network.subscribe(
+            self._on_event, kinds=("uplink", *_EVENT_MESSAGES), providers=("tts",)
+        )
 
     def _on_event(self, event: NetworkEvent) -> None:
         if event.kind != "uplink" and event.kind not in _EVENT_MESSAGES:
