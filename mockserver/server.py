@@ -274,7 +274,7 @@ class MockServer:
             )
             if acts is not None:
                 return self._dispatch_under_scenario(
-                    provider, operation, params, request, violations, acts
+                    provider, operation, handler, params, request, violations, acts
                 )
         with self.lock:
             try:
@@ -292,6 +292,7 @@ class MockServer:
         self,
         provider: Provider,
         operation: Operation,
+        handler: Handler,
         params: dict[str, str],
         request: HttpRequest,
         violations: list[ContractViolation],
@@ -299,7 +300,6 @@ class MockServer:
     ) -> HttpResponse:
         """The slow path: a scenario rule acts on this call (see scenario/engine.py)."""
         if acts.handle:
-            handler = self._handlers[provider.name][1][operation.operation_id]
             with self.lock:
                 try:
                     response = handler(request, params)
