@@ -105,5 +105,10 @@ class World:
             public_url=public_url,
         )
         for name, provider_class in PROVIDERS.items():
-            world.providers[name] = provider_class(world, description.get(name) or {})
+            try:
+                world.providers[name] = provider_class(world, description.get(name) or {})
+            except WorldError:
+                raise
+            except ValueError as error:  # DeviceExists and the providers' own refusals
+                raise WorldError(f"world: at {name}: {error}") from error
         return world

@@ -1,0 +1,41 @@
+"""World descriptions that pass the schema but cannot be built are refused as WorldError."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.server import MockServer
+from mockserver.world import WorldError
+
+
+def test_a_device_id_two_providers_claim_is_a_world_error_naming_the_second() -> None:
+    world = {
+        "tts": {
+            "band": "EU868",
+            "applications": [
+                {"id": "app1", "devices": [{"id": "dev1", "dev_eui": "70B3D57ED0000001"}]}
+            ],
+        },
+        "ttnv2": {
+            "band": "EU868",
+            "applications": [
+                {
+                    "id": "app1",
+                    "access_keys": [{"key": "ttn-account-v2.k", "rights": ["messages:down:w"]}],
+                    "devices": [{"id": "dev1", "dev_eui": "0102030405060708"}],
+                }
+            ],
+        },
+    }
+    with pytest.raises(WorldError, match=r"at ttnv2: .*app1\.dev1"):
+        MockServer(world)
+
+
+def test_a_thingpark_device_on_an_unknown_application_server_is_a_world_error() -> None:
+    world = {
+        "thingpark": {
+            "devices": [{"ref": "1", "dev_eui": "0000000000000001", "application_server": "nope"}]
+        }
+    }
+    with pytest.raises(WorldError, match=r"at thingpark: device 1: unknown application server"):
+        MockServer(world)
