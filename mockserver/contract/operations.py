@@ -64,6 +64,9 @@ class Operation:
     security: tuple[tuple[SecurityScheme, ...], ...]  # any one alternative must be satisfied
     security_pointer: str  # the operation's own requirement, or the document's
     pointer: str
+    #: Where the spec describes the body: OpenAPI 3's requestBody, Swagger 2.0's body or
+    #: formData parameters (a missing required body is reported there).
+    body_pointer: str = ""
     path_regex: re.Pattern[str] = field(init=False)
     path_names: dict[str, str] = field(init=False)
 
@@ -160,12 +163,13 @@ class _Reader:
     def operation(self, path: str, method: str, item: dict[str, Any], pointer: str) -> Operation:
         op = item[method]
         parameters = self._parameters(item, op, pointer)
-        body, body_required = self._body(op, parameters, pointer)
+        body, body_required, body_pointer = self._body(op, parameters, pointer)
         consumes = op.get("consumes") or self.document.get("consumes") or ["application/json"]
         if self.swagger and body is None:
             form = [p for p in parameters if p.location == "formData"]
             if form:
-                body = {consumes[0]: MediaType(_form_schema(form), pointer + "/parameters")}
+                body_pointer = pointer + "/parameters"
+                body = {consumes[0]: MediaType(_form_schema(form), body_pointer)}
                 body_required = any(p.required for p in form)
         operation_id = op.get("operationId") or f"{method.upper()} {path}"
         return Operation(
@@ -180,6 +184,7 @@ class _Reader:
             security=self._security(op),
             security_pointer=f"{pointer}/security" if "security" in op else "#/security",
             pointer=pointer,
+            body_pointer=body_pointer,
         )
 
     def _deref(self, node: Any) -> Any:
@@ -232,24 +237,25 @@ class _Reader:
 
     def _body(
         self, op: dict, parameters: list[Parameter], pointer: str
-    ) -> tuple[dict[str, MediaType] | None, bool]:
+    ) -> tuple[dict[str, MediaType] | None, bool, str]:
         if self.swagger:
             bodies = [p for p in parameters if p.location == "body"]
             if not bodies:
-                return None, False
+                return None, False, pointer + "/parameters"
             consumes = op.get("consumes") or self.document.get("consumes") or ["application/json"]
             media = MediaType(bodies[0].schema, bodies[0].pointer)
-            return {kind: media for kind in consumes}, bodies[0].required
+            parameter_pointer = bodies[0].pointer.removesuffix("/schema")
+            return {kind: media for kind in consumes}, bodies[0].required, parameter_pointer
         raw = op.get("requestBody")
         if raw is None:
-            return None, False
+            return None, False, pointer + "/requestBody"
         where = raw["$ref"] if "$ref" in raw else pointer + "/requestBody"
         body = self._deref(raw)
         content = {
             kind: MediaType(media.get("schema", {}), f"{where}/content/{_escape(kind)}/schema")
             for kind, media in (body.get("content") or {}).items()
         }
-        return content, bool(body.get("required"))
+        return content, bool(body.get("required")), where
 
     def _responses(self, op: dict, pointer: str) -> dict[str, ResponseSpec]:
         responses = {}

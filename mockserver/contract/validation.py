@@ -272,7 +272,7 @@ class RequestResponseValidator:
                         "body",
                         "required",
                         "the request body is required",
-                        operation.pointer + "/requestBody",
+                        operation.body_pointer,
                     )
                 )
             return
@@ -309,7 +309,7 @@ class RequestResponseValidator:
             request.headers,
             request.body,
             plan.bodies,
-            operation.pointer + "/requestBody",
+            operation.body_pointer,
             violations,
         )
         if value is not _UNDECODABLE and kind.endswith("json"):

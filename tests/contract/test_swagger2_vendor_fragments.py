@@ -3,12 +3,13 @@ typed form fields, one description served under several base paths."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
-from mockserver.contract import Contract
+from mockserver.contract import Contract, HttpRequest
 from mockserver.contract.documents import SpecError, load_spec
 from tests.contract.test_dialects import check
 
@@ -118,3 +119,23 @@ def test_an_operation_under_several_base_paths_is_one_operation_in_reports(contr
     assert [op.path for op in contract.operations() if op.operation_id == "send"] == [
         "/core/v1/api/devices/{device}/messages"
     ]
+
+
+def test_a_missing_required_body_points_at_the_body_parameter_not_an_openapi_3_field(
+    tmp_path: Path,
+):
+    fragment = copy.deepcopy(FRAGMENT)
+    fragment["paths"]["/devices/{device}/messages"]["post"]["parameters"][2]["required"] = True
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "api.yaml").write_text(yaml.safe_dump(fragment))
+    (folder / "api.overlay.yaml").write_text(yaml.safe_dump(OVERLAY))
+    contract = Contract([load_spec(folder / "api.yaml", "demo")])
+    path = "/core/v1/api/devices/1001/messages"
+    operation, params = contract.index("demo").match("POST", path)
+    request = HttpRequest("POST", path, "", {"content-type": "application/json"}, b"")
+    [violation] = contract.check_request(operation, params, request)
+    assert (violation.where, violation.rule) == ("body", "required")
+    assert violation.spec_location.endswith(
+        "#/paths/~1devices~1{device}~1messages/post/parameters/2"
+    )
