@@ -27,7 +27,9 @@ class Parameter:
     required: bool
     schema: Any
     pointer: str  # where the parameter's schema lives in the document
-    explode: bool = True
+    #: How an array is written on the wire: None when each item is its own repetition
+    #: (`?id=1&id=2`), else the character between items in one value (`?id=1,2`).
+    separator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ class _Reader:
                     required=bool(param.get("required")) or location == "path",
                     schema=schema,
                     pointer=schema_pointer,
-                    explode=param.get("explode", param.get("style", "form") == "form"),
+                    separator=_separator(param, location, swagger=self.swagger),
                 )
         return list(merged.values())
 
@@ -360,3 +362,20 @@ class OperationIndex:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._all)
+
+
+#: Swagger 2.0 `collectionFormat` (default csv) as the character between items.
+_COLLECTION_FORMATS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|", "multi": None}
+#: OpenAPI 3 non-exploded styles as the character between items.
+_STYLES = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def _separator(param: dict[str, Any], location: str, *, swagger: bool) -> str | None:
+    """How the spec says an array parameter is serialised (only a query can repeat)."""
+    if swagger:
+        separator = _COLLECTION_FORMATS.get(param.get("collectionFormat", "csv"), ",")
+    else:
+        style = param.get("style", "form" if location in ("query", "cookie") else "simple")
+        explode = param.get("explode", style == "form")
+        separator = None if explode and style != "simple" else _STYLES.get(style, ",")
+    return separator if separator is not None or location == "query" else ","

@@ -64,6 +64,7 @@ class _CompiledParameter:
     parameter: Parameter
     validate: Validate
     kind: str | None  # the schema's type, to turn the wire string into a JSON value
+    item_kind: str | None = None  # an array's item type, likewise
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ class RequestResponseValidator:
     ) -> None:
         if plan.path_kinds:
             path_params = {
-                name: _coerce(value, plan.path_kinds.get(name), True)
+                name: _coerce(value, plan.path_kinds.get(name))
                 for name, value in path_params.items()
             }
         try:
@@ -243,7 +244,10 @@ class RequestResponseValidator:
                     )
                 )
             return
-        value = _coerce(raw, compiled.kind, parameter.explode)
+        if compiled.kind == "array":
+            value: Any = _items(raw, parameter.separator, compiled.item_kind)
+        else:
+            value = _coerce(raw, compiled.kind)
         self._run(
             compiled.validate,
             value,
@@ -478,7 +482,14 @@ class RequestResponseValidator:
                 "request",
             )
         parameters = tuple(
-            _CompiledParameter(p, compiler.compile(p.schema, "request"), _schema_type(p.schema))
+            _CompiledParameter(
+                p,
+                compiler.compile(p.schema, "request"),
+                _schema_type(p.schema),
+                _schema_type(_resolved(p.schema.get("items"), operation.spec.document))
+                if isinstance(p.schema, dict)
+                else None,
+            )
             for p in operation.parameters
             if p.location != "path"
         )
@@ -579,7 +590,7 @@ def _form_fields_coerced(validate: Validate, schema: Any, document: Any) -> Vali
     def coerced(value: Any) -> Any:
         if isinstance(value, dict):
             value = {
-                name: _coerce(field, kinds[name], True)
+                name: _coerce(field, kinds[name])
                 if name in kinds and isinstance(field, str)
                 else field
                 for name, field in value.items()
@@ -635,11 +646,17 @@ def _schema_type(schema: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _coerce(raw: Any, kind: str | None, explode: bool) -> Any:
+def _items(raw: str | list[str], separator: str | None, kind: str | None) -> list[Any]:
+    """An array parameter's wire values (a header's one string, a query's repetitions) as
+    the items its schema describes."""
+    values = [raw] if isinstance(raw, str) else raw
+    if separator is not None:
+        values = [item for value in values for item in value.split(separator)]
+    return [_coerce(item, kind) for item in values]
+
+
+def _coerce(raw: Any, kind: str | None) -> Any:
     """A wire string as the JSON value its schema expects, left as is when it cannot be."""
-    if kind == "array":
-        items = raw if explode else ",".join(raw).split(",")
-        return [_coerce(item, None, explode) for item in items]
     if kind == "integer" and _INTEGER.match(raw):
         return int(raw)
     if kind == "number" and _NUMBER.match(raw):
