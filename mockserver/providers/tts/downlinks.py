@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,16 +189,17 @@ def _decode_item(raw: Any, dialect: str) -> ApplicationDownlink:
 
 def read_uint32(value: Any) -> int:
     """A number or a numeric string; exponent and integral fractions are accepted (protojson)."""
+    number = value
     if isinstance(value, str):
         try:
-            value = float(value) if value.strip() == value and value else None
+            number = float(value) if value.strip() == value and value else None
         except ValueError:
-            value = None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT32_MAX:
-        raise DecodeError(f"invalid uint32 {value!r}")
-    return value
+            number = None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= _UINT32_MAX:
+        raise DecodeError(f"invalid uint32 {json.dumps(value)}")  # the value as the client sent it
+    return number
 
 
 def read_bytes(value: Any) -> bytes:

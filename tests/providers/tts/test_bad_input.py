@@ -368,4 +368,4 @@ def test_with_two_bad_fields_the_app_as_error_names_the_first_in_proto_order(see
     content = b'{"downlinks":[{"frm_payload":1,"f_port":"one"}]}'
     with queues_untouched(seeded):
         response = client.post(app_as_url("push"), content=content, headers=AUTH)
-        assert_plain_status(response, 400, 3, "invalid uint32 None")
+        assert_plain_status(response, 400, 3, 'invalid uint32 "one"')
