@@ -45,7 +45,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             return {}
         try:
             document = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise HTTPException(400, "the body is not JSON") from None
         if not isinstance(document, dict):
             raise HTTPException(400, "the body must be a JSON object")

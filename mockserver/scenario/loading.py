@@ -106,10 +106,21 @@ def parse_scenario(text: str, origin: str) -> Scenario:
         mark = error.problem_mark
         where = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
         raise ScenarioError(f"{where}: not valid YAML: {error.problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
     return _build(document, origin, positions)
 
 
 def _build(document: Any, origin: str, positions: dict[tuple[Any, ...], Position]) -> Scenario:
+    try:
+        return _build_checked(document, origin, positions)
+    except RecursionError:  # hundreds of nested lists: no scenario, and no reason to crash
+        raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
+
+
+def _build_checked(
+    document: Any, origin: str, positions: dict[tuple[Any, ...], Position]
+) -> Scenario:
     def fail(path: tuple[Any, ...], message: str) -> ScenarioError:
         return ScenarioError(f"{_where(origin, positions, path)}: {message}")
 

@@ -79,6 +79,15 @@ def test_json_numbers_no_clock_can_wait_are_a_400(client: httpx.Client):
     assert error == "inline: at timeline/0/at: inf is not a finite number"
 
 
+def test_a_body_nested_deeper_than_python_recurses_is_a_400(client: httpx.Client):
+    deep = "[" * 5000 + "]" * 5000
+    error = refused(client, content=deep, headers={"Content-Type": "application/yaml"})
+    assert error == "request body: nested too deeply to be a scenario"
+    body = '{"name": "x", "description": "d", "rules": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    error = refused(client, content=body, headers={"Content-Type": "application/json"})
+    assert error == "the body is not JSON"
+
+
 # -- a scenario's own world ----------------------------------------------------------------
 def test_clearing_a_scenario_brings_back_the_world_before_it(server: MockServer):
     server.load_scenario(OWN_WORLD)
