@@ -120,10 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.scenario:
             try:
                 server.default_scenario = find_scenario(args.scenario)
-            except ScenarioError as error:
+                server.reset()  # in force from the start, and again after each reset
+            except ScenarioError as error:  # unreadable, or naming devices the world lacks
                 print(f"mockserver: {error}", file=sys.stderr)
                 return 2
-            server.reset()  # in force from the start, and again after each reset
         elif args.virtual_time:
             server.reset()  # start the virtual clock where the world says
         print(banner(server, args.host, args.port), flush=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -29,7 +30,7 @@ from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
 from mockserver.scenario.engine import ActiveScenario, RequestActs
-from mockserver.scenario.loading import ScenarioReference, find_scenario
+from mockserver.scenario.loading import ScenarioError, ScenarioReference, find_scenario
 from mockserver.scenario.model import Scenario
 from mockserver.scenario.timeline import check_devices, schedule_timeline
 from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
@@ -79,6 +80,9 @@ class MockServer:
         self.scenario: ActiveScenario | None = None
         #: What `reset()` re-arms: the scenario `serve --scenario` started with.
         self.default_scenario: ScenarioReference | Scenario | None = None
+        #: The world (description, origin) in force before a scenario brought its own: what
+        #: clearing that scenario, or a reset that does not re-arm it, goes back to.
+        self.world_before_scenario: tuple[dict[str, Any], str] | None = None
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -152,16 +156,20 @@ class MockServer:
     def load_scenario(self, reference: ScenarioReference | Scenario) -> ActiveScenario:
         """Put a scenario in force from now: a bundled name, a file, or a description.
 
-        A scenario with a world of its own switches to it first (a fresh start); otherwise
-        the current state stays and only the rules and timeline begin.
+        A scenario with a world of its own switches to it first (a fresh start), and the
+        world it replaces is remembered for `clear_scenario` and `reset`; otherwise the
+        current state stays and only the rules and timeline begin. A refused scenario
+        (ScenarioError) changes nothing.
         """
         scenario = reference if isinstance(reference, Scenario) else find_scenario(reference)
         with self.lock:
             if scenario.world is not None:
                 # Checked on a throwaway build first: a refused scenario changes nothing.
-                trial = World.build(read_world(scenario.world), VirtualClock(), Outbound(), "")
-                check_devices(scenario, [device.id for device in trial.network])
+                check_devices(scenario, _device_ids_of(scenario))
+                before = self.world_before_scenario or (self.description, self.world_origin)
                 self.reset(scenario.world, keep_scenario=True)
+                self.world_origin = f"scenario {scenario.name}"
+                self.world_before_scenario = before
             check_devices(scenario, [device.id for device in self.network])
             active = ActiveScenario(scenario, self.clock)
             self.scenario = active
@@ -170,9 +178,15 @@ class MockServer:
             return active
 
     def clear_scenario(self) -> None:
+        """No scenario in force from now. One that brought its own world takes it away: the
+        world before it comes back from its start, as after a reset."""
         with self.lock:
             self.scenario = None
             self.world.scheduler.faults = None
+            if self.world_before_scenario is not None:
+                description, origin = self.world_before_scenario
+                self.reset(description, keep_scenario=True)
+                self.world_origin = origin
 
     def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
         """Back to the world's start: devices, queues, journal, findings and virtual time.
@@ -183,6 +197,11 @@ class MockServer:
             if world is not False:
                 self.description = read_world(world)  # type: ignore[arg-type]
                 self.world_origin = _origin(world)  # type: ignore[arg-type]
+                self.world_before_scenario = None  # a world chosen now is the one to keep
+            elif not keep_scenario and self.world_before_scenario is not None:
+                # The scenario that brought the current world goes: so does its world.
+                self.description, self.world_origin = self.world_before_scenario
+                self.world_before_scenario = None
             if isinstance(self.clock, VirtualClock):
                 self.clock.reset(self._clock_start())
             else:
@@ -429,6 +448,16 @@ class MockServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _device_ids_of(scenario: Scenario) -> list[str]:
+    """The devices of a scenario's own world, from a throwaway build."""
+    assert scenario.world is not None
+    try:
+        trial = World.build(read_world(scenario.world), VirtualClock(), Outbound(), "")
+    except ValueError as problem:  # the loader refuses these; a hand-built Scenario may not
+        raise ScenarioError(f"{scenario.source}: world cannot be built: {problem}") from None
+    return [device.id for device in trial.network]
 
 
 def _origin(world: WorldSource) -> str:

@@ -3,7 +3,8 @@
 Several test runs can share one `mockserver serve` (one CI service for many jobs) without
 seeing each other's devices, queues, clock, journal, outbound messages or contract findings.
 A request without the header is served by the home simulator; a request with it by that
-tenant's own simulator, created on first use from the home's current world. The admin API
+tenant's own simulator, created on first use from the home's current world and armed with
+the home's default scenario (`serve --scenario`), as the home is after a reset. The admin API
 under `/_mock` follows the same header, so a tenant's reset, clock and report are its own.
 
 A header (rather than credentials) selects the tenant because it works the same for every
@@ -65,12 +66,16 @@ class Tenants:
             return server, True
 
     def _build(self) -> MockServer:
+        """A tenant starts as the home would after a reset: the home's world (the one under
+        a scenario that brought its own), and the scenario `serve --scenario` armed."""
         from mockserver.server import MockServer
 
         home = self.home
-        server = MockServer(home.description, clock=_clock_like(home.clock), tenants=False)
-        server.world_origin = home.world_origin
-        server.reset()  # a virtual clock starts where the world says, as the home's did
+        description, origin = home.world_before_scenario or (home.description, home.world_origin)
+        server = MockServer(description, clock=_clock_like(home.clock), tenants=False)
+        server.world_origin = origin
+        server.default_scenario = home.default_scenario
+        server.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port; `url` stays unset, so
         # the tenant's own `client()` calls it in-process rather than the home over the port.
         server.public_url = server.world.public_url = home.public_url

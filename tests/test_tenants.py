@@ -105,3 +105,32 @@ def test_a_tenant_of_a_real_clock_server_runs_its_own_real_clock_driven_like_the
     finally:
         home.stop()
     assert home.tenants.names() == []
+
+
+def test_a_tenant_is_armed_with_the_homes_default_scenario(server: MockServer):
+    """`serve --scenario` arms every reset of the home, and every tenant from its start."""
+    server.default_scenario = "queue-full"
+    server.reset()
+    with server.client(headers=tenant("t")) as client:
+        assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 429
+        assert client.get("/_mock/scenario").json()["active"]["name"] == "queue-full"
+        client.post("/_mock/reset")
+        assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 429  # re-armed
+
+
+def test_a_tenant_starts_as_the_home_after_a_reset(server: MockServer):
+    """A scenario put in force on the home alone (admin PUT) is not the tenant's, nor is the
+    world that scenario brought: the tenant gets the world under it."""
+    server.load_scenario({"name": "own", "description": "d", "world": {}})
+    with server.client(headers=tenant("t")) as client:
+        assert client.get("/_mock/scenario").json() == {"active": None}
+        assert client.get("/_mock/devices/app1.dev1").status_code == 200
+
+
+def test_a_tenant_gets_the_default_scenarios_world(server: MockServer):
+    server.default_scenario = {"name": "own", "description": "d", "world": {}}
+    server.reset()
+    with server.client(headers=tenant("t")) as client:
+        assert client.get("/_mock/devices").json() == []
+        client.delete("/_mock/scenario")
+        assert client.get("/_mock/devices/app1.dev1").status_code == 200

@@ -24,7 +24,13 @@ from mockserver.admin.representations import (
 from mockserver.clock import VirtualClock
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render
-from mockserver.scenario.loading import ScenarioError, parse_scenario
+from mockserver.scenario.loading import (
+    ScenarioError,
+    find_bundled_scenario,
+    parse_scenario,
+    read_scenario,
+)
+from mockserver.scenario.model import Scenario
 from mockserver.tenants import MAX_TENANTS, TENANT_HEADER
 from mockserver.types import seconds
 
@@ -39,7 +45,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             return {}
         try:
             document = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise HTTPException(400, "the body is not JSON") from None
         if not isinstance(document, dict):
             raise HTTPException(400, "the body must be a JSON object")
@@ -217,20 +223,28 @@ def build_admin_app(server: MockServer) -> Starlette:
                 server.clock.advance(by)
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 
+    async def requested_scenario(request: Request) -> Scenario:
+        """The scenario a PUT names (a bundled one only: never a path on this machine) or
+        carries as YAML or JSON."""
+        if "yaml" in request.headers.get("content-type", ""):
+            try:
+                text = (await request.body()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise HTTPException(400, "the YAML body is not UTF-8 text") from None
+            return parse_scenario(text, "request body")
+        document = await body(request)
+        if set(document) == {"name"}:
+            return find_bundled_scenario(document["name"])
+        return read_scenario(document)
+
     async def scenario(request: Request) -> Response:
         """GET the scenario in force (with how often each rule fired), PUT one, DELETE it."""
         if request.method == "DELETE":
             server.clear_scenario()
             return Response(status_code=204)
         if request.method == "PUT":
-            raw = await request.body()
             try:
-                if "yaml" in request.headers.get("content-type", ""):
-                    active = server.load_scenario(parse_scenario(raw.decode(), "request body"))
-                else:
-                    document = await body(request)
-                    reference = document.get("name") if set(document) == {"name"} else document
-                    active = server.load_scenario(reference)
+                active = server.load_scenario(await requested_scenario(request))
             except ScenarioError as error:
                 raise HTTPException(400, str(error)) from None
             return JSONResponse(active.to_json())

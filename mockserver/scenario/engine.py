@@ -159,8 +159,7 @@ class ActiveScenario:
             return latency.values[0]
         if latency.kind == "uniform":
             return self.random.uniform(*latency.values)
-        median, sigma = latency.values
-        return self.random.lognormvariate(math.log(max(median, 1.0)), sigma)
+        return latency.lognormal_sample(self.random)  # capped: exp() cannot overflow
 
     def _rate_limit(self, rule: Rule, provider: Provider) -> tuple[bool, dict[str, str]]:
         """A sliding window on the simulator's clock: `limit` calls per `per`."""

@@ -7,6 +7,7 @@ faults) and acts on them. docs/scenarios.md describes every field with a runnabl
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -22,6 +23,13 @@ _UNITS = {
     "d": 86400 * SECOND,
 }
 
+#: The longest duration a scenario takes: longer is a slip (`1e9`, `.inf`), and the clock's
+#: arithmetic must stay in integers.
+MAX_DURATION = 365 * _UNITS["d"]
+MAX_DURATION_TEXT = "365d"
+#: The widest lognormal latency: at sigma 4 one call in six already waits 55 times the median.
+MAX_SIGMA = 4
+
 DURATION_HELP = "seconds as a number, or numbers with units: 250ms, 1.5s, 10m, 2h30m, 1d"
 DURATION: dict[str, Any] = {
     "description": DURATION_HELP,
@@ -29,6 +37,8 @@ DURATION: dict[str, Any] = {
         {"type": "number", "minimum": 0},
         {"type": "string", "pattern": _DURATION_TEXT.pattern},
     ],
+    # Checked by the loader (jsonschema has no keyword for it): finite, at most MAX_DURATION.
+    "durationLimit": MAX_DURATION_TEXT,
 }
 
 DELIVERY_FAULTS = (
@@ -95,7 +105,15 @@ LATENCY: dict[str, Any] = {
             "type": "object",
             "required": ["median", "sigma"],
             "additionalProperties": False,
-            "properties": {"median": DURATION, "sigma": {"type": "number", "minimum": 0}},
+            "properties": {
+                "median": DURATION,
+                "sigma": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": MAX_SIGMA,
+                    "description": f"the spread of the logarithm, 0 to {MAX_SIGMA}",
+                },
+            },
         },
     },
 }
@@ -107,7 +125,7 @@ RESPOND: dict[str, Any] = {
     "or a literal status, body and headers",
     "properties": {
         "error": {"type": "string", "pattern": r"^\s*[a-z0-9]+\s*:\s*\S+\s*$"},
-        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "status": {"type": "integer", "minimum": 200, "maximum": 599},
         "body": {},
         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
     },
@@ -210,10 +228,43 @@ SCENARIO: dict[str, Any] = {
 
 
 def duration(value: float | str) -> Micros:
-    """`1.5s`, `10m`, `2h30m`, `250ms` or a number of seconds, in microseconds."""
-    if isinstance(value, int | float):
-        return round(value * SECOND)
-    if _DURATION_TEXT.match(value) is None:
+    """`1.5s`, `10m`, `2h30m`, `250ms` or a number of seconds, in microseconds.
+
+    ValueError for anything else, and for what no clock can wait: a negative, infinite or
+    NaN number, or more than MAX_DURATION.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"not a duration: {value!r}")
-    parts = re.findall(_DURATION_PART, value)
-    return round(sum(float(number) * _UNITS[unit] for number, unit in parts))
+    if isinstance(value, str):
+        if _DURATION_TEXT.match(value) is None:
+            raise ValueError(f"not a duration: {value!r}")
+        parts = re.findall(_DURATION_PART, value)
+        micros = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    elif not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number of seconds")
+    elif value < 0:
+        raise ValueError(f"not a duration: {value!r} is negative")
+    else:
+        micros = value * SECOND
+    if not math.isfinite(micros) or micros > MAX_DURATION:
+        shown = repr(value) if len(repr(value)) <= 24 else repr(value)[:20] + "...'"
+        raise ValueError(
+            f"{shown} is longer than {MAX_DURATION_TEXT}, the longest a scenario takes"
+        )
+    return round(micros)
+
+
+def duration_limit_problem(value: Any) -> str | None:
+    """Why a value of the right form is still no duration (too long, not finite); None when
+    it is one, or when its form is wrong (the schema's `oneOf` says that better)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, str) and _DURATION_TEXT.match(value) is None:
+        return None
+    if isinstance(value, int | float) and value < 0:
+        return None
+    try:
+        duration(value)
+    except ValueError as problem:
+        return str(problem)
+    return None

@@ -6,14 +6,22 @@ file, the line and column of the offending value, and what was expected there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-from mockserver.scenario.language import DURATION, DURATION_HELP, SCENARIO, duration
+from mockserver.scenario.language import (
+    DURATION,
+    DURATION_HELP,
+    SCENARIO,
+    duration,
+    duration_limit_problem,
+)
 from mockserver.scenario.model import Act, Calls, Latency, Match, Rule, Scenario, TimelineEntry
 
 Position = tuple[int, int]
@@ -22,6 +30,13 @@ _EVENT_KINDS = ("uplink", "revoke_key", "session_reset", "device_silent", "gatew
 _SPANNING = ("device_silent", "gateway_outage")
 _REQUEST_MATCHES = ("operation", "params", "headers", "query", "body")
 _EXCLUSIVE_ACTS = ("respond", "drop", "garbage", "rate_limit", "delivery")
+#: Timeline acts that make one device do something: they name it exactly, never by a glob.
+_ONE_DEVICE = ("uplink", "session_reset")
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
+_SCENARIO_NAME = re.compile(SCENARIO["properties"]["name"]["pattern"])
+#: RFC 9110 field names are tokens; values are visible Latin-1 text, spaces and tabs.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class ScenarioError(ValueError):
@@ -41,10 +56,28 @@ def bundled_scenarios() -> list[Scenario]:
     return [read_scenario(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
 
 
+def find_bundled_scenario(name: Any) -> Scenario:
+    """A bundled scenario by its name, and nothing else: what the admin API may load by name.
+
+    A name never reaches the file system as a path, so a caller over HTTP cannot make the
+    simulator read a file of its choosing (`{"name": "/etc/hostname"}`)."""
+    names = sorted(p.stem for p in bundled_scenarios_dir().glob("*.yaml"))
+    if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name) or name not in names:
+        raise ScenarioError(
+            f"no bundled scenario {name!r}: `name` is one of {', '.join(names)} "
+            "(or PUT a whole scenario as JSON or YAML)"
+        )
+    return read_scenario(bundled_scenarios_dir() / f"{name}.yaml")
+
+
 def find_scenario(reference: ScenarioReference) -> Scenario:
     """A bundled scenario by name, a scenario file by path, or a description as a dict."""
     if isinstance(reference, Mapping):
         return read_scenario(reference)
+    if not isinstance(reference, str | Path):
+        raise ScenarioError(
+            f"no scenario {reference!r}: give a bundled name, a file or a description"
+        )
     path = Path(reference)
     if path.suffix in (".yaml", ".yml", ".json") or path.exists():
         return read_scenario(path)
@@ -68,36 +101,46 @@ def read_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
 
 def parse_scenario(text: str, origin: str) -> Scenario:
     try:
-        document, positions = _load_with_positions(text)
+        document, positions = _load_with_positions(text, origin)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
         raise ScenarioError(f"{where}: not valid YAML: {error.problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
     return _build(document, origin, positions)
 
 
 def _build(document: Any, origin: str, positions: dict[tuple[Any, ...], Position]) -> Scenario:
+    try:
+        return _build_checked(document, origin, positions)
+    except RecursionError:  # hundreds of nested lists: no scenario, and no reason to crash
+        raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
+
+
+def _build_checked(
+    document: Any, origin: str, positions: dict[tuple[Any, ...], Position]
+) -> Scenario:
     def fail(path: tuple[Any, ...], message: str) -> ScenarioError:
         return ScenarioError(f"{_where(origin, positions, path)}: {message}")
 
-    validator = jsonschema.Draft202012Validator(SCENARIO)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    for path, problem in _not_json_data(document, ()):
+        raise fail(path, f"at {_shown(path)}: {problem}")
+    error = jsonschema.exceptions.best_match(_VALIDATOR(SCENARIO).iter_errors(document))
     if error is not None:
         path = tuple(error.absolute_path)
-        shown = "/".join(str(part) for part in path) or "(top level)"
         if (
             error.validator == "pattern"
             and error.validator_value == DURATION["oneOf"][1]["pattern"]
         ):
-            raise fail(path, f"at {shown}: {error.instance!r} is not a duration ({DURATION_HELP})")
-        raise fail(path, f"at {shown}: {error.message}{_expected(error)}")
+            raise fail(
+                path, f"at {_shown(path)}: {error.instance!r} is not a duration ({DURATION_HELP})"
+            )
+        if error.validator == "durationLimit":
+            raise fail(path, f"at {_shown(path)}: {error.message}")
+        raise fail(path, f"at {_shown(path)}: {error.message}{_expected(error)}")
     if document.get("world") is not None:
-        from mockserver.world import WorldError, read_world
-
-        try:
-            read_world(document["world"])
-        except WorldError as problem:
-            raise fail(("world",), str(problem).replace("world: ", "world ", 1)) from None
+        _check_world(document["world"], fail)
     timeline = tuple(
         _timeline_entry(entry, ("timeline", i), fail)
         for i, entry in enumerate(document.get("timeline") or [])
@@ -117,6 +160,27 @@ def _build(document: Any, origin: str, positions: dict[tuple[Any, ...], Position
     )
 
 
+def _check_world(world: dict[str, Any], fail: Any) -> None:
+    """A scenario's world is checked as a world file, then built once on the side: what only
+    building finds (a device declared twice) is refused here, not when the world switches."""
+    from mockserver.clock import VirtualClock
+    from mockserver.core import DeviceExists
+    from mockserver.world import World, WorldError, read_world
+
+    try:
+        description = read_world(world)
+    except WorldError as problem:
+        raise fail(("world",), str(problem).replace("world: ", "world ", 1)) from None
+    try:
+        World.build(description, VirtualClock())
+    except ValueError as problem:  # WorldError, DeviceExists, the providers' own refusals
+        twice = problem if isinstance(problem, DeviceExists) else problem.__cause__
+        if isinstance(twice, DeviceExists):
+            raise fail(("world",), f"world has the device {twice} more than once") from None
+        shown = str(problem).removeprefix("world: ")
+        raise fail(("world",), f"world cannot be built: {shown}") from None
+
+
 def _timeline_entry(entry: dict[str, Any], path: tuple[Any, ...], fail: Any) -> TimelineEntry:
     kinds = [kind for kind in _EVENT_KINDS if kind in entry]
     if len(kinds) != 1:
@@ -132,6 +196,12 @@ def _timeline_entry(entry: dict[str, Any], path: tuple[Any, ...], fail: Any) -> 
     if "at" not in entry or "from" in entry or "to" in entry:
         raise fail(path, f"{kind} happens at one instant: give `at` (not `from`/`to`)")
     arguments = dict(entry[kind])
+    if kind in _ONE_DEVICE and _GLOB_CHARACTERS.search(str(arguments["device"])):
+        raise fail(
+            (*path, kind, "device"),
+            f"{kind} acts on one device: name it by its exact id (globs *, ? and [ are for "
+            "what matches devices: a rule's `device` and device_silent)",
+        )
     if "every" in arguments:
         arguments["every"] = duration(arguments["every"])
         if arguments["every"] <= 0:
@@ -160,6 +230,9 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
             (*path, "match"),
             f"{', '.join(delivery_only)} match downlinks: only a delivery rule uses them",
         )
+    _check_times(match_spec, act_spec, path, fail)
+    if "respond" in act_spec:
+        _check_respond(act_spec["respond"], (*path, "act", "respond"), fail)
     if "error" in act_spec.get("respond", {}):
         reference = act_spec["respond"]["error"]
         _check_error_name(reference, (*path, "act", "respond", "error"), fail)
@@ -173,6 +246,45 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
     if "provider" in match_spec:
         _check_provider(match_spec["provider"], (*path, "match", "provider"), fail)
     return Rule(index, rule.get("name") or f"rule {index + 1}", _match(match_spec), _act(act_spec))
+
+
+def _check_times(
+    match_spec: dict[str, Any], act_spec: dict[str, Any], path: tuple[Any, ...], fail: Any
+) -> None:
+    """Time spans that could never hold: an empty or backward window, a rate per no time."""
+    window = match_spec.get("window") or {}
+    if "from" in window and "to" in window and duration(window["to"]) <= duration(window["from"]):
+        raise fail((*path, "match", "window", "to"), "`to` must come after `from`")
+    rate = act_spec.get("rate_limit")
+    if rate is not None and duration(rate["per"]) <= 0:
+        raise fail((*path, "act", "rate_limit", "per"), "`per` must be longer than zero")
+
+
+def _check_respond(respond: dict[str, Any], path: tuple[Any, ...], fail: Any) -> None:
+    """A vendor's error by name is the vendor's whole answer; a literal one must be sendable.
+
+    `body` or `headers` next to `error` are refused rather than ignored or mixed in: the
+    named error answers exactly as the vendor does, and a custom answer is a literal one."""
+    if "error" in respond:
+        extra = [name for name in ("body", "headers") if name in respond]
+        if extra:
+            raise fail(
+                (*path, extra[0]),
+                f"{' and '.join(extra)} cannot go with `error`: a vendor's error by name is "
+                "answered exactly as the vendor answers it; for your own body or headers "
+                "give a literal `status`",
+            )
+    for name, value in (respond.get("headers") or {}).items():
+        where = (*path, "headers", name)
+        if not _HEADER_NAME.fullmatch(name):
+            allowed = "letters, digits and -_.!#$%&'*+^`|~"
+            raise fail(where, f"{name!r} is not an HTTP header name ({allowed})")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise fail(
+                where,
+                f"the value of {name} is not sendable in HTTP: Latin-1 text without line "
+                "breaks or other control characters",
+            )
 
 
 def _check_provider(name: str, path: tuple[Any, ...], fail: Any) -> None:
@@ -240,13 +352,13 @@ def _act(spec: dict[str, Any]) -> Act:
 
 
 # -- positions ---------------------------------------------------------------------------
-def _load_with_positions(text: str) -> tuple[Any, dict[tuple[Any, ...], Position]]:
+def _load_with_positions(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], Position]]:
     """The document, and where (line, column) each value of it starts in the text."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         positions: dict[tuple[Any, ...], Position] = {}
-        document = _construct(loader, node, (), positions) if node is not None else {}
+        document = _construct(loader, node, (), positions, origin) if node is not None else {}
     finally:
         loader.dispose()
     return document, positions
@@ -257,20 +369,75 @@ def _construct(
     node: yaml.Node,
     path: tuple[Any, ...],
     positions: dict[tuple[Any, ...], Position],
+    origin: str,
 ) -> Any:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            result[key] = _construct(loader, value_node, (*path, key), positions)
+            if not isinstance(key, str):
+                mark = key_node.start_mark
+                where = f"{origin}:{mark.line + 1}:{mark.column + 1}"
+                problem = _key_problem(key, yaml_read=True)
+                raise ScenarioError(f"{where}: at {_shown(path)}: {problem}")
+            result[key] = _construct(loader, value_node, (*path, key), positions, origin)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _construct(loader, item, (*path, index), positions)
+            _construct(loader, item, (*path, index), positions, origin)
             for index, item in enumerate(node.value)
         ]
     return loader.construct_object(node, deep=True)
+
+
+def _key_problem(key: Any, yaml_read: bool = False) -> str:
+    if yaml_read and isinstance(key, bool | None):
+        return (
+            f"a key read as {'null' if key is None else str(key).lower()}: YAML takes "
+            "yes, no, on, off, true, false, null and ~ for those; quote a key meant as text"
+        )
+    quote = " (quote it)" if yaml_read else ""
+    return f"a key must be text, not {type(key).__name__} {key!r}{quote}"
+
+
+def _not_json_data(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """What in a document JSON could not say: keys other than text, dates, bytes, NaN and
+    infinities. A scenario is JSON data whichever way it comes (YAML, JSON, a dict), and
+    the matching, the answers and the clock rely on that."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield path, _key_problem(key)
+                return
+            yield from _not_json_data(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _not_json_data(item, (*path, index))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield path, f"{value!r} is not a finite number"
+    elif not isinstance(value, str | int | float | bool | None):
+        kind = type(value).__name__
+        hint = " (quote it to mean text)" if kind in ("date", "datetime") else ""
+        yield path, f"{kind} {value!r} is not JSON data{hint}"
+
+
+def _shown(path: tuple[Any, ...]) -> str:
+    return "/".join(str(part) for part in path) or "(top level)"
+
+
+def _validate_duration_limit(
+    validator: Any, limit: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    problem = duration_limit_problem(instance)
+    if problem is not None:
+        yield jsonschema.ValidationError(problem)
+
+
+#: The language's validator: JSON Schema 2020-12, and durations no clock could wait refused.
+_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"durationLimit": _validate_duration_limit}
+)
 
 
 def _where(origin: str, positions: dict[tuple[Any, ...], Position], path: tuple[Any, ...]) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from random import Random
 from typing import Any
 
+from mockserver.scenario.language import MAX_DURATION
 from mockserver.types import Micros
+
+_LOG_MAX_DURATION = math.log(MAX_DURATION)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,14 @@ class Match:
 class Latency:
     kind: str  # fixed, uniform, lognormal
     values: tuple[float, ...]  # fixed: (us,); uniform: (low, high); lognormal: (median, sigma)
+
+    def lognormal_sample(self, random: Random) -> float:
+        """A lognormal draw in microseconds that cannot overflow: `exp` of a normal draw is
+        unbounded, so the exponent is capped at the longest duration a scenario takes. The
+        dice are thrown as `random.lognormvariate` throws them (one normal draw)."""
+        median, sigma = self.values
+        exponent = random.normalvariate(math.log(max(median, 1.0)), sigma)
+        return math.exp(exponent) if exponent < _LOG_MAX_DURATION else float(MAX_DURATION)
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,30 @@ if TYPE_CHECKING:
 log = logging.getLogger("mockserver.scenario")
 
 
+#: Timeline acts that make one device do something: their `device` is an exact id. What
+#: matches devices (a rule's `device`, device_silent) takes globs; the loader refuses globs
+#: in these, and here an id must be one of the world's as written.
+_ONE_DEVICE = ("uplink", "session_reset")
+
+
 def check_devices(scenario: Scenario, device_ids: list[str]) -> None:
     """Every device a scenario names must be in the world: a misspelt id would otherwise
     make a rule or a silence quietly do nothing."""
     named = [
-        (f"timeline entry {i + 1} ({entry.kind})", str(entry.arguments["device"]))
+        (
+            f"timeline entry {i + 1} ({entry.kind})",
+            str(entry.arguments["device"]),
+            entry.kind in _ONE_DEVICE,
+        )
         for i, entry in enumerate(scenario.timeline)
         if "device" in entry.arguments
-    ] + [(rule.name, rule.match.device) for rule in scenario.rules if rule.match.device]
-    for where, pattern in named:
-        if not any(fnmatch.fnmatchcase(device_id, pattern) for device_id in device_ids):
+    ] + [(rule.name, rule.match.device, False) for rule in scenario.rules if rule.match.device]
+    for where, pattern, exact in named:
+        if exact:
+            found = pattern in device_ids
+        else:
+            found = any(fnmatch.fnmatchcase(device_id, pattern) for device_id in device_ids)
+        if not found:
             shown = ", ".join(device_ids[:30]) + (" ..." if len(device_ids) > 30 else "")
             raise ScenarioError(
                 f"{scenario.source}: {where}: no device of the world is {pattern!r} "

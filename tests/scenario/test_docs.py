@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 
@@ -28,3 +29,15 @@ def test_there_is_an_example_per_act():
 def test_each_example_validates_and_loads(block: str, server: MockServer):
     scenario = parse_scenario(block, "docs/scenarios.md")
     assert server.load_scenario(scenario).scenario.name == scenario.name
+
+
+def test_the_device_globs_shown_match_devices_of_the_default_world():
+    """The page's examples of a rule's `device` must name ids as the simulator spells them
+    (`thingpark.1001`, not `thingpark:1001`)."""
+    shown = re.search(r"a glob: ((?:`[^`]+`,?\s*)+)", " ".join(PAGE.read_text().split()))
+    assert shown is not None
+    globs = re.findall(r"`([^`]+)`", shown.group(1))
+    assert "thingpark.*" in globs
+    ids = [device.id for device in MockServer().network]
+    for glob in globs:
+        assert fnmatch.filter(ids, glob), f"{glob} matches no device of the default world"

@@ -129,6 +129,18 @@ def test_serve_refuses_a_broken_scenario(tmp_path, capsys):
     assert "b.yaml:1:1:" in capsys.readouterr().err
 
 
+def test_serve_refuses_a_scenario_naming_a_device_the_world_lacks(tmp_path, capsys):
+    from mockserver.cli import main
+
+    misspelt = tmp_path / "m.yaml"
+    misspelt.write_text(
+        "name: m\ndescription: d\n"
+        "timeline:\n  - {from: 0, to: 60, device_silent: {device: thingpark:1002}}\n"
+    )
+    assert main(["serve", "--scenario", str(misspelt)]) == 2
+    assert "no device of the world is 'thingpark:1002'" in capsys.readouterr().err
+
+
 def test_a_device_the_world_does_not_have_is_refused_at_load(server: MockServer):
     from mockserver.scenario.loading import ScenarioError
 
