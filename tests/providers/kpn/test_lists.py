@@ -12,6 +12,7 @@ from mockserver.providers.kpn.listing import FILTERS
 from tests.providers.kpn.helpers import (
     LORA_UUID,
     PROTOCOLS,
+    SMS_IMEI,
     assert_problem,
     create,
 )
@@ -297,3 +298,24 @@ def test_sort_by_feedback_timeout_compares_durations(server, client, auth):
     shortest_first = ["PT10M", "PT600.5S", "PT90M", "PT2H", "P1DT0S"]
     assert order("feedbackTimeout") == shortest_first
     assert order("-feedbackTimeout") == shortest_first[::-1]
+
+
+@pytest.mark.mockserver_allow_violations
+def test_device_id_names_a_device_and_lists_its_downlinks_in_any_form(client, auth):
+    """docs/providers/kpn.md, Lists: resolved like a create's deviceId; unknown → empty."""
+    by_urn = create(client, auth, "lora", deviceId="urn:dev:DEVEUI:0004A30B001A2B3C:")
+    by_uuid = create(client, auth, "lora", deviceId=LORA_UUID)
+
+    def listed(path: str, device_id: str) -> list[tuple[str, str]]:
+        response = client.get(path, params={"deviceId": device_id}, headers=auth)
+        assert response.status_code == 200, response.text
+        return [(item["id"], item["deviceId"]) for item in response.json()["items"]]
+
+    both = [(by_urn["id"], by_urn["deviceId"]), (by_uuid["id"], LORA_UUID)]
+    assert listed("/lora/downlinks", "DEVEUI:0004a30b001a2b3c") == both
+    assert listed("/lora/downlinks", LORA_UUID.upper()) == both
+    assert listed("/lora/downlinks", "urn:dev:deveui:0004a30b001a2b3c") == both
+    assert listed("/lora/downlinks", "00000000-0000-4000-8000-000000000000") == []
+    assert listed("/sms/downlinks", LORA_UUID) == []  # a device, but no SMS downlinks
+    response = client.get("/sms/downlinks", params={"deviceId": SMS_IMEI}, headers=auth)
+    assert_problem(response, 400, "deviceId")  # the SMS spec's deviceId is a UUID only
