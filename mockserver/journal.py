@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver import json_strict
 from mockserver.clock import to_datetime
 from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
 from mockserver.types import Micros
@@ -52,12 +52,13 @@ class JournalEntry:
 
 
 def _preview(body: bytes) -> Any:
-    """JSON bodies as JSON, others as text, so the journal reads like the exchange did."""
+    """JSON bodies as JSON, others as text, so the journal reads like the exchange did.
+    Parsed strictly: a body nested too deeply for Python's stack is shown as text."""
     if not body:
         return None
     clipped = body[:_BODY_PREVIEW]
     try:
-        return json.loads(clipped)
+        return json_strict.loads(clipped)
     except ValueError:
         return clipped.decode("utf-8", "replace")
 

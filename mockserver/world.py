@@ -69,6 +69,11 @@ def read_world(source: WorldSource) -> dict[str, Any]:
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise WorldError(f"{origin}: at {where}: {error.message}")
+    for name, provider_class in PROVIDERS.items():
+        problems = provider_class.world_problems(description.get(name) or {})
+        if problems:
+            where, message = problems[0]
+            raise WorldError(f"{origin}: at {name}/{where}: {message}")
     return description
 
 

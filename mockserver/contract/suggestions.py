@@ -12,13 +12,13 @@ It runs only when a test has already failed, never on the request path.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from typing import Any
 
 import fastjsonschema
 import jsonschema
 
+from mockserver import json_strict
 from mockserver.contract.documents import resolve_pointer
 from mockserver.contract.formats import FORMATS
 from mockserver.contract.lowering import SchemaLowering, lower_components
@@ -49,7 +49,7 @@ def nearest_valid_body(operation: Operation, body: bytes) -> Any | None:
     if media is None:
         return None
     try:
-        value = json.loads(body) if body else None
+        value = json_strict.loads(body) if body else None  # depth-limited: no RecursionError
     except ValueError:
         value = None
     lowering = SchemaLowering(operation.spec.document, operation.spec.dialect, "request")

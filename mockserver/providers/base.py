@@ -38,6 +38,14 @@ class Provider:
         self.world = world
         self.config = config
 
+    @classmethod
+    def world_problems(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """What JSON Schema cannot say is wrong with this provider's (schema-valid) world
+        section: duplicates, references to what the section lacks. `(where, message)` pairs,
+        `where` a path inside the section; the world is refused with the first, at load, so
+        that a bad world never replaces a good one half-way."""
+        return []
+
     def handlers(self) -> Mapping[str, Handler]:
         raise NotImplementedError
 

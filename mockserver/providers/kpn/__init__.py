@@ -69,7 +69,7 @@ class KPNProvider(Provider):
         self.rng = world.random
         self.tokens = TokenService(config, world.clock, seed)
         self.devices = DeviceBook(config, world.network)
-        self.lister = Lister(self.devices, seed)
+        self.lister = Lister(self.devices, seed, lambda: world.public_url)
         self.lifecycle = Lifecycle(
             world.network, world.clock, seconds(config.get("sms_delay", 5)), world.scheduler
         )

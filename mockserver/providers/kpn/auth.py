@@ -128,14 +128,15 @@ class TokenService:
         if len(parts) != 3:
             raise invalid
         try:
+            # The signature first: only then is the header and payload JSON our own, so no
+            # crafted JSON (nested 100 000 deep, say) is ever parsed.
+            self._public.verify(_unb64(parts[2]), f"{parts[0]}.{parts[1]}".encode())
             header = json.loads(_unb64(parts[0]))
             claims = json.loads(_unb64(parts[1]))
-            signature = _unb64(parts[2])
-            if not isinstance(header, dict) or header.get("alg") != "EdDSA":
-                raise invalid
-            self._public.verify(signature, f"{parts[0]}.{parts[1]}".encode())
-        except (ValueError, binascii.Error, InvalidSignature):
+        except (ValueError, binascii.Error, InvalidSignature, RecursionError):
             raise invalid from None
+        if not isinstance(header, dict) or header.get("alg") != "EdDSA":
+            raise invalid
         if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
             raise invalid
         if claims.get("sub") in self.revoked:

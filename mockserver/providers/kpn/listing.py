@@ -1,9 +1,11 @@
 """Pages of downlinks: filters, `q`, `sort`, `limit`, an opaque `cursor` and absolute links.
 
-The cursor is base64url JSON `{"o": offset, "k": fingerprint}` plus an HMAC tag: it encodes
-"all necessary information to retrieve a page" (the spec's words) for the query it came
-from. A cursor that was altered, or is replayed with other filters or sort, is refused with
-400 rather than silently giving a wrong page.
+Each list applies only the filters its published operation declares (`FILTERS`); other
+query parameters are ignored, as a Spring service ignores request parameters it does not
+bind. The cursor is base64url JSON `{"o": offset, "k": fingerprint}` plus an HMAC tag: it
+encodes "all necessary information to retrieve a page" (the spec's words) for the query it
+came from. A cursor that was altered, or is replayed with other filters or sort, is refused
+with 400 rather than silently giving a wrong page.
 """
 
 from __future__ import annotations
@@ -12,43 +14,60 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mockserver.clock import from_datetime
 from mockserver.contract import HttpRequest
 from mockserver.providers.kpn.devices import DeviceBook
 from mockserver.providers.kpn.problems import Problem
-from mockserver.providers.kpn.records import Record, represent
+from mockserver.providers.kpn.records import ACTUATOR, Record, parse_duration, represent
 from mockserver.types import Micros
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 _TAG_BYTES = 12
+_TIMES = ("createdBefore", "createdSince", "modifiedBefore", "modifiedSince")
+_PROTOCOL_FILTERS = ("deviceId", "status", *_TIMES)
+#: The filters each list operation declares in its published spec (`q` only on `/downlinks`,
+#: `deviceId` and `status` only on the protocol APIs).
+FILTERS: dict[str, tuple[str, ...]] = {
+    ACTUATOR: ("q", *_TIMES),
+    "lora": _PROTOCOL_FILTERS,
+    "sms": _PROTOCOL_FILTERS,
+    "http": _PROTOCOL_FILTERS,
+    "mqtt": _PROTOCOL_FILTERS,
+}
 
 
 class Lister:
-    def __init__(self, devices: DeviceBook, seed: int) -> None:
+    def __init__(self, devices: DeviceBook, seed: int, public_url: Callable[[], str]) -> None:
         self.devices = devices
         self._key = hashlib.sha256(f"mockserver-kpn-cursor:{seed}".encode()).digest()
+        self._public_url = public_url
 
     def page(self, request: HttpRequest, api: str, records: list[Record]) -> dict[str, Any]:
         """One page of `records` (in creation order) as the request's query selects it."""
-        query = dict(parse_qsl(request.query, keep_blank_values=True))
-        limit = _limit(query.get("limit"))
+        given = dict(parse_qsl(request.query, keep_blank_values=True))
+        limit = _limit(given.get("limit"))
+        query = {name: value for name, value in given.items() if name in FILTERS[api]}
+        if "sort" in given:
+            query["sort"] = given["sort"]
         keep = self._filter(query)
         sort = _sorter(query.get("sort"), api)
         fingerprint = self._fingerprint(query)
-        offset = self._offset(query.get("cursor"), fingerprint)
+        offset = self._offset(given.get("cursor"), fingerprint)
         chosen = sort([represent(record) for record in records if keep(record)])
         page: dict[str, Any] = {"items": chosen[offset : offset + limit]}
         if offset + limit < len(chosen):
-            page["next"] = self._link(request, query, offset + limit, fingerprint)
+            page["next"] = self._link(request, given, offset + limit, fingerprint)
         if offset > 0:
-            page["prev"] = self._link(request, query, max(0, offset - limit), fingerprint)
+            page["prev"] = self._link(request, given, max(0, offset - limit), fingerprint)
         return page
 
     # -- filters ---------------------------------------------------------------------------
@@ -59,11 +78,11 @@ class Lister:
             tests.append(lambda record: record.device is device)
         if "status" in query:
             tests.append(lambda record: record.status == query["status"])
-        for name, field, before in (
-            ("createdBefore", "created_at", True),
-            ("createdSince", "created_at", False),
-            ("modifiedBefore", "modified_at", True),
-            ("modifiedSince", "modified_at", False),
+        for name, field, before in zip(
+            _TIMES,
+            ("created_at", "created_at", "modified_at", "modified_at"),
+            (True, False, True, False),
+            strict=True,
         ):
             if name in query:
                 tests.append(_time_test(field, _instant(name, query[name]), before))
@@ -73,8 +92,8 @@ class Lister:
 
     # -- cursor ----------------------------------------------------------------------------
     def _fingerprint(self, query: Mapping[str, str]) -> str:
-        relevant = sorted((k, v) for k, v in query.items() if k not in ("cursor", "limit"))
-        return hashlib.sha256(json.dumps(relevant).encode()).hexdigest()[:16]
+        """The declared filters and the sort: what a cursor's offset is an offset into."""
+        return hashlib.sha256(json.dumps(sorted(query.items())).encode()).hexdigest()[:16]
 
     def _cursor(self, offset: int, fingerprint: str) -> str:
         body = json.dumps({"o": offset, "k": fingerprint}, separators=(",", ":")).encode()
@@ -103,9 +122,49 @@ class Lister:
     ) -> str:
         params = {k: v for k, v in query.items() if k != "cursor"}
         params["cursor"] = self._cursor(offset, fingerprint)
-        host = request.headers.get("host", "api.kpnthings.com")
-        scheme = request.headers.get("x-forwarded-proto", "http")
-        return f"{scheme}://{host}{request.path}?{urlencode(params)}"
+        return f"{self._base_url(request)}{request.path}?{urlencode(params)}"
+
+    def _base_url(self, request: HttpRequest) -> str:
+        """Where the client reached us: `X-Forwarded-Proto` / `X-Forwarded-Host` (first
+        value) from a proxy, else `http` and `Host`; a value that is not `http`/`https` or
+        not a valid `host[:port]` is ignored, and without a valid host the simulator's own
+        URL is used, so a link is always a valid absolute URI."""
+        own = urlsplit(self._public_url())
+        forwarded_scheme = _first(request.headers.get("x-forwarded-proto")).lower()
+        scheme = forwarded_scheme if forwarded_scheme in ("http", "https") else "http"
+        for host in (
+            _first(request.headers.get("x-forwarded-host")),
+            request.headers.get("host", "").strip(),
+        ):
+            if _valid_authority(host):
+                return f"{scheme}://{host}"
+        return f"{own.scheme or 'http'}://{own.netloc}"
+
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_AUTHORITY = re.compile(
+    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*\.?|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::(?P<port>[0-9]{{1,5}}))?"
+)
+
+
+def _first(header: str | None) -> str:
+    """The first of a proxy chain's comma-separated values (the client's side)."""
+    return (header or "").split(",", 1)[0].strip()
+
+
+def _valid_authority(text: str) -> bool:
+    """`host[:port]` as a URI's authority: DNS name or IPv4, `[IPv6]`, port 0..65535."""
+    found = _AUTHORITY.fullmatch(text)
+    if found is None or len(found["host"]) > 255:
+        return False
+    if found["port"] is not None and int(found["port"]) > 65535:
+        return False
+    if found["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(found["ipv6"])
+        except ValueError:
+            return False
+    return True
 
 
 def _limit(raw: str | None) -> int:
@@ -135,15 +194,30 @@ def _time_test(field: str, instant: Micros, before: bool) -> Callable[[Record], 
 
 
 def _search(term: str) -> Callable[[Record], bool]:
-    """`q`: a device tag equal to the term, or the term inside networkId or message."""
+    """`q`: a device tag equal to the term, or the term inside networkId or inside a value
+    of the message (the SenML records' names, strings, numbers as JSON writes them; never
+    their keys), case-sensitively, comparing Unicode characters."""
 
     def matches(record: Record) -> bool:
-        if term in record.device.tags:
+        if term in record.device.tags or term in record.device_ref:
             return True
-        message = json.dumps(record.message, separators=(",", ":"))
-        return term in record.device_ref or term in message
+        return any(term in value for value in _values(record.message))
 
     return matches
+
+
+def _values(node: Any) -> Iterator[str]:
+    """The scalar values of a JSON value, as text (strings as they are)."""
+    if isinstance(node, dict):
+        for item in node.values():
+            yield from _values(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item)
+    elif isinstance(node, str):
+        yield node
+    elif node is not None:
+        yield json.dumps(node)
 
 
 _COMMON = ("id", "status", "createdAt", "modifiedAt")
@@ -174,11 +248,19 @@ def _sorter(raw: str | None, api: str) -> Callable[[list[dict[str, Any]]], list[
 
     def apply(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name, descending in reversed(fields):
-            items.sort(key=lambda item: _key(item.get(name)), reverse=descending)
+            items.sort(key=lambda item: _key(name, item.get(name)), reverse=descending)
         return items
 
     return apply
 
 
-def _key(value: Any) -> tuple[int, Any]:
-    return (0, "") if value is None else (1, value)
+def _key(name: str, value: Any) -> tuple[int, Any]:
+    """Absent values first; durations by their length (`PT10M` before `PT2H`)."""
+    if value is None:
+        return (0, "")
+    if name == "feedbackTimeout":
+        try:
+            return (1, parse_duration(value))
+        except ValueError:
+            return (2, value)
+    return (1, value)

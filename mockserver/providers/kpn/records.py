@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import to_datetime
 from mockserver.providers.kpn.devices import KpnDevice
-from mockserver.types import Micros
+from mockserver.types import SECOND, Micros
 
 PROTOCOLS = ("lora", "http", "sms", "mqtt")
 ACTUATOR = "actuator"
@@ -63,6 +64,21 @@ class Record:
         return self.status in (DONE, *ACTUATOR_FINAL)
 
 
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d{1,9})?)S)?)?\Z"
+)
+
+
+def parse_duration(text: str) -> Micros:
+    """A SimpleDuration (days, hours, minutes, seconds; a day is 24 h) in microseconds."""
+    found = _DURATION.match(text)
+    if found is None:
+        raise ValueError(text)
+    days, hours, minutes = (int(found.group(g) or 0) for g in "dhm")
+    seconds = float(found.group("s") or 0)
+    return round(((days * 24 + hours) * 60 + minutes) * 60 * SECOND + seconds * SECOND)
+
+
 def timestamp(at: Micros) -> str:
     """RFC 3339 in UTC with milliseconds, as Java's Instant-based APIs write them."""
     return to_datetime(at).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -96,7 +112,8 @@ def _actuator(record: Record) -> dict[str, Any]:
         "id": record.id,
         "networkId": record.device_ref,
         "status": record.status,
-        "message": json.dumps(record.message, separators=(",", ":")),
+        # Jackson writes text as UTF-8, not as \u escapes: "é" stays "é" in the string.
+        "message": json.dumps(record.message, separators=(",", ":"), ensure_ascii=False),
         "createdAt": timestamp(record.created_at),
         "modifiedAt": timestamp(record.modified_at),
         "logs": [

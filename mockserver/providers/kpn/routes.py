@@ -8,7 +8,6 @@ resources it names (404), then the state they are in (409).
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,8 @@ from urllib.parse import parse_qsl
 
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.records import ContractViolation
+from mockserver.contract.validation import UNPARSED
+from mockserver.json_strict import lone_surrogate_at
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.kpn.auth import DELETE, READ, TOKEN_LIFETIME, WRITE, Caller
 from mockserver.providers.kpn.devices import KpnDevice
@@ -30,6 +31,7 @@ from mockserver.providers.kpn.records import (
     PENDING,
     LogEntry,
     Record,
+    parse_duration,
     represent,
 )
 from mockserver.types import SECOND, Micros
@@ -39,22 +41,9 @@ if TYPE_CHECKING:
 
 MIN_FEEDBACK_TIMEOUT: Micros = 600 * SECOND
 DEFAULT_FEEDBACK_TIMEOUT = "PT1H"  # for the protocol downlink of an actuator downlink
-_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d{1,9})?)S)?)?$"
-)
 _WORD = {"lora": "Lora", "http": "Http", "sms": "Sms", "mqtt": "Mqtt", ACTUATOR: ""}
 _NAME = {"lora": "LoRa", "http": "HTTP", "sms": "SMS", "mqtt": "MQTT", ACTUATOR: ""}
 _PROTOCOL_OF = {"LORA": "lora", "HTTP": "http", "SMS": "sms", "MQTT": "mqtt"}
-
-
-def parse_duration(text: str) -> Micros:
-    """A SimpleDuration (days, hours, minutes, seconds; a day is 24 h) in microseconds."""
-    found = _DURATION.match(text)
-    if found is None:
-        raise ValueError(text)
-    days, hours, minutes = (int(found.group(g) or 0) for g in "dhm")
-    seconds = float(found.group("s") or 0)
-    return round(((days * 24 + hours) * 60 + minutes) * 60 * SECOND + seconds * SECOND)
 
 
 class Routes:
@@ -125,6 +114,13 @@ class Routes:
             if violation.rule == "syntax":
                 raise Problem(400, "Malformed JSON request body")
             raise Problem(400, f"{violation.where}: {violation.message}")
+        if request.json is not UNPARSED:
+            where = lone_surrogate_at(request.json)
+            if where is not None:
+                # `"\ud800"` parses, but is no character: no bearer could encode it (chosen).
+                raise Problem(
+                    400, f"{where}: contains an unpaired UTF-16 surrogate, which is not text"
+                )
 
     def _visible(self, caller: Caller, api: str, downlink_id: str) -> Record:
         record = self.records.get(downlink_id.lower())
@@ -235,10 +231,16 @@ class Routes:
         body = request.json
         feedback_text = body.get("feedbackTimeout")
         feedback = self._feedback(feedback_text)
-        pack: list[dict[str, Any]] = body["instruction"]
-        port = body["method"].get("fPort")
-        if body["method"]["protocol"] == "LORA" and port is not None and not 1 <= port <= 223:
+        pack: list[dict[str, Any]] = [
+            {**record, "bver": _whole(record["bver"])} if "bver" in record else record
+            for record in body["instruction"]
+        ]
+        method = dict(body["method"])
+        port = method.get("fPort")
+        if method["protocol"] == "LORA" and port is not None and not 1 <= port <= 223:
             raise Problem(400, "method.fPort: must be between 1 and 223")
+        if port is not None:
+            method["fPort"] = _whole(port)
         names = [record["bn"] for record in pack if "bn" in record]
         if not names:
             raise Problem(400, "instruction: a record must carry a bn that names the device")
@@ -267,7 +269,6 @@ class Routes:
             logs=[LogEntry(now, "DOWNLINK_ACCEPTED")],
         )
         self.records[parent.id] = parent
-        method = body["method"]
         protocol = _PROTOCOL_OF[method["protocol"]]
         try:
             if device.bearer != protocol:
@@ -328,6 +329,13 @@ def _check_lora(message: dict[str, Any]) -> None:
         raise Problem(400, "message.payloadHex: must have an even number of hex digits")
     if not 1 <= message["fPort"] <= 223:
         raise Problem(400, "message.fPort: must be between 1 and 223")
+    message["fPort"] = _whole(message["fPort"])
+
+
+def _whole(value: Any) -> Any:
+    """An `integer` field as Jackson binds it to an `int`: JSON Schema (and Jackson's default
+    ACCEPT_FLOAT_AS_INT) let `1.0` through, and it is stored and echoed as `1`."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _final_words(record: Record) -> str:

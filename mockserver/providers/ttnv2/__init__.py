@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -15,7 +16,13 @@ from mockserver.providers.ttnv2.applications import Registry
 from mockserver.providers.ttnv2.handler import Handler as DownlinkHandler
 from mockserver.providers.ttnv2.outbound import UplinkPublisher, downlink_url
 from mockserver.providers.ttnv2.routes import MAX_BODY, Routes
-from mockserver.providers.ttnv2.world_schema import DEVICE_SCHEMA, REGIONS, WORLD_SCHEMA
+from mockserver.providers.ttnv2.world_schema import (
+    DEVICE_SCHEMA,
+    ID_PATTERN,
+    REGIONS,
+    WORLD_SCHEMA,
+    world_problems,
+)
 
 if TYPE_CHECKING:
     from mockserver.world import World
@@ -56,9 +63,17 @@ class TTNv2Provider(Provider):
     def handlers(self) -> Mapping[str, Handler]:
         return self._routes.handlers()
 
+    @classmethod
+    def world_problems(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return world_problems(config)
+
     def create_device(self, spec: Mapping[str, Any]) -> Device:
-        """`spec` is a device entry of the world file plus its `application_id`."""
+        """`spec` is a device entry of the world file plus its `application_id`, which must
+        be a V2 ID naming an application of the world (ValueError otherwise: the admin API's
+        400); run-time devices never create applications."""
         application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        if not isinstance(application_id, str) or not re.fullmatch(ID_PATTERN, application_id):
+            raise ValueError(f"application_id {application_id!r} is not a TTN v2 ID ({ID_PATTERN})")
         return self.registry.add_device(application_id, entry).device
 
     def delete_device(self, device: Device) -> None:

@@ -83,15 +83,21 @@ class Registry:
                 self.add_device(application.id, device)
 
     def add_device(self, application_id: str, raw: Mapping[str, Any]) -> TTNDevice:
-        application = self.applications.setdefault(application_id, Application(application_id))
+        """Register a device (world-file shape) in an application of the world; an unknown
+        application is a ValueError: its keys and integrations could not be made up."""
+        application = self.applications.get(application_id)
+        if application is None:
+            raise ValueError(f"the world has no TTN v2 application {application_id!r}")
         device = self.network.add(_device(application_id, raw, self.default_band))
         registered = TTNDevice(raw["id"], device)
         application.devices[raw["id"]] = registered
         return registered
 
     def remove_device(self, device: Device) -> None:
-        application_id, device_id = device.id.split(".", 1)
-        self.applications[application_id].devices.pop(device_id, None)
+        application_id, _, device_id = device.id.partition(".")
+        application = self.applications.get(application_id)
+        if application is not None:
+            application.devices.pop(device_id, None)
         self.network.remove(device.id)
 
     def find(self, device: Device) -> tuple[Application, TTNDevice] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -77,11 +78,11 @@ def decode(body: bytes) -> DownlinkMessage:
         if not isinstance(raw, accepted) or (key != "confirmed" and isinstance(raw, bool)):
             raise _type_error(key, _kind(raw), go_type)
         if key == "port":
-            if isinstance(raw, float) or not 0 <= raw <= 255:  # ParseUint: no fraction, no sign
-                raise _type_error(key, f"number {json.dumps(raw)}", go_type)
-            message.port = int(raw)
+            message.port = _port(raw)
         elif key == "payload_raw":
             message.payload_raw = _base64(raw)
+        elif key == "payload_fields":
+            message.payload_fields = _plain(raw)
         elif key != "app_id":  # the URL names the application, not the body
             setattr(message, key, raw)
     return message
@@ -92,14 +93,47 @@ def _parse(body: bytes) -> Any:
         raise errors.bad_json("EOF")
     if body.startswith(b"\xef\xbb\xbf"):  # Go reads a byte-order mark as its first byte
         raise errors.bad_json("invalid character 'ï' looking for beginning of value")
-    # Go replaces invalid UTF-8 with U+FFFD instead of failing.
+    # Go replaces invalid UTF-8, and escaped unpaired surrogates, with U+FFFD.
     text = body.decode("utf-8", "replace")
     try:
-        return json_strict.loads(text.encode(), first_value_only=True)
+        value = json_strict.loads(text.encode(), first_value_only=True, literals=True)
+    except json_strict.TooDeepError as error:
+        depth = f"invalid character {_quote(error.char)} exceeded max depth"
+        raise errors.bad_json(depth) from None
     except json.JSONDecodeError as error:
         raise errors.bad_json(_syntax_error(error.doc, error.pos, error.msg)) from None
     except ValueError:  # NaN, Infinity: Go's scanner stops at their first letter
         raise errors.bad_json(_constant_error(text)) from None
+    return json_strict.replace_lone_surrogates(value)
+
+
+def _port(raw: json_strict.IntLiteral | json_strict.FloatLiteral) -> int:
+    """strconv.ParseUint(literal, 10, 8): digits only (no fraction, exponent or sign, not even
+    `-0`), at most 255; Go's error quotes the literal as written."""
+    if isinstance(raw, float) or raw.literal.startswith("-") or not 0 <= raw <= 255:
+        raise _type_error("port", f"number {raw.literal}", "uint8")
+    return int(raw)
+
+
+def _plain(value: Any) -> Any:
+    """`payload_fields` as Go's `interface{}` holds it, with plain Python numbers. Go parses
+    every number in it as a float64: one beyond float64's range (`1e400`) fails the body."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, json_strict.IntLiteral | json_strict.FloatLiteral):
+        if not _fits_float64(value):
+            raise _type_error("payload_fields", f"number {value.literal}", "float64")
+        return float(value) if isinstance(value, float) else int(value)
+    return value
+
+
+def _fits_float64(value: float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer literal too long for any float
+        return False
 
 
 def _syntax_error(text: str, position: int, reason: str) -> str:

@@ -9,6 +9,7 @@ service was closed source.
 from __future__ import annotations
 
 from mockserver.contract import HttpResponse
+from mockserver.json_strict import replace_lone_surrogates
 
 #: What Go's http.Error puts on every error response.
 TEXT_HEADERS = {"content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff"}
@@ -27,8 +28,11 @@ class TTNError(Exception):
 
 
 def text_response(status: int, message: str) -> HttpResponse:
-    """`http.Error(w, message, status)`: the message and a newline."""
-    return HttpResponse(status, dict(TEXT_HEADERS), (message + "\n").encode())
+    """`http.Error(w, message, status)`: the message and a newline. A message quoting the
+    request (a device ID) may hold an unpaired surrogate, which UTF-8 cannot carry: it is
+    written as U+FFFD, as a Go string holds it."""
+    text = replace_lone_surrogates(message + "\n")
+    return HttpResponse(status, dict(TEXT_HEADERS), text.encode())
 
 
 def invalid_argument(argument: str, reason: str) -> TTNError:

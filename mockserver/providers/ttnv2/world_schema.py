@@ -1,16 +1,22 @@
-"""The `ttnv2:` section of a world file, as JSON Schema (checked with jsonschema at load)."""
+"""The `ttnv2:` section of a world file, as JSON Schema (checked with jsonschema at load),
+and the checks JSON Schema cannot express (`world_problems`: duplicates, references).
 
+jsonschema matches `pattern` with Python's `re.search`, where `$` also matches before a
+trailing newline; the patterns end in `\\Z` so that an identifier is checked whole.
+"""
+
+from collections.abc import Mapping
 from typing import Any
 
 from mockserver.providers.ttnv2.payload_functions import SCHEMA as PAYLOAD_FUNCTION
 
 REGIONS = ("ttn", "ttn-eu", "ttn-us-west", "ttn-brazil", "ttn-asia-se")
-#: V2's `api.ValidID`.
-ID_PATTERN = "^[0-9a-z](?:[_-]?[0-9a-z]){1,35}$"
+#: V2's `api.ValidID` (`^[0-9a-z](?:[_-]?[0-9a-z]){1,35}$` in Go, where `$` is the end).
+ID_PATTERN = r"^[0-9a-z](?:[_-]?[0-9a-z]){1,35}\Z"
 RIGHTS = ("messages:up:r", "messages:down:w", "settings", "devices")
 
 _ID = {"type": "string", "pattern": ID_PATTERN}
-_EUI = {"type": "string", "pattern": "^[0-9A-Fa-f]{16}$"}
+_EUI = {"type": "string", "pattern": r"^[0-9A-Fa-f]{16}\Z"}
 
 DEVICE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -20,7 +26,7 @@ DEVICE_SCHEMA: dict[str, Any] = {
         "id": _ID,
         "dev_eui": _EUI,
         "app_eui": _EUI,
-        "dev_addr": {"type": "string", "pattern": "^[0-9A-Fa-f]{8}$"},
+        "dev_addr": {"type": "string", "pattern": r"^[0-9A-Fa-f]{8}\Z"},
         "band": {"enum": ["EU868", "US915"]},
         "rx1_delay": {"type": "integer", "minimum": 1, "maximum": 15},
         "uplink_interval": {"type": "number", "exclusiveMinimum": 0},
@@ -82,3 +88,55 @@ WORLD_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+def world_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Within the section: application IDs are unique; within an application, access keys,
+    Process IDs and device IDs are unique, and an integration's `access_key` is one of the
+    application's keys (its downlink URL would otherwise be refused with `invalid key`)."""
+    problems: list[tuple[str, str]] = []
+    first_app: dict[str, int] = {}
+    for index, application in enumerate(config.get("applications") or []):
+        where = f"applications/{index}"
+        app_id = application["id"]
+        if app_id in first_app:
+            problems.append(
+                (
+                    f"{where}/id",
+                    f"application ID {app_id!r} is already used by "
+                    f"applications/{first_app[app_id]}",
+                )
+            )
+        first_app.setdefault(app_id, index)
+        keys = [key["key"] for key in application.get("access_keys") or []]
+        problems += _duplicates(keys, f"{where}/access_keys", "key", "access key")
+        integrations = application.get("integrations") or []
+        process_ids = [integration["process_id"] for integration in integrations]
+        problems += _duplicates(process_ids, f"{where}/integrations", "process_id", "Process ID")
+        for number, integration in enumerate(integrations):
+            key = integration.get("access_key")
+            if key is not None and key not in keys:
+                problems.append(
+                    (
+                        f"{where}/integrations/{number}/access_key",
+                        f"{key!r} is not one of the access keys of application {app_id!r}",
+                    )
+                )
+        device_ids = [device["id"] for device in application.get("devices") or []]
+        problems += _duplicates(device_ids, f"{where}/devices", "id", "device ID")
+    return problems
+
+
+def _duplicates(values: list[str], where: str, field: str, what: str) -> list[tuple[str, str]]:
+    seen: dict[str, int] = {}
+    found = []
+    for index, value in enumerate(values):
+        if value in seen:
+            found.append(
+                (
+                    f"{where}/{index}/{field}",
+                    f"{what} {value!r} is already used by {where}/{seen[value]}",
+                )
+            )
+        seen.setdefault(value, index)
+    return found

@@ -276,3 +276,25 @@ class TestCancel:
 def test_get_unknown_is_404(client, auth):
     assert_problem(client.get("/downlinks/nope", headers=auth), 404, "nope")
     assert_problem(client.delete("/downlinks/nope", headers=auth), 404)
+
+
+def test_integral_floats_in_integer_fields_are_echoed_as_integers(client, auth):
+    """`method.fPort` and SenML `bver` are `integer`: 7.0 and 10.0 are taken, as 7 and 10."""
+    created = actuator(
+        client,
+        auth,
+        [{"bn": LORA_BN, "bver": 10.0, "n": "raw", "vs": "0a0b"}],
+        {"protocol": "LORA", "fPort": 7.0},
+    )
+    assert '"bver":10,' in created["message"]
+    (child,) = protocol_items(client, auth, "lora")
+    assert child["message"] == {"payloadHex": "0A0B", "fPort": 7}
+    assert type(child["message"]["fPort"]) is int
+
+
+def test_the_message_keeps_non_ascii_text_as_text(client, auth):
+    created = actuator(
+        client, auth, [{"bn": LORA_BN, "n": "température", "vs": "0a"}], {"protocol": "LORA"}
+    )
+    assert "température" in created["message"]
+    assert json.loads(created["message"])[0]["n"] == "température"

@@ -150,3 +150,49 @@ def test_scopes_are_enforced_per_operation():
 def test_authentication_is_checked_before_the_body(client):
     response = client.post("/lora/downlinks", json={"nonsense": True})
     assert_problem(response, 401)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+DEEP = _b64(b"[" * 100_000)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda jwt: f"{DEEP}.{jwt.split('.')[1]}.{jwt.split('.')[2]}",
+        lambda jwt: f"{jwt.split('.')[0]}.{DEEP}.{jwt.split('.')[2]}",
+        lambda jwt: f"{DEEP}.{DEEP}.AAAA",
+    ],
+    ids=["header", "claims", "both"],
+)
+def test_tokens_with_deeply_nested_json_are_401_not_500(client, forge):
+    response = client.get("/lora/downlinks", headers=bearer(forge(token(client))))
+    problem = assert_problem(response, 401, "signature")
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert problem["title"] == "Unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("header", "claims"),
+    [(b"[" * 100_000, b"{}"), (b'{"alg":"EdDSA"}', b'{"exp":' * 100_000), (b"{}", b"{}")],
+    ids=["deep header", "deep claims", "no alg"],
+)
+def test_even_a_correctly_signed_token_with_bad_json_is_401(server, client, header, claims):
+    """Signed with the world's own key (no client can): the parse after the signature check
+    is guarded too."""
+    signing_input = f"{_b64(header)}.{_b64(claims)}"
+    signature = server.providers["kpn"].tokens._private.sign(signing_input.encode())
+    forged = f"{signing_input}.{_b64(signature)}"
+    assert_problem(client.get("/lora/downlinks", headers=bearer(forged)), 401, "signature")
+
+
+@pytest.mark.mockserver_allow_violations
+def test_token_exchange_with_a_deeply_nested_body_is_an_invalid_request(client):
+    response = client.post(
+        TOKEN_PATH, content=b"[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

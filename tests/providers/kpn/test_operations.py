@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -315,3 +316,76 @@ def test_every_operation_answers_valid_input(server, client, auth):
         assert cancel.status_code == 202
     operations = {entry.operation for entry in server.journal.entries() if entry.operation}
     assert len(operations - {"kpn.requestToken"}) == 20
+
+
+# -- hostile bodies ----------------------------------------------------------------------------
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@pytest.mark.mockserver_allow_violations
+@pytest.mark.parametrize("path", ["/downlinks", *(f"/{api}/downlinks" for api in PROTOCOLS)])
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000, b'{"message": ' + b'{"a": ' * 100_000], ids=["array", "object"]
+)
+def test_a_body_nested_too_deeply_is_the_malformed_body_400(client, auth, path, content):
+    response = client.post(path, content=content, headers={**auth, **JSON_HEADERS})
+    assert_problem(response, 400, "Malformed JSON request body")
+    assert client.get(path, headers=auth).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("api", "changes", "where"),
+    [
+        ("mqtt", {"message": {"type": "text", "payload": "a\ud800", "topic": "t"}}, "payload"),
+        ("mqtt", {"message": {"type": "text", "payload": "a", "topic": "t\udc00"}}, "topic"),
+        ("http", {"message": {"type": "text", "body": "\ud800"}}, "message.body"),
+        ("sms", {"message": {"text": "hi \udbff"}}, "message.text"),
+        ("lora", {"externalReference\ud800": "x"}, "a key of the body"),
+    ],
+    ids=["mqtt payload", "mqtt topic", "http body", "sms text", "a key"],
+)
+def test_an_unpaired_surrogate_is_refused_at_create(server, client, auth, api, changes, where):
+    """`"\\ud800"` is valid JSON syntax but no character: accepted, it would fail the bearer
+    (UTF-8 cannot encode it) when the clock runs."""
+    content = json.dumps(body(api, **changes)).encode()  # ensure_ascii: `\ud800` escapes
+    response = client.post(f"/{api}/downlinks", content=content, headers={**auth, **JSON_HEADERS})
+    assert_problem(response, 400, f"{where}: contains an unpaired UTF-16 surrogate")
+    assert client.get(f"/{api}/downlinks", headers=auth).json()["items"] == []
+    server.clock.advance(60)
+    assert server.providers["kpn"].lifecycle.broker.published == []
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_is_published(server, client, auth):
+    message = {"type": "text", "payload": "on \U0001f600", "topic": "t"}
+    content = json.dumps(body("mqtt", message=message)).encode()
+    assert "\\ud83d\\ude00" in content.decode()
+    created = client.post("/mqtt/downlinks", content=content, headers={**auth, **JSON_HEADERS})
+    assert created.status_code == 201, created.text
+    server.clock.advance(0)
+    (publication,) = server.providers["kpn"].lifecycle.broker.published
+    assert publication.payload == "on \U0001f600".encode()
+
+
+def test_an_unpaired_surrogate_in_an_instruction_is_refused(client, auth):
+    request = {
+        "instruction": [{"bn": DEVICES["lora"], "n": "cmd", "vs": "0a\ud800"}],
+        "method": {"protocol": "LORA"},
+    }
+    content = json.dumps(request).encode()
+    response = client.post("/downlinks", content=content, headers={**auth, **JSON_HEADERS})
+    assert_problem(response, 400, "instruction[0].vs: contains an unpaired UTF-16 surrogate")
+    assert client.get("/downlinks", headers=auth).json()["items"] == []
+
+
+def test_an_integral_fport_written_as_a_float_is_echoed_as_an_integer(server, client, auth):
+    """The spec's `integer` (JSON Schema) and Jackson (ACCEPT_FLOAT_AS_INT) both take 1.0."""
+    created = create(client, auth, "lora", message={"payloadHex": "01", "fPort": 3.0})
+    assert created["message"] == {"payloadHex": "01", "fPort": 3}
+    assert type(created["message"]["fPort"]) is int
+    assert get(client, auth, "lora", created["id"])["message"]["fPort"] == 3
+    content = client.get(f"/lora/downlinks/{created['id']}", headers=auth).content
+    assert b'"fPort":3}' in content
+    server.uplink(f"kpn.{LORA_UUID}")
+    server.clock.advance(1.2)
+    (sent,) = [e for e in server.network.timeline(f"kpn.{LORA_UUID}") if e.kind == "sent"]
+    assert type(sent.downlinks[0].f_port) is int

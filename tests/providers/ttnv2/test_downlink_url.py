@@ -7,8 +7,11 @@ import json
 
 import pytest
 
+from mockserver.json_strict import MAX_DEPTH
+from mockserver.providers.ttnv2 import errors
 from mockserver.server import MockServer
 from tests.providers.ttnv2.helpers import (
+    DEVICE,
     JSON,
     REGIONS,
     assert_accepted,
@@ -444,3 +447,77 @@ def test_a_body_over_1_mib_is_413_after_the_key_checks(client, server):
     assert_text_error(post(client, big), 413, "http: request body too large")
     assert_text_error(post(client, big, down_url(key="no")), 401, "permission denied: invalid key")
     assert queue(server) == []
+
+
+# -- hostile bodies ----------------------------------------------------------------------------
+@pytest.mark.mockserver_allow_violations
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[" * 100_000, "invalid character '[' exceeded max depth"),
+        (b'{"payload_fields": {"a": ' + b"[" * 100_000, "invalid character '[' exceeded max depth"),
+        (b'{"dev_id": ' + b'{"a": ' * 100_000, "invalid character '{' exceeded max depth"),
+    ],
+    ids=["array", "in payload_fields", "objects"],
+)
+def test_a_body_nested_too_deeply_is_400_with_gos_max_depth_message(client, server, body, message):
+    """Go's scanner stops at 10 000 levels; the simulator at json_strict.MAX_DEPTH."""
+    assert_text_error(post(client, body), 400, message)
+    assert queue(server) == []
+
+
+def test_a_body_nested_to_the_limit_is_decoded_and_survives_the_uplink(client, server):
+    deep: dict = {}
+    for _ in range(MAX_DEPTH - 2):  # the body and payload_fields are two levels
+        deep = {"a": deep}
+    assert_accepted(post(client, {"dev_id": "my-dev-id", "payload_fields": deep}))
+    assert client.get("/_mock/journal").status_code == 200
+    assert client.get("/_mock/devices/my-app-id.my-dev-id/queue").status_code == 200
+    _uplink_and_windows(server)  # the encoder refuses the fields: a `failed` event, no crash
+    assert [e.kind for e in server.network.timeline(DEVICE)][-1] == "failed"
+
+
+@pytest.mark.mockserver_allow_violations
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"port": 1e400}',
+            "number 1e400 into Go struct field DownlinkMessage.port of type uint8",
+        ),
+        (b'{"port": 1e2}', "number 1e2 into Go struct field DownlinkMessage.port of type uint8"),
+        (b'{"port": 1.0}', "number 1.0 into Go struct field DownlinkMessage.port of type uint8"),
+        (b'{"port": -0}', "number -0 into Go struct field DownlinkMessage.port of type uint8"),
+        (
+            b'{"port": 100000000000000000000}',
+            "number 100000000000000000000 into Go struct field DownlinkMessage.port of type uint8",
+        ),
+        (
+            b'{"dev_id": "my-dev-id", "payload_fields": {"t": [1, {"u": -1e400}]}}',
+            "number -1e400 into Go struct field DownlinkMessage.payload_fields of type float64",
+        ),
+        (
+            b'{"dev_id": "my-dev-id", "payload_fields": {"t": 1' + b"0" * 400 + b"}}",
+            f"number 1{'0' * 400} into Go struct field DownlinkMessage.payload_fields "
+            "of type float64",
+        ),
+    ],
+    ids=["overflow", "exponent", "fraction", "minus zero", "big", "fields overflow", "long int"],
+)
+def test_numbers_are_quoted_as_written_as_gos_errors_do(client, server, body, message):
+    assert_text_error(post(client, body), 400, f"json: cannot unmarshal {message}")
+    assert queue(server) == []
+
+
+@pytest.mark.mockserver_allow_violations
+def test_an_unpaired_surrogate_is_decoded_as_u_fffd_as_go_does(client, server):
+    response = post(client, b'{"dev_id": "my-\\ud800dev", "payload_raw": "AQ=="}')
+    assert_text_error(response, 404, "handler:device:my-app-id:my-\ufffddev not found")
+    fields = b'{"dev_id": "my-dev-id", "payload_fields": {"on": true, "color": "re\\udc00d"}}'
+    assert_accepted(post(client, fields))
+    assert queue(server)[0].extra["payload_fields"] == {"on": True, "color": "re\ufffdd"}
+
+
+def test_error_text_that_quotes_a_surrogate_is_written_as_u_fffd():
+    response = errors.not_found("handler:device:my-app-id:\ud800")
+    assert response.response().body == "handler:device:my-app-id:\ufffd not found\n".encode()
