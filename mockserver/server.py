@@ -195,7 +195,10 @@ class MockServer:
         """
         with self.lock:
             if world is not False:
-                self.description = read_world(world)  # type: ignore[arg-type]
+                description = read_world(world)  # type: ignore[arg-type]
+                # Built once aside first: a world that cannot be built changes nothing.
+                World.build(description, VirtualClock(), Outbound(), "")
+                self.description = description
                 self.world_origin = _origin(world)  # type: ignore[arg-type]
                 self.world_before_scenario = None  # a world chosen now is the one to keep
             elif not keep_scenario and self.world_before_scenario is not None:

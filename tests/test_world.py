@@ -39,3 +39,29 @@ def test_a_thingpark_device_on_an_unknown_application_server_is_a_world_error() 
     }
     with pytest.raises(WorldError, match=r"at thingpark: device 1: unknown application server"):
         MockServer(world)
+
+
+def test_switching_to_a_world_that_cannot_be_built_leaves_the_running_one_untouched() -> None:
+    server = MockServer()
+    before = server.description
+    clash = {
+        "tts": {
+            "applications": [
+                {"id": "app9", "devices": [{"id": "dev9", "dev_eui": "0000000000000001"}]}
+            ]
+        },
+        "ttnv2": {
+            "applications": [
+                {
+                    "id": "app9",
+                    "access_keys": [{"key": "ttn-account-v2.k", "rights": ["messages:down:w"]}],
+                    "devices": [{"id": "dev9", "dev_eui": "0000000000000002"}],
+                }
+            ]
+        },
+    }
+    with pytest.raises(WorldError):
+        server.reset(clash)
+    assert server.description is before
+    server.reset()  # the running world still rebuilds
+    assert server.network.find("app1.dev1") is not None
