@@ -9,11 +9,11 @@ calls that got that far, so the same sequence of calls gives the same outcomes.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockserver import json_strict
 from mockserver.contract import HttpRequest
 from mockserver.contract.validation import UNPARSED
 from mockserver.scenario.model import Match
@@ -94,8 +94,8 @@ def _json_body(request: HttpRequest) -> Any:
     if request.json is not UNPARSED:
         return request.json
     try:
-        return json.loads(request.body) if request.body else None
-    except ValueError:
+        return json_strict.loads(request.body) if request.body else None
+    except ValueError:  # not JSON, or nested too deeply: no body path matches
         return None
 
 
