@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import AUTH, WEBHOOK_DOWN
 
 PUSH = WEBHOOK_DOWN.format(device="dev1", op="push")
@@ -126,3 +128,14 @@ def test_paths_outside_every_provider_say_what_is_served(client):
     response = client.get("/somewhere")
     assert response.status_code == 404
     assert response.json()["error"] == "no simulated API is served at this path"
+
+
+@pytest.mark.parametrize("application_id", ["nope", "app1.dev1", "a.b"])
+def test_a_tts_device_is_only_created_in_an_application_of_the_world(client, application_id):
+    response = client.post(
+        "/_mock/devices",
+        json={"provider": "tts", "application_id": application_id, "id": "sensor-7"},
+    )
+    assert response.status_code == 400
+    assert "not an application of the world" in response.json()["error"]
+    assert client.get("/_mock/devices").status_code == 200  # listing still works

@@ -64,8 +64,14 @@ class TTSProvider(Provider):
         return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
-        """`spec` is a device entry of the world file plus its `application_id`."""
+        """`spec` is a device entry of the world file plus its `application_id`, which must
+        name an application of the world (ValueError otherwise: the admin API's 400); as in
+        TTS, a device is created in an existing application, never with one."""
         application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        if application_id not in self.registry.applications:
+            raise ValueError(
+                f"application_id {application_id!r} is not an application of the world"
+            )
         return self.registry.add_device(application_id, entry).device
 
     def delete_device(self, device: Device) -> None:
