@@ -127,7 +127,7 @@ def oauth_error(status: int, error: str, description: str) -> HttpResponse:
 
 def by_name(name: str, rejection_status: int) -> DxError:
     """`121` (a tunnel rejection, answered with `rejection_status`) or `503` (an HTTP error)."""
-    code = int(name) if name.isdigit() else -1
+    code = int(name) if name.isascii() and name.isdigit() else -1
     if code in TUNNEL_MESSAGES:
         return DxError(rejection_status, code, TUNNEL_MESSAGES[code])
     if code in HTTP_MESSAGES:
