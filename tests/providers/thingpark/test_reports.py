@@ -442,7 +442,10 @@ def test_session_reset_reports_every_queued_frame_with_e4(server, app, client, a
     send(client, auth, "1", "0000000000000001", "01")
     send(client, auth, "1", "0000000000000002", "02")
     settle(server, 31)
-    reports = [report for _, report in app.reports("DevEUI_downlink_Sent")]
+    received = app.reports("DevEUI_downlink_Sent")
+    # In queue order by the LRC's numbering (LrnInfos …-1-<n>); HTTP arrival order may vary.
+    received.sort(key=lambda item: int(item[0]["LrnInfos"].rsplit("-", 1)[1]))
+    reports = [report for _, report in received]
     assert [r["CorrelationID"] for r in reports] == ["0000000000000001", "0000000000000002"]
     for report in reports:
         assert report["DeliveryStatus"] == 0
