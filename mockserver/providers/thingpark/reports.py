@@ -2,8 +2,8 @@
 
 `DevEUI_uplink` on every uplink; `DevEUI_downlink_Sent` when a frame goes out
 (DeliveryStatus 1) or, once accepted, is not sent after all (DeliveryStatus 0 with a
-DeliveryFailedCause on the slot it concerns: E0 class C expiry on RX2, E1/E4 discarded from
-the queue on RX1, A0 a gateway that did not transmit on the window it was given); and
+DeliveryFailedCause: E0 class C expiry, E1/E4 discarded from the queue, all on cause 1; A0
+on the slot of the window a gateway did not transmit in); and
 `DevEUI_downlink_Rejected` (DeliveryStatus 350) only when the network refuses the frame
 itself before transmission (too long for every window's data rate, tunnel code 116).
 Each POST goes to the AS URL plus `LrnDevEui=…&LrnFPort=…&LrnInfos=…&AS_ID=…&Time=…&Token=…`,
@@ -48,14 +48,13 @@ TRANSMISSION_SLOTS = {"RX1": 1, "RX2": 2, "RXC": 2, "PING": 3}
 CAUSE_FIELDS = {"RX1": 1, "RX2": 2, "RXC": 2, "PING": 3}
 REJECTED_DELIVERY_STATUS = 350
 NO_CAUSE = "00"
-#: "Frame discarded from the downlink queue" causes; the Wireless Logger guide lists them on
-#: RX1, the tpx-iot-flow-doc puts class C's E0 on RX2.
+#: "Frame discarded from the downlink queue" causes, on DeliveryFailedCause1 as the Wireless
+#: Logger guide lists them (E0 too, though the tpx-iot-flow-doc field list puts it on cause 2).
 QUEUE_FULL = "E1"  # the network evicts a queued frame (scenario `evicted`)
 QUEUE_RESET = "E4"  # "Queue reset following a rejoin" (core event `invalidated`)
 #: "Transmission slot busy": the gateway did not transmit (scenario `gateway_failure`, or a
 #: gateway outage when the frame's turn came).
 RADIO_STOPPED = "A0"
-_E_CAUSE_FIELDS = {CLASS_C_EXPIRED_CAUSE: 2}  # other E causes: RX1
 _EVENT_KINDS = ("uplink", "sent", "dropped", "failed", "invalidated")
 
 
@@ -85,7 +84,7 @@ def delivery(event: NetworkEvent) -> Delivery:
         return Delivery(0, _causes(QUEUE_RESET, 1))
     if event.kind == "dropped":
         cause = str(event.details.get("cause", CLASS_C_EXPIRED_CAUSE))
-        return Delivery(0, _causes(cause, _E_CAUSE_FIELDS.get(cause, 1)))
+        return Delivery(0, _causes(cause, 1))
     if window is None:  # failed while still queued: the network discarded it
         return Delivery(0, _causes(QUEUE_FULL, 1))
     return Delivery(0, _window_causes(str(window), RADIO_STOPPED), str(window))
