@@ -29,6 +29,11 @@ DEFAULT_TOKEN_LIFETIME = 3600
 CORE_PREFIXES = ("/core/v141/api", "/core/latest/api", "/thingpark/dx/core/latest/api")
 ADMIN_PREFIXES = ("/admin/latest/api", "/thingpark/dx/admin/latest/api")
 OIDC_PREFIX = "/users-auth"
+#: The OAuth 2.0 token endpoints: every error they give is RFC 6749's shape, not DX's.
+TOKEN_PATHS = frozenset(
+    {f"{prefix}/oauth/token" for prefix in ADMIN_PREFIXES}
+    | {f"{OIDC_PREFIX}/protocol/openid-connect/token"}
+)
 
 
 class ThingParkProvider(Provider):
@@ -84,24 +89,31 @@ class ThingParkProvider(Provider):
     def delete_device(self, device: Device) -> None:
         self.subscription.remove_device(device)
 
+    def _error(self, request: HttpRequest, error: errors.DxError) -> HttpResponse:
+        """`error` in the shape of the service `request` reached: RFC 6749 on the token
+        endpoints, DX's `{code, message, errorId}` everywhere else."""
+        if request.path in TOKEN_PATHS:
+            return errors.oauth_equivalent(error)
+        return error.response(self.rng)
+
     def not_found(self, request: HttpRequest) -> HttpResponse:
         return errors.not_found().response(self.rng)
 
     def method_not_allowed(self, request: HttpRequest, allowed: list[str]) -> HttpResponse:
-        return errors.method_not_allowed(request.method).response(self.rng)
+        return self._error(request, errors.method_not_allowed(request.method))
 
     def payload_too_large(self, request: HttpRequest, limit: int) -> HttpResponse:
-        return errors.payload_too_large().response(self.rng)
+        return self._error(request, errors.payload_too_large())
 
     def internal_error(self, request: HttpRequest) -> HttpResponse:
-        return errors.internal_error().response(self.rng)
+        return self._error(request, errors.internal_error())
 
     @classmethod
     def scenario_error_names(cls) -> list[str]:
         return [str(code) for code in (*errors.TUNNEL_MESSAGES, *errors.HTTP_MESSAGES)]
 
     def scenario_error(self, name: str, request: HttpRequest) -> HttpResponse:
-        return errors.by_name(name, self.rejection_status).response(self.rng)
+        return self._error(request, errors.by_name(name, self.rejection_status))
 
     def revoke_credential(self, credential: str) -> bool:
         """A DX client removed: no new tokens, and the ones it holds fail (401)."""
@@ -111,9 +123,10 @@ class ThingParkProvider(Provider):
         return True
 
     def rate_limited(self, request: HttpRequest, headers: Mapping[str, str]) -> HttpResponse:
-        """Over a scenario's rate limit: DX's 429 with `Retry-After` (the status is our choice;
-        the tunnel's own token bucket answers 121, which a scenario can name instead)."""
-        response = errors.by_name("429", self.rejection_status).response(self.rng)
+        """Over a scenario's rate limit: 429 with `Retry-After` in the shape of the service
+        called (the status is our choice; the tunnel's own token bucket answers 121, which a
+        scenario can name instead)."""
+        response = self._error(request, errors.by_name("429", self.rejection_status))
         return HttpResponse(response.status, {**response.headers, **headers}, response.body)
 
     def banner(self) -> list[str]:

@@ -33,9 +33,13 @@ SEND_OPERATION = (
 LIST_OPERATION = "listDownlinkMessages"
 MAX_PAYLOAD_BYTES = 250
 PORT_RANGE = range(1, 225)  # tunnel error 104: "must be 1..224"
-_HEX = re.compile(r"^[0-9A-Fa-f]*$")
-_CORRELATION = re.compile(r"^[0-9A-Fa-f]{1,16}$")
-_PORT = re.compile(r"^\d{1,3}$")
+# Whole-string, ASCII-only checks (`fullmatch`, explicit classes): `$` would also match
+# before a trailing newline, and `\d` / `int()` accept any Unicode decimal digit.
+_HEX = re.compile(r"[0-9A-Fa-f]*")
+_CORRELATION = re.compile(r"[0-9A-Fa-f]{1,16}")
+_PORT = re.compile(r"[0-9]{1,3}")
+#: What Java's `String.trim()` removes: ASCII controls and space, nothing else.
+_JAVA_TRIMMED = "".join(chr(code) for code in range(0x21))
 #: What a Java (Spring) service reads as a boolean from a query string.
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
@@ -92,7 +96,9 @@ class DownlinkMessageRoutes:
             raise errors.lrc_rejection(LrcCode.CONFIRMED_NOT_AUTHORIZED, rejection)
         if correlation is None:
             correlation = f"{self.provider.rng.getrandbits(64):016X}"
-        echo: dict[str, Any] = {key: message[key] for key in _ECHOED if key in message}
+        echo: dict[str, Any] = {
+            key: message[key] for key in _ECHOED if message.get(key) is not None
+        }
         echo.update(flags)
         echo["correlationID"] = message.get("correlationID") or correlation
         echo["status"] = "QUEUED" if payload is not None else "FLUSHED"
@@ -137,7 +143,7 @@ def queued_representation(downlink: Downlink) -> dict[str, Any]:
     the queue another way (admin API), its fields in DX Core's names."""
     if downlink.extra and "message" in downlink.extra:
         return dict(downlink.extra["message"])
-    correlation = next((c for c in downlink.correlation_ids if _CORRELATION.match(c)), None)
+    correlation = next((c for c in downlink.correlation_ids if _CORRELATION.fullmatch(c)), None)
     return {
         "payloadHex": downlink.frm_payload.hex().upper(),
         "targetPorts": str(downlink.f_port),
@@ -191,19 +197,20 @@ def _payload(value: Any, flush: bool, rejection: int) -> bytes | None:
         raise errors.lrc_rejection(LrcCode.EMPTY_PAYLOAD, rejection)
     if not isinstance(value, str):
         raise errors.bad_request("Invalid value for payloadHex")
-    if len(value) % 2 or not _HEX.match(value) or len(value) > 2 * MAX_PAYLOAD_BYTES:
+    if len(value) % 2 or not _HEX.fullmatch(value) or len(value) > 2 * MAX_PAYLOAD_BYTES:
         raise errors.lrc_rejection(LrcCode.PAYLOAD_SIZE, rejection)
     return bytes.fromhex(value)
 
 
 def _port(value: Any, rejection: int) -> int:
-    """`targetPorts`: one port, as a string (what clients send) or an integer, 1..224."""
+    """`targetPorts`: one port, as a string (what clients send) or an integer, 1..224. A
+    string is trimmed as Java trims it, then must be ASCII digits only."""
     if isinstance(value, bool):
         raise errors.lrc_rejection(LrcCode.INVALID_PORT, rejection)
     if isinstance(value, int):
         port = value
-    elif isinstance(value, str) and _PORT.match(value.strip()):
-        port = int(value.strip())
+    elif isinstance(value, str) and _PORT.fullmatch(value.strip(_JAVA_TRIMMED)):
+        port = int(value.strip(_JAVA_TRIMMED))
     else:
         raise errors.lrc_rejection(LrcCode.INVALID_PORT, rejection)
     if port not in PORT_RANGE:
@@ -216,6 +223,6 @@ def _correlation(value: Any, rejection: int) -> str | None:
     as hex too) is left-padded to 16 digits. None when absent."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _CORRELATION.match(value):
+    if not isinstance(value, str) or not _CORRELATION.fullmatch(value):
         raise errors.lrc_rejection(LrcCode.INVALID_CORRELATION_ID, rejection)
     return value.upper().rjust(16, "0")

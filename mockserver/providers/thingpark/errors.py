@@ -119,15 +119,40 @@ def internal_error() -> DxError:
     return DxError(500, 500, "Internal server error")
 
 
+#: The RFC 6749 `error` the token endpoints give with an HTTP status: §5.2's codes where one
+#: fits, `server_error` / `temporarily_unavailable` from §4.1.2.1, and `access_denied` /
+#: `method_not_allowed` as Spring Security OAuth2 (DX Admin's `token_type: bearer` shape)
+#: writes them. Other 4xx: `invalid_request`; other 5xx: `server_error`.
+OAUTH_ERRORS = {
+    400: "invalid_request",
+    401: "invalid_client",
+    403: "access_denied",
+    405: "method_not_allowed",
+    413: "invalid_request",
+    429: "temporarily_unavailable",
+    500: "server_error",
+    502: "temporarily_unavailable",
+    503: "temporarily_unavailable",
+    504: "temporarily_unavailable",
+}
+
+
 def oauth_error(status: int, error: str, description: str) -> HttpResponse:
     """RFC 6749 §5.2, what both token endpoints answer on a bad token request."""
     body = {"error": error, "error_description": description}
     return json_response(status, json.dumps(body, separators=(",", ":")).encode())
 
 
+def oauth_equivalent(error: DxError) -> HttpResponse:
+    """A DX error as the token endpoints give it: same status, their RFC 6749 body. An LRC
+    rejection (a scenario naming a tunnel code) keeps its status and text."""
+    default = "invalid_request" if error.status < 500 else "server_error"
+    return oauth_error(error.status, OAUTH_ERRORS.get(error.status, default), error.message)
+
+
 def by_name(name: str, rejection_status: int) -> DxError:
     """`121` (a tunnel rejection, answered with `rejection_status`) or `503` (an HTTP error)."""
-    code = int(name) if name.isdigit() else -1
+    code = int(name) if name.isascii() and name.isdigit() else -1
     if code in TUNNEL_MESSAGES:
         return DxError(rejection_status, code, TUNNEL_MESSAGES[code])
     if code in HTTP_MESSAGES:

@@ -25,7 +25,8 @@ from mockserver.providers.thingpark.tokens import INFINITE_SECONDS
 if TYPE_CHECKING:
     from mockserver.providers.thingpark import ThingParkProvider
 
-_PERIOD = re.compile(r"^(\d+)(days|hours|minutes|seconds)$")
+#: Matched whole (`fullmatch`) with ASCII digits: `$` and `\d` let "1days\n" and "١days" in.
+_PERIOD = re.compile(r"([0-9]+)(days|hours|minutes|seconds)")
 _UNIT_SECONDS = {"days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1}
 
 
@@ -41,7 +42,7 @@ def validity_seconds(period: str | None, default: int) -> int:
         return default
     if period == "infinite":
         return INFINITE_SECONDS
-    found = _PERIOD.match(period)
+    found = _PERIOD.fullmatch(period)
     if found is None or int(found.group(1)) == 0:
         raise TokenRejected(400, "invalid_request", f"Invalid validityPeriod: {period}")
     return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]

@@ -1,8 +1,11 @@
 """Reports the LRC POSTs to a device's application server (research A8).
 
 `DevEUI_uplink` on every uplink; `DevEUI_downlink_Sent` when a frame goes out
-(DeliveryStatus 1) or is dropped unsent (DeliveryStatus 0, e.g. cause E0); and
-`DevEUI_downlink_Rejected` (DeliveryStatus 350) when the network refuses a queued frame.
+(DeliveryStatus 1) or, once accepted, is not sent after all (DeliveryStatus 0 with a
+DeliveryFailedCause: E0 class C expiry, E1/E4 discarded from the queue, all on cause 1; A0
+on the slot of the window a gateway did not transmit in); and
+`DevEUI_downlink_Rejected` (DeliveryStatus 350) only when the network refuses the frame
+itself before transmission (too long for every window's data rate, tunnel code 116).
 Each POST goes to the AS URL plus `LrnDevEui=…&LrnFPort=…&LrnInfos=…&AS_ID=…&Time=…&Token=…`,
 where `Token = SHA-256(body elements + that query string without Token, unencoded + AsKey)`,
 lowercase hex; `Time` is percent-encoded only after hashing. Body elements:
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -24,6 +28,7 @@ from mockserver.core.network import NetworkEvent
 from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
+from mockserver.providers.thingpark.lrc import CLASS_C_EXPIRED_CAUSE
 from mockserver.providers.thingpark.subscription import ApplicationServer, ThingParkDevice
 from mockserver.types import Micros
 
@@ -35,9 +40,60 @@ LRC_ID = "00000201"
 CUSTOMER_DATA = {"alr": {"pro": "LORA/Generic", "ver": "1"}}
 #: Rejection text for a frame too long for every window's data rate (tunnel code 116).
 TOO_LONG_FOR_DATA_RATE = "Invalid payload size according to current DR"
+#: Core failure reasons that are refusals of the frame itself: DevEUI_downlink_Rejected.
+REJECTION_CAUSES = {"application_downlink_too_long": TOO_LONG_FOR_DATA_RATE}
 #: core scheduler window -> DevEUI_downlink_Sent TransmissionSlot (1 RX1, 2 RX2, 3 ping slot)
 TRANSMISSION_SLOTS = {"RX1": 1, "RX2": 2, "RXC": 2, "PING": 3}
+#: core scheduler window -> which DeliveryFailedCause (1 RX1, 2 RX2 and class C, 3 ping slot)
+CAUSE_FIELDS = {"RX1": 1, "RX2": 2, "RXC": 2, "PING": 3}
 REJECTED_DELIVERY_STATUS = 350
+NO_CAUSE = "00"
+#: "Frame discarded from the downlink queue" causes, on DeliveryFailedCause1 as the Wireless
+#: Logger guide lists them (E0 too, though the tpx-iot-flow-doc field list puts it on cause 2).
+QUEUE_FULL = "E1"  # the network evicts a queued frame (scenario `evicted`)
+QUEUE_RESET = "E4"  # "Queue reset following a rejoin" (core event `invalidated`)
+#: "Transmission slot busy": the gateway did not transmit (scenario `gateway_failure`, or a
+#: gateway outage when the frame's turn came).
+RADIO_STOPPED = "A0"
+_EVENT_KINDS = ("uplink", "sent", "dropped", "failed", "invalidated")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a DevEUI_downlink_Sent says about one frame: sent over the air (1) or not (0),
+    the three slot causes, and the window the LRC gave it (None: it never got one)."""
+
+    status: int
+    causes: tuple[str, str, str]
+    window: str | None = None
+
+
+def _causes(cause: str, field: int) -> tuple[str, str, str]:
+    """`cause` in DeliveryFailedCause`field` (1..3), "00" in the other two."""
+    causes = [NO_CAUSE, NO_CAUSE, NO_CAUSE]
+    causes[field - 1] = cause
+    return causes[0], causes[1], causes[2]
+
+
+def delivery(event: NetworkEvent) -> Delivery:
+    """How a `sent`, `dropped`, `invalidated` or non-rejection `failed` event is reported."""
+    window = event.details.get("window")
+    if event.kind == "sent":
+        return Delivery(1, _window_causes(str(window), NO_CAUSE), str(window))
+    if event.kind == "invalidated":
+        return Delivery(0, _causes(QUEUE_RESET, 1))
+    if event.kind == "dropped":
+        cause = str(event.details.get("cause", CLASS_C_EXPIRED_CAUSE))
+        return Delivery(0, _causes(cause, 1))
+    if window is None:  # failed while still queued: the network discarded it
+        return Delivery(0, _causes(QUEUE_FULL, 1))
+    return Delivery(0, _window_causes(str(window), RADIO_STOPPED), str(window))
+
+
+def _window_causes(window: str, cause: str) -> tuple[str, str, str]:
+    """`cause` on the window's slot; a class A frame given RX2 was passed over for RX1 (C0)."""
+    causes = _causes(cause, CAUSE_FIELDS.get(window, 1))
+    return ("C0", causes[1], causes[2]) if window == "RX2" else causes
 
 
 def report_time(instant: Micros) -> str:
@@ -57,11 +113,11 @@ class ReportPublisher:
         self.provider = provider
         self._sequence = 0
         provider.world.network.subscribe(
-            self._on_event, kinds=("uplink", "sent", "dropped", "failed"), providers=("thingpark",)
+            self._on_event, kinds=_EVENT_KINDS, providers=("thingpark",)
         )
 
     def _on_event(self, event: NetworkEvent) -> None:
-        if event.kind not in ("uplink", "sent", "dropped", "failed"):
+        if event.kind not in _EVENT_KINDS:
             return
         device = self.provider.world.network.find(event.device_id)
         if device is None or device.provider != "thingpark":
@@ -73,10 +129,12 @@ class ReportPublisher:
         if event.kind == "uplink":
             self._uplink(entry, server, event)
             return
+        reason = str(event.details.get("reason")) if event.kind == "failed" else ""
+        rejection = REJECTION_CAUSES.get(reason)
         for downlink in event.downlinks:
             correlation = downlink.correlation_ids[0] if downlink.correlation_ids else None
-            if event.kind == "failed":
-                self._rejected(entry, server, event.at, downlink.f_port)
+            if rejection is not None:
+                self._rejected(entry, server, event.at, downlink.f_port, rejection)
             elif server.downlink_sent_reports:
                 self._sent(entry, server, event, downlink.f_port, correlation)
 
@@ -157,6 +215,7 @@ class ReportPublisher:
         device = entry.device
         session = device.session
         f_cnt_down = session.last_f_cnt_down if session else 0
+        outcome = delivery(event)
         report: dict[str, Any] = {
             "Time": report_time(event.at),
             "DevEUI": entry.dev_eui,
@@ -165,36 +224,28 @@ class ReportPublisher:
             "FCntUp": session.last_f_cnt_up if session else 0,
             "Lrcid": LRC_ID,
         }
-        if event.kind == "sent":
-            window = str(event.details.get("window"))
+        if outcome.window is not None:  # the LRC chose a window: its radio parameters
             data_rate = band(device.band).data_rate(int(event.details["data_rate"]))
             modulation = data_rate.modulation
-            # Class A frames that go in RX2 were passed over for RX1: cause C0 on slot 1.
-            rx1_cause = "C0" if window == "RX2" else "00"
             report.update(
                 {
                     "SpFact": modulation.spreading_factor if isinstance(modulation, LoRa) else 0,
                     "SubBand": "G1",
                     "Channel": "LC1",
                     "Lrrid": self.provider.world.radio.gateways[0].eui[-8:],
-                    "DeliveryStatus": 1,
-                    "DeliveryFailedCause1": rx1_cause,
-                    "DeliveryFailedCause2": "00",
-                    "DeliveryFailedCause3": "00",
-                    "TransmissionSlot": TRANSMISSION_SLOTS.get(window, 0),
-                    "Frequency": int(event.details["frequency"]) / 1_000_000,
                 }
             )
-        else:  # dropped unsent
-            report.update(
-                {
-                    "DeliveryStatus": 0,
-                    "DeliveryFailedCause1": str(event.details.get("cause", "E0")),
-                    "DeliveryFailedCause2": "00",
-                    "DeliveryFailedCause3": "00",
-                    "TransmissionSlot": 0,
-                }
-            )
+        report.update(
+            {
+                "DeliveryStatus": outcome.status,
+                "DeliveryFailedCause1": outcome.causes[0],
+                "DeliveryFailedCause2": outcome.causes[1],
+                "DeliveryFailedCause3": outcome.causes[2],
+                "TransmissionSlot": TRANSMISSION_SLOTS.get(outcome.window or "", 0),
+            }
+        )
+        if outcome.window is not None:
+            report["Frequency"] = int(event.details["frequency"]) / 1_000_000
         report["CustomerID"] = self.provider.subscription.customer_id
         report["CustomerData"] = CUSTOMER_DATA
         if correlation is not None:
@@ -204,14 +255,19 @@ class ReportPublisher:
         self._post(entry, server, "DevEUI_downlink_Sent", report, event.at, str(f_port), elements)
 
     def _rejected(
-        self, entry: ThingParkDevice, server: ApplicationServer, at: Micros, f_port: int
+        self,
+        entry: ThingParkDevice,
+        server: ApplicationServer,
+        at: Micros,
+        f_port: int,
+        cause: str,
     ) -> None:
         report = {
             "Time": report_time(at),
             "DevEUI": entry.dev_eui,
             "FPort": f_port,
             "DeliveryStatus": REJECTED_DELIVERY_STATUS,
-            "DownlinkRejectionCause": TOO_LONG_FOR_DATA_RATE,
+            "DownlinkRejectionCause": cause,
             "CustomerID": self.provider.subscription.customer_id,
         }
         elements = self.provider.subscription.customer_id + entry.dev_eui + str(f_port)

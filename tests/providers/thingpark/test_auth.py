@@ -76,6 +76,10 @@ def test_validity_period(client, period, seconds):
         ({"grant_type": "client_credentials", "client_id": CLIENT_ID}, 400, "invalid_request"),
         ({**GRANT, "validityPeriod": "forever"}, 400, "invalid_request"),
         ({**GRANT, "validityPeriod": "0days"}, 400, "invalid_request"),
+        # Whole value, ASCII digits: no trailing newline, no Arabic-Indic or fullwidth digits.
+        ({**GRANT, "validityPeriod": "1days\n"}, 400, "invalid_request"),
+        ({**GRANT, "validityPeriod": "\u0661days"}, 400, "invalid_request"),
+        ({**GRANT, "validityPeriod": "\uff11hours"}, 400, "invalid_request"),
     ],
 )
 def test_bad_token_requests(client, form, status, error):

@@ -96,7 +96,9 @@ def test_a_decimal_epoch_correlation_id_is_read_as_short_hex(client, server, aut
     assert queue(server)[0].correlation_ids == ("0001767225600000",)
 
 
-@pytest.mark.parametrize(("ports", "expected"), [("1", 1), (2, 2), ("224", 224), (" 7 ", 7)])
+@pytest.mark.parametrize(
+    ("ports", "expected"), [("1", 1), (2, 2), ("224", 224), (" 7 ", 7), ("\t7\n", 7)]
+)
 def test_target_ports_as_string_or_int(client, server, auth, ports, expected):
     response = client.post(
         messages_url(), json={"payloadHex": "AA", "targetPorts": ports}, headers=auth
@@ -313,3 +315,73 @@ def test_admin_queued_downlinks_are_listed_in_dx_names(client, server, auth):
             "status": "QUEUED",
         },
     ]
+
+
+# -- values that only look valid --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        # `$` also matches before a trailing newline: these passed the hex check, then failed
+        # in bytes.fromhex (500) or were queued with the newline.
+        ({"payloadHex": "ABC\n", "targetPorts": "1"}, 113, "Payload too big or invalid size"),
+        ({"payloadHex": "ABCDE\n", "targetPorts": "1"}, 113, "Payload too big or invalid size"),
+        (
+            {**SEND, "correlationID": "0A\n"},
+            117,
+            "Invalid Correlation ID (must be 64-bit hex)",
+        ),
+        (
+            {**SEND, "correlationID": "00000000000000AA\n"},
+            117,
+            "Invalid Correlation ID (must be 64-bit hex)",
+        ),
+        # `\d` and int() read any Unicode decimal digit: Arabic-Indic one, fullwidth one.
+        ({"payloadHex": "01", "targetPorts": "\u0661"}, 104, "Invalid LoRa port (must be 1..224)"),
+        ({"payloadHex": "01", "targetPorts": "\uff11"}, 104, "Invalid LoRa port (must be 1..224)"),
+        # Java's trim() removes ASCII controls and spaces only, not a no-break space.
+        ({"payloadHex": "01", "targetPorts": "\u00a07"}, 104, "Invalid LoRa port (must be 1..224)"),
+    ],
+)
+def test_look_alike_values_get_the_lrc_rejection(client, server, auth, body, code, message):
+    response = client.post(messages_url(), json=body, headers=auth)
+    assert_dx_error(response, 409, code, message)
+    assert queue(server) == []
+
+
+def test_null_fields_are_absent_and_not_echoed(client, server, auth):
+    """JSON null reads as "not given" (Jackson leaves the field null) and is not echoed:
+    the answer never carries a null where the description has a boolean or an object."""
+    body = {
+        **SEND,
+        "confirmDownlink": None,
+        "flushDownlinkQueue": None,
+        "securityParams": None,
+        "correlationID": None,
+    }
+    response = client.post(messages_url(), json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    echoed = response.json()
+    assert set(echoed) == {"payloadHex", "targetPorts", "correlationID", "status"}
+    assert len(echoed["correlationID"]) == 16
+    assert queue(server)[0].confirmed is False
+    assert listing(client, auth) == [echoed]
+
+
+def test_flush_with_null_payload_and_port(client, server, auth):
+    client.post(messages_url(), json=SEND, headers=auth)
+    body = {"payloadHex": None, "targetPorts": None, "flushDownlinkQueue": True}
+    response = client.post(messages_url(), json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    assert set(response.json()) == {"flushDownlinkQueue", "correlationID", "status"}
+    assert response.json()["status"] == "FLUSHED"
+    assert queue(server) == []
+
+
+def test_admin_queued_correlation_id_with_a_newline_is_not_listed(client, server, auth):
+    from mockserver.core import Downlink
+
+    device = server.network.get("thingpark.1001")
+    server.network.push(
+        device, [Downlink(f_port=3, frm_payload=b"\xab", correlation_ids=("0A\n",))]
+    )
+    assert listing(client, auth)[0]["correlationID"] == "0000000000000000"

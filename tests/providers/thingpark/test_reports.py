@@ -250,7 +250,11 @@ def test_class_c_frame_unsent_after_60_s_is_dropped_with_e0(server, app, client,
     assert client.get(messages_url("2"), headers=auth).json() == []
     ((query, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 0
-    assert report["DeliveryFailedCause1"] == "E0"
+    assert (
+        report["DeliveryFailedCause1"],
+        report["DeliveryFailedCause2"],
+        report["DeliveryFailedCause3"],
+    ) == ("E0", "00", "00")
     assert report["TransmissionSlot"] == 0
     assert report["CorrelationID"] == "00000000000000AA"
     assert report["Time"] == "2026-03-01T12:01:00.000+00:00"
@@ -343,3 +347,140 @@ def test_class_b_frame_goes_in_a_ping_slot(app):
     assert report["TransmissionSlot"] == 3
     assert report["DeliveryStatus"] == 1
     assert query["Token"] == expected_token(query, CUSTOMER + "0018B20000000005" + "1" + "1")
+
+
+# -- frames accepted and then not sent: DevEUI_downlink_Sent with DeliveryStatus 0 -----------
+def load(server: MockServer, *rules: dict, timeline: list | None = None) -> None:
+    server.load_scenario(
+        {"name": "t", "description": "t", "rules": list(rules), "timeline": timeline or []}
+    )
+
+
+def fault(name: str) -> dict:
+    return {"match": {"provider": "thingpark"}, "act": {"delivery": name}}
+
+
+def send(client, auth, ref: str, correlation: str, payload: str = "CAFE") -> None:
+    response = client.post(
+        messages_url(ref),
+        json={"payloadHex": payload, "targetPorts": "9", "correlationID": correlation},
+        headers=auth,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_evicted_frame_is_sent_report_with_e1_not_rejected(server, app, client, auth):
+    load(server, fault("evicted"))
+    send(client, auth, "1", "00000000000000E1")
+    server.uplink("thingpark.1", f_port=1, frm_payload=b"\x00")
+    settle(server, 5)
+    assert app.reports("DevEUI_downlink_Rejected") == []
+    ((query, report),) = app.reports("DevEUI_downlink_Sent")
+    assert report["DeliveryStatus"] == 0
+    assert (
+        report["DeliveryFailedCause1"],
+        report["DeliveryFailedCause2"],
+        report["DeliveryFailedCause3"],
+    ) == ("E1", "00", "00")
+    assert report["TransmissionSlot"] == 0
+    assert report["CorrelationID"] == "00000000000000E1"
+    assert report["FCntDn"] == 0, "nothing went out"
+    assert "Frequency" not in report
+    assert query["Token"] == expected_token(query, CUSTOMER + "0018B20000000001" + "9" + "0")
+    assert client.get(messages_url("1"), headers=auth).json() == []
+
+
+def test_gateway_failure_in_rx1_is_sent_report_with_a0_on_rx1(server, app, client, auth):
+    load(server, fault("gateway_failure"))
+    send(client, auth, "1", "00000000000000A0")
+    server.uplink("thingpark.1", f_port=1, frm_payload=b"\x00")
+    settle(server, 5)
+    assert app.reports("DevEUI_downlink_Rejected") == []
+    ((_, report),) = app.reports("DevEUI_downlink_Sent")
+    assert report["DeliveryStatus"] == 0
+    assert (
+        report["DeliveryFailedCause1"],
+        report["DeliveryFailedCause2"],
+        report["DeliveryFailedCause3"],
+    ) == ("A0", "00", "00")
+    assert report["TransmissionSlot"] == 1
+    assert report["Frequency"] == 868.1
+    assert report["Time"] == "2026-03-01T12:00:01.000+00:00"  # when RX1 would have been sent
+    assert report["FCntDn"] == 0
+    assert report["CorrelationID"] == "00000000000000A0"
+
+
+def test_gateway_outage_drops_a_class_c_frame_with_a0_on_rx2(server, app, client, auth):
+    server.uplink("thingpark.2", f_port=1, frm_payload=b"\x00")
+    settle(server, 5)
+    load(server, timeline=[{"from": 0, "to": "1m", "gateway_outage": {}}])
+    send(client, auth, "2", "000000000000000C")
+    settle(server, 2)
+    assert app.reports("DevEUI_downlink_Rejected") == []
+    ((_, report),) = app.reports("DevEUI_downlink_Sent")
+    assert report["DeliveryStatus"] == 0
+    assert (report["DeliveryFailedCause1"], report["DeliveryFailedCause2"]) == ("00", "A0")
+    assert report["TransmissionSlot"] == 2
+    settle(server, 120)
+    assert len(app.reports("DevEUI_downlink_Sent")) == 1, "no second (E0) report for it"
+
+
+def test_too_long_fault_is_still_a_rejection(server, app, client, auth):
+    load(server, fault("too_long"))
+    send(client, auth, "1", "0000000000000116")
+    server.uplink("thingpark.1", f_port=1, frm_payload=b"\x00")
+    settle(server, 5)
+    ((_, report),) = app.reports("DevEUI_downlink_Rejected")
+    assert report["DeliveryStatus"] == 350
+    assert app.reports("DevEUI_downlink_Sent") == []
+
+
+def test_session_reset_reports_every_queued_frame_with_e4(server, app, client, auth):
+    load(server, timeline=[{"at": "30s", "session_reset": {"device": "thingpark.1"}}])
+    send(client, auth, "1", "0000000000000001", "01")
+    send(client, auth, "1", "0000000000000002", "02")
+    settle(server, 31)
+    received = app.reports("DevEUI_downlink_Sent")
+    # In queue order by the LRC's numbering (LrnInfos …-1-<n>); HTTP arrival order may vary.
+    received.sort(key=lambda item: int(item[0]["LrnInfos"].rsplit("-", 1)[1]))
+    reports = [report for _, report in received]
+    assert [r["CorrelationID"] for r in reports] == ["0000000000000001", "0000000000000002"]
+    for report in reports:
+        assert report["DeliveryStatus"] == 0
+        assert (
+            report["DeliveryFailedCause1"],
+            report["DeliveryFailedCause2"],
+            report["DeliveryFailedCause3"],
+        ) == ("E4", "00", "00")
+        assert report["TransmissionSlot"] == 0
+        assert report["Time"] == "2026-03-01T12:00:30.000+00:00"
+    assert app.reports("DevEUI_downlink_Rejected") == []
+    assert client.get(messages_url("1"), headers=auth).json() == []
+    server.uplink("thingpark.1", f_port=1, frm_payload=b"\x00")
+    settle(server, 5)
+    assert len(app.reports("DevEUI_downlink_Sent")) == 2, "the flushed frames never go out"
+
+
+def test_a_flush_requested_by_the_as_is_not_reported(server, app, client, auth):
+    send(client, auth, "1", "0000000000000001")
+    response = client.post(messages_url("1") + "?flushDownlinkQueue=true", json={}, headers=auth)
+    assert response.json()["status"] == "FLUSHED"
+    settle(server, 5)
+    assert app.received == []
+
+
+def test_gateway_failure_in_rx2_keeps_c0_on_rx1(server, app, client, auth):
+    server.uplink("thingpark.1", f_port=1, frm_payload=b"\x00")
+    settle(server, 0.9)  # too late for RX1: the LRC gives the frame RX2
+    load(server, fault("gateway_failure"))
+    send(client, auth, "1", "00000000000000A2")
+    settle(server, 5)
+    ((_, report),) = app.reports("DevEUI_downlink_Sent")
+    assert report["DeliveryStatus"] == 0
+    assert (
+        report["DeliveryFailedCause1"],
+        report["DeliveryFailedCause2"],
+        report["DeliveryFailedCause3"],
+    ) == ("C0", "A0", "00")
+    assert report["TransmissionSlot"] == 2
+    assert report["Frequency"] == 869.525
