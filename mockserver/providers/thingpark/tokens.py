@@ -74,11 +74,13 @@ class TokenIssuer:
         signing_input = parts[0] + "." + parts[1]
         try:
             signature = _unb64(parts[2])
-            claims: dict[str, Any] = json.loads(_unb64(parts[1]))
         except ValueError as error:
             raise InvalidToken("malformed token") from error
+        # The signature first: only a token we issued is ever parsed (a forged payload may
+        # be anything, JSON nested past any parser's depth included).
         if not hmac.compare_digest(signature, self._sign(signing_input)):
             raise InvalidToken("invalid token signature")
+        claims: dict[str, Any] = json.loads(_unb64(parts[1]))
         if claims.get("client_id") in self._revoked:
             raise InvalidToken("the client of this token was removed")
         expires_at = int(claims.get("exp", 0))
@@ -100,4 +102,7 @@ def _b64(raw: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url: a character outside the alphabet is an error, not skipped."""
+    if "+" in text or "/" in text:
+        raise ValueError("not base64url")
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)

@@ -171,3 +171,18 @@ def test_tokens_are_the_same_for_the_same_world(server):
     assert (
         MockServer().providers["thingpark"].ready_token == server.providers["thingpark"].ready_token
     )
+
+
+def test_a_forged_token_with_a_deeply_nested_payload_is_refused_not_parsed(client):
+    header, _, signature = token(client).split(".")
+    nested = base64.urlsafe_b64encode(b"[" * 100_000).rstrip(b"=").decode()
+    response = client.get(messages_url(), headers=bearer(f"{header}.{nested}.{signature}"))
+    assert_dx_error(response, 401, 401, "Invalid access token: invalid token signature")
+
+
+@pytest.mark.parametrize("junk", ["!", "*", "+", " "])
+def test_a_signature_with_characters_outside_base64url_is_malformed(client, junk):
+    header, payload, signature = token(client).split(".")
+    tampered = f"{header}.{payload}.{signature[:5]}{junk}{signature[5:]}"
+    response = client.get(messages_url(), headers=bearer(tampered))
+    assert_dx_error(response, 401, 401, "Invalid access token: malformed token")
