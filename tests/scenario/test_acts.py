@@ -401,3 +401,35 @@ def test_kpn_sms_carrier_failure(server: MockServer, client: httpx.Client):
     delivered = client.get(f"/sms/downlinks/{second['id']}", headers=auth).json()
     assert failed.get("lastFailureReason") is not None
     assert delivered.get("lastFailureReason") is None and delivered["status"] == "DONE"
+
+
+def test_rate_limit_headers_ride_on_an_answer_a_later_rule_chose(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {"name": "limit", "act": {"rate_limit": {"limit": 5, "per": "1m"}}},
+            {"name": "outage", "act": FAIL},
+        )
+    )
+    response = push(client)
+    assert response.status_code == 503
+    assert response.headers["x-rate-limit-limit"] == "5"
+    assert response.headers["x-rate-limit-available"] == "4"
+    (entry,) = server.journal.entries()
+    assert entry.scenario_rule == "outage"
+
+
+def test_a_refusing_limit_keeps_its_own_headers_over_an_earlier_admitting_one(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {"name": "roomy", "act": {"rate_limit": {"limit": 9, "per": "1m"}}},
+            {"name": "tight", "act": {"rate_limit": {"limit": 0, "per": "1m"}}},
+        )
+    )
+    response = push(client)
+    assert response.status_code == 429
+    assert response.headers["x-rate-limit-limit"] == "0"
+    assert response.headers["x-rate-limit-available"] == "0"
