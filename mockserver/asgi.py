@@ -167,12 +167,19 @@ async def _read_rest(receive: Receive, message: MutableMapping[str, Any], limit:
     return b"".join(chunks)
 
 
+def has_body(status: int) -> bool:
+    """1xx, 204 and 304 answers end at their headers (RFC 9110 §6.4.1): no body, and no
+    Content-Length to announce one."""
+    return status >= 200 and status not in (204, 304)
+
+
 async def _send(send: Send, response: HttpResponse) -> None:
     raw_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in response.headers.items()
     ]
-    raw_headers.append((b"content-length", str(len(response.body)).encode()))
+    if has_body(response.status):
+        raw_headers.append((b"content-length", str(len(response.body)).encode()))
     if type(response) is not HttpResponse:  # a scenario's latency, slow body or drop
         from mockserver.scenario.transport import send_with_faults
 

@@ -11,6 +11,7 @@ same scenario and the same calls give the same outcomes.
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 import threading
 from collections import Counter, deque
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from mockserver.asgi import has_body
 from mockserver.contract import HttpRequest, HttpResponse
-from mockserver.providers.base import json_response
 from mockserver.scenario.matching import downlink_matches, in_window, request_matches
 from mockserver.scenario.model import Act, Rule, Scenario
 from mockserver.types import SECOND, Micros
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from mockserver.providers.base import Provider
 
 _AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure")
+#: Headers a literal answer may not set: how the body is framed is the server's business.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
 @dataclass
@@ -253,8 +256,16 @@ def _error_provider(rule: Rule) -> str:
 
 
 def _literal(act: Act) -> HttpResponse:
-    import json
-
+    """A literal answer as written, except for framing: the server computes Content-Length
+    (a stated one would desynchronise the connection), and 1xx, 204 and 304 carry no body."""
+    headers = {
+        name.lower(): value
+        for name, value in act.headers.items()
+        if name.lower() not in FRAMING_HEADERS
+    }
+    status = act.status or 500
+    if not has_body(status):
+        return HttpResponse(status, headers, b"")
     body = act.body
     if body is None:
         encoded = b""
@@ -262,8 +273,5 @@ def _literal(act: Act) -> HttpResponse:
         encoded = body.encode()
     else:
         encoded = json.dumps(body).encode()
-    response = json_response(act.status or 500, encoded)
-    headers = {**response.headers, **{k.lower(): v for k, v in act.headers.items()}}
-    if isinstance(body, str) and "content-type" not in {k.lower() for k in act.headers}:
-        headers["content-type"] = "text/plain; charset=utf-8"
-    return HttpResponse(response.status, headers, encoded)
+    default_type = "text/plain; charset=utf-8" if isinstance(body, str) else "application/json"
+    return HttpResponse(status, {"content-type": default_type, **headers}, encoded)
