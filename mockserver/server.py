@@ -6,6 +6,7 @@ Python callers all act on it, so there is never a second copy of the state.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -37,6 +38,8 @@ from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
+
+scenario_log = logging.getLogger("mockserver.scenario")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -341,6 +344,8 @@ class MockServer:
             )
         else:
             response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
+        if acts.drop is not None or acts.garbage is not None:
+            _log_cut(acts, request)
         self.journal.add(
             self.clock.now_us(),
             provider.name,
@@ -443,8 +448,10 @@ class MockServer:
 
     def async_client(self, **kwargs: object) -> httpx.AsyncClient:
         """An async httpx client calling the app in-process (no socket)."""
+        from mockserver.inprocess import AsyncInProcessTransport
+
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.asgi),
+            transport=AsyncInProcessTransport(self.asgi),
             base_url=INPROCESS_URL,
             **kwargs,  # type: ignore[arg-type]
         )
@@ -464,6 +471,14 @@ def _device_ids_of(scenario: Scenario) -> list[str]:
     except ValueError as problem:  # the loader refuses these; a hand-built Scenario may not
         raise ScenarioError(f"{scenario.source}: world cannot be built: {problem}") from None
     return [device.id for device in trial.network]
+
+
+def _log_cut(acts: RequestActs, request: HttpRequest) -> None:
+    """A connection cut on purpose is worth one line, never an error or a traceback."""
+    what = f"{acts.garbage} bytes of garbage" if acts.garbage is not None else f"drop {acts.drop}"
+    scenario_log.info(
+        "scenario rule %r: %s on %s %s", acts.rule.name, what, request.method, request.path
+    )
 
 
 def _origin(world: WorldSource) -> str:

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from mockserver.providers.base import Provider
 
 _AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure")
+#: The longest wall-clock wait one act may put on a call (latency; a slow body's duration):
+#: longer than the timeouts clients use (Node's 300 s headers timeout included), short
+#: enough that a mistyped `1d` cannot hold a connection and a server's shutdown for a day.
+#: The scenario language may refuse larger values; the engine clips them in any case.
+MAX_WIRE_DELAY: Micros = 300 * SECOND
 #: Headers a literal answer may not set: how the body is framed is the server's business.
 FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
@@ -41,8 +46,8 @@ class RequestActs:
 
     rule: Rule
     response: HttpResponse | None = None
-    latency: float = 0.0  # seconds of wall time before the response starts
-    slow_body: tuple[float, int] | None = None  # seconds, chunks
+    latency: float = 0.0  # seconds of wall time before the response starts, capped
+    slow_body: tuple[float, int] | None = None  # seconds (capped), chunks
     drop: str | None = None
     garbage: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -137,9 +142,10 @@ class ActiveScenario:
         act = rule.act
         acts = RequestActs(rule)
         if act.latency is not None:
-            acts.latency = self._latency(act) / SECOND
+            acts.latency = min(self._latency(act), MAX_WIRE_DELAY) / SECOND
         if act.slow_body is not None:
-            acts.slow_body = (act.slow_body[0] / SECOND, act.slow_body[1])
+            duration, chunks = act.slow_body
+            acts.slow_body = (min(duration, MAX_WIRE_DELAY) / SECOND, chunks)
         acts.drop = act.drop
         acts.garbage = act.garbage
         if act.rate_limit is not None:
