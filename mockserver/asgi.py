@@ -76,19 +76,12 @@ class MockServerApp:
             else:
                 body = await _read_rest(receive, message, limit)
         except BodyTooLarge:
-            if provider is not None and provider.reads_body_late:
-                request.oversized = True  # the provider fails when it would read the body
-                await _send(send, server.dispatch(provider, request))
+            if provider is not None:
+                await _send(send, server.dispatch_oversized(provider, request, limit))
                 return
-            response = (
-                provider.decorate(request, provider.payload_too_large(request, limit))
-                if provider
-                else _no_provider(request, 413)
-            )
+            response = _no_provider(request, 413)
             await _send(send, response)
-            server.journal.add(
-                server.clock.now_us(), provider and provider.name, None, request, response, []
-            )
+            server.journal.add(server.clock.now_us(), None, None, request, response, [])
             return
         request.body = body
         if provider is None:

@@ -313,6 +313,35 @@ class MockServer:
         )
         return response
 
+    def dispatch_oversized(
+        self, provider: Provider, request: HttpRequest, limit: int
+    ) -> HttpResponse:
+        """A body over the vendor's limit (not read). A vendor that checks IDs and credentials
+        first gets the call flagged `oversized`; the others answer `payload_too_large` at
+        once. Either way an active scenario sees the call first: a load balancer's 502, a
+        rate limit, latency or a cut happen whatever the size of the body."""
+        request.oversized = True
+        if provider.reads_body_late:
+            return self.dispatch(provider, request)
+        scenario = self.scenario
+        found = self._handlers[provider.name][0].match(request.method, request.path)
+        if scenario is not None and found is not None:
+            operation, params = found
+            acts = scenario.on_request(
+                provider, operation.operation_id, operation.path, params, request
+            )
+            if acts is not None:
+
+                def too_large(request: HttpRequest, params: object) -> HttpResponse:
+                    return provider.payload_too_large(request, limit)
+
+                return self._dispatch_under_scenario(
+                    provider, operation, too_large, params, request, [], acts, checked=False
+                )
+        response = provider.decorate(request, provider.payload_too_large(request, limit))
+        self.journal.add(self.clock.now_us(), provider.name, None, request, response, [])
+        return response
+
     def _dispatch_under_scenario(
         self,
         provider: Provider,
@@ -322,8 +351,12 @@ class MockServer:
         request: HttpRequest,
         violations: list[ContractViolation],
         acts: RequestActs,
+        *,
+        checked: bool = True,
     ) -> HttpResponse:
-        """The slow path: a scenario rule acts on this call (see scenario/engine.py)."""
+        """The slow path: a scenario rule acts on this call (see scenario/engine.py).
+        `checked=False`: the handler's answer comes before the description applies (an
+        oversized body's 413), as on the path without a scenario."""
         if acts.handle:
             with self.lock:
                 try:
@@ -333,7 +366,8 @@ class MockServer:
             if acts.headers:
                 response = replace(response, headers={**response.headers, **acts.headers})
             response = provider.decorate(request, response)
-            violations += self.contract.check_response(operation, request, response)
+            if checked:
+                violations += self.contract.check_response(operation, request, response)
         elif acts.response is not None:
             response = acts.response
             if acts.headers:  # an earlier rate limit admitted the call: its count goes too

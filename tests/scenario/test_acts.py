@@ -406,3 +406,43 @@ def test_a_refusing_limit_keeps_its_own_headers_over_an_earlier_admitting_one(
     assert response.status_code == 429
     assert response.headers["x-rate-limit-limit"] == "0"
     assert response.headers["x-rate-limit-available"] == "0"
+
+
+# -- oversized bodies ----------------------------------------------------------------------
+TP_FRAMES = "/core/v141/api/devices/1001/downlinkMessages"
+OVERSIZED = b"{" + b" " * (1024 * 1024) + b"}"  # over ThingPark's 1 MiB
+
+
+def test_an_oversized_thingpark_body_still_meets_the_scenario(
+    server: MockServer, client: httpx.Client
+):
+    assert client.post(TP_FRAMES, content=OVERSIZED).status_code == 413  # no scenario
+    server.load_scenario(
+        scenario(
+            {"name": "lb", "match": {"provider": "thingpark"}, "act": {"respond": {"status": 502}}}
+        )
+    )
+    response = client.post(TP_FRAMES, content=OVERSIZED)
+    assert response.status_code == 502
+    entry = server.journal.entries()[-1]
+    assert (entry.scenario_rule, entry.response.status) == ("lb", 502)
+
+
+def test_an_oversized_body_a_rule_lets_through_is_still_too_large(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {
+                "name": "limit",
+                "match": {"provider": "thingpark"},
+                "act": {"rate_limit": {"limit": 1, "per": "1m"}},
+            },
+            {"name": "slow", "match": {"provider": "thingpark"}, "act": {"latency": {"fixed": 0}}},
+        )
+    )
+    first = client.post(TP_FRAMES, content=OVERSIZED)
+    assert first.status_code == 413
+    assert first.json()["message"] == "Request entity too large"
+    assert client.post(TP_FRAMES, content=OVERSIZED).status_code == 429  # counted: it was seen
+    assert [e.scenario_rule for e in server.journal.entries()] == ["slow", "limit"]
