@@ -205,6 +205,24 @@ class ActiveScenario:
     def _in_outage(self, since: Micros) -> bool:
         return any(start <= since < end for start, end in self._outages)
 
+    def unreachable_until(self, device_id: str) -> Micros | None:
+        """While a device is silent it is out of reach both ways: nothing is transmitted to
+        it. The clock time its silence ends (overlapping silences joined), or None."""
+        since = self.since_load()
+        end = None
+        for start, stop, pattern in self._silences:
+            if start <= since < stop and fnmatch.fnmatchcase(device_id, pattern):
+                end = max(end or stop, stop)
+        if end is None:
+            return None
+        extended = True
+        while extended:  # a silence that starts before this one ends prolongs it
+            extended = False
+            for start, stop, pattern in self._silences:
+                if start <= end < stop and fnmatch.fnmatchcase(device_id, pattern):
+                    end, extended = stop, True
+        return self.loaded_at + end
+
     # -- downlinks -------------------------------------------------------------------------
     def at_transmission(self, provider: str | None, device_id: str, confirmed: bool) -> str | None:
         """A fault that stops the downlink now or at its transmission, if a rule says so."""

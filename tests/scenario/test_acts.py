@@ -446,3 +446,42 @@ def test_an_oversized_body_a_rule_lets_through_is_still_too_large(
     assert first.json()["message"] == "Request entity too large"
     assert client.post(TP_FRAMES, content=OVERSIZED).status_code == 429  # counted: it was seen
     assert [e.scenario_rule for e in server.journal.entries()] == ["slow", "limit"]
+
+
+def test_a_silent_device_is_sent_nothing_until_it_is_back_in_reach(
+    server: MockServer, client: httpx.Client
+):
+    server.uplink("app1.dev2")  # class C, heard: frames go as soon as possible
+    server.clock.advance(10)
+    server.load_scenario(
+        scenario(timeline=[{"from": "0s", "to": "10m", "device_silent": {"device": "app1.dev2"}}])
+    )
+    push(client, PUSH_DEV2)
+    server.clock.advance(9 * 60)
+    assert "sent" not in kinds(server, "app1.dev2")  # held, not failed: still queued
+    assert len(server.network.get("app1.dev2").queue) == 1
+    server.clock.advance(61)
+    (sent,) = [e for e in server.network.timeline("app1.dev2") if e.kind == "sent"]
+    assert sent.details["window"] == "RXC"
+    assert sent.at >= server.scenario.loaded_at + 10 * 60 * 1_000_000
+
+
+def test_overlapping_silences_keep_a_device_out_of_reach_until_the_last_ends(server: MockServer):
+    active = ActiveScenario(
+        read_scenario(
+            scenario(
+                timeline=[
+                    {"from": "0s", "to": "2m", "device_silent": {"device": "app1.*"}},
+                    {"from": "1m", "to": "5m", "device_silent": {"device": "app1.dev1"}},
+                    {"from": "5m", "to": "6m", "device_silent": {"device": "app1.dev1"}},
+                ]
+            )
+        ),
+        server.clock,
+    )
+    minute = 60 * 1_000_000
+    assert active.unreachable_until("app1.dev1") == active.loaded_at + 6 * minute
+    assert active.unreachable_until("app1.dev2") == active.loaded_at + 2 * minute
+    assert active.unreachable_until("thingpark.1002") is None
+    server.clock.advance(6 * 60)
+    assert active.unreachable_until("app1.dev1") is None

@@ -531,3 +531,24 @@ def test_thingpark_class_c_frames_dropped_after_60_s_with_e0(
     device = "thingpark.1002"
     assert "sent" not in kinds(server, device)
     assert at(server, "uplink_lost", device) == [60.0]
+
+
+def test_thingpark_class_c_frames_are_dropped_even_if_the_device_was_heard_before(
+    server: MockServer, client: httpx.Client
+):
+    server.uplink("thingpark.1002")  # heard: class C transmission could start
+    server.clock.advance(MINUTE)
+    server.load_scenario("thingpark-class-c-dropped")
+    auth = thingpark_auth(client)
+    frames = "/core/v141/api/devices/1002/downlinkMessages"
+    queued = client.post(
+        frames,
+        headers=auth,
+        json={"payloadHex": "01", "targetPorts": "1", "correlationID": "00000000000000BB"},
+    )
+    assert queued.status_code == 200, queued.text
+    server.clock.advance(60)
+    assert client.get(frames, headers=auth).json() == []
+    ((report),) = thingpark_reports(server, "DevEUI_downlink_Sent")
+    assert (report["DeliveryStatus"], report["DeliveryFailedCause1"]) == (0, "E0")
+    assert "sent" not in kinds(server, "thingpark.1002")
