@@ -76,19 +76,12 @@ class MockServerApp:
             else:
                 body = await _read_rest(receive, message, limit)
         except BodyTooLarge:
-            if provider is not None and provider.reads_body_late:
-                request.oversized = True  # the provider fails when it would read the body
-                await _send(send, server.dispatch(provider, request))
+            if provider is not None:
+                await _send(send, server.dispatch_oversized(provider, request, limit))
                 return
-            response = (
-                provider.decorate(request, provider.payload_too_large(request, limit))
-                if provider
-                else _no_provider(request, 413)
-            )
+            response = _no_provider(request, 413)
             await _send(send, response)
-            server.journal.add(
-                server.clock.now_us(), provider and provider.name, None, request, response, []
-            )
+            server.journal.add(server.clock.now_us(), None, None, request, response, [])
             return
         request.body = body
         if provider is None:
@@ -167,12 +160,19 @@ async def _read_rest(receive: Receive, message: MutableMapping[str, Any], limit:
     return b"".join(chunks)
 
 
+def has_body(status: int) -> bool:
+    """1xx, 204 and 304 answers end at their headers (RFC 9110 §6.4.1): no body, and no
+    Content-Length to announce one."""
+    return status >= 200 and status not in (204, 304)
+
+
 async def _send(send: Send, response: HttpResponse) -> None:
     raw_headers = [
         (name.encode("latin-1"), value.encode("latin-1"))
         for name, value in response.headers.items()
     ]
-    raw_headers.append((b"content-length", str(len(response.body)).encode()))
+    if has_body(response.status):
+        raw_headers.append((b"content-length", str(len(response.body)).encode()))
     if type(response) is not HttpResponse:  # a scenario's latency, slow body or drop
         from mockserver.scenario.transport import send_with_faults
 

@@ -2,11 +2,15 @@
 
 httpx ships an async ASGI transport only; the sync one here runs the app on a private event
 loop thread, so plain `httpx.Client` code under test can talk to the simulator in-process.
+Both honour the client's read timeout as a socket would (httpx's own ASGI transport waits
+for the app however long it takes): a scenario's latency or slow body longer than the
+timeout ends in `httpx.ReadTimeout`, not in a test that hangs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 
@@ -19,7 +23,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 class InProcessTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
+        self._app = app
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name="mockserver-inprocess"
@@ -29,19 +33,78 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         forwarded = httpx.Request(
-            request.method, request.url, headers=request.headers, content=body
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=body,
+            extensions=request.extensions,
         )
-        future = asyncio.run_coroutine_threadsafe(self._send(forwarded), self._loop)
-        return future.result()
-
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        content = await response.aread()
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=content, request=request
-        )
+        future = asyncio.run_coroutine_threadsafe(exchange(self._app, forwarded), self._loop)
+        response = future.result()
+        response.request = request
+        return response
 
     def close(self) -> None:
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
+
+
+class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+    """httpx's ASGI transport with the read timeout a socket would have."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await exchange(self._app, request)
+
+
+async def exchange(app: ASGIApp, request: httpx.Request) -> httpx.Response:
+    """One call through the app, read whole; `httpx.ReadTimeout` when the app sends nothing
+    for longer than the request's read timeout (counted from the call, then from each part
+    of the answer, as a socket's reads are)."""
+    loop = asyncio.get_running_loop()
+    progress = _Progress(loop.time())
+    call = asyncio.ensure_future(_call(_timed(app, progress, loop), request))
+    timeout = (request.extensions.get("timeout") or {}).get("read")
+    if timeout is None:
+        return await call
+    while True:
+        remaining = progress.last + timeout - loop.time()
+        if remaining <= 0:
+            call.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await call
+            raise httpx.ReadTimeout("timed out", request=request)
+        done, _ = await asyncio.wait({call}, timeout=remaining)
+        if done:
+            return call.result()
+
+
+class _Progress:
+    """When the app last sent part of its answer, on the loop's clock."""
+
+    __slots__ = ("last",)
+
+    def __init__(self, last: float) -> None:
+        self.last = last
+
+
+def _timed(app: ASGIApp, progress: _Progress, loop: asyncio.AbstractEventLoop) -> ASGIApp:
+    async def timed_app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def timed_send(message: dict) -> None:  # type: ignore[type-arg]
+            progress.last = loop.time()
+            await send(message)
+
+        await app(scope, receive, timed_send)  # type: ignore[arg-type]
+
+    return timed_app
+
+
+async def _call(app: ASGIApp, request: httpx.Request) -> httpx.Response:
+    response = await httpx.ASGITransport(app=app).handle_async_request(request)
+    content = await response.aread()
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=content, request=request
+    )

@@ -6,6 +6,7 @@ Python callers all act on it, so there is never a second copy of the state.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -37,6 +38,8 @@ from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
+
+scenario_log = logging.getLogger("mockserver.scenario")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -310,6 +313,35 @@ class MockServer:
         )
         return response
 
+    def dispatch_oversized(
+        self, provider: Provider, request: HttpRequest, limit: int
+    ) -> HttpResponse:
+        """A body over the vendor's limit (not read). A vendor that checks IDs and credentials
+        first gets the call flagged `oversized`; the others answer `payload_too_large` at
+        once. Either way an active scenario sees the call first: a load balancer's 502, a
+        rate limit, latency or a cut happen whatever the size of the body."""
+        request.oversized = True
+        if provider.reads_body_late:
+            return self.dispatch(provider, request)
+        scenario = self.scenario
+        found = self._handlers[provider.name][0].match(request.method, request.path)
+        if scenario is not None and found is not None:
+            operation, params = found
+            acts = scenario.on_request(
+                provider, operation.operation_id, operation.path, params, request
+            )
+            if acts is not None:
+
+                def too_large(request: HttpRequest, params: object) -> HttpResponse:
+                    return provider.payload_too_large(request, limit)
+
+                return self._dispatch_under_scenario(
+                    provider, operation, too_large, params, request, [], acts, checked=False
+                )
+        response = provider.decorate(request, provider.payload_too_large(request, limit))
+        self.journal.add(self.clock.now_us(), provider.name, None, request, response, [])
+        return response
+
     def _dispatch_under_scenario(
         self,
         provider: Provider,
@@ -319,8 +351,12 @@ class MockServer:
         request: HttpRequest,
         violations: list[ContractViolation],
         acts: RequestActs,
+        *,
+        checked: bool = True,
     ) -> HttpResponse:
-        """The slow path: a scenario rule acts on this call (see scenario/engine.py)."""
+        """The slow path: a scenario rule acts on this call (see scenario/engine.py).
+        `checked=False`: the handler's answer comes before the description applies (an
+        oversized body's 413), as on the path without a scenario."""
         if acts.handle:
             with self.lock:
                 try:
@@ -330,14 +366,20 @@ class MockServer:
             if acts.headers:
                 response = replace(response, headers={**response.headers, **acts.headers})
             response = provider.decorate(request, response)
-            violations += self.contract.check_response(operation, request, response)
+            if checked:
+                violations += self.contract.check_response(operation, request, response)
         elif acts.response is not None:
-            response = provider.decorate(request, acts.response)
+            response = acts.response
+            if acts.headers:  # an earlier rate limit admitted the call: its count goes too
+                response = replace(response, headers={**acts.headers, **response.headers})
+            response = provider.decorate(request, response)
             violations = violations + self.contract.check_chosen_response(
                 operation, request, response
             )
         else:
             response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
+        if acts.drop is not None or acts.garbage is not None:
+            _log_cut(acts, request)
         self.journal.add(
             self.clock.now_us(),
             provider.name,
@@ -440,8 +482,10 @@ class MockServer:
 
     def async_client(self, **kwargs: object) -> httpx.AsyncClient:
         """An async httpx client calling the app in-process (no socket)."""
+        from mockserver.inprocess import AsyncInProcessTransport
+
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.asgi),
+            transport=AsyncInProcessTransport(self.asgi),
             base_url=INPROCESS_URL,
             **kwargs,  # type: ignore[arg-type]
         )
@@ -461,6 +505,14 @@ def _device_ids_of(scenario: Scenario) -> list[str]:
     except ValueError as problem:  # the loader refuses these; a hand-built Scenario may not
         raise ScenarioError(f"{scenario.source}: world cannot be built: {problem}") from None
     return [device.id for device in trial.network]
+
+
+def _log_cut(acts: RequestActs, request: HttpRequest) -> None:
+    """A connection cut on purpose is worth one line, never an error or a traceback."""
+    what = f"{acts.garbage} bytes of garbage" if acts.garbage is not None else f"drop {acts.drop}"
+    scenario_log.info(
+        "scenario rule %r: %s on %s %s", acts.rule.name, what, request.method, request.path
+    )
 
 
 def _origin(world: WorldSource) -> str:

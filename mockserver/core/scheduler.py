@@ -21,8 +21,9 @@ tts-ttn.md §D):
   already (beacon acquisition and PingSlotInfoReq are not simulated).
 - A payload that fits no usable window's data rate fails (`application_downlink_too_long`).
 - A confirmed downlink is acknowledged, or not, by the next uplink's ACK bit.
-- `faults` (an active scenario) may fail a downlink before or at its transmission, or turn
-  the device's answer to a confirmed one into a NACK; the scheduler asks, it never guesses.
+- `faults` (an active scenario) may fail a downlink before or at its transmission, turn
+  the device's answer to a confirmed one into a NACK, or put the device out of reach (the
+  queue then waits until it is back); the scheduler asks, it never guesses.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class DeliveryFaults(Protocol):
 
     def at_bearer(self, provider: str, device_id: str, fault: str) -> bool:
         """True: another bearer's fault (`broker_down`, `carrier_failure`) hits this message."""
+        ...
+
+    def unreachable_until(self, device_id: str) -> Micros | None:
+        """When the device is back in reach, if it is out of reach now (silent)."""
         ...
 
 
@@ -148,6 +153,10 @@ class Scheduler:
             return  # superseded by an earlier wake-up
         state.wake_at = None
         if self.network.find(device.id) is not device or not len(device.queue):
+            return
+        back = self.faults.unreachable_until(device.id) if self.faults is not None else None
+        if back is not None:
+            self._wake(device, back)  # out of reach: the queue waits, nothing is lost
             return
         if state.windows_available and self._class_a(device, state):
             return

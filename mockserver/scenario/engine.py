@@ -11,6 +11,7 @@ same scenario and the same calls give the same outcomes.
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 import threading
 from collections import Counter, deque
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from mockserver.asgi import has_body
 from mockserver.contract import HttpRequest, HttpResponse
-from mockserver.providers.base import json_response
 from mockserver.scenario.matching import downlink_matches, in_window, request_matches
 from mockserver.scenario.model import Act, Rule, Scenario
 from mockserver.types import SECOND, Micros
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
     from mockserver.providers.base import Provider
 
 _AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure")
+#: The longest wall-clock wait one act may put on a call (latency; a slow body's duration):
+#: longer than the timeouts clients use (Node's 300 s headers timeout included), short
+#: enough that a mistyped `1d` cannot hold a connection and a server's shutdown for a day.
+#: The scenario language may refuse larger values; the engine clips them in any case.
+MAX_WIRE_DELAY: Micros = 300 * SECOND
+#: Headers a literal answer may not set: how the body is framed is the server's business.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 
 @dataclass
@@ -38,8 +46,8 @@ class RequestActs:
 
     rule: Rule
     response: HttpResponse | None = None
-    latency: float = 0.0  # seconds of wall time before the response starts
-    slow_body: tuple[float, int] | None = None  # seconds, chunks
+    latency: float = 0.0  # seconds of wall time before the response starts, capped
+    slow_body: tuple[float, int] | None = None  # seconds (capped), chunks
     drop: str | None = None
     garbage: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -134,9 +142,10 @@ class ActiveScenario:
         act = rule.act
         acts = RequestActs(rule)
         if act.latency is not None:
-            acts.latency = self._latency(act) / SECOND
+            acts.latency = min(self._latency(act), MAX_WIRE_DELAY) / SECOND
         if act.slow_body is not None:
-            acts.slow_body = (act.slow_body[0] / SECOND, act.slow_body[1])
+            duration, chunks = act.slow_body
+            acts.slow_body = (min(duration, MAX_WIRE_DELAY) / SECOND, chunks)
         acts.drop = act.drop
         acts.garbage = act.garbage
         if act.rate_limit is not None:
@@ -196,6 +205,24 @@ class ActiveScenario:
     def _in_outage(self, since: Micros) -> bool:
         return any(start <= since < end for start, end in self._outages)
 
+    def unreachable_until(self, device_id: str) -> Micros | None:
+        """While a device is silent it is out of reach both ways: nothing is transmitted to
+        it. The clock time its silence ends (overlapping silences joined), or None."""
+        since = self.since_load()
+        end = None
+        for start, stop, pattern in self._silences:
+            if start <= since < stop and fnmatch.fnmatchcase(device_id, pattern):
+                end = max(end or stop, stop)
+        if end is None:
+            return None
+        extended = True
+        while extended:  # a silence that starts before this one ends prolongs it
+            extended = False
+            for start, stop, pattern in self._silences:
+                if start <= end < stop and fnmatch.fnmatchcase(device_id, pattern):
+                    end, extended = stop, True
+        return self.loaded_at + end
+
     # -- downlinks -------------------------------------------------------------------------
     def at_transmission(self, provider: str | None, device_id: str, confirmed: bool) -> str | None:
         """A fault that stops the downlink now or at its transmission, if a rule says so."""
@@ -253,8 +280,16 @@ def _error_provider(rule: Rule) -> str:
 
 
 def _literal(act: Act) -> HttpResponse:
-    import json
-
+    """A literal answer as written, except for framing: the server computes Content-Length
+    (a stated one would desynchronise the connection), and 1xx, 204 and 304 carry no body."""
+    headers = {
+        name.lower(): value
+        for name, value in act.headers.items()
+        if name.lower() not in FRAMING_HEADERS
+    }
+    status = act.status or 500
+    if not has_body(status):
+        return HttpResponse(status, headers, b"")
     body = act.body
     if body is None:
         encoded = b""
@@ -262,8 +297,5 @@ def _literal(act: Act) -> HttpResponse:
         encoded = body.encode()
     else:
         encoded = json.dumps(body).encode()
-    response = json_response(act.status or 500, encoded)
-    headers = {**response.headers, **{k.lower(): v for k, v in act.headers.items()}}
-    if isinstance(body, str) and "content-type" not in {k.lower() for k in act.headers}:
-        headers["content-type"] = "text/plain; charset=utf-8"
-    return HttpResponse(response.status, headers, encoded)
+    default_type = "text/plain; charset=utf-8" if isinstance(body, str) else "application/json"
+    return HttpResponse(status, {"content-type": default_type, **headers}, encoded)

@@ -40,30 +40,70 @@ class FaultyResponse(HttpResponse):
 async def send_with_faults(send: Any, response: FaultyResponse, raw_headers: list[Any]) -> None:
     acts = response.acts
     assert acts is not None
-    if acts.latency > 0:
-        await asyncio.sleep(acts.latency)
+    if acts.latency > 0 and not await _pause(send, acts.latency):
+        return  # the client gave up waiting (its timeout): nothing left to send to
     if acts.garbage is not None:
         _write_and_close(send, Random(acts.garbage).randbytes(acts.garbage))
+        await _until_disconnected(send)
         return
     if acts.drop == "reset":
         _reset(send)
+        await _until_disconnected(send)
         return
     await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
     if acts.drop == "after_headers":
         _reset(send)
+        await _until_disconnected(send)
         return
     if acts.slow_body is None or len(response.body) < 2:
         await send({"type": "http.response.body", "body": response.body})
         return
     duration, chunks = acts.slow_body
-    chunks = min(chunks, len(response.body))
-    size = -(-len(response.body) // chunks)
-    parts = [response.body[i : i + size] for i in range(0, len(response.body), size)]
+    parts = _chunks(response.body, chunks)
+    gap = duration / (len(parts) - 1)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await send({"type": "http.response.body", "body": part, "more_body": not last})
-        if not last:
-            await asyncio.sleep(duration / (len(parts) - 1))
+        if not last and not await _pause(send, gap):
+            return
+
+
+def _chunks(body: bytes, chunks: int) -> list[bytes]:
+    """The body cut into at most `chunks` near-equal parts (fewer when it is shorter)."""
+    size = -(-len(body) // min(chunks, len(body)))
+    return [body[i : i + size] for i in range(0, len(body), size)]
+
+
+#: How often a wait checks whether the client has hung up.
+_POLL_SECONDS = 0.05
+
+
+async def _pause(send: Any, seconds: float) -> bool:
+    """Wait `seconds` of wall time; False as soon as the client has closed the connection
+    (its own timeout), so that a long latency does not outlive the call it delays."""
+    transport = _transport(send)
+    if transport is None:  # in-process: the client's timeout cancels the whole exchange
+        await asyncio.sleep(seconds)
+        return True
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not transport.is_closing():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return True
+        await asyncio.sleep(min(remaining, _POLL_SECONDS))
+    return False
+
+
+async def _until_disconnected(send: Any) -> None:
+    """Return once the server has seen the connection go: a cut made on purpose then reads,
+    to uvicorn, as a client that hung up, not as an app that failed to answer (which it logs
+    as an error)."""
+    cycle = getattr(send, "__self__", None)
+    for attempt in range(200):  # the loss is reported on the next turns of the loop
+        if getattr(cycle, "disconnected", True):
+            return
+        await asyncio.sleep(0 if attempt < 10 else 0.005)
 
 
 def _transport(send: Any) -> asyncio.Transport | None:

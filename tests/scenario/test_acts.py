@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -206,14 +204,6 @@ def url(server: MockServer):
     server.stop()
 
 
-def test_latency_delays_the_answer(server: MockServer, url: str):
-    server.load_scenario(scenario({"act": {"latency": {"fixed": "300ms"}}}))
-    started = time.perf_counter()
-    response = httpx.post(url + PUSH, headers=AUTH, json=ONE)
-    assert response.status_code == 200
-    assert time.perf_counter() - started >= 0.25
-
-
 def test_latency_samples_are_seeded(server: MockServer):
     def samples(kind: dict) -> list[float]:
         active = ActiveScenario(
@@ -231,23 +221,6 @@ def test_latency_samples_are_seeded(server: MockServer):
     )
     lognormal = sorted(samples({"lognormal": {"median": "300ms", "sigma": 0.5}}))
     assert 0.25 < lognormal[100] < 0.35  # the median
-
-
-def test_a_slow_body_trickles_in(server: MockServer, url: str):
-    server.load_scenario(
-        scenario(
-            {
-                "act": {
-                    "slow_body": {"duration": "400ms", "chunks": 4},
-                    "respond": {"error": "tts: unknown"},
-                }
-            }
-        )
-    )
-    started = time.perf_counter()
-    response = httpx.post(url + PUSH, headers=AUTH, json=ONE)
-    assert response.status_code == 500 and response.json()["code"] == 13  # complete, in time
-    assert time.perf_counter() - started >= 0.3
 
 
 DOWN = "/api/v3/as/applications/app1/devices/dev1/down"
@@ -401,3 +374,114 @@ def test_kpn_sms_carrier_failure(server: MockServer, client: httpx.Client):
     delivered = client.get(f"/sms/downlinks/{second['id']}", headers=auth).json()
     assert failed.get("lastFailureReason") is not None
     assert delivered.get("lastFailureReason") is None and delivered["status"] == "DONE"
+
+
+def test_rate_limit_headers_ride_on_an_answer_a_later_rule_chose(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {"name": "limit", "act": {"rate_limit": {"limit": 5, "per": "1m"}}},
+            {"name": "outage", "act": FAIL},
+        )
+    )
+    response = push(client)
+    assert response.status_code == 503
+    assert response.headers["x-rate-limit-limit"] == "5"
+    assert response.headers["x-rate-limit-available"] == "4"
+    (entry,) = server.journal.entries()
+    assert entry.scenario_rule == "outage"
+
+
+def test_a_refusing_limit_keeps_its_own_headers_over_an_earlier_admitting_one(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {"name": "roomy", "act": {"rate_limit": {"limit": 9, "per": "1m"}}},
+            {"name": "tight", "act": {"rate_limit": {"limit": 0, "per": "1m"}}},
+        )
+    )
+    response = push(client)
+    assert response.status_code == 429
+    assert response.headers["x-rate-limit-limit"] == "0"
+    assert response.headers["x-rate-limit-available"] == "0"
+
+
+# -- oversized bodies ----------------------------------------------------------------------
+TP_FRAMES = "/core/v141/api/devices/1001/downlinkMessages"
+OVERSIZED = b"{" + b" " * (1024 * 1024) + b"}"  # over ThingPark's 1 MiB
+
+
+def test_an_oversized_thingpark_body_still_meets_the_scenario(
+    server: MockServer, client: httpx.Client
+):
+    assert client.post(TP_FRAMES, content=OVERSIZED).status_code == 413  # no scenario
+    server.load_scenario(
+        scenario(
+            {"name": "lb", "match": {"provider": "thingpark"}, "act": {"respond": {"status": 502}}}
+        )
+    )
+    response = client.post(TP_FRAMES, content=OVERSIZED)
+    assert response.status_code == 502
+    entry = server.journal.entries()[-1]
+    assert (entry.scenario_rule, entry.response.status) == ("lb", 502)
+
+
+def test_an_oversized_body_a_rule_lets_through_is_still_too_large(
+    server: MockServer, client: httpx.Client
+):
+    server.load_scenario(
+        scenario(
+            {
+                "name": "limit",
+                "match": {"provider": "thingpark"},
+                "act": {"rate_limit": {"limit": 1, "per": "1m"}},
+            },
+            {"name": "slow", "match": {"provider": "thingpark"}, "act": {"latency": {"fixed": 0}}},
+        )
+    )
+    first = client.post(TP_FRAMES, content=OVERSIZED)
+    assert first.status_code == 413
+    assert first.json()["message"] == "Request entity too large"
+    assert client.post(TP_FRAMES, content=OVERSIZED).status_code == 429  # counted: it was seen
+    assert [e.scenario_rule for e in server.journal.entries()] == ["slow", "limit"]
+
+
+def test_a_silent_device_is_sent_nothing_until_it_is_back_in_reach(
+    server: MockServer, client: httpx.Client
+):
+    server.uplink("app1.dev2")  # class C, heard: frames go as soon as possible
+    server.clock.advance(10)
+    server.load_scenario(
+        scenario(timeline=[{"from": "0s", "to": "10m", "device_silent": {"device": "app1.dev2"}}])
+    )
+    push(client, PUSH_DEV2)
+    server.clock.advance(9 * 60)
+    assert "sent" not in kinds(server, "app1.dev2")  # held, not failed: still queued
+    assert len(server.network.get("app1.dev2").queue) == 1
+    server.clock.advance(61)
+    (sent,) = [e for e in server.network.timeline("app1.dev2") if e.kind == "sent"]
+    assert sent.details["window"] == "RXC"
+    assert sent.at >= server.scenario.loaded_at + 10 * 60 * 1_000_000
+
+
+def test_overlapping_silences_keep_a_device_out_of_reach_until_the_last_ends(server: MockServer):
+    active = ActiveScenario(
+        read_scenario(
+            scenario(
+                timeline=[
+                    {"from": "0s", "to": "2m", "device_silent": {"device": "app1.*"}},
+                    {"from": "1m", "to": "5m", "device_silent": {"device": "app1.dev1"}},
+                    {"from": "5m", "to": "6m", "device_silent": {"device": "app1.dev1"}},
+                ]
+            )
+        ),
+        server.clock,
+    )
+    minute = 60 * 1_000_000
+    assert active.unreachable_until("app1.dev1") == active.loaded_at + 6 * minute
+    assert active.unreachable_until("app1.dev2") == active.loaded_at + 2 * minute
+    assert active.unreachable_until("thingpark.1002") is None
+    server.clock.advance(6 * 60)
+    assert active.unreachable_until("app1.dev1") is None

@@ -33,3 +33,25 @@ def test_a_lora_downlink_times_out_while_the_device_is_out_of_coverage(
     assert record["status"] == "DONE"
     timeline = [event.kind for event in server.network.timeline(LORA)]
     assert "uplink_lost" in timeline and "uplink" not in timeline and "sent" not in timeline
+
+
+def test_nothing_reaches_the_device_even_in_a_window_opened_just_before(
+    server: MockServer, client: httpx.Client
+):
+    server.uplink(LORA, f_port=1)  # its RX windows open in 1 s and 2 s
+    server.load_scenario("kpn-feedback-timeout")
+    auth = {"Authorization": f"Bearer {server.providers['kpn'].ready_token('demo-client')}"}
+    created = client.post(
+        "/lora/downlinks",
+        headers=auth,
+        json={
+            "deviceId": "urn:dev:deveui:0004a30b001a2b3c",
+            "message": {"payloadHex": "0102", "fPort": 1},
+            "feedbackTimeout": "PT10M",
+        },
+    )
+    assert created.status_code == 201, created.text
+    server.clock.advance(10 * 60 + 1)
+    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    assert record["lastFailureReason"] == "FEEDBACK_TIMEOUT"
+    assert "sent" not in [event.kind for event in server.network.timeline(LORA)]
