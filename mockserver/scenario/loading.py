@@ -30,8 +30,9 @@ _EVENT_KINDS = ("uplink", "revoke_key", "session_reset", "device_silent", "gatew
 _SPANNING = ("device_silent", "gateway_outage")
 _REQUEST_MATCHES = ("operation", "params", "headers", "query", "body")
 _EXCLUSIVE_ACTS = ("respond", "drop", "garbage", "rate_limit", "delivery")
-#: Timeline acts that make one device do something: they name it exactly, never by a glob.
-_ONE_DEVICE = ("uplink", "session_reset")
+#: Timeline acts that make one device do something: they name it by its exact id, never by
+#: a glob (globs are for what matches devices: a rule's `device`, device_silent).
+ONE_DEVICE_ACTS = ("uplink", "session_reset")
 _GLOB_CHARACTERS = re.compile(r"[*?\[]")
 _SCENARIO_NAME = re.compile(SCENARIO["properties"]["name"]["pattern"])
 #: RFC 9110 field names are tokens; values are visible Latin-1 text, spaces and tabs.
@@ -196,7 +197,7 @@ def _timeline_entry(entry: dict[str, Any], path: tuple[Any, ...], fail: Any) -> 
     if "at" not in entry or "from" in entry or "to" in entry:
         raise fail(path, f"{kind} happens at one instant: give `at` (not `from`/`to`)")
     arguments = dict(entry[kind])
-    if kind in _ONE_DEVICE and _GLOB_CHARACTERS.search(str(arguments["device"])):
+    if kind in ONE_DEVICE_ACTS and _GLOB_CHARACTERS.search(str(arguments["device"])):
         raise fail(
             (*path, kind, "device"),
             f"{kind} acts on one device: name it by its exact id (globs *, ? and [ are for "

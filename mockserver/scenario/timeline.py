@@ -15,19 +15,13 @@ from typing import TYPE_CHECKING
 
 from mockserver.core import Session, UnknownDevice
 from mockserver.scenario.engine import ActiveScenario
-from mockserver.scenario.loading import ScenarioError
+from mockserver.scenario.loading import ONE_DEVICE_ACTS, ScenarioError
 from mockserver.scenario.model import Scenario, TimelineEntry
 
 if TYPE_CHECKING:
     from mockserver.server import MockServer
 
 log = logging.getLogger("mockserver.scenario")
-
-
-#: Timeline acts that make one device do something: their `device` is an exact id. What
-#: matches devices (a rule's `device`, device_silent) takes globs; the loader refuses globs
-#: in these, and here an id must be one of the world's as written.
-_ONE_DEVICE = ("uplink", "session_reset")
 
 
 def check_devices(scenario: Scenario, device_ids: list[str]) -> None:
@@ -37,7 +31,7 @@ def check_devices(scenario: Scenario, device_ids: list[str]) -> None:
         (
             f"timeline entry {i + 1} ({entry.kind})",
             str(entry.arguments["device"]),
-            entry.kind in _ONE_DEVICE,
+            entry.kind in ONE_DEVICE_ACTS,  # an exact id, never a glob
         )
         for i, entry in enumerate(scenario.timeline)
         if "device" in entry.arguments
