@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.asgi import has_body
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.scenario.language import MAX_WIRE_DELAY
 from mockserver.scenario.matching import downlink_matches, in_window, request_matches
 from mockserver.scenario.model import Act, Rule, Scenario
 from mockserver.types import SECOND, Micros
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
     from mockserver.providers.base import Provider
 
 _AT_TRANSMISSION = ("too_long", "evicted", "gateway_failure")
-#: The longest wall-clock wait one act may put on a call (latency; a slow body's duration):
-#: longer than the timeouts clients use (Node's 300 s headers timeout included), short
-#: enough that a mistyped `1d` cannot hold a connection and a server's shutdown for a day.
-#: The scenario language may refuse larger values; the engine clips them in any case.
-MAX_WIRE_DELAY: Micros = 300 * SECOND
 #: Headers a literal answer may not set: how the body is framed is the server's business.
 FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 

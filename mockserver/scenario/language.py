@@ -27,6 +27,12 @@ _UNITS = {
 #: arithmetic must stay in integers.
 MAX_DURATION = 365 * _UNITS["d"]
 MAX_DURATION_TEXT = "365d"
+#: The longest wall-clock wait one act may put on a call (latency; a slow body's duration):
+#: longer than the timeouts clients use (Node's 300 s headers timeout included), short
+#: enough that a mistyped `1d` cannot hold a connection and a server's shutdown for a day.
+#: The loader refuses longer values; the engine also clips a lognormal draw to it.
+MAX_WIRE_DELAY = 300 * SECOND
+MAX_WIRE_DELAY_TEXT = "300s"
 #: The widest lognormal latency: at sigma 4 one call in six already waits 55 times the median.
 MAX_SIGMA = 4
 

@@ -18,6 +18,8 @@ import yaml
 from mockserver.scenario.language import (
     DURATION,
     DURATION_HELP,
+    MAX_WIRE_DELAY,
+    MAX_WIRE_DELAY_TEXT,
     SCENARIO,
     duration,
     duration_limit_problem,
@@ -232,6 +234,7 @@ def _rule(rule: dict[str, Any], index: int, path: tuple[Any, ...], fail: Any) ->
             f"{', '.join(delivery_only)} match downlinks: only a delivery rule uses them",
         )
     _check_times(match_spec, act_spec, path, fail)
+    _check_wire_delays(act_spec, (*path, "act"), fail)
     if "respond" in act_spec:
         _check_respond(act_spec["respond"], (*path, "act", "respond"), fail)
     if "error" in act_spec.get("respond", {}):
@@ -259,6 +262,27 @@ def _check_times(
     rate = act_spec.get("rate_limit")
     if rate is not None and duration(rate["per"]) <= 0:
         raise fail((*path, "act", "rate_limit", "per"), "`per` must be longer than zero")
+
+
+def _check_wire_delays(act_spec: dict[str, Any], path: tuple[Any, ...], fail: Any) -> None:
+    """Latency and a slow body are wall-clock time a client waits: at most MAX_WIRE_DELAY."""
+    waits: list[tuple[tuple[Any, ...], Any]] = []
+    for kind, value in (act_spec.get("latency") or {}).items():
+        if kind == "fixed":
+            waits.append(((*path, "latency", kind), value))
+        elif kind == "uniform":
+            waits += [((*path, "latency", kind, i), v) for i, v in enumerate(value)]
+        else:
+            waits.append(((*path, "latency", kind, "median"), value["median"]))
+    if "slow_body" in act_spec:
+        waits.append(((*path, "slow_body", "duration"), act_spec["slow_body"]["duration"]))
+    for where, value in waits:
+        if duration(value) > MAX_WIRE_DELAY:
+            raise fail(
+                where,
+                f"{value!r} is longer than {MAX_WIRE_DELAY_TEXT}, the longest wall-clock wait "
+                "an act may put on a call (use the timeline for what happens later)",
+            )
 
 
 def _check_respond(respond: dict[str, Any], path: tuple[Any, ...], fail: Any) -> None:
@@ -382,6 +406,10 @@ def _construct(
                 where = f"{origin}:{mark.line + 1}:{mark.column + 1}"
                 problem = _key_problem(key, yaml_read=True)
                 raise ScenarioError(f"{where}: at {_shown(path)}: {problem}")
+            if key in result:  # YAML forbids it; PyYAML would quietly keep the last one
+                mark = key_node.start_mark
+                where = f"{origin}:{mark.line + 1}:{mark.column + 1}"
+                raise ScenarioError(f"{where}: at {_shown(path)}: {key!r} is given twice")
             result[key] = _construct(loader, value_node, (*path, key), positions, origin)
         return result
     if isinstance(node, yaml.SequenceNode):

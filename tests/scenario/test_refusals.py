@@ -215,3 +215,27 @@ def test_a_world_with_a_device_twice_is_refused_at_read():
     )
     message = problem(twice)
     assert message.startswith("s.yaml:4:3: world has the device app1.dev1 more than once")
+
+
+# -- wall-clock waits and repeated keys --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("act", "where"),
+    [
+        ("{latency: {fixed: 10m}}", "s.yaml:5:"),
+        ("{latency: {uniform: [1s, 301s]}}", "s.yaml:5:"),
+        ("{latency: {lognormal: {median: 1h, sigma: 1}}}", "s.yaml:5:"),
+        ("{slow_body: {duration: 6m}}", "s.yaml:5:"),
+    ],
+)
+def test_a_wall_clock_wait_over_five_minutes_is_refused(act, where):
+    message = problem(rule(act))
+    assert message.startswith(where) and "longer than 300s" in message
+
+
+def test_a_wait_of_exactly_five_minutes_is_taken():
+    parse_scenario(HEAD + rule("{latency: {fixed: 300s}, slow_body: {duration: 5m}}"), "s.yaml")
+
+
+def test_a_key_given_twice_is_refused_where_it_is_repeated():
+    text = rule("{drop: before_response}") + "    act: {garbage: 10}\n"
+    assert problem(text) == "s.yaml:6:5: at rules/0: 'act' is given twice"
