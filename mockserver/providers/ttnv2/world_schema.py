@@ -93,7 +93,8 @@ WORLD_SCHEMA: dict[str, Any] = {
 def world_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Within the section: application IDs are unique; within an application, access keys,
     Process IDs and device IDs are unique, and an integration's `access_key` is one of the
-    application's keys (its downlink URL would otherwise be refused with `invalid key`)."""
+    application's keys (its downlink URL would otherwise be refused with `invalid key`);
+    without one, the application has a key for it to use."""
     problems: list[tuple[str, str]] = []
     first_app: dict[str, int] = {}
     for index, application in enumerate(config.get("applications") or []):
@@ -115,6 +116,14 @@ def world_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems += _duplicates(process_ids, f"{where}/integrations", "process_id", "Process ID")
         for number, integration in enumerate(integrations):
             key = integration.get("access_key")
+            if key is None and not keys:  # its downlink URL would carry an empty key
+                problems.append(
+                    (
+                        f"{where}/integrations/{number}",
+                        f"the integration needs an access key: application {app_id!r} has "
+                        "none to put in its downlink URL",
+                    )
+                )
             if key is not None and key not in keys:
                 problems.append(
                     (

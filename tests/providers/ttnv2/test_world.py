@@ -122,8 +122,23 @@ def _second_app(world: dict) -> dict:
             "ttnv2/applications/0/devices/1/id",
             "device ID 'my-dev-id' is already used by applications/0/devices/0",
         ),
+        (
+            lambda world: (
+                my_app(world).update(access_keys=[]),
+                my_app(world)["integrations"][0].pop("access_key"),
+            ),
+            "ttnv2/applications/0/integrations/0",
+            "the integration needs an access key: application 'my-app-id' has none",
+        ),
     ],
-    ids=["application", "access key", "process id", "unknown integration key", "device"],
+    ids=[
+        "application",
+        "access key",
+        "process id",
+        "unknown integration key",
+        "device",
+        "no key at all",
+    ],
 )
 def test_world_files_with_duplicates_or_dangling_keys_are_refused(change, where, what):
     world = default_world()
