@@ -70,10 +70,11 @@ class ThingParkProvider(Provider):
         """A DX call needs `Authorization: Bearer <token>` with a valid, unexpired token."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip(" \t")  # HTTP's own whitespace; a no-break space is no token's
+        if scheme.lower() != "bearer" or not token:
             raise errors.unauthorized("Missing bearer token")
         try:
-            self.tokens.verify(token.strip(), self.clock.now_us())
+            self.tokens.verify(token, self.clock.now_us())
         except InvalidToken as invalid:
             raise errors.unauthorized(f"Invalid access token: {invalid}") from None
 

@@ -186,3 +186,12 @@ def test_a_signature_with_characters_outside_base64url_is_malformed(client, junk
     tampered = f"{header}.{payload}.{signature[:5]}{junk}{signature[5:]}"
     response = client.get(messages_url(), headers=bearer(tampered))
     assert_dx_error(response, 401, 401, "Invalid access token: malformed token")
+
+
+@pytest.mark.parametrize("space", ["\xa0", "\x85"])
+def test_a_token_wrapped_in_non_http_whitespace_is_refused(client, space):
+    """Only HTTP's own whitespace (space, tab) around the token is ignored."""
+    wrapped = f"Bearer {space}{token(client)}".encode("latin-1")
+    response = client.get(messages_url(), headers={"Authorization": wrapped})
+    assert response.status_code == 401
+    assert response.json()["message"].startswith("Invalid access token: ")
