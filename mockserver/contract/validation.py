@@ -655,9 +655,14 @@ def _items(raw: str | list[str], separator: str | None, kind: str | None) -> lis
     return [_coerce(item, kind) for item in values]
 
 
+#: Python refuses to read longer integers (sys.int_info.default_max_str_digits); a longer
+#: one stays text, and its schema's `type` refuses it.
+_MAX_INTEGER_DIGITS = 4000
+
+
 def _coerce(raw: Any, kind: str | None) -> Any:
     """A wire string as the JSON value its schema expects, left as is when it cannot be."""
-    if kind == "integer" and _INTEGER.match(raw):
+    if kind == "integer" and len(raw) <= _MAX_INTEGER_DIGITS and _INTEGER.match(raw):
         return int(raw)
     if kind == "number" and _NUMBER.match(raw):
         return float(raw)

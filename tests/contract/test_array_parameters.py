@@ -94,3 +94,15 @@ def check_header(contract, value: str) -> list[str]:
     request = HttpRequest("GET", "/api/things", "", {"ids": value}, b"")
     operation, params = contract.index("demo").match("GET", "/api/things")
     return [f"{v.where}:{v.rule}" for v in contract.check_request(operation, params, request)]
+
+
+@pytest.mark.parametrize(
+    ("query", "problems"),
+    [("ids=" + "9" * 5000, ["query.ids[0]:type"]), ("ids=1," + "9" * 5000, ["query.ids[1]:type"])],
+)
+def test_integers_longer_than_python_reads_are_a_violation_not_a_crash(
+    tmp_path: Path, query, problems
+):
+    parameter = {"in": "query", "name": "ids", **INTEGERS}
+    contract = contract_for(tmp_path, _swagger([parameter]))
+    assert check(contract, "GET", "/api/things", query=query) == problems
