@@ -177,6 +177,7 @@ class MockServer:
             active = ActiveScenario(scenario, self.clock)
             self.scenario = active
             self.world.scheduler.faults = active
+            self.world.scheduler.reconsider()
             schedule_timeline(self, active)
             return active
 
@@ -186,6 +187,7 @@ class MockServer:
         with self.lock:
             self.scenario = None
             self.world.scheduler.faults = None
+            self.world.scheduler.reconsider()  # nothing is held for a silence that is gone
             if self.world_before_scenario is not None:
                 description, origin = self.world_before_scenario
                 self.reset(description, keep_scenario=True)

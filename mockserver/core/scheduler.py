@@ -138,6 +138,14 @@ class Scheduler:
             if device is not None:
                 self._wake(device, self.clock.now_us())
 
+    def reconsider(self) -> None:
+        """Decide again now for every device with a queue: the faults changed (a scenario
+        came or went), so a queue held for a silence that no longer holds goes on at once."""
+        now = self.clock.now_us()
+        for device in self.network:
+            if len(device.queue):
+                self._wake(device, now)
+
     # -- decisions -------------------------------------------------------------------------
     def _wake(self, device: Device, at: Micros) -> None:
         state = self.state(device)
