@@ -201,8 +201,11 @@ class MockServer:
         with self.lock:
             if world is not False:
                 description = read_world(world)  # type: ignore[arg-type]
-                # Built once aside first: a world that cannot be built changes nothing.
-                World.build(description, VirtualClock(), Outbound(), "")
+                # Built once aside first: a world that cannot be built, or that the scenario
+                # re-armed below does not fit, changes nothing.
+                trial = World.build(description, VirtualClock(), Outbound(), "")
+                if not keep_scenario and self.default_scenario is not None:
+                    self._check_default_scenario_fits([device.id for device in trial.network])
                 self.description = description
                 self.world_origin = _origin(world)  # type: ignore[arg-type]
                 self.world_before_scenario = None  # a world chosen now is the one to keep
@@ -226,6 +229,15 @@ class MockServer:
                 self.scenario = None
                 if self.default_scenario is not None:
                     self.load_scenario(self.default_scenario)  # re-armed from its start
+
+    def _check_default_scenario_fits(self, device_ids: list[str]) -> None:
+        """ScenarioError unless the default scenario (`serve --scenario`) can run in a world
+        of these devices: one with a world of its own always can."""
+        default = self.default_scenario
+        assert default is not None
+        scenario = default if isinstance(default, Scenario) else find_scenario(default)
+        if scenario.world is None:
+            check_devices(scenario, device_ids)
 
     def _build_world(self) -> World:
         return World.build(self.description, self.clock, self.outbound, self.public_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mockserver.scenario.loading import ScenarioError
 from mockserver.server import MockServer
 from mockserver.world import WorldError
 
@@ -65,3 +66,21 @@ def test_switching_to_a_world_that_cannot_be_built_leaves_the_running_one_untouc
     assert server.description is before
     server.reset()  # the running world still rebuilds
     assert server.network.find("app1.dev1") is not None
+
+
+def test_a_world_the_default_scenario_does_not_fit_is_refused_before_anything_changes() -> None:
+    server = MockServer()
+    server.default_scenario = {
+        "name": "d",
+        "description": "uplinks from the default world's dev1",
+        "timeline": [{"at": "1s", "uplink": {"device": "app1.dev1"}}],
+    }
+    server.reset()
+    with pytest.raises(ScenarioError, match=r"app1\.dev1"):
+        server.reset({"tts": {"applications": [{"id": "lab"}]}})
+    assert server.network.find("app1.dev1") is not None
+    assert server.scenario is not None
+    server.reset()  # still works, scenario re-armed
+    assert server.scenario is not None
+    tenant = server.client().get("/_mock/health", headers={"X-Mockserver-Tenant": "t"})
+    assert tenant.status_code == 200
