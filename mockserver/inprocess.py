@@ -10,7 +10,6 @@ timeout ends in `httpx.ReadTimeout`, not in a test that hangs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 
@@ -68,18 +67,18 @@ async def exchange(app: ASGIApp, request: httpx.Request) -> httpx.Response:
     progress = _Progress(loop.time())
     call = asyncio.ensure_future(_call(_timed(app, progress, loop), request))
     timeout = (request.extensions.get("timeout") or {}).get("read")
-    if timeout is None:
-        return await call
-    while True:
-        remaining = progress.last + timeout - loop.time()
-        if remaining <= 0:
-            call.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await call
-            raise httpx.ReadTimeout("timed out", request=request)
-        done, _ = await asyncio.wait({call}, timeout=remaining)
-        if done:
-            return call.result()
+    try:
+        if timeout is None:
+            return await call
+        while True:
+            remaining = progress.last + timeout - loop.time()
+            if remaining <= 0:
+                raise httpx.ReadTimeout("timed out", request=request)
+            done, _ = await asyncio.wait({call}, timeout=remaining)
+            if done:
+                return call.result()
+    finally:  # timed out, or the caller itself was cancelled: the call ends with it
+        call.cancel()
 
 
 class _Progress:

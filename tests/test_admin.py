@@ -130,7 +130,7 @@ def test_paths_outside_every_provider_say_what_is_served(client):
     assert response.json()["error"] == "no simulated API is served at this path"
 
 
-@pytest.mark.parametrize("application_id", ["nope", "app1.dev1", "a.b"])
+@pytest.mark.parametrize("application_id", ["nope", "app1.dev1", "a.b", {"a": 1}, ["app1"], 5])
 def test_a_tts_device_is_only_created_in_an_application_of_the_world(client, application_id):
     response = client.post(
         "/_mock/devices",

@@ -260,3 +260,17 @@ def test_a_deliberate_cut_logs_one_info_line_and_no_error(
     (line,) = [r for r in caplog.records if r.name.startswith("mockserver")]
     assert line.levelno == logging.INFO and line.exc_info is None
     assert "'cut'" in line.getMessage() and DOWN in line.getMessage()
+
+
+def test_a_cancelled_in_process_call_leaves_no_task_running(server: MockServer):
+    """The caller's own cancellation (asyncio.wait_for) ends the call inside the app too."""
+    server.load_scenario(scenario({"act": {"latency": {"fixed": "300s"}}}))
+
+    async def main() -> int:
+        async with server.async_client(timeout=10) as client:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(client.get(DOWN, headers=AUTH), timeout=0.05)
+            await asyncio.sleep(0)  # let the cancellation land
+            return sum(1 for task in asyncio.all_tasks() if not task.done()) - 1
+
+    assert asyncio.run(main()) == 0

@@ -68,7 +68,7 @@ class TTSProvider(Provider):
         name an application of the world (ValueError otherwise: the admin API's 400); as in
         TTS, a device is created in an existing application, never with one."""
         application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
-        if application_id not in self.registry.applications:
+        if not isinstance(application_id, str) or application_id not in self.registry.applications:
             raise ValueError(
                 f"application_id {application_id!r} is not an application of the world"
             )
