@@ -12,6 +12,12 @@ would otherwise fail with RecursionError (a 500) on a body such as 100 000 `[`. 
 decoders allow 10 000 levels; no real client comes near either limit, and a lower one keeps
 every later consumer of the value (schema checks, copies, the journal) within Python's
 stack too.
+
+An integer literal longer than Python's int-conversion limit (`sys.get_int_max_str_digits()`,
+4300 digits) makes `json` raise a ValueError in Python's own words; the limit is
+process-global and stays untouched. Such a literal is read instead as the float it is
+(`±inf`: far beyond any field's range), so each provider refuses it as it refuses `1e400`,
+and the `literals` decoders keep its text to quote.
 """
 
 from __future__ import annotations
@@ -47,8 +53,9 @@ class IntLiteral(int):
 
 
 class FloatLiteral(float):
-    """A number with a fraction or exponent, and its text: Go's errors quote the literal
-    (`1e400`, `1.0`), which Python's float (`inf`, `1.0`, `100.0` for `1e2`) loses."""
+    """A number with a fraction or exponent (or an integer too long for Python's int
+    conversion), and its text: Go's errors quote the literal (`1e400`, `1.0`), which Python's
+    float (`inf`, `1.0`, `100.0` for `1e2`) loses."""
 
     literal: str
 
@@ -143,6 +150,36 @@ def _parse(body: bytes, decoder: json.JSONDecoder, first_value_only: bool = Fals
     if text.startswith("\ufeff"):
         raise StrictJSONError("a byte-order mark is not JSON")
     stripped = text.lstrip(" \t\r\n")
+    try:
+        return _decode(stripped, decoder, first_value_only)
+    except ValueError as error:
+        if type(error) is not ValueError:  # JSONDecodeError, StrictJSONError: the body's fault
+            raise
+        # Python's int-conversion limit (the only plain ValueError the parser raises): read
+        # again, the over-long integers as floats. Only such bodies pay for a second parse.
+        return _decode(stripped, _tolerant(decoder), first_value_only)
+
+
+def _tolerant(decoder: json.JSONDecoder) -> json.JSONDecoder:
+    """`decoder`, reading an integer literal beyond Python's conversion limit as a float."""
+    parse_int = decoder.parse_int
+    huge = _float_literal if parse_int is _int_literal else float
+
+    def parse_long_int(text: str) -> Any:
+        try:
+            return parse_int(text)
+        except ValueError:
+            return huge(text)  # float() has no digit limit: ±inf
+
+    return json.JSONDecoder(
+        parse_constant=decoder.parse_constant,
+        object_pairs_hook=decoder.object_pairs_hook,
+        parse_int=parse_long_int,
+        parse_float=decoder.parse_float,
+    )
+
+
+def _decode(stripped: str, decoder: json.JSONDecoder, first_value_only: bool) -> Any:
     _check_depth(stripped, decoder)
     try:
         value, end = decoder.raw_decode(stripped)

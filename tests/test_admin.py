@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import AUTH, WEBHOOK_DOWN
@@ -139,3 +141,84 @@ def test_a_tts_device_is_only_created_in_an_application_of_the_world(client, app
     assert response.status_code == 400
     assert "not an application of the world" in response.json()["error"]
     assert client.get("/_mock/devices").status_code == 200  # listing still works
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"seconds": 1e300}',
+        b'{"seconds": Infinity}',
+        b'{"seconds": -Infinity}',
+        b'{"seconds": NaN}',
+        b'{"seconds": ' + b"9" * 5000 + b"}",
+        b'{"seconds": 3155760001}',  # 100 years and a second
+        b'{"seconds": true}',
+        b'{"seconds": "60"}',
+    ],
+    ids=["1e300", "inf", "-inf", "nan", "5000 digits", "over 100 years", "bool", "string"],
+)
+def test_an_absurd_clock_advance_is_refused_before_the_clock_moves(client, content):
+    response = client.post("/_mock/clock/advance", content=content)
+    assert response.status_code == 400, response.text
+    assert "seconds" in response.json()["error"] or "not JSON" in response.json()["error"]
+    assert client.get("/_mock/clock").json()["now"] == "2026-01-01T00:00:00Z"
+    assert client.post("/_mock/clock/advance", json={"seconds": 1}).status_code == 200
+
+
+def test_the_clock_advances_a_hundred_years_but_not_past_the_year_9999(client, server):
+    century = 100 * 365.25 * 86_400
+    response = client.post("/_mock/clock/advance", json={"seconds": century})
+    assert response.json()["now"] == "2126-01-02T00:00:00Z"
+    server.clock.advance_to(datetime(9999, 6, 1, tzinfo=UTC))
+    response = client.post("/_mock/clock/advance", json={"seconds": 365 * 86_400})
+    assert response.status_code == 400
+    assert response.json() == {"error": "the clock cannot go past the year 9999"}
+    assert client.get("/_mock/clock").json()["now"] == "9999-06-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"band": "XX"}, "unknown band 'XX'"),
+        ({"band": 868}, "band must be a string"),
+        ({"rx1_delay": 1e300}, "rx1_delay"),
+        ({"rx1_delay": 0}, "rx1_delay"),
+        ({"rx1_delay": 16}, "rx1_delay"),
+        ({"rx1_delay": 1.5}, "rx1_delay"),
+        ({"rx1_delay": True}, "rx1_delay"),
+        ({"rx1_delay": "5"}, "rx1_delay"),
+        ({"session": {"dev_addr": "1FFFFFFFF"}}, "dev_addr"),
+        ({"session": {"dev_addr": 12345678}}, "dev_addr"),
+        ({"session": "260B0001"}, "session"),
+        ({"class": "C", "band": "EU868", "rx1_delay": 99}, "rx1_delay"),  # none applied
+    ],
+)
+def test_a_patch_that_would_break_later_uplinks_is_refused_and_changes_nothing(
+    client, change, reason
+):
+    before = client.get("/_mock/devices/app1.dev1").json()
+    response = client.patch("/_mock/devices/app1.dev1", json=change)
+    assert response.status_code == 400, response.text
+    assert reason in response.json()["error"]
+    assert client.get("/_mock/devices/app1.dev1").json() == before
+    uplink = client.post("/_mock/devices/app1.dev1/uplinks", json={"f_port": 1})
+    assert uplink.status_code == 201, uplink.text
+    assert client.post("/_mock/clock/run-until-idle").status_code == 200
+
+
+def test_a_valid_patch_of_band_and_rx1_delay_is_used_by_the_next_uplink(client, server):
+    response = client.patch("/_mock/devices/app1.dev1", json={"band": "us915", "rx1_delay": 2.0})
+    assert response.status_code == 200, response.text
+    assert (response.json()["band"], response.json()["rx1_delay"]) == ("us915", 2.0)
+    uplink = client.post(
+        "/_mock/devices/app1.dev1/uplinks",
+        json={"f_port": 1, "data_rate": 0, "frequency": 902_300_000},
+    )
+    assert uplink.status_code == 201, uplink.text
+
+
+@pytest.mark.parametrize("provider", [[], {}, 1, None, "nope"])
+def test_creating_a_device_of_no_known_provider_is_400(client, provider):
+    response = client.post("/_mock/devices", json={"provider": provider, "id": "x"})
+    assert response.status_code == 400, response.text
+    assert response.json() == {"error": "unknown provider"}

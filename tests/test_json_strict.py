@@ -7,6 +7,8 @@ raises RecursionError, which every caller would turn into a 500.
 from __future__ import annotations
 
 import json
+import math
+import sys
 
 import pytest
 
@@ -85,6 +87,35 @@ def test_literals_keep_the_text_of_numbers():
     assert [value.literal for value in values] == ["1e400", "1.0", "-0", "7", "1e2"]
     assert values == [float("inf"), 1.0, 0, 7, 100.0]
     assert json_strict.loads(b"[1.0]") == [1.0] and type(json_strict.loads(b"[1]")[0]) is int
+
+
+LONG = "9" * 5000  # beyond Python's int-conversion limit (4300 digits)
+
+
+@pytest.mark.parametrize("unique_keys", [False, True])
+def test_an_integer_beyond_pythons_conversion_limit_reads_as_out_of_range(unique_keys):
+    """Not Python's "Exceeds the limit (4300 digits)…" ValueError: the float it is (inf),
+    which every provider refuses as it refuses 1e400; the process-wide limit is untouched."""
+    limit = sys.get_int_max_str_digits()
+    body = f'{{"a": [{LONG}, -{LONG}, 7]}}'.encode()
+    assert json_strict.loads(body, unique_keys=unique_keys) == {"a": [math.inf, -math.inf, 7]}
+    values = json_strict.loads(body, unique_keys=unique_keys, literals=True)["a"]
+    assert [value.literal for value in values] == [LONG, f"-{LONG}", "7"]
+    assert values == [math.inf, -math.inf, 7]
+    assert json_strict.loads_noting_repeated_keys(f'{{"a": {LONG}, "a": 1}}'.encode()) == (
+        {"a": 1},
+        True,
+    )
+    assert sys.get_int_max_str_digits() == limit
+
+
+def test_a_long_integer_before_a_syntax_error_still_reports_the_syntax_error():
+    with pytest.raises(json.JSONDecodeError):
+        json_strict.loads(f"[{LONG}, }}".encode())
+    with pytest.raises(json_strict.StrictJSONError):
+        json_strict.loads(f"[{LONG}, NaN]".encode())
+    with pytest.raises(json_strict.StrictJSONError):
+        json_strict.loads(f'{{"a": {LONG}, "a": 1}}'.encode(), unique_keys=True)
 
 
 def test_lone_surrogates_are_found_with_their_place():

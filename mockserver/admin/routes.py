@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -21,8 +22,9 @@ from mockserver.admin.representations import (
     timestamp,
     uplink_json,
 )
-from mockserver.clock import VirtualClock
+from mockserver.clock import VirtualClock, to_datetime
 from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
+from mockserver.lorawan.regions import band
 from mockserver.reports import FORMATS, build_report, render
 from mockserver.scenario.loading import (
     ScenarioError,
@@ -38,13 +40,70 @@ if TYPE_CHECKING:
     from mockserver.server import MockServer
 
 
+#: The longest single clock advance: a virtual-time test has no use for more, and a value
+#: such as 1e300 would move the clock past what a timestamp can show.
+MAX_ADVANCE_SECONDS = 100 * 365.25 * 86_400  # 100 years
+RX1_DELAYS = range(1, 16)  # LoRaWAN's RxTimingSetupReq: 1..15 s
+_DEV_ADDR = re.compile("[0-9A-Fa-f]{8}")
+
+
+def check_advance(clock: VirtualClock, by: Any) -> None:
+    """Refuse an advance before the clock moves: a failure after it would leave every later
+    call (which writes the time) failing too."""
+    if (
+        isinstance(by, bool)
+        or not isinstance(by, int | float)
+        or not 0 <= by <= MAX_ADVANCE_SECONDS  # NaN and ±inf fail it too
+    ):
+        raise HTTPException(
+            400, f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS:.0f} (100 years)"
+        )
+    try:
+        to_datetime(clock.now_us() + seconds(by))
+    except (OverflowError, ValueError):
+        raise HTTPException(400, "the clock cannot go past the year 9999") from None
+
+
+def device_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The device attributes a PATCH sets, each checked, so that a refused PATCH changes
+    nothing and an accepted one cannot break a later uplink."""
+    attributes: dict[str, Any] = {}
+    if "class" in changes:
+        attributes["device_class"] = DeviceClass(changes["class"])
+    if "band" in changes:
+        name = changes["band"]
+        if not isinstance(name, str):
+            raise TypeError("band must be a string")
+        band(name)  # ValueError naming the known bands
+        attributes["band"] = name
+    if "rx1_delay" in changes:
+        delay = changes["rx1_delay"]
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay not in RX1_DELAYS:
+            raise ValueError("rx1_delay must be a whole number of seconds from 1 to 15")
+        attributes["rx1_delay"] = seconds(delay)
+    if "session" in changes:
+        session = changes["session"]
+        attributes["session"] = Session(dev_addr=_dev_addr(session)) if session else None
+    return attributes
+
+
+def _dev_addr(session: Any) -> int:
+    """`dev_addr` as the world files write it: eight hex digits."""
+    if not isinstance(session, dict):
+        raise TypeError("session must be an object or null")
+    text = session["dev_addr"]
+    if not isinstance(text, str) or _DEV_ADDR.fullmatch(text) is None:
+        raise ValueError("session.dev_addr must be 8 hex digits")
+    return int(text, 16)
+
+
 def build_admin_app(server: MockServer) -> Starlette:
     async def body(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if not raw:
             return {}
         try:
-            document = json.loads(raw)
+            document = json.loads(raw)  # Infinity parses: each route refuses it by name
         except (ValueError, RecursionError):
             raise HTTPException(400, "the body is not JSON") from None
         if not isinstance(document, dict):
@@ -77,7 +136,8 @@ def build_admin_app(server: MockServer) -> Starlette:
 
     async def create_device(request: Request) -> Response:
         spec = await body(request)
-        provider = server.providers.get(spec.pop("provider", "tts"))
+        name = spec.pop("provider", "tts")
+        provider = server.providers.get(name) if isinstance(name, str) else None
         if provider is None:
             raise HTTPException(400, "unknown provider")
         with server.lock:
@@ -98,19 +158,11 @@ def build_admin_app(server: MockServer) -> Starlette:
         with server.lock:
             device = device_or_404(request.path_params["device_id"])
             try:
-                if "class" in changes:
-                    device.device_class = DeviceClass(changes["class"])
-                if "band" in changes:
-                    device.band = str(changes["band"])
-                if "rx1_delay" in changes:
-                    device.rx1_delay = seconds(float(changes["rx1_delay"]))
-                if "session" in changes:
-                    session = changes["session"]
-                    device.session = (
-                        Session(dev_addr=int(str(session["dev_addr"]), 16)) if session else None
-                    )
+                attributes = device_changes(changes)
             except (ValueError, KeyError, TypeError) as error:
                 raise HTTPException(400, f"invalid change: {error}") from None
+            for attribute, value in attributes.items():  # all checked: none or all change
+                setattr(device, attribute, value)
             return JSONResponse(device_json(device))
 
     async def delete_device(request: Request) -> Response:
@@ -217,9 +269,8 @@ def build_admin_app(server: MockServer) -> Starlette:
             if not isinstance(server.clock, VirtualClock):
                 raise HTTPException(409, "the server runs on the real clock")
             by = (await body(request)).get("seconds", 0)
-            if not isinstance(by, int | float) or by < 0:
-                raise HTTPException(400, "seconds must be a non-negative number")
             with server.lock:
+                check_advance(server.clock, by)
                 server.clock.advance(by)
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 

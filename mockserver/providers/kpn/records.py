@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from mockserver.clock import to_datetime
@@ -64,19 +65,42 @@ class Record:
         return self.status in (DONE, *ACTUATOR_FINAL)
 
 
+#: ASCII digits only, as Java's `\d`: Python's would also take other scripts' digits.
 _DURATION = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d{1,9})?)S)?)?\Z"
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d{1,9})?)S)?)?\Z",
+    re.ASCII,
 )
+#: The longest duration Java's `Duration` holds: Long.MAX_VALUE seconds (292 billion years).
+MAX_DURATION_SECONDS = 2**63 - 1
+MAX_DURATION_TEXT = f"PT{MAX_DURATION_SECONDS}S"
+_UNIT_SECONDS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+
+
+class DurationTooLong(ValueError):
+    """The text is a SimpleDuration, but longer than Java's `Duration.parse` can hold."""
 
 
 def parse_duration(text: str) -> Micros:
-    """A SimpleDuration (days, hours, minutes, seconds; a day is 24 h) in microseconds."""
+    """A SimpleDuration (days, hours, minutes, seconds; a day is 24 h) in microseconds.
+
+    Computed with integers: `PT` + 400 nines + `S` matches the pattern, and as a float it
+    is `inf`. A duration over `MAX_DURATION_SECONDS` raises DurationTooLong, as it fails
+    Java's `Duration.parse` (checked on the digits first: Python will not convert an
+    integer of more than 4300 digits)."""
     found = _DURATION.match(text)
     if found is None:
         raise ValueError(text)
-    days, hours, minutes = (int(found.group(g) or 0) for g in "dhm")
-    seconds = float(found.group("s") or 0)
-    return round(((days * 24 + hours) * 60 + minutes) * 60 * SECOND + seconds * SECOND)
+    whole, _, fraction = (found.group("s") or "0").partition(".")
+    seconds = 0
+    for name, unit in _UNIT_SECONDS:
+        digits = (whole if name == "s" else found.group(name) or "0").lstrip("0")
+        if len(digits) > len(str(MAX_DURATION_SECONDS)):
+            raise DurationTooLong(text)
+        seconds += int(digits or "0") * unit
+    if seconds > MAX_DURATION_SECONDS:
+        raise DurationTooLong(text)
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    return seconds * SECOND + round(Fraction(nanos, 1_000))
 
 
 def timestamp(at: Micros) -> str:

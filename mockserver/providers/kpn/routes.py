@@ -28,7 +28,9 @@ from mockserver.providers.kpn.records import (
     DONE,
     EXECUTING,
     FAILED,
+    MAX_DURATION_TEXT,
     PENDING,
+    DurationTooLong,
     LogEntry,
     Record,
     parse_duration,
@@ -138,7 +140,12 @@ class Routes:
     def _feedback(self, raw: Any) -> Micros | None:
         if raw is None:
             return None
-        after = parse_duration(raw)
+        try:
+            after = parse_duration(raw)
+        except DurationTooLong:
+            raise Problem(400, f"feedbackTimeout: must be at most {MAX_DURATION_TEXT}") from None
+        except ValueError:  # the contract layer checked the pattern: only as a safety net
+            raise Problem(400, "feedbackTimeout: not a SimpleDuration") from None
         if after < MIN_FEEDBACK_TIMEOUT:
             raise Problem(400, "feedbackTimeout: must be at least 10 minutes (PT10M)")
         return after

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,10 @@ _UINT32_MAX = 2**32 - 1
 
 class DecodeError(ValueError):
     """The body is not an `ApplicationDownlinks` in JSON (TTS: decode_body)."""
+
+
+class NumberError(DecodeError):
+    """A number field's value is not one; the message quotes the value as sent."""
 
 
 @dataclass(slots=True)
@@ -119,17 +124,42 @@ def decode_downlinks(
     `parsed` is the body as the contract layer already parsed it, when it could (for
     protojson, only when no object repeated a key: protojson rejects duplicate fields).
     """
+    try:
+        return _decode_document(_document(body, dialect, parsed), dialect)
+    except NumberError as error:
+        raise _quoting_literals(error, body, dialect) from None
+
+
+def _document(body: bytes, dialect: str, parsed: Any) -> Any:
     if parsed is not UNPARSED:
-        document = parsed
-    elif not body.strip(b" \t\r\n"):
-        document = _empty_body(dialect)
-    else:
-        try:
-            document = json_strict.loads(
-                body, first_value_only=True, unique_keys=dialect == PROTOJSON
-            )
-        except ValueError as error:
-            raise DecodeError(f"invalid JSON: {error}") from None
+        return parsed
+    if not body.strip(b" \t\r\n"):
+        return _empty_body(dialect)
+    try:
+        return json_strict.loads(body, first_value_only=True, unique_keys=dialect == PROTOJSON)
+    except ValueError as error:
+        raise DecodeError(f"invalid JSON: {error}") from None
+
+
+def _quoting_literals(error: NumberError, body: bytes, dialect: str) -> DecodeError:
+    """`error` as it reads when the numbers keep their text: Python parses `1e400` (and an
+    integer of thousands of digits) as `inf`, a value the client never wrote. Only a body
+    with a bad number pays for this second parse."""
+    try:
+        document = json_strict.loads(
+            body, first_value_only=True, unique_keys=dialect == PROTOJSON, literals=True
+        )
+        _decode_document(document, dialect)
+    except DecodeError as quoted:
+        return quoted
+    except ValueError:
+        pass
+    return error
+
+
+def _decode_document(
+    document: Any, dialect: str
+) -> tuple[list[ApplicationDownlink], dict[str, Any]]:
     if document is None and dialect == TTN_JSON:
         document = {}
     if not isinstance(document, dict):
@@ -198,8 +228,17 @@ def read_uint32(value: Any) -> int:
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= _UINT32_MAX:
-        raise DecodeError(f"invalid uint32 {json.dumps(value)}")  # the value as the client sent it
+        raise NumberError(f"invalid uint32 {_as_sent(value)}")
     return number
+
+
+def _as_sent(value: Any) -> str:
+    """The value as the client wrote it: a literal's own text (`1e400`, not `Infinity`)."""
+    if isinstance(value, json_strict.IntLiteral | json_strict.FloatLiteral):
+        return value.literal
+    if isinstance(value, float) and not math.isfinite(value):
+        return "(a number out of range)"  # no literal at hand: invent none
+    return json.dumps(value)
 
 
 def read_bytes(value: Any) -> bytes:

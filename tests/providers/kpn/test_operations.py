@@ -148,6 +148,67 @@ def test_durations_outside_the_published_subset_are_400(client, auth, duration):
     assert_problem(response, 400, "feedbackTimeout")
 
 
+HUGE_DURATIONS = [
+    "PT" + "9" * 400 + "S",  # a float of it is inf
+    "PT" + "9" * 5000 + "S",  # beyond Python's int-conversion limit
+    "P" + "9" * 20 + "DT0S",
+    "PT9223372036854775808S",  # Long.MAX_VALUE + 1 seconds
+]
+
+
+@pytest.mark.parametrize("duration", HUGE_DURATIONS, ids=["400", "5000", "days", "long+1"])
+def test_a_feedback_timeout_longer_than_java_can_hold_is_400(server, client, auth, duration):
+    """They match the published pattern, but Java's Duration holds at most Long.MAX_VALUE
+    seconds; nothing is created."""
+    for path, request in (
+        ("/lora/downlinks", body("lora", feedbackTimeout=duration)),
+        (
+            "/downlinks",
+            {
+                "instruction": [{"bn": f"urn:dev:dvnuuid:{LORA_UUID}:", "vs": "01"}],
+                "method": {"protocol": "LORA"},
+                "feedbackTimeout": duration,
+            },
+        ),
+    ):
+        response = client.post(path, json=request, headers=auth)
+        assert_problem(response, 400, "feedbackTimeout: must be at most PT9223372036854775807S")
+    assert client.get("/lora/downlinks", headers=auth).json()["items"] == []
+    assert client.get("/downlinks", headers=auth).json()["items"] == []
+
+
+@pytest.mark.parametrize("duration", ["PT9223372036854775807S", "PT00000000000000000000600S"])
+def test_the_longest_duration_java_holds_and_leading_zeros_are_accepted(client, auth, duration):
+    response = client.post(
+        "/lora/downlinks", json=body("lora", feedbackTimeout=duration), headers=auth
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["feedbackTimeout"] == duration
+
+
+@pytest.mark.mockserver_allow_violations
+def test_a_feedback_timeout_with_non_ascii_digits_is_400(client, auth):
+    """Java's `\\d` is ASCII: `PT١٠M` (Arabic-Indic digits) is no SimpleDuration."""
+    response = client.post(
+        "/lora/downlinks", json=body("lora", feedbackTimeout="PT\u0661\u0660M"), headers=auth
+    )
+    assert_problem(response, 400, "feedbackTimeout")
+
+
+@pytest.mark.mockserver_allow_violations
+@pytest.mark.parametrize("field", ["fPort", "retryLimit"])
+def test_an_integer_of_5000_digits_is_an_out_of_range_400(client, auth, field):
+    """Not Python's int-conversion error ("Exceeds the limit (4300 digits)…")."""
+    request = body("lora", retryLimit=0)
+    target = request["message"] if field == "fPort" else request
+    target[field] = 424242
+    content = json.dumps(request).replace("424242", "9" * 5000).encode()
+    headers = {**auth, "Content-Type": "application/json"}
+    problem = assert_problem(client.post("/lora/downlinks", content=content, headers=headers), 400)
+    assert field in problem["detail"]
+    assert "limit" not in problem["detail"] and "inf" not in problem["detail"].lower()
+
+
 def test_lora_payload_and_port_rules_beyond_the_spec(client, auth):
     odd = body("lora", message={"payloadHex": "012", "fPort": 1})
     assert_problem(client.post("/lora/downlinks", json=odd, headers=auth), 400, "even number")

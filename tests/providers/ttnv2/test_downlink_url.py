@@ -501,8 +501,33 @@ def test_a_body_nested_to_the_limit_is_decoded_and_survives_the_uplink(client, s
             f"number 1{'0' * 400} into Go struct field DownlinkMessage.payload_fields "
             "of type float64",
         ),
+        # Beyond Python's int-conversion limit (4300 digits): still Go's range error.
+        (
+            b'{"port": ' + b"9" * 5000 + b"}",
+            f"number {'9' * 5000} into Go struct field DownlinkMessage.port of type uint8",
+        ),
+        (
+            b'{"port": -' + b"9" * 5000 + b"}",
+            f"number -{'9' * 5000} into Go struct field DownlinkMessage.port of type uint8",
+        ),
+        (
+            b'{"dev_id": "my-dev-id", "payload_fields": {"t": ' + b"9" * 5000 + b"}}",
+            f"number {'9' * 5000} into Go struct field DownlinkMessage.payload_fields "
+            "of type float64",
+        ),
     ],
-    ids=["overflow", "exponent", "fraction", "minus zero", "big", "fields overflow", "long int"],
+    ids=[
+        "overflow",
+        "exponent",
+        "fraction",
+        "minus zero",
+        "big",
+        "fields overflow",
+        "long int",
+        "port of 5000 digits",
+        "negative port of 5000 digits",
+        "field of 5000 digits",
+    ],
 )
 def test_numbers_are_quoted_as_written_as_gos_errors_do(client, server, body, message):
     assert_text_error(post(client, body), 400, f"json: cannot unmarshal {message}")

@@ -369,3 +369,38 @@ def test_with_two_bad_fields_the_app_as_error_names_the_first_in_proto_order(see
     with queues_untouched(seeded):
         response = client.post(app_as_url("push"), content=content, headers=AUTH)
         assert_plain_status(response, 400, 3, 'invalid uint32 "one"')
+
+
+LONG_INT = "9" * 5000  # beyond Python's int-conversion limit (4300 digits)
+
+
+@pytest.mark.parametrize(
+    ("f_port", "quoted"),
+    [
+        ("1e400", "1e400"),
+        ("-1e400", "-1e400"),
+        (LONG_INT, LONG_INT),
+        (f"-{LONG_INT}", f"-{LONG_INT}"),
+        ('"1e400"', '"1e400"'),
+    ],
+    ids=["overflow", "negative overflow", "long int", "negative long int", "string"],
+)
+def test_an_out_of_range_f_port_is_quoted_as_sent(seeded, client, f_port, quoted):
+    """Python reads `1e400` (and a 5000-digit integer) as inf: the error must not say
+    `Infinity`, nor leak Python's int-conversion limit."""
+    content = b'{"downlinks":[{"f_port":%s,"frm_payload":"AQ=="}]}' % f_port.encode()
+    with queues_untouched(seeded):
+        response = client.post(app_as_url("push"), content=content, headers=AUTH)
+        assert_plain_status(response, 400, 3, f"invalid uint32 {quoted}")
+        response = client.post(webhook_url("push"), content=content, headers=AUTH)
+        assert_error(response, 400, DECODE_BODY_MESSAGE, DECODE_BODY)
+
+
+@pytest.mark.parametrize("route", ["webhook", "appas"])
+def test_a_long_integer_in_an_unknown_field_is_skipped(seeded, client, route):
+    """Go's decoders skip an unknown field's number without converting it."""
+    content = b'{"downlinks":[{"f_port":8,"frm_payload":"CA=="}],"x":%s}' % LONG_INT.encode()
+    url = webhook_url("push", "dev2") if route == "webhook" else app_as_url("push", "dev2")
+    response = client.post(url, content=content, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert [d.f_port for d in queue(seeded, "app1.dev2")][-1] == 8
