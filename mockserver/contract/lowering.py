@@ -204,10 +204,11 @@ class SchemaLowering:
 
 
 def _front_inline_flags(pattern: str) -> str:
-    """`^(?i)[a-z]+$` → `(?i)^[a-z]+$`: Python rejects global flags anywhere but the start."""
-    flags = "".join(sorted(set("".join(_INLINE_FLAGS.findall(pattern)))))
-    if not flags:
-        return pattern
+    """`^(?i)[a-z]+$` → `(?ai)^[a-z]+$`: Python rejects global flags anywhere but the start,
+    and `a` (ASCII) gives `\\d` and `\\w` their JSON Schema (ECMA-262) meaning: `[0-9]`, not
+    every script's digits."""
+    found = set("".join(_INLINE_FLAGS.findall(pattern))) - {"u", "L"}  # both exclude `a`
+    flags = "".join(sorted(found | {"a"}))
     return f"(?{flags})" + _INLINE_FLAGS.sub("", pattern)
 
 

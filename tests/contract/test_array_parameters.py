@@ -106,3 +106,17 @@ def test_integers_longer_than_python_reads_are_a_violation_not_a_crash(
     parameter = {"in": "query", "name": "ids", **INTEGERS}
     contract = contract_for(tmp_path, _swagger([parameter]))
     assert check(contract, "GET", "/api/things", query=query) == problems
+
+
+@pytest.mark.parametrize(
+    ("value", "problems"),
+    [
+        ("42", []),
+        ("\u0664\u0662", ["query.code:pattern"]),
+        ("\uff14\uff12", ["query.code:pattern"]),
+    ],
+)
+def test_a_pattern_digit_is_an_ascii_digit_as_in_json_schema(tmp_path: Path, value, problems):
+    parameter = {"in": "query", "name": "code", "type": "string", "pattern": r"^\d+$"}
+    contract = contract_for(tmp_path, _swagger([parameter]))
+    assert check(contract, "GET", "/api/things", query=f"code={value}") == problems
