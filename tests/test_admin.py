@@ -222,3 +222,24 @@ def test_creating_a_device_of_no_known_provider_is_400(client, provider):
     response = client.post("/_mock/devices", json={"provider": provider, "id": "x"})
     assert response.status_code == 400, response.text
     assert response.json() == {"error": "unknown provider"}
+
+
+@pytest.mark.parametrize(
+    "uplink",
+    [
+        {"f_port": True},
+        {"f_port": "x"},
+        {"f_port": 1.5},
+        {"data_rate": "5"},
+        {"frequency": [868100000]},
+        {"confirmed": "yes"},
+        {"ack": 1},
+        {"frm_payload": 5},
+    ],
+)
+def test_an_uplink_with_a_field_of_the_wrong_type_is_a_clear_400(client, server, uplink):
+    response = client.post("/_mock/devices/app1.dev1/uplinks", json=uplink)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("invalid uplink: ")
+    assert "supported" not in response.text  # no Python wording
+    assert client.post("/_mock/devices/app1.dev1/uplinks", json={"f_port": 1}).status_code == 201

@@ -183,14 +183,23 @@ def build_admin_app(server: MockServer) -> Starlette:
         spec = await body(request)
         device_id = request.path_params["device_id"]
         device_or_404(device_id)
+        for name in ("f_port", "data_rate", "frequency"):
+            value = spec.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise HTTPException(400, f"invalid uplink: {name} must be an integer")
+        for name in ("confirmed", "ack"):
+            if not isinstance(spec.get(name, False), bool):
+                raise HTTPException(400, f"invalid uplink: {name} must be true or false")
+        if not isinstance(spec.get("frm_payload", ""), str):
+            raise HTTPException(400, "invalid uplink: frm_payload must be base64 text")
         try:
             payload = base64.b64decode(spec.get("frm_payload", ""), validate=True)
             uplink = server.uplink(
                 device_id,
                 f_port=spec.get("f_port"),
                 frm_payload=payload,
-                confirmed=bool(spec.get("confirmed", False)),
-                ack=bool(spec.get("ack", False)),
+                confirmed=spec.get("confirmed", False),
+                ack=spec.get("ack", False),
                 data_rate=spec.get("data_rate"),
                 frequency=spec.get("frequency"),
             )
