@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from mockserver.server import MockServer
-
-LORA = "kpn.f24108fa-d102-40ff-8263-f8d46908a386"
+from tests.scenario.test_library import KPN_LORA as LORA
+from tests.scenario.test_library import kpn_lora_downlink
 
 
 def test_a_lora_downlink_times_out_while_the_device_is_out_of_coverage(
@@ -14,21 +14,12 @@ def test_a_lora_downlink_times_out_while_the_device_is_out_of_coverage(
 ):
     server.load_scenario("kpn-feedback-timeout")
     auth = {"Authorization": f"Bearer {server.providers['kpn'].ready_token('demo-client')}"}
-    created = client.post(
-        "/lora/downlinks",
-        headers=auth,
-        json={
-            "deviceId": "urn:dev:deveui:0004a30b001a2b3c",
-            "message": {"payloadHex": "0102", "fPort": 1},
-            "feedbackTimeout": "PT10M",
-        },
-    )
-    assert created.status_code == 201, created.text
+    downlink = kpn_lora_downlink(client, auth)
     server.clock.advance(9 * 60)
-    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    record = client.get(f"/lora/downlinks/{downlink}", headers=auth).json()
     assert record["status"] == "PENDING"
     server.clock.advance(61)
-    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    record = client.get(f"/lora/downlinks/{downlink}", headers=auth).json()
     assert record["lastFailureReason"] == "FEEDBACK_TIMEOUT"
     assert record["status"] == "DONE"
     timeline = [event.kind for event in server.network.timeline(LORA)]
@@ -41,17 +32,8 @@ def test_nothing_reaches_the_device_even_in_a_window_opened_just_before(
     server.uplink(LORA, f_port=1)  # its RX windows open in 1 s and 2 s
     server.load_scenario("kpn-feedback-timeout")
     auth = {"Authorization": f"Bearer {server.providers['kpn'].ready_token('demo-client')}"}
-    created = client.post(
-        "/lora/downlinks",
-        headers=auth,
-        json={
-            "deviceId": "urn:dev:deveui:0004a30b001a2b3c",
-            "message": {"payloadHex": "0102", "fPort": 1},
-            "feedbackTimeout": "PT10M",
-        },
-    )
-    assert created.status_code == 201, created.text
+    downlink = kpn_lora_downlink(client, auth)
     server.clock.advance(10 * 60 + 1)
-    record = client.get(f"/lora/downlinks/{created.json()['id']}", headers=auth).json()
+    record = client.get(f"/lora/downlinks/{downlink}", headers=auth).json()
     assert record["lastFailureReason"] == "FEEDBACK_TIMEOUT"
     assert "sent" not in [event.kind for event in server.network.timeline(LORA)]

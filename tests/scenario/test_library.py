@@ -499,6 +499,15 @@ def thingpark_reports(server: MockServer, kind: str) -> list[dict]:
     return [body[kind] for body in bodies if kind in body]
 
 
+def queue_frame(client: httpx.Client, auth: dict[str, str], frames: str, correlation: str) -> None:
+    queued = client.post(
+        frames,
+        headers=auth,
+        json={"payloadHex": "01", "targetPorts": "1", "correlationID": correlation},
+    )
+    assert queued.status_code == 200, queued.text
+
+
 def test_thingpark_class_c_frames_dropped_after_60_s_with_e0(
     server: MockServer, client: httpx.Client
 ):
@@ -507,12 +516,7 @@ def test_thingpark_class_c_frames_dropped_after_60_s_with_e0(
     frames = "/core/v141/api/devices/1002/downlinkMessages"
     server.clock.advance(MINUTE)
     server.uplink("thingpark.1002")  # out of reach: never heard
-    queued = client.post(
-        frames,
-        headers=auth,
-        json={"payloadHex": "01", "targetPorts": "1", "correlationID": "00000000000000AA"},
-    )
-    assert queued.status_code == 200, queued.text
+    queue_frame(client, auth, frames, "00000000000000AA")
     server.clock.advance(59.9)
     assert len(client.get(frames, headers=auth).json()) == 1
     server.clock.advance(0.1)
@@ -536,12 +540,7 @@ def test_thingpark_class_c_frames_are_dropped_even_if_the_device_was_heard_befor
     server.load_scenario("thingpark-class-c-dropped")
     auth = thingpark_auth(client)
     frames = "/core/v141/api/devices/1002/downlinkMessages"
-    queued = client.post(
-        frames,
-        headers=auth,
-        json={"payloadHex": "01", "targetPorts": "1", "correlationID": "00000000000000BB"},
-    )
-    assert queued.status_code == 200, queued.text
+    queue_frame(client, auth, frames, "00000000000000BB")
     server.clock.advance(60)
     assert client.get(frames, headers=auth).json() == []
     ((report),) = thingpark_reports(server, "DevEUI_downlink_Sent")

@@ -176,9 +176,7 @@ def test_class_a_downlink_sent_report_in_rx1(server, app, client, auth):
     ((query, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 1
     assert report["TransmissionSlot"] == 1
-    assert report["DeliveryFailedCause1"] == "00"
-    assert report["DeliveryFailedCause2"] == "00"
-    assert report["DeliveryFailedCause3"] == "00"
+    assert causes(report) == ("00", "00", "00")
     assert report["CorrelationID"] == "4434704901C7450B"
     assert report["FPort"] == 12
     assert report["FCntDn"] == 1
@@ -250,11 +248,7 @@ def test_class_c_frame_unsent_after_60_s_is_dropped_with_e0(server, app, client,
     assert client.get(messages_url("2"), headers=auth).json() == []
     ((query, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 0
-    assert (
-        report["DeliveryFailedCause1"],
-        report["DeliveryFailedCause2"],
-        report["DeliveryFailedCause3"],
-    ) == ("E0", "00", "00")
+    assert causes(report) == ("E0", "00", "00")
     assert report["TransmissionSlot"] == 0
     assert report["CorrelationID"] == "00000000000000AA"
     assert report["Time"] == "2026-03-01T12:01:00.000+00:00"
@@ -360,6 +354,15 @@ def fault(name: str) -> dict:
     return {"match": {"provider": "thingpark"}, "act": {"delivery": name}}
 
 
+def causes(report: dict) -> tuple[str, str, str]:
+    """DeliveryFailedCause1..3: one per slot (RX1, RX2 or class C, ping slot)."""
+    return (
+        report["DeliveryFailedCause1"],
+        report["DeliveryFailedCause2"],
+        report["DeliveryFailedCause3"],
+    )
+
+
 def send(client, auth, ref: str, correlation: str, payload: str = "CAFE") -> None:
     response = client.post(
         messages_url(ref),
@@ -377,11 +380,7 @@ def test_evicted_frame_is_sent_report_with_e1_not_rejected(server, app, client, 
     assert app.reports("DevEUI_downlink_Rejected") == []
     ((query, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 0
-    assert (
-        report["DeliveryFailedCause1"],
-        report["DeliveryFailedCause2"],
-        report["DeliveryFailedCause3"],
-    ) == ("E1", "00", "00")
+    assert causes(report) == ("E1", "00", "00")
     assert report["TransmissionSlot"] == 0
     assert report["CorrelationID"] == "00000000000000E1"
     assert report["FCntDn"] == 0, "nothing went out"
@@ -398,11 +397,7 @@ def test_gateway_failure_in_rx1_is_sent_report_with_a0_on_rx1(server, app, clien
     assert app.reports("DevEUI_downlink_Rejected") == []
     ((_, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 0
-    assert (
-        report["DeliveryFailedCause1"],
-        report["DeliveryFailedCause2"],
-        report["DeliveryFailedCause3"],
-    ) == ("A0", "00", "00")
+    assert causes(report) == ("A0", "00", "00")
     assert report["TransmissionSlot"] == 1
     assert report["Frequency"] == 868.1
     assert report["Time"] == "2026-03-01T12:00:01.000+00:00"  # when RX1 would have been sent
@@ -447,11 +442,7 @@ def test_session_reset_reports_every_queued_frame_with_e4(server, app, client, a
     assert [r["CorrelationID"] for r in reports] == ["0000000000000001", "0000000000000002"]
     for report in reports:
         assert report["DeliveryStatus"] == 0
-        assert (
-            report["DeliveryFailedCause1"],
-            report["DeliveryFailedCause2"],
-            report["DeliveryFailedCause3"],
-        ) == ("E4", "00", "00")
+        assert causes(report) == ("E4", "00", "00")
         assert report["TransmissionSlot"] == 0
         assert report["Time"] == "2026-03-01T12:00:30.000+00:00"
     assert app.reports("DevEUI_downlink_Rejected") == []
@@ -477,10 +468,6 @@ def test_gateway_failure_in_rx2_keeps_c0_on_rx1(server, app, client, auth):
     settle(server, 5)
     ((_, report),) = app.reports("DevEUI_downlink_Sent")
     assert report["DeliveryStatus"] == 0
-    assert (
-        report["DeliveryFailedCause1"],
-        report["DeliveryFailedCause2"],
-        report["DeliveryFailedCause3"],
-    ) == ("C0", "A0", "00")
+    assert causes(report) == ("C0", "A0", "00")
     assert report["TransmissionSlot"] == 2
     assert report["Frequency"] == 869.525
