@@ -202,7 +202,7 @@ def wait_until_healthy(url: str, timeout: float) -> int:
             if httpx.get(health, timeout=2).status_code == 200:
                 return 0
         except httpx.TransportError:
-            pass
+            pass  # not listening yet: poll again until the deadline
         if time.monotonic() >= deadline:
             print(f"mockserver: {health} did not answer within {timeout:g} s", file=sys.stderr)
             return 1

@@ -153,8 +153,8 @@ def _quoting_literals(error: NumberError, body: bytes, dialect: str) -> DecodeEr
     except DecodeError as quoted:
         return quoted
     except ValueError:
-        pass
-    return error
+        return error  # the texts could not be kept either: the first error stands as it is
+    return error  # the numbers decode with their texts (cannot happen: they did not before)
 
 
 def _decode_document(
