@@ -82,9 +82,16 @@ class KPNProvider(Provider):
 
     # -- Python API ------------------------------------------------------------------------
     def device(self, identifier: str) -> KpnDevice:
-        found = self.devices.resolve(identifier)
+        """A device by any identity KPN knows it by (Things UUID, `imei:…`, `deveui:…`,
+        `urn:dev:…`) or by the simulator's own id (`kpn.<uuid>`, as the admin API and the
+        network show it), so an id copied from `/_mock/devices` works here too."""
+        found = self.devices.resolve(identifier) or self.devices.by_core_id(identifier)
         if found is None:
-            raise KeyError(identifier)
+            raise KeyError(
+                f"no KPN device {identifier!r}: give its Things UUID, imei:…, deveui:…, "
+                f"urn:dev:… or kpn.<uuid>; the world has "
+                + ", ".join(sorted(device.core.id for device in self.devices))
+            )
         return found
 
     def http_request(self, identifier: str) -> Record | None:

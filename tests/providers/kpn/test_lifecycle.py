@@ -207,6 +207,16 @@ class TestHttp:
         assert base64.b64decode(delivered.message["body"]) == b"\x01\x02"
         assert kpn.http_request(HTTP_IMEI) is None
 
+    def test_the_device_is_named_by_any_of_its_ids_or_a_clear_error(self, server, client, auth):
+        kpn = server.providers["kpn"]
+        created = create(client, auth, "http")
+        server.clock.advance(0)  # the create takes effect on the clock's next step
+        core_id = kpn.device(HTTP_IMEI).core.id
+        assert core_id.startswith("kpn.")
+        assert kpn.http_request(core_id).id == created["id"]
+        with pytest.raises(KeyError, match=r"no KPN device 'kpn\.nope'.*imei:"):
+            kpn.http_request("kpn.nope")
+
     def test_no_request_within_the_feedback_timeout_is_a_timeout(self, server, client, auth):
         first = create(client, auth, "http")
         second = create(client, auth, "http", feedbackTimeout="PT20M")
