@@ -1,11 +1,12 @@
-"""The CI page's GitHub Actions workflow, run step by step as a runner would.
+"""The CI page's GitHub Actions workflows, run step by step as a runner would.
 
-Every `run:` step of examples/ci/.github/workflows/mockserver.yml is executed verbatim with
-bash, in a copy of the sample app, in a fresh venv per job; `actions/checkout` is the copy,
-`actions/setup-python` the venv, `actions/upload-artifact` a check that what it uploads
+Every `run:` step of examples/{ci,node}/.github/workflows/mockserver.yml is executed verbatim
+with bash, in a copy of the sample app, in a fresh venv per job; `actions/checkout` is the
+copy, `actions/setup-python` the venv, `actions/setup-node` the machine's Node.js (the
+Node.js job skips without one), `actions/upload-artifact` a check that what it uploads
 exists. The one substitution: `MOCKSERVER_PACKAGE` points at the wheel built from this
-checkout (the workflow's own variable for where pip finds mockserver), and the server job
-gets a free port instead of 8080.
+checkout (the workflow's own variable for where pip finds mockserver), and the server jobs
+get a free port instead of 8080.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "ci"
-WORKFLOW = SAMPLE / ".github" / "workflows" / "mockserver.yml"
+NODE_SAMPLE = ROOT / "examples" / "node"
+WORKFLOW_FILE = Path(".github") / "workflows" / "mockserver.yml"
+WORKFLOW = SAMPLE / WORKFLOW_FILE
+NODE_MAJOR = 20  # the workflow's node-version
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +44,8 @@ def free_port() -> int:
 class Runner:
     """One job on a fresh runner: its workspace, its Python, its environment."""
 
-    def __init__(self, workspace: Path, env: dict[str, str]) -> None:
+    def __init__(self, sample: Path, workspace: Path, env: dict[str, str]) -> None:
+        self.sample = sample
         self.workspace = workspace
         self.env = env
         self.sessions: list[int] = []
@@ -50,7 +55,11 @@ class Runner:
     def uses(self, step: dict[str, Any]) -> None:
         action = step["uses"].split("@")[0]
         if action == "actions/checkout":
-            shutil.copytree(SAMPLE, self.workspace)
+            shutil.copytree(self.sample, self.workspace)
+        elif action == "actions/setup-node":
+            assert str(step["with"]["node-version"]) == str(NODE_MAJOR)
+            if node_major() < NODE_MAJOR:
+                pytest.skip(f"needs Node.js {NODE_MAJOR} or newer on PATH")
         elif action == "actions/setup-python":
             assert str(step["with"]["python-version"]) == f"{sys.version_info[0]}.11"
             python = self.workspace.parent / "python"
@@ -82,15 +91,26 @@ class Runner:
                 os.killpg(session, signal.SIGTERM)
 
 
-def run_job(name: str, tmp_path: Path, wheel: Path, overrides: dict[str, str]) -> Runner:
-    workflow = yaml.safe_load(WORKFLOW.read_text())
+def node_major() -> int:
+    """The major version of the machine's Node.js, 0 without one."""
+    node = shutil.which("node")
+    if node is None:
+        return 0
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    return int(version.stdout.strip().lstrip("v").split(".")[0] or 0)
+
+
+def run_job(
+    name: str, tmp_path: Path, wheel: Path, overrides: dict[str, str], sample: Path = SAMPLE
+) -> Runner:
+    workflow = yaml.safe_load((sample / WORKFLOW_FILE).read_text())
     job = workflow["jobs"][name]
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     env.update({**workflow.get("env", {}), **job.get("env", {})})
     env.update({"MOCKSERVER_PACKAGE": str(wheel), "CI": "true", **overrides})
-    runner = Runner(tmp_path / "workspace", env)
+    runner = Runner(sample, tmp_path / "workspace", env)
     failed = False
     try:
         for step in job["steps"]:
@@ -140,6 +160,26 @@ def test_the_server_job_runs_against_a_background_server(tmp_path: Path, built_w
     assert "ready: http://127.0.0.1:" in (runner.workspace / "mockserver.log").read_text()
 
 
-def test_the_ci_page_shows_the_workflow_that_is_tested():
+def test_the_node_job_runs_node_tests_against_a_background_server(
+    tmp_path: Path, built_wheel: Path
+):
+    port = free_port()
+    runner = run_job(
+        "node",
+        tmp_path,
+        built_wheel,
+        {"MOCKSERVER_PORT": str(port), "MOCKSERVER_URL": f"http://127.0.0.1:{port}"},
+        sample=NODE_SAMPLE,
+    )
+    reports = runner.workspace / "reports"
+    tests = (reports / "tests.xml").read_text()
+    assert tests.count("<testcase ") == 2 and "<failure" not in tests
+    contract = (reports / "contract.xml").read_text()
+    assert "createLoraDownlink" in contract and "<failure" not in contract
+    assert "Operations exercised: **3 of" in runner.summary.read_text()  # push, token, create
+
+
+@pytest.mark.parametrize("sample", [SAMPLE, NODE_SAMPLE], ids=["python", "node"])
+def test_the_ci_page_shows_the_workflow_that_is_tested(sample: Path):
     page = (ROOT / "docs" / "ci.md").read_text()
-    assert WORKFLOW.read_text().strip() in page
+    assert (sample / WORKFLOW_FILE).read_text().strip() in page
