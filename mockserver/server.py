@@ -512,6 +512,10 @@ class MockServer:
         )
 
     def __enter__(self) -> MockServer:
+        """`with MockServer() as server:` serves on a free port of 127.0.0.1 (`server.url`)
+        for the block, as a script outside pytest wants; one started before is kept."""
+        if self._thread is None:
+            self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -58,6 +58,17 @@ def test_specs_and_entry_point_come_with_the_wheel(installed: Path, tmp_path: Pa
     assert entry_point == "['mockserver.pytest_plugin']"
 
 
+def test_the_python_api_is_typed_and_starts_a_server(installed: Path, tmp_path: Path):
+    script = (
+        "import pathlib, httpx, mockserver\n"
+        "from mockserver import AdminClient, MockServer\n"
+        "assert (pathlib.Path(mockserver.__file__).parent / 'py.typed').is_file()\n"
+        "with MockServer() as server, AdminClient(server.url) as admin:\n"
+        "    print(admin.health()['status'], len(admin.devices()) > 0)\n"
+    )
+    assert run(installed / "bin" / "python", "-c", script, cwd=tmp_path).split() == ["ok", "True"]
+
+
 def test_the_installed_server_answers(installed: Path, tmp_path: Path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
