@@ -63,6 +63,11 @@ class MockServerApp:
         )
         server = self.server
         provider = server.provider_for(path)
+        if provider is None:
+            owner = server.owner_of_unserved(path)
+            if owner is not None:  # the vendor's router answers before any body is read
+                await _send(send, server.unknown_route(owner, request, []))
+                return
         limit = provider.max_body if provider else MAX_BODY
         try:
             declared = headers.get("content-length")

@@ -285,23 +285,35 @@ class MockServer:
                 return provider
         return None
 
+    def owner_of_unserved(self, path: str) -> Provider | None:
+        """The provider whose vendor answers `path`, outside every base path, with its own
+        404 (asked only when `provider_for` found none)."""
+        for provider in self.world.providers.values():
+            if provider.answers_unserved_path(path):
+                return provider
+        return None
+
+    def unknown_route(
+        self, provider: Provider, request: HttpRequest, allowed: list[str]
+    ) -> HttpResponse:
+        """The vendor's 405 (a path served with other methods) or 404, noted in the journal
+        and as the client's contract violation."""
+        violations = self.contract.unknown_route(provider.name, request, allowed)
+        response = provider.decorate(
+            request,
+            provider.method_not_allowed(request, allowed)
+            if allowed
+            else provider.not_found(request),
+        )
+        self.journal.add(self.clock.now_us(), provider.name, None, request, response, violations)
+        return response
+
     def dispatch(self, provider: Provider, request: HttpRequest) -> HttpResponse:
         """Contract in, handler, contract out, journal: one simulated API call."""
         index, handlers = self._handlers[provider.name]
         found = index.match(request.method, request.path)
         if found is None:
-            allowed = index.allowed_methods(request.path)
-            violations = self.contract.unknown_route(provider.name, request, allowed)
-            response = provider.decorate(
-                request,
-                provider.method_not_allowed(request, allowed)
-                if allowed
-                else provider.not_found(request),
-            )
-            self.journal.add(
-                self.clock.now_us(), provider.name, None, request, response, violations
-            )
-            return response
+            return self.unknown_route(provider, request, index.allowed_methods(request.path))
         operation, params = found
         contract = self.contract
         try:

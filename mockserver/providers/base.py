@@ -49,6 +49,11 @@ class Provider:
     def handlers(self) -> Mapping[str, Handler]:
         raise NotImplementedError
 
+    def answers_unserved_path(self, path: str) -> bool:
+        """True for a path outside every base path that the vendor's own server would still
+        answer (with `not_found`), where the generic 404 would give the simulator away."""
+        return False
+
     def not_found(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
 

@@ -41,6 +41,8 @@ from mockserver.types import SECOND, Micros
 if TYPE_CHECKING:
     from mockserver.providers.kpn import KPNProvider
 
+#: The largest integer an IEEE 754 double holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
+MAX_SAFE_INTEGER = 2**53 - 1
 MIN_FEEDBACK_TIMEOUT: Micros = 600 * SECOND
 DEFAULT_FEEDBACK_TIMEOUT = "PT1H"  # for the protocol downlink of an actuator downlink
 _WORD = {"lora": "Lora", "http": "Http", "sms": "Sms", "mqtt": "Mqtt", ACTUATOR: ""}
@@ -150,6 +152,11 @@ class Routes:
             raise Problem(400, "feedbackTimeout: must be at least 10 minutes (PT10M)")
         return after
 
+    def _sms_message_id(self) -> int:
+        """An int64 id that every JSON reader keeps exact: JavaScript's numbers (and any
+        client parsing JSON numbers as doubles) round integers above 2^53 - 1 (seeded)."""
+        return self.provider.rng.randint(1, MAX_SAFE_INTEGER)
+
     def _new_id(self) -> str:
         """A random (version 4) UUID from the world's seeded generator: reproducible runs."""
         return str(uuid.UUID(int=self.provider.rng.getrandbits(128), version=4))
@@ -210,7 +217,7 @@ class Routes:
             if api == "lora":
                 _check_lora(message)
             if api == "sms":
-                message["smsMessageId"] = self.provider.rng.getrandbits(62)
+                message["smsMessageId"] = self._sms_message_id()
             if api == "mqtt":
                 message.setdefault("qos", "AT_MOST_ONCE")
             device = self._device(caller, body["deviceId"])
@@ -286,7 +293,7 @@ class Routes:
             parent.logs.append(LogEntry(now, "DOWNLINK_REJECTED", f"ENCODING_FAILED: {error}"))
             return json_response(201, _dump(represent(parent)))
         if protocol == "sms":
-            message["smsMessageId"] = self.provider.rng.getrandbits(62)
+            message["smsMessageId"] = self._sms_message_id()
         child = self._record(
             protocol,
             device,

@@ -1,9 +1,9 @@
 """DX Core `…/devices/{device}/downlinkMessages`: send (POST) and the pending queue (GET).
 
 One handler serves the three base paths (`/core/v141/api`, `/core/latest/api`,
-`/thingpark/dx/core/latest/api`). A POST runs: token, device, body, flags, then the LRC's
-checks in the order listed in docs/providers/thingpark.md, and only then touches the queue,
-so a rejected request never changes state.
+`/thingpark/dx/core/latest/api`). A POST runs: token, media type, device, body, flags,
+then the LRC's checks in the order listed in docs/providers/thingpark.md, and only then
+touches the queue, so a rejected request never changes state.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ SEND_OPERATION = (
     "the-message-is"
 )
 LIST_OPERATION = "listDownlinkMessages"
+#: The one media type the POST reads (the fragment's `consumes`).
+CONSUMES = "application/json"
 MAX_PAYLOAD_BYTES = 250
 PORT_RANGE = range(1, 225)  # tunnel error 104: "must be 1..224"
 # Whole-string, ASCII-only checks (`fullmatch`, explicit classes): `$` would also match
@@ -80,6 +82,7 @@ class DownlinkMessageRoutes:
     # -- POST ------------------------------------------------------------------------------
     def send(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
         self.provider.authorize(request)
+        _check_media_type(request)
         entry = self._device(params["device"])
         message = _message(request)
         flags = _flags(request, message)
@@ -151,6 +154,22 @@ def queued_representation(downlink: Downlink) -> dict[str, Any]:
         "confirmDownlink": downlink.confirmed,
         "status": "QUEUED",
     }
+
+
+def _check_media_type(request: HttpRequest) -> None:
+    """415 unless the body is JSON, as a Spring controller that consumes `application/json`
+    answers, before it looks the device up. Spring reads a body sent without Content-Type
+    as `application/octet-stream` (415 too), and an empty one without it as no body at all,
+    which is `{}` here; parameters (`charset`) do not matter."""
+    header = request.headers.get("content-type", "").strip()
+    if not header:
+        if request.body:
+            raise errors.unsupported_media_type("application/octet-stream", CONSUMES)
+        return
+    media, *parameters = (part.strip() for part in header.split(";"))
+    if media.lower() != CONSUMES:
+        shown = ";".join([media.lower(), *(p for p in parameters if p)])
+        raise errors.unsupported_media_type(shown, CONSUMES)
 
 
 def _message(request: HttpRequest) -> dict[str, Any]:

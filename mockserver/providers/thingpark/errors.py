@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from mockserver.contract import HttpResponse
@@ -80,11 +81,13 @@ class DxError(Exception):
     status: int
     code: int
     message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def response(self, rng: random.Random) -> HttpResponse:
         error_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         body = {"code": self.code, "message": self.message, "errorId": error_id}
-        return json_response(self.status, json.dumps(body, separators=(",", ":")).encode())
+        encoded = json.dumps(body, separators=(",", ":")).encode()
+        return json_response(self.status, encoded, self.headers)
 
 
 def lrc_rejection(code: LrcCode, status: int) -> DxError:
@@ -109,6 +112,12 @@ def not_found() -> DxError:
 
 def method_not_allowed(method: str) -> DxError:
     return DxError(405, 405, f"Method {method} not allowed")
+
+
+def unsupported_media_type(content_type: str, accepted: str) -> DxError:
+    """Spring's HttpMediaTypeNotSupportedException: its message, and the `Accept` header
+    Spring's exception handlers add to say what would have been read."""
+    return DxError(415, 415, f"Content type '{content_type}' not supported", {"accept": accepted})
 
 
 def payload_too_large() -> DxError:

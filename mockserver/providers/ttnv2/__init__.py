@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from mockserver.world import World
 
 DEVICE_VALIDATOR = jsonschema.Draft202012Validator(DEVICE_SCHEMA)
+#: A V2 API path under a region prefix that is not one of REGIONS: `ttn` or `ttn-<x>` in
+#: any case (Go's mux matches case-sensitively, so `/TTN-EU` is unknown too).
+UNKNOWN_REGION = re.compile(r"/(?i:ttn)(?:-[^/]+)?/api/v2(?:/.*)?", re.DOTALL)
 
 
 #: Errors a scenario can answer with, by status, in V2's words (mockserver's choice).
@@ -78,6 +81,11 @@ class TTNv2Provider(Provider):
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
+
+    def answers_unserved_path(self, path: str) -> bool:
+        """A region V2 never had (`/ttn-mars/api/v2/...`) reaches the same Go mux as the five
+        it had, which answers it with http.NotFound."""
+        return UNKNOWN_REGION.fullmatch(path) is not None
 
     def not_found(self, request: HttpRequest) -> HttpResponse:
         """Go's http.NotFound."""

@@ -9,6 +9,7 @@ import pytest
 
 from mockserver.json_strict import MAX_DEPTH
 from mockserver.providers.ttnv2 import errors
+from mockserver.providers.ttnv2.routes import MAX_BODY
 from mockserver.server import MockServer
 from tests.providers.ttnv2.helpers import (
     DEVICE,
@@ -39,10 +40,41 @@ def test_every_region_and_method_queues(client, server: MockServer, region, meth
     assert request_violations(server) == []
 
 
-def test_an_unknown_region_is_not_served(client, server):
-    response = post(client, RAW, "/ttn-au/api/v2/down/my-app-id/my-process-id?key=x")
-    assert response.status_code == 404
+@pytest.mark.parametrize(
+    "url",
+    [
+        down_url("ttn-mars"),
+        down_url("ttn-au", key="x"),
+        down_url("TTN-EU"),
+        down_url("TTN"),
+        "/ttn-mars/api/v2",
+        "/ttn-mars/api/v2/down",
+        "/ttn-mars/api/v2/other/path",
+    ],
+)
+@pytest.mark.parametrize("method", ["POST", "PUT", "GET", "DELETE"])
+def test_an_unknown_region_gets_gos_404_for_every_method(client, server, url, method):
+    """Go's mux has no route there, whatever the method: its 404, never a 405."""
+    assert_text_error(post(client, RAW, url, method), 404, "404 page not found")
     assert queue(server) == []
+    (entry,) = server.journal.entries()
+    assert (entry.provider, entry.operation) == ("ttnv2", None)
+    assert [v.rule for v in entry.violations] == ["unknown-route"]
+
+
+def test_an_unknown_region_is_404_before_the_body_is_read(client, server):
+    response = post(client, b"x" * (MAX_BODY + 1), down_url("ttn-mars"))
+    assert_text_error(response, 404, "404 page not found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ttn-mars", "/ttn-mars/other", "/ttn-mars/api/v3/down/a/b", "/ttnx/api/v2/down/a/b"],
+)
+def test_paths_that_are_not_v2_api_paths_stay_outside_every_provider(client, server, path):
+    response = client.post(path, json=RAW)
+    assert response.status_code == 404
+    assert response.json() == {"error": "no simulated API is served at this path", "path": path}
 
 
 # -- the access key ----------------------------------------------------------------------------
