@@ -22,7 +22,8 @@ from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
 MAX_RETRY_ATTEMPTS = 32
-#: `as.downlinks.confirmation.default-retry-attempts`: retries of a NACKed confirmed downlink.
+#: `as.downlinks.confirmation.default-retry-attempts`: how many times a confirmed downlink is
+#: transmitted at most, the first transmission included (`confirmed_retry.attempt` is 1 then).
 DEFAULT_RETRY_ATTEMPTS = 8
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Every 10-bit value as its two Crockford characters: a ULID is a few lookups, not 26 steps.
@@ -63,6 +64,15 @@ def _encode_pairs(value: int, count: int) -> str:
     return "".join(_PAIRS[(value >> (10 * i)) & 1023] for i in range(count - 1, -1, -1))
 
 
+def retry_at(retry: dict[str, int] | None, attempt: int = 1) -> dict[str, int]:
+    """`confirmed_retry` at `attempt`, in proto field order. The AS counts transmissions: a
+    pushed confirmed downlink is at attempt 1, whatever the request said."""
+    out = {"attempt": attempt}
+    if retry and "max_attempts" in retry:
+        out["max_attempts"] = retry["max_attempts"]
+    return out
+
+
 #: The largest FRMPayload of any downlink data rate, by band name as devices spell it.
 _LIMITS: dict[str, int] = {}
 
@@ -76,7 +86,8 @@ class ApplicationServer:
 
     def _on_network_event(self, event: NetworkEvent) -> None:
         """A NACKed confirmed downlink goes back to the end of the queue (handleDownlinkNack),
-        `confirmed_retry.attempt` one higher, until its attempts are used up."""
+        `confirmed_retry.attempt` one higher, unless that would pass `max_attempts`: then it
+        fails as it was last sent, with `max_retries_reached`."""
         if event.kind != "nacked":
             return
         device = self.network.find(event.device_id)
@@ -84,10 +95,10 @@ class ApplicationServer:
             return
         for downlink in event.downlinks:
             extra = dict(downlink.extra or {})
-            retry = dict(extra.get("confirmed_retry") or {})
-            retry["attempt"] = retry.get("attempt", 0) + 1
+            retry = extra.get("confirmed_retry") or {}
+            attempt = retry.get("attempt") or 1  # it was transmitted: at least once
             max_attempts = retry.get("max_attempts", DEFAULT_RETRY_ATTEMPTS)
-            if retry["attempt"] > max_attempts:
+            if attempt >= max_attempts:
                 self.network.emit(
                     "failed",
                     device,
@@ -97,9 +108,8 @@ class ApplicationServer:
                 )
                 continue
             try:
-                self.network.push(
-                    device, [replace(downlink, extra={**extra, "confirmed_retry": retry})]
-                )
+                again = {**extra, "confirmed_retry": retry_at(retry, attempt + 1)}
+                self.network.push(device, [replace(downlink, extra=again)])
             except QueueFull:
                 self.network.emit("failed", device, [downlink], reason="downlink_queue_capacity")
 
@@ -132,6 +142,8 @@ class ApplicationServer:
             retry = item.confirmed_retry
             if retry and retry.get("max_attempts", 0) > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
+            if item.confirmed:
+                item.confirmed_retry = retry_at(retry)
         device = end_device.device
         try:
             self._attempt(device, items, replace=replace)
