@@ -1,8 +1,8 @@
 """The Application Server's downlink queue operation, in TTS's order of checks.
 
 Device → per item (payload, formatter, confirmed-retry limit, FPort) → session → the Network
-Server's checks (length for the band, queue capacity) → queue. The first failure is returned;
-the queue is untouched unless every check passed.
+Server's checks (per item: length for the band, absolute time; then queue capacity) → queue.
+The first failure is returned; the queue is untouched unless every check passed.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from mockserver.core import Device, Downlink, Network, QueueFull
 from mockserver.core.network import NetworkEvent
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
-from mockserver.providers.tts.downlinks import ApplicationDownlink
+from mockserver.providers.tts.downlinks import ApplicationDownlink, absolute_time
 from mockserver.providers.tts.formatters import EncodeError
 from mockserver.types import Micros
 
@@ -25,6 +26,8 @@ MAX_RETRY_ATTEMPTS = 32
 #: `as.downlinks.confirmation.default-retry-attempts`: how many times a confirmed downlink is
 #: transmitted at most, the first transmission included (`confirmed_retry.attempt` is 1 then).
 DEFAULT_RETRY_ATTEMPTS = 8
+#: How far ahead a `class_b_c.absolute_time` must be when it is queued.
+ABSOLUTE_TIME_MARGIN: Micros = 2_500_000
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Every 10-bit value as its two Crockford characters: a ULID is a few lookups, not 26 steps.
 _PAIRS = [_CROCKFORD[high] + _CROCKFORD[low] for high in range(32) for low in range(32)]
@@ -73,6 +76,13 @@ def retry_at(retry: dict[str, int] | None, attempt: int = 1) -> dict[str, int]:
     return out
 
 
+def _expired(class_b_c: dict[str, Any] | None, now: Micros) -> bool:
+    """The Network Server refuses a `class_b_c.absolute_time` earlier than now + half its
+    5 s `absoluteTimeSchedulingDelay` (matchApplicationDownlinks)."""
+    when = absolute_time(class_b_c)
+    return when is not None and when < now + ABSOLUTE_TIME_MARGIN
+
+
 #: The largest FRMPayload of any downlink data rate, by band name as devices spell it.
 _LIMITS: dict[str, int] = {}
 
@@ -106,6 +116,10 @@ class ApplicationServer:
                     reason=errors.MAX_RETRIES_REACHED.name,
                     max_retries=max_attempts,
                 )
+                continue
+            if _expired(extra.get("class_b_c"), self.network.clock.now_us()):
+                # the retry is a push too: the Network Server refuses it when it is too late
+                self.network.emit("failed", device, [downlink], reason=errors.DOWNLINK_EXPIRED.name)
                 continue
             try:
                 again = {**extra, "confirmed_retry": retry_at(retry, attempt + 1)}
@@ -172,13 +186,15 @@ class ApplicationServer:
         limit = _LIMITS.get(device.band)
         if limit is None:
             limit = _LIMITS[device.band] = band(device.band).max_frm_payload_any_dr
-        for item in items:
+        now = self.network.clock.now_us()
+        for item in items:  # matchApplicationDownlinks: each item's checks before the next's
             if len(item.frm_payload) > limit:
                 raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)
+            if item.class_b_c and _expired(item.class_b_c, now):
+                raise errors.DOWNLINK_EXPIRED()
         resulting = len(items) + (0 if replace else len(device.queue))
         if len(items) > 2 * QUEUE_CAPACITY or resulting > (device.queue.capacity or QUEUE_CAPACITY):
             raise errors.DOWNLINK_QUEUE_CAPACITY()
-        now = self.network.clock.now_us()
         rng = self.rng
         downlinks: list[Downlink] = []
         for item in items:

@@ -257,3 +257,29 @@ def test_max_attempts_counts_transmissions_from_the_first(
     ((_, _, failed),) = app.messages("downlink_failed")
     assert failed["downlink_failed"]["downlink"]["confirmed_retry"]["attempt"] == 3
     assert failed["downlink_failed"]["error"]["attributes"] == {"max_retries": 3}
+
+
+def test_a_push_refused_as_expired_is_reported_with_its_error(server: MockServer, app: Application):
+    _enable(server, "downlink_failed")
+    late = {
+        "f_port": 5,
+        "frm_payload": "BQ==",
+        "class_b_c": {"absolute_time": "2026-01-01T00:00:02Z"},
+    }
+    response = httpx.post(
+        f"{server.url}/api/v3/as/applications/app1/devices/dev1/down/push",
+        headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"},
+        json={"downlinks": [late]},
+    )
+    assert response.status_code == 400
+    assert server.outbound.flush()
+    ((_, _, message),) = app.messages("downlink_failed")
+    failed = message["downlink_failed"]
+    assert failed["downlink"]["class_b_c"] == {"absolute_time": "2026-01-01T00:00:02Z"}
+    assert failed["error"] == {
+        "namespace": "pkg/networkserver",
+        "name": "downlink_expired",
+        "message_format": "queued downlink is expired",
+        "correlation_id": failed["error"]["correlation_id"],
+        "code": 9,
+    }
