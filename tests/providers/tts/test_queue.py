@@ -123,16 +123,29 @@ def test_list_representation(server, client):
     ids = [d.pop("correlation_ids") for d in downlinks]
     assert downlinks == [
         {"f_port": 15, "frm_payload": "vu8=", "priority": "NORMAL"},
-        {"f_port": 2, "frm_payload": "+/8=", "confirmed": True, "priority": "HIGHEST"},
+        {
+            "f_port": 2,
+            "frm_payload": "+/8=",
+            "confirmed": True,
+            "priority": "HIGHEST",
+            "confirmed_retry": {"attempt": 1},  # a confirmed push is its first attempt
+        },
         {"f_port": 3, "frm_payload": "AQ=="},  # zero values (false, LOWEST) omitted
     ]
     assert len(ids[0]) == 1 and AS_DOWNLINK.match(ids[0][0])
     assert ids[1][0] == "mine" and AS_DOWNLINK.match(ids[1][1]) and len(ids[1]) == 2
     # the listed ids are the queued ids
     assert [list(d.correlation_ids) for d in queue(server, "app1.dev2")] == ids
-    # proto field order: f_port, frm_payload, confirmed, priority, correlation_ids
+    # proto field order: f_port, frm_payload, confirmed, priority, correlation_ids, retry
     raw = json.loads(listed.text)["downlinks"][1]
-    assert list(raw) == ["f_port", "frm_payload", "confirmed", "priority", "correlation_ids"]
+    assert list(raw) == [
+        "f_port",
+        "frm_payload",
+        "confirmed",
+        "priority",
+        "correlation_ids",
+        "confirmed_retry",
+    ]
 
 
 def test_list_shows_the_queue_in_order_after_replace(server, client):
