@@ -1,7 +1,8 @@
 """The Application Server's downlink queue operation, in TTS's order of checks.
 
 Device → per item (payload, formatter, confirmed-retry limit, FPort) → session → the Network
-Server's checks (per item: length for the band, absolute time; then queue capacity) → queue.
+Server's checks (request size; per item: length for the band, absolute time; resulting queue
+size) → queue.
 The first failure is returned; the queue is untouched unless every check passed.
 """
 
@@ -186,6 +187,8 @@ class ApplicationServer:
         limit = _LIMITS.get(device.band)
         if limit is None:
             limit = _LIMITS[device.band] = band(device.band).max_frm_payload_any_dr
+        if len(items) > 2 * QUEUE_CAPACITY:  # the NS's first check, before any item's
+            raise errors.DOWNLINK_QUEUE_CAPACITY()
         now = self.network.clock.now_us()
         for item in items:  # matchApplicationDownlinks: each item's checks before the next's
             if len(item.frm_payload) > limit:
@@ -193,7 +196,7 @@ class ApplicationServer:
             if item.class_b_c and _expired(item.class_b_c, now):
                 raise errors.DOWNLINK_EXPIRED()
         resulting = len(items) + (0 if replace else len(device.queue))
-        if len(items) > 2 * QUEUE_CAPACITY or resulting > (device.queue.capacity or QUEUE_CAPACITY):
+        if resulting > (device.queue.capacity or QUEUE_CAPACITY):
             raise errors.DOWNLINK_QUEUE_CAPACITY()
         rng = self.rng
         downlinks: list[Downlink] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -252,6 +253,16 @@ def test_replace_with_more_than_capacity_is_429(seeded, client, over_body):
         response = client.post(app_as_url("replace"), content=over_body, headers=AUTH)
         assert_error(response, 429, CAPACITY_MESSAGE, CAPACITY, gateway=True)
     assert tags(seeded) == ["seed"]
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_more_than_twice_the_capacity_is_refused_before_any_item_is_checked(seeded, client, route):
+    """The Network Server counts the request's items before it looks at any of them."""
+    too_long = {"f_port": 1, "frm_payload": base64.b64encode(bytes(243)).decode()}
+    content = json.dumps({"downlinks": [too_long] + [item("x")] * 20_000}).encode()
+    with queues_untouched(seeded):
+        response = client.post(ROUTES[route]("replace"), content=content, headers=AUTH)
+        assert_error(response, 429, CAPACITY_MESSAGE, CAPACITY, gateway=route == "appas")
 
 
 def test_push_up_to_capacity_then_one_more(server, client, full_body):
