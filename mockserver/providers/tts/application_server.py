@@ -2,8 +2,8 @@
 
 Device → per item (payload, formatter, confirmed-retry limit, FPort) → session → the Network
 Server's checks (request size; per item: length for the band, absolute time; resulting queue
-size) → queue.
-The first failure is returned; the queue is untouched unless every check passed.
+size) → queue. The first failure is returned; the queue is untouched unless every check
+passed.
 """
 
 from __future__ import annotations

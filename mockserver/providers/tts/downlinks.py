@@ -310,11 +310,8 @@ def read_timestamp(value: Any) -> Micros:
     in microseconds since the epoch; nanoseconds are cut, which keeps every comparison with
     a whole microsecond exact."""
     match = _TIMESTAMP.fullmatch(value) if isinstance(value, str) else None
-    problem = DecodeError(
-        f"invalid google.protobuf.Timestamp value {json.dumps(value, ensure_ascii=False)}"
-    )
     if match is None:
-        raise problem
+        raise _not_a_timestamp(value)
     year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = (
         match.groups()
     )
@@ -323,16 +320,22 @@ def read_timestamp(value: Any) -> Micros:
             int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
         )
     except ValueError:
-        raise problem from None
+        raise _not_a_timestamp(value) from None
     offset = 0
     if sign:
         if int(offset_hours) > 23 or int(offset_minutes) > 59:
-            raise problem
+            raise _not_a_timestamp(value)
         offset = (int(offset_hours) * 60 + int(offset_minutes)) * 60_000_000
     instant = from_datetime(moment) - (offset if sign == "+" else -offset)
     if not _FIRST_INSTANT <= instant <= _LAST_INSTANT:
-        raise problem
+        raise _not_a_timestamp(value)
     return instant + int((fraction or "").ljust(6, "0")[:6])
+
+
+def _not_a_timestamp(value: Any) -> DecodeError:
+    return DecodeError(
+        f"invalid google.protobuf.Timestamp value {json.dumps(value, ensure_ascii=False)}"
+    )
 
 
 _FIRST_INSTANT = from_datetime(datetime(1, 1, 1, tzinfo=UTC))
