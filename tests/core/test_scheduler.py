@@ -238,12 +238,13 @@ def test_tts_requeues_a_nacked_confirmed_downlink_until_its_retries_run_out(serv
     sent = events(server, "dev1", "sent")
     nacked = events(server, "dev1", "nacked")
     (failed,) = events(server, "dev1", "failed")
-    assert len(sent) == 9  # the first transmission and 8 retries
-    assert [
-        e.downlinks[0].extra.get("confirmed_retry", {}).get("attempt", 0) for e in sent
-    ] == list(range(9))
-    assert len(nacked) == 9
+    assert len(sent) == 8  # 8 attempts by default, the first transmission included
+    assert [e.downlinks[0].extra["confirmed_retry"] for e in sent] == [
+        {"attempt": attempt} for attempt in range(1, 9)
+    ]
+    assert len(nacked) == 8
     assert failed.details == {"reason": "max_retries_reached", "max_retries": 8}
+    assert failed.downlinks[0].extra["confirmed_retry"] == {"attempt": 8}  # as last sent
     assert len(server.network.get("app1.dev1").queue) == 0
 
 
@@ -263,7 +264,7 @@ def test_a_request_may_lower_its_retry_attempts(server):
     for _ in range(3):
         server.uplink("app1.dev1")
         server.clock.run_until_idle()
-    assert len(events(server, "dev1", "sent")) == 2
+    assert len(events(server, "dev1", "sent")) == 1  # one attempt: no retry at all
     (failed,) = events(server, "dev1", "failed")
     assert failed.details["max_retries"] == 1
 

@@ -144,19 +144,19 @@ def test_confirmed_nacked_until_retries_run_out(
     assert nack["frm_payload"] == "Bw=="
     assert nack["confirmed"] is True
 
-    for _ in range(8):  # eight retries, every one NACKed, then it gives up
+    for _ in range(8):  # seven more transmissions, every one NACKed, then it gives up
         server.clock.advance(5 * MINUTE)
         assert server.outbound.flush()  # one uplink's messages at a time, as a device paces them
     nacks = received(server, app, "downlink_nack")
-    assert len(nacks) == 9  # the first transmission and its 8 retries
+    assert len(nacks) == 8  # 8 attempts by default, the first transmission included
     assert "acked" not in kinds(server)
     ((failed),) = received(server, app, "downlink_failed")
     assert failed["downlink"]["frm_payload"] == "Bw=="
     assert failed["downlink"]["confirmed_retry"]["attempt"] == 8
     assert failed["error"]["name"] == "max_retries_reached"
-    assert at(server, "failed") == [50 * MINUTE]  # the ninth NACK, at the uplink of minute 50
+    assert at(server, "failed") == [45 * MINUTE]  # the eighth NACK, at the uplink of minute 45
     assert len(server.network.get("app1.dev1").queue) == 0
-    assert rules_fired(server)["device never acks"][1] == 9
+    assert rules_fired(server)["device never acks"][1] == 8
 
 
 def test_confirmed_nacked_leaves_unconfirmed_downlinks_alone(

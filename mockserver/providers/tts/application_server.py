@@ -1,8 +1,9 @@
 """The Application Server's downlink queue operation, in TTS's order of checks.
 
 Device → per item (payload, formatter, confirmed-retry limit, FPort) → session → the Network
-Server's checks (length for the band, queue capacity) → queue. The first failure is returned;
-the queue is untouched unless every check passed.
+Server's checks (request size; per item: length for the band, absolute time; resulting queue
+size) → queue. The first failure is returned; the queue is untouched unless every check
+passed.
 """
 
 from __future__ import annotations
@@ -10,20 +11,24 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from mockserver.core import Device, Downlink, Network, QueueFull
 from mockserver.core.network import NetworkEvent
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
-from mockserver.providers.tts.downlinks import ApplicationDownlink
+from mockserver.providers.tts.downlinks import ApplicationDownlink, absolute_time
 from mockserver.providers.tts.formatters import EncodeError
 from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
 MAX_RETRY_ATTEMPTS = 32
-#: `as.downlinks.confirmation.default-retry-attempts`: retries of a NACKed confirmed downlink.
+#: `as.downlinks.confirmation.default-retry-attempts`: how many times a confirmed downlink is
+#: transmitted at most, the first transmission included (`confirmed_retry.attempt` is 1 then).
 DEFAULT_RETRY_ATTEMPTS = 8
+#: How far ahead a `class_b_c.absolute_time` must be when it is queued.
+ABSOLUTE_TIME_MARGIN: Micros = 2_500_000
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Every 10-bit value as its two Crockford characters: a ULID is a few lookups, not 26 steps.
 _PAIRS = [_CROCKFORD[high] + _CROCKFORD[low] for high in range(32) for low in range(32)]
@@ -63,6 +68,22 @@ def _encode_pairs(value: int, count: int) -> str:
     return "".join(_PAIRS[(value >> (10 * i)) & 1023] for i in range(count - 1, -1, -1))
 
 
+def retry_at(retry: dict[str, int] | None, attempt: int = 1) -> dict[str, int]:
+    """`confirmed_retry` at `attempt`, in proto field order. The AS counts transmissions: a
+    pushed confirmed downlink is at attempt 1, whatever the request said."""
+    out = {"attempt": attempt}
+    if retry and "max_attempts" in retry:
+        out["max_attempts"] = retry["max_attempts"]
+    return out
+
+
+def _expired(class_b_c: dict[str, Any] | None, now: Micros) -> bool:
+    """The Network Server refuses a `class_b_c.absolute_time` earlier than now + half its
+    5 s `absoluteTimeSchedulingDelay` (matchApplicationDownlinks)."""
+    when = absolute_time(class_b_c)
+    return when is not None and when < now + ABSOLUTE_TIME_MARGIN
+
+
 #: The largest FRMPayload of any downlink data rate, by band name as devices spell it.
 _LIMITS: dict[str, int] = {}
 
@@ -76,7 +97,8 @@ class ApplicationServer:
 
     def _on_network_event(self, event: NetworkEvent) -> None:
         """A NACKed confirmed downlink goes back to the end of the queue (handleDownlinkNack),
-        `confirmed_retry.attempt` one higher, until its attempts are used up."""
+        `confirmed_retry.attempt` one higher, unless that would pass `max_attempts`: then it
+        fails as it was last sent, with `max_retries_reached`."""
         if event.kind != "nacked":
             return
         device = self.network.find(event.device_id)
@@ -84,10 +106,10 @@ class ApplicationServer:
             return
         for downlink in event.downlinks:
             extra = dict(downlink.extra or {})
-            retry = dict(extra.get("confirmed_retry") or {})
-            retry["attempt"] = retry.get("attempt", 0) + 1
+            retry = extra.get("confirmed_retry") or {}
+            attempt = retry.get("attempt") or 1  # it was transmitted: at least once
             max_attempts = retry.get("max_attempts", DEFAULT_RETRY_ATTEMPTS)
-            if retry["attempt"] > max_attempts:
+            if attempt >= max_attempts:
                 self.network.emit(
                     "failed",
                     device,
@@ -96,10 +118,13 @@ class ApplicationServer:
                     max_retries=max_attempts,
                 )
                 continue
+            if _expired(extra.get("class_b_c"), self.network.clock.now_us()):
+                # the retry is a push too: the Network Server refuses it when it is too late
+                self.network.emit("failed", device, [downlink], reason=errors.DOWNLINK_EXPIRED.name)
+                continue
             try:
-                self.network.push(
-                    device, [replace(downlink, extra={**extra, "confirmed_retry": retry})]
-                )
+                again = {**extra, "confirmed_retry": retry_at(retry, attempt + 1)}
+                self.network.push(device, [replace(downlink, extra=again)])
             except QueueFull:
                 self.network.emit("failed", device, [downlink], reason="downlink_queue_capacity")
 
@@ -132,6 +157,8 @@ class ApplicationServer:
             retry = item.confirmed_retry
             if retry and retry.get("max_attempts", 0) > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)
+            if item.confirmed:
+                item.confirmed_retry = retry_at(retry)
         device = end_device.device
         try:
             self._attempt(device, items, replace=replace)
@@ -160,13 +187,17 @@ class ApplicationServer:
         limit = _LIMITS.get(device.band)
         if limit is None:
             limit = _LIMITS[device.band] = band(device.band).max_frm_payload_any_dr
-        for item in items:
-            if len(item.frm_payload) > limit:
-                raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)
-        resulting = len(items) + (0 if replace else len(device.queue))
-        if len(items) > 2 * QUEUE_CAPACITY or resulting > (device.queue.capacity or QUEUE_CAPACITY):
+        if len(items) > 2 * QUEUE_CAPACITY:  # the NS's first check, before any item's
             raise errors.DOWNLINK_QUEUE_CAPACITY()
         now = self.network.clock.now_us()
+        for item in items:  # matchApplicationDownlinks: each item's checks before the next's
+            if len(item.frm_payload) > limit:
+                raise errors.APPLICATION_DOWNLINK_TOO_LONG(length=len(item.frm_payload), max=limit)
+            if item.class_b_c and _expired(item.class_b_c, now):
+                raise errors.DOWNLINK_EXPIRED()
+        resulting = len(items) + (0 if replace else len(device.queue))
+        if resulting > (device.queue.capacity or QUEUE_CAPACITY):
+            raise errors.DOWNLINK_QUEUE_CAPACITY()
         rng = self.rng
         downlinks: list[Downlink] = []
         for item in items:

@@ -12,13 +12,18 @@ import base64
 import binascii
 import json
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from mockserver import json_strict
+from mockserver.clock import from_datetime
 from mockserver.contract.validation import UNPARSED
 from mockserver.core import Downlink
 from mockserver.providers.tts import errors
+from mockserver.types import Micros
 
 PRIORITIES = ("LOWEST", "LOW", "BELOW_NORMAL", "NORMAL", "ABOVE_NORMAL", "HIGH", "HIGHEST")
 _ALIASES = {
@@ -293,6 +298,72 @@ def _read_strings(value: Any) -> list[str]:
     return value
 
 
+#: RFC 3339 as Go's time.Parse(RFC3339Nano) takes it, with protojson's limit of 9 digits.
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
+    r"(?:Z|([+-])([0-9]{2}):([0-9]{2}))"
+)
+
+
+def read_timestamp(value: Any) -> Micros:
+    """A `google.protobuf.Timestamp` as protojson reads it (`Z` or an offset, years 1..9999),
+    in microseconds since the epoch; nanoseconds are cut, which keeps every comparison with
+    a whole microsecond exact."""
+    match = _TIMESTAMP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise _not_a_timestamp(value)
+    year, month, day, hour, minute, second, fraction, sign, offset_hours, offset_minutes = (
+        match.groups()
+    )
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except ValueError:
+        raise _not_a_timestamp(value) from None
+    offset = 0
+    if sign:
+        if int(offset_hours) > 23 or int(offset_minutes) > 59:
+            raise _not_a_timestamp(value)
+        offset = (int(offset_hours) * 60 + int(offset_minutes)) * 60_000_000
+    instant = from_datetime(moment) - (offset if sign == "+" else -offset)
+    if not _FIRST_INSTANT <= instant <= _LAST_INSTANT:
+        raise _not_a_timestamp(value)
+    return instant + int((fraction or "").ljust(6, "0")[:6])
+
+
+def _not_a_timestamp(value: Any) -> DecodeError:
+    return DecodeError(
+        f"invalid google.protobuf.Timestamp value {json.dumps(value, ensure_ascii=False)}"
+    )
+
+
+_FIRST_INSTANT = from_datetime(datetime(1, 1, 1, tzinfo=UTC))
+_LAST_INSTANT = from_datetime(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+
+
+def _read_class_b_c(value: Any) -> dict[str, Any]:
+    """`class_b_c` as given (gateways are not simulated), `absolute_time` under its proto
+    name and checked to be a timestamp."""
+    class_b_c = _read_object(value)
+    if "absoluteTime" in class_b_c:
+        if "absolute_time" in class_b_c:
+            raise DecodeError("duplicate field absoluteTime")
+        class_b_c = {
+            ("absolute_time" if key == "absoluteTime" else key): item
+            for key, item in class_b_c.items()
+        }
+    if class_b_c.get("absolute_time") is not None:
+        read_timestamp(class_b_c["absolute_time"])
+    return class_b_c
+
+
+def absolute_time(class_b_c: Mapping[str, Any] | None) -> Micros | None:
+    """When a decoded `class_b_c` asks the downlink to be sent, if it does."""
+    when = class_b_c.get("absolute_time") if class_b_c else None
+    return None if when is None else read_timestamp(when)
+
+
 def _read_retry(value: Any) -> dict[str, int]:
     retry = _canonical(_read_object(value))
     out = {}
@@ -310,7 +381,7 @@ _READERS = {
     "frm_payload": read_bytes,
     "decoded_payload": _read_object,
     "confirmed": _read_bool,
-    "class_b_c": _read_object,
+    "class_b_c": _read_class_b_c,
     "correlation_ids": _read_strings,
     "confirmed_retry": _read_retry,
 }

@@ -241,6 +241,9 @@ APPLICATION_DOWNLINK_TOO_LONG = define(
 DOWNLINK_QUEUE_CAPACITY = define(
     _NS, "downlink_queue_capacity", "downlink queue capacity exceeded", Code.RESOURCE_EXHAUSTED
 )
+DOWNLINK_EXPIRED = define(
+    _NS, "downlink_expired", "queued downlink is expired", Code.FAILED_PRECONDITION
+)
 
 
 # Only in scenarios: what TTS answers when a cluster peer is down or a rate limit is hit.
@@ -274,6 +277,7 @@ DOWNLINK_FAILURES = {
         NO_DEVICE_SESSION,
         APPLICATION_DOWNLINK_TOO_LONG,
         DOWNLINK_QUEUE_CAPACITY,
+        DOWNLINK_EXPIRED,
         MAX_RETRIES_REACHED,
     )
 }

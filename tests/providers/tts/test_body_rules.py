@@ -501,7 +501,8 @@ def test_confirmed_retry_within_limits_is_queued(server, client, max_attempts):
         },
     )
     assert queued.confirmed is True
-    assert queued.extra["confirmed_retry"] == {"max_attempts": max_attempts}
+    # the Application Server counts transmissions: the push is the first attempt
+    assert queued.extra["confirmed_retry"] == {"attempt": 1, "max_attempts": max_attempts}
 
 
 # -- field names, unknown fields, content types, wrapper -----------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -123,16 +124,29 @@ def test_list_representation(server, client):
     ids = [d.pop("correlation_ids") for d in downlinks]
     assert downlinks == [
         {"f_port": 15, "frm_payload": "vu8=", "priority": "NORMAL"},
-        {"f_port": 2, "frm_payload": "+/8=", "confirmed": True, "priority": "HIGHEST"},
+        {
+            "f_port": 2,
+            "frm_payload": "+/8=",
+            "confirmed": True,
+            "priority": "HIGHEST",
+            "confirmed_retry": {"attempt": 1},  # a confirmed push is its first attempt
+        },
         {"f_port": 3, "frm_payload": "AQ=="},  # zero values (false, LOWEST) omitted
     ]
     assert len(ids[0]) == 1 and AS_DOWNLINK.match(ids[0][0])
     assert ids[1][0] == "mine" and AS_DOWNLINK.match(ids[1][1]) and len(ids[1]) == 2
     # the listed ids are the queued ids
     assert [list(d.correlation_ids) for d in queue(server, "app1.dev2")] == ids
-    # proto field order: f_port, frm_payload, confirmed, priority, correlation_ids
+    # proto field order: f_port, frm_payload, confirmed, priority, correlation_ids, retry
     raw = json.loads(listed.text)["downlinks"][1]
-    assert list(raw) == ["f_port", "frm_payload", "confirmed", "priority", "correlation_ids"]
+    assert list(raw) == [
+        "f_port",
+        "frm_payload",
+        "confirmed",
+        "priority",
+        "correlation_ids",
+        "confirmed_retry",
+    ]
 
 
 def test_list_shows_the_queue_in_order_after_replace(server, client):
@@ -239,6 +253,16 @@ def test_replace_with_more_than_capacity_is_429(seeded, client, over_body):
         response = client.post(app_as_url("replace"), content=over_body, headers=AUTH)
         assert_error(response, 429, CAPACITY_MESSAGE, CAPACITY, gateway=True)
     assert tags(seeded) == ["seed"]
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_more_than_twice_the_capacity_is_refused_before_any_item_is_checked(seeded, client, route):
+    """The Network Server counts the request's items before it looks at any of them."""
+    too_long = {"f_port": 1, "frm_payload": base64.b64encode(bytes(243)).decode()}
+    content = json.dumps({"downlinks": [too_long] + [item("x")] * 20_000}).encode()
+    with queues_untouched(seeded):
+        response = client.post(ROUTES[route]("replace"), content=content, headers=AUTH)
+        assert_error(response, 429, CAPACITY_MESSAGE, CAPACITY, gateway=route == "appas")
 
 
 def test_push_up_to_capacity_then_one_more(server, client, full_body):

@@ -185,14 +185,13 @@ def test_ack_nack_and_failures_reach_the_application(server: MockServer, app: Ap
         assert c.post(push, json=body).status_code == 200
         server.uplink("app1.dev1")
         server.clock.run_until_idle()
-        server.uplink("app1.dev1", ack=False)  # NACK: re-queued, sent again in this uplink's RX1
+        server.uplink("app1.dev1", ack=False)  # NACK: one attempt was all it had
         server.clock.run_until_idle()
-        server.uplink("app1.dev1", ack=False)  # NACK again: one retry was all it had
+        server.uplink("app1.dev1", ack=False)  # nothing left to NACK
         server.clock.run_until_idle()
         assert server.outbound.flush()
-        # delivery is concurrent, as TTS's is: arrival order is not promised, content is
-        nacks = [m["downlink_nack"] for _, _, m in app.messages("downlink_nack")]
-        assert sorted(n["confirmed_retry"].get("attempt", 0) for n in nacks) == [0, 1]
+        ((_, _, nack),) = app.messages("downlink_nack")
+        assert nack["downlink_nack"]["confirmed_retry"] == {"attempt": 1, "max_attempts": 1}
         ((_, _, failed),) = app.messages("downlink_failed")
         assert failed["downlink_failed"]["downlink"]["frm_payload"] == "AQ=="
         assert failed["downlink_failed"]["error"] == {
@@ -223,3 +222,64 @@ def test_ack_nack_and_failures_reach_the_application(server: MockServer, app: Ap
         refused = app.messages("downlink_failed")[-1][2]["downlink_failed"]
         assert refused["error"]["name"] == "no_f_port"
         assert refused["downlink"]["frm_payload"] == "Aw=="
+
+
+@pytest.mark.parametrize(
+    "route", ["webhooks/wh1/devices/dev1/down/push", "devices/dev1/down/replace"]
+)
+def test_max_attempts_counts_transmissions_from_the_first(
+    server: MockServer, app: Application, route: str
+):
+    """`max_attempts: 3` is three transmissions: attempt 1 when pushed, each NACK adds one."""
+    _enable(server, "downlink_nack", "downlink_failed")
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+    ) as c:
+        retry = {"max_attempts": 3}
+        body = {"f_port": 3, "frm_payload": "AQ==", "confirmed": True, "confirmed_retry": retry}
+        response = c.post(f"/api/v3/as/applications/app1/{route}", json={"downlinks": [body]})
+        assert response.status_code == 200
+        assert server.outbound.flush()
+        ((_, _, queued),) = app.messages("downlink_queued")
+        assert queued["downlink_queued"]["confirmed_retry"] == {"attempt": 1, "max_attempts": 3}
+        listed = c.get("/api/v3/as/applications/app1/devices/dev1/down").json()
+        assert listed["downlinks"][0]["confirmed_retry"] == {"attempt": 1, "max_attempts": 3}
+        for _ in range(5):
+            server.uplink("app1.dev1", ack=False)
+            server.clock.run_until_idle()
+        assert server.outbound.flush()
+    attempts = [
+        m[kind]["confirmed_retry"]["attempt"]
+        for kind in ("downlink_sent", "downlink_nack")
+        for _, _, m in app.messages(kind)
+    ]
+    assert sorted(attempts) == [1, 1, 2, 2, 3, 3]  # three transmissions, three NACKs
+    ((_, _, failed),) = app.messages("downlink_failed")
+    assert failed["downlink_failed"]["downlink"]["confirmed_retry"]["attempt"] == 3
+    assert failed["downlink_failed"]["error"]["attributes"] == {"max_retries": 3}
+
+
+def test_a_push_refused_as_expired_is_reported_with_its_error(server: MockServer, app: Application):
+    _enable(server, "downlink_failed")
+    late = {
+        "f_port": 5,
+        "frm_payload": "BQ==",
+        "class_b_c": {"absolute_time": "2026-01-01T00:00:02Z"},
+    }
+    response = httpx.post(
+        f"{server.url}/api/v3/as/applications/app1/devices/dev1/down/push",
+        headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"},
+        json={"downlinks": [late]},
+    )
+    assert response.status_code == 400
+    assert server.outbound.flush()
+    ((_, _, message),) = app.messages("downlink_failed")
+    failed = message["downlink_failed"]
+    assert failed["downlink"]["class_b_c"] == {"absolute_time": "2026-01-01T00:00:02Z"}
+    assert failed["error"] == {
+        "namespace": "pkg/networkserver",
+        "name": "downlink_expired",
+        "message_format": "queued downlink is expired",
+        "correlation_id": failed["error"]["correlation_id"],
+        "code": 9,
+    }
