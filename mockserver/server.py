@@ -46,6 +46,19 @@ DEFAULT_PORT = 8080
 INPROCESS_URL = "http://mockserver.invalid"
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` as uvicorn binds one (port 0: a free port); OSError
+    when the port is taken or the address is not this machine's."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class MockServer:
     def __init__(
         self,
@@ -417,9 +430,7 @@ class MockServer:
         """Serve on a background thread (port 0 picks a free port); returns the base URL."""
         if self._thread is not None:
             raise RuntimeError("already started")
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
         bound_port = sock.getsockname()[1]
         self._uvicorn = uvicorn.Server(self._config(host, bound_port))
         self._thread = threading.Thread(
@@ -455,9 +466,12 @@ class MockServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         on_ready: Callable[[], None] | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         """Serve in the foreground until interrupted (the CLI); `on_ready` runs once the
-        port accepts connections, so a supervisor can wait for it instead of polling."""
+        port accepts connections, so a supervisor can wait for it instead of polling.
+        `sock`: bound already by `listening_socket(host, port)`, so that a busy port is
+        told before anything is printed."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.public_url = self.world.public_url = f"http://{shown}:{port}"
         server = uvicorn.Server(self._config(host, port))
@@ -470,7 +484,7 @@ class MockServer:
                     on_ready()
 
             threading.Thread(target=announce, daemon=True, name="mockserver-ready").start()
-        server.run()
+        server.run(sockets=None if sock is None else [sock])
         self.outbound.close()
         if self.tenants is not None:
             self.tenants.close()
