@@ -30,7 +30,7 @@ from mockserver.cli_options import (
     url_help,
 )
 from mockserver.clock import Clock, RealClock, VirtualClock
-from mockserver.reports import FORMATS
+from mockserver.reports import FORMATS, coverage_shortfall
 from mockserver.scenario.loading import ScenarioError, find_scenario
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
 from mockserver.tenants import TENANT_HEADER
@@ -215,12 +215,8 @@ def judge_report(
         return 1
     summary = response.json()["summary"]
     failed = False
-    coverage = summary["operation_coverage_percent"]
-    if minimum is not None and coverage < minimum:
-        print(
-            f"mockserver: operation coverage {coverage} % is under the required {minimum:g} %",
-            file=sys.stderr,
-        )
+    if minimum is not None and summary["operation_coverage_percent"] < minimum:
+        print(coverage_shortfall(summary, f"--cov-fail-under={minimum:g}"), file=sys.stderr)
         failed = True
     if no_violations and summary["violations"]:
         print(f"mockserver: {summary['violations']} contract violation(s)", file=sys.stderr)

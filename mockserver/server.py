@@ -318,7 +318,7 @@ class MockServer:
         operation, params = found
         contract = self.contract
         try:
-            violations = contract.check_request(operation, params, request)
+            violations = contract.check_request(operation, params, request, record=False)
         except Exception:  # a contract-layer bug: the vendor's 500, logged, never uvicorn's
             response = provider.decorate(request, provider_failed(provider, request))
             self.journal.add(
@@ -341,6 +341,7 @@ class MockServer:
             except Exception:  # as serve_provider_call: logged, then the vendor's 500
                 response = provider_failed(provider, request)
         response = provider.decorate(request, response)
+        violations = contract.record_request(violations, response.status)
         violations += contract.check_response(operation, request, response)
         self.journal.add(
             self.clock.now_us(), provider.name, operation.key, request, response, violations
@@ -400,6 +401,7 @@ class MockServer:
             if acts.headers:
                 response = replace(response, headers={**response.headers, **acts.headers})
             response = provider.decorate(request, response)
+            violations = self.contract.record_request(violations, response.status)
             if checked:
                 violations += self.contract.check_response(operation, request, response)
         elif acts.response is not None:
@@ -407,11 +409,12 @@ class MockServer:
             if acts.headers:  # an earlier rate limit admitted the call: its count goes too
                 response = replace(response, headers={**acts.headers, **response.headers})
             response = provider.decorate(request, response)
-            violations = violations + self.contract.check_chosen_response(
-                operation, request, response
-            )
+            violations = self.contract.record_request(
+                violations, response.status
+            ) + self.contract.check_chosen_response(operation, request, response)
         else:
             response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
+            violations = self.contract.record_request(violations, None)
         if acts.drop is not None or acts.garbage is not None:
             _log_cut(acts, request)
         self.journal.add(
