@@ -296,7 +296,8 @@ def test_the_report_can_be_narrowed_to_the_providers_a_suite_uses(client):
     )
     unknown = client.get("/_mock/report?provider=nope")
     assert unknown.status_code == 400
-    assert "nope" in unknown.text
+    assert unknown.json() == {"error": "no bundled API for provider(s) nope"}
+    assert client.get("/_mock/report?provider=").json() == client.get("/_mock/report").json()
 
 
 def test_an_unknown_provider_for_the_pytest_report_is_a_usage_error(pytester):

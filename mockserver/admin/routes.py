@@ -171,7 +171,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         kind = request.query_params.get("format", "json")
         if kind not in FORMATS:
             raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
-        providers = request.query_params.getlist("provider") or None
+        providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
             body = render(build_report(server.contract, providers_only=providers), kind)
         except ValueError as error:
