@@ -14,16 +14,47 @@ from typing import Any
 import httpx
 
 from mockserver import __version__
+from mockserver.cli_options import (
+    MAX_SPEED,
+    MIN_SPEED,
+    Parser,
+    UsageError,
+    base_url,
+    environment_port,
+    environment_url,
+    percent,
+    port,
+    refuse,
+    seconds,
+    speed,
+    url_help,
+)
 from mockserver.clock import Clock, RealClock, VirtualClock
-from mockserver.reports import FORMATS
+from mockserver.reports import FORMATS, coverage_shortfall
 from mockserver.scenario.loading import ScenarioError, find_scenario
-from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer
+from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
 from mockserver.tenants import TENANT_HEADER
 from mockserver.world import WorldError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "report":
+            return report(args)
+        if args.command == "wait":
+            return wait_until_healthy(args.url or environment_url(), args.timeout)
+    except UsageError as error:
+        return refuse(str(error))
+    if args.scenario_command == "validate":
+        return validate_scenarios(args.files)
+    return list_scenarios()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = Parser(
         prog="mockserver",
         description="Offline simulator of IoT network servers' downlink APIs.",
     )
@@ -37,9 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument(
         "--port",
-        type=int,
-        default=int(os.environ.get("MOCKSERVER_PORT", DEFAULT_PORT)),
-        help=f"port (default {DEFAULT_PORT}, or $MOCKSERVER_PORT)",
+        type=port,
+        help=f"port, 0 for any free one (default {DEFAULT_PORT}, or $MOCKSERVER_PORT)",
     )
     serve.add_argument("--world", help="world file (default: the bundled default world)")
     serve.add_argument(
@@ -50,9 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     timing = serve.add_mutually_exclusive_group()
     timing.add_argument(
         "--speed",
-        type=float,
+        type=speed,
         default=1.0,
-        help="run simulated time N times faster than the wall clock",
+        help=f"run simulated time N times faster than the wall clock ({MIN_SPEED:g} to "
+        f"{MAX_SPEED:.0f}; default 1)",
     )
     timing.add_argument(
         "--virtual-time",
@@ -60,10 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="time moves only through POST /_mock/clock/advance",
     )
     report = commands.add_parser("report", help="fetch a running server's contract report")
+    report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
-        "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
+        "--format", choices=FORMATS, default="json", help="report format (default json)"
     )
-    report.add_argument("--format", choices=FORMATS, default="json")
     report.add_argument("--out", help="file to write (default: standard output)")
     report.add_argument(
         "--provider",
@@ -76,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument(
         "--cov-fail-under",
         metavar="N",
-        type=float,
+        type=percent,
         help="exit 1 when under N %% of the bundled operations were exercised",
     )
     report.add_argument(
@@ -85,54 +116,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="exit 1 when any request or response broke its API description",
     )
     wait = commands.add_parser("wait", help="wait until a server answers (for CI scripts)")
-    wait.add_argument(
-        "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
-    )
-    wait.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    wait.add_argument("--url", type=base_url, help=url_help())
+    wait.add_argument("--timeout", type=seconds, default=30.0, help="seconds (default 30)")
     scenario = commands.add_parser("scenario", help="check and list failure scenarios")
     scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
     validate = scenario_commands.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+", metavar="FILE")
     scenario_commands.add_parser("list", help="the bundled scenarios and what they do")
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.command == "report":
-        query = {"provider": args.provider or []}
-        headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
-        written = fetch_report(args.url, {**query, "format": args.format}, args.out, headers)
-        if written or (args.cov_fail_under is None and not args.fail_on_violations):
-            return written
-        return judge_report(args.url, query, args.cov_fail_under, args.fail_on_violations, headers)
-    if args.command == "scenario":
-        if args.scenario_command == "validate":
-            return validate_scenarios(args.files)
-        return list_scenarios()
-    if args.command == "wait":
-        return wait_until_healthy(args.url, args.timeout)
 
-    if args.command == "serve":
-        clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
+def serve(args: argparse.Namespace) -> int:
+    """Check everything, bind the port, and only then print the banner: a command that
+    cannot serve says why in one line and prints nothing that looks like it started."""
+    chosen_port = environment_port() if args.port is None else args.port
+    clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
+    try:
+        server = MockServer(args.world, clock=clock)
+    except WorldError as error:
+        return refuse(str(error))
+    if args.scenario:
         try:
-            server = MockServer(args.world, clock=clock)
-        except WorldError as error:
-            print(f"mockserver: {error}", file=sys.stderr)
-            return 2
-        if args.scenario:
-            try:
-                server.default_scenario = find_scenario(args.scenario)
-                server.reset()  # in force from the start, and again after each reset
-            except ScenarioError as error:  # unreadable, or naming devices the world lacks
-                print(f"mockserver: {error}", file=sys.stderr)
-                return 2
-        elif args.virtual_time:
-            server.reset()  # start the virtual clock where the world says
-        print(banner(server, args.host, args.port), flush=True)
-        shown = f"[{args.host}]" if ":" in args.host else args.host
-        ready = f"ready: http://{shown}:{args.port}"
-        with contextlib.suppress(KeyboardInterrupt):
-            server.serve(args.host, args.port, on_ready=lambda: print(ready, flush=True))
-        return 0
-    return 2
+            server.default_scenario = find_scenario(args.scenario)
+            server.reset()  # in force from the start, and again after each reset
+        except ScenarioError as error:  # unreadable, or naming devices the world lacks
+            return refuse(str(error))
+    elif args.virtual_time:
+        server.reset()  # start the virtual clock where the world says
+    try:
+        sock = listening_socket(args.host, chosen_port)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return refuse(f"cannot listen on {args.host} port {chosen_port}: {reason}")
+    bound = sock.getsockname()[1]
+    print(banner(server, args.host, bound), flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    ready = f"ready: http://{shown}:{bound}"
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve(args.host, bound, on_ready=lambda: print(ready, flush=True), sock=sock)
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    url = args.url or environment_url()
+    query = {"provider": args.provider or []}
+    headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
+    written = fetch_report(url, {**query, "format": args.format}, args.out, headers)
+    if written or (args.cov_fail_under is None and not args.fail_on_violations):
+        return written
+    return judge_report(url, query, args.cov_fail_under, args.fail_on_violations, headers)
 
 
 def _get_report(
@@ -159,8 +191,12 @@ def fetch_report(
     if response is None:
         return 1
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(response.text, encoding="utf-8")
+        try:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(response.text, encoding="utf-8")
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename not in (None, out) else ""
+            return refuse(f"cannot write the report to {out}: {error.strerror or error}{where}")
     else:
         sys.stdout.write(response.text)
     return 0
@@ -179,12 +215,8 @@ def judge_report(
         return 1
     summary = response.json()["summary"]
     failed = False
-    coverage = summary["operation_coverage_percent"]
-    if minimum is not None and coverage < minimum:
-        print(
-            f"mockserver: operation coverage {coverage} % is under the required {minimum:g} %",
-            file=sys.stderr,
-        )
+    if minimum is not None and summary["operation_coverage_percent"] < minimum:
+        print(coverage_shortfall(summary, f"--cov-fail-under={minimum:g}"), file=sys.stderr)
         failed = True
     if no_violations and summary["violations"]:
         print(f"mockserver: {summary['violations']} contract violation(s)", file=sys.stderr)

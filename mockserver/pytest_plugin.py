@@ -32,15 +32,18 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.cli_options import percent
 from mockserver.contract import Contract, ContractLog, ContractViolation
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.journal import JournalEntry
-from mockserver.reports import build_report, render
+from mockserver.reports import build_report, coverage_shortfall, render
 from mockserver.scenario.loading import ScenarioError
 from mockserver.server import MockServer
 
 SESSION_LOG = pytest.StashKey[ContractLog]()
-COVERAGE_SHORTFALL = pytest.StashKey[tuple[float, float]]()
+COVERAGE_SHORTFALL = pytest.StashKey[str]()
+#: The word the closing "N passed" line gets for a failed gate, so it is not all green.
+GATE_STAT = "coverage gate failed"
 
 FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
@@ -60,7 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mockserver-cov-fail-under",
         metavar="N",
-        type=float,
+        type=percent,
         default=None,
         help="fail the session when under N %% of the bundled operations were exercised",
     )
@@ -218,21 +221,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("markdown", "report.md"),
         ):
             (target / name).write_text(render(report, kind), encoding="utf-8")
-    coverage = report["summary"]["operation_coverage_percent"]
-    if minimum is not None and coverage < minimum:
-        session.config.stash[COVERAGE_SHORTFALL] = (coverage, minimum)
+    summary = report["summary"]
+    if minimum is not None and summary["operation_coverage_percent"] < minimum:
+        session.config.stash[COVERAGE_SHORTFALL] = coverage_shortfall(
+            summary, f"--mockserver-cov-fail-under={minimum:g}"
+        )
         if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Generator[None]:
+    """A failed coverage gate is said last, just above the closing line (after pytest's own
+    sections, so that `-rA` does not file it under PASSES), and that line counts it: all
+    tests passing and exit status 1 must not read as an all-green run."""
+    yield
     shortfall = terminalreporter.config.stash.get(COVERAGE_SHORTFALL, None)
     if shortfall is not None:
-        coverage, minimum = shortfall
-        terminalreporter.write_line(
-            f"mockserver: operation coverage {coverage} % is under the required {minimum:g} %",
-            red=True,
-        )
+        terminalreporter.write_sep("=", "mockserver coverage gate", red=True)
+        terminalreporter.write_line(shortfall, red=True, bold=True)
+        terminalreporter.stats.setdefault(GATE_STAT, []).append(shortfall)
 
 
 def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterator[MockServer]:

@@ -46,6 +46,19 @@ DEFAULT_PORT = 8080
 INPROCESS_URL = "http://mockserver.invalid"
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` as uvicorn binds one (port 0: a free port); OSError
+    when the port is taken or the address is not this machine's."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class MockServer:
     def __init__(
         self,
@@ -317,7 +330,7 @@ class MockServer:
         operation, params = found
         contract = self.contract
         try:
-            violations = contract.check_request(operation, params, request)
+            violations = contract.check_request(operation, params, request, record=False)
         except Exception:  # a contract-layer bug: the vendor's 500, logged, never uvicorn's
             response = provider.decorate(request, provider_failed(provider, request))
             self.journal.add(
@@ -340,6 +353,7 @@ class MockServer:
             except Exception:  # as serve_provider_call: logged, then the vendor's 500
                 response = provider_failed(provider, request)
         response = provider.decorate(request, response)
+        violations = contract.record_request(violations, response.status)
         violations += contract.check_response(operation, request, response)
         self.journal.add(
             self.clock.now_us(), provider.name, operation.key, request, response, violations
@@ -399,6 +413,7 @@ class MockServer:
             if acts.headers:
                 response = replace(response, headers={**response.headers, **acts.headers})
             response = provider.decorate(request, response)
+            violations = self.contract.record_request(violations, response.status)
             if checked:
                 violations += self.contract.check_response(operation, request, response)
         elif acts.response is not None:
@@ -406,11 +421,12 @@ class MockServer:
             if acts.headers:  # an earlier rate limit admitted the call: its count goes too
                 response = replace(response, headers={**acts.headers, **response.headers})
             response = provider.decorate(request, response)
-            violations = violations + self.contract.check_chosen_response(
-                operation, request, response
-            )
+            violations = self.contract.record_request(
+                violations, response.status
+            ) + self.contract.check_chosen_response(operation, request, response)
         else:
             response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
+            violations = self.contract.record_request(violations, None)
         if acts.drop is not None or acts.garbage is not None:
             _log_cut(acts, request)
         self.journal.add(
@@ -429,9 +445,7 @@ class MockServer:
         """Serve on a background thread (port 0 picks a free port); returns the base URL."""
         if self._thread is not None:
             raise RuntimeError("already started")
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
         bound_port = sock.getsockname()[1]
         self._uvicorn = uvicorn.Server(self._config(host, bound_port))
         self._thread = threading.Thread(
@@ -467,9 +481,12 @@ class MockServer:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         on_ready: Callable[[], None] | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
         """Serve in the foreground until interrupted (the CLI); `on_ready` runs once the
-        port accepts connections, so a supervisor can wait for it instead of polling."""
+        port accepts connections, so a supervisor can wait for it instead of polling.
+        `sock`: bound already by `listening_socket(host, port)`, so that a busy port is
+        told before anything is printed."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.public_url = self.world.public_url = f"http://{shown}:{port}"
         server = uvicorn.Server(self._config(host, port))
@@ -482,7 +499,7 @@ class MockServer:
                     on_ready()
 
             threading.Thread(target=announce, daemon=True, name="mockserver-ready").start()
-        server.run()
+        server.run(sockets=None if sock is None else [sock])
         self.outbound.close()
         if self.tenants is not None:
             self.tenants.close()

@@ -243,3 +243,133 @@ def test_an_uplink_with_a_field_of_the_wrong_type_is_a_clear_400(client, server,
     assert response.json()["error"].startswith("invalid uplink: ")
     assert "supported" not in response.text  # no Python wording
     assert client.post("/_mock/devices/app1.dev1/uplinks", json={"f_port": 1}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "message"),
+    [
+        ("GET", "/_mock/devices/app1.nope", None, "no device 'app1.nope'"),
+        ("PATCH", "/_mock/devices/app1.nope", {"class": "C"}, "no device 'app1.nope'"),
+        ("DELETE", "/_mock/devices/app1.nope", None, "no device 'app1.nope'"),
+        ("GET", "/_mock/devices/app1.nope/queue", None, "no device 'app1.nope'"),
+        ("DELETE", "/_mock/devices/app1.nope/queue", None, "no device 'app1.nope'"),
+        ("GET", "/_mock/devices/app1.nope/events", None, "no device 'app1.nope'"),
+        ("POST", "/_mock/devices/app1.nope/uplinks", {"f_port": 1}, "no device 'app1.nope'"),
+        ("DELETE", "/_mock/tenants/x", None, "no tenant 'x'"),
+    ],
+)
+def test_a_404_says_what_was_not_found(client, method, path, body, message):
+    response = client.request(method, path, json=body)
+    assert response.status_code == 404
+    assert response.json() == {"error": message}
+
+
+def test_tenants_asked_of_a_tenant_say_the_home_server_has_them(client):
+    tenant = {"X-Mockserver-Tenant": "t1"}
+    listed = client.get("/_mock/tenants", headers=tenant)
+    assert (listed.status_code, listed.json()) == (
+        404,
+        {"error": "tenants are listed by the home server (no tenant header)"},
+    )
+    dropped = client.delete("/_mock/tenants/t1", headers=tenant)
+    assert (dropped.status_code, dropped.json()) == (
+        404,
+        {"error": "tenants are dropped by the home server (no tenant header)"},
+    )
+
+
+def test_a_method_a_route_lacks_is_a_405_naming_the_allowed_ones(client):
+    response = client.get("/_mock/clock/advance")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {
+        "error": "GET is not allowed on /_mock/clock/advance (allowed: POST)"
+    }
+
+
+def test_a_patch_to_an_unknown_class_lists_the_classes(client):
+    response = client.patch("/_mock/devices/app1.dev1", json={"class": "D"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid change: class must be one of A, B, C"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "message"),
+    [
+        ("POST", "/_mock/clock/advance", b"", 'the body must be a JSON object: {"seconds": N}'),
+        ("POST", "/_mock/clock/advance", b"{}", 'seconds is required: {"seconds": N}'),
+        (
+            "POST",
+            "/_mock/clock/advance",
+            b'{"second": 60}',
+            "unknown field 'second' (a clock advance takes seconds)",
+        ),
+        ("PATCH", "/_mock/devices/app1.dev1", b"", "the body must be a JSON object of the"),
+        (
+            "PATCH",
+            "/_mock/devices/app1.dev1",
+            b'{"clas": "C"}',
+            "unknown field 'clas' (a PATCH takes band, class, rx1_delay, session)",
+        ),
+        (
+            "PATCH",
+            "/_mock/devices/app1.dev1",
+            b'{"session": {}}',
+            "invalid change: session.dev_addr must be 8 hex digits",
+        ),
+        (
+            "PATCH",
+            "/_mock/devices/app1.dev1",
+            b'{"session": {"dev_addr": "260B0001", "nwk_s_key": "00"}}',
+            "unknown field 'nwk_s_key' (session takes dev_addr)",
+        ),
+        ("POST", "/_mock/devices", b"", "the body must be a JSON object describing the device"),
+        (
+            "POST",
+            "/_mock/devices/app1.dev1/uplinks",
+            b'{"fport": 2}',
+            "unknown field 'fport' (an uplink takes ack, confirmed, data_rate, f_port, "
+            "frequency, frm_payload)",
+        ),
+        ("PUT", "/_mock/scenario", b"", "the body must name a bundled scenario"),
+    ],
+    ids=[
+        "advance: no body",
+        "advance: no seconds",
+        "advance: misspelt",
+        "patch: no body",
+        "patch: misspelt",
+        "patch: empty session",
+        "patch: session field",
+        "create: no body",
+        "uplink: misspelt",
+        "scenario: no body",
+    ],
+)
+def test_a_missing_or_misspelt_body_is_a_400_that_changes_nothing(
+    client, method, path, content, message
+):
+    before = [client.get(where).json() for where in STATE]
+    response = client.request(method, path, content=content)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith(message)
+    assert [client.get(where).json() for where in STATE] == before
+
+
+STATE = (
+    "/_mock/clock",
+    "/_mock/devices",
+    "/_mock/devices/app1.dev1/events",
+    "/_mock/scenario",
+)
+
+
+def test_the_journal_limit_is_a_whole_number(client):
+    client.post(PUSH, headers=AUTH, json={"downlinks": []})
+    client.post(PUSH, headers=AUTH, json={"downlinks": []})
+    assert len(client.get("/_mock/journal?limit=1").json()) == 1
+    assert client.get("/_mock/journal?limit=0").json() == []
+    for bad in ("x", "-1", "1.5", "²"):
+        response = client.get("/_mock/journal", params={"limit": bad})
+        assert response.status_code == 400
+        assert response.json() == {"error": "limit must be a whole number (the last N entries)"}

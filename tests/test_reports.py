@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
+import httpx
 import pytest
 
 from mockserver.server import MockServer
@@ -57,7 +58,40 @@ def test_junit_report_has_a_case_per_operation_and_status(client, server):
     assert failed.find("failure") is not None
     assert "f_port" in failed.find("failure").text
     assert cases[f"POST {path}/down/push -> 404"].find("skipped") is not None
-    assert int(suite.get("failures")) == 2  # the request violation marks both covered statuses
+    passed = cases[f"POST {path}/down/push -> 200"]
+    assert (passed.find("failure"), passed.find("skipped")) == (None, None)
+    assert int(suite.get("failures")) == 1  # the violation counts on its 400 alone
+
+
+def test_junit_puts_a_violation_on_the_status_that_answered_it_or_on_a_case_of_its_own(
+    client, server
+):
+    """A status the operation does not document (a scenario's 418) and an exchange with no
+    HTTP answer (a reset connection) each get a failed case, named after what happened."""
+    server.load_scenario({"name": "tea", "description": "d", "rules": [{"act": TEAPOT}]})
+    assert client.post(PUSH, json={"downlinks": []}).status_code == 418  # no credentials
+    server.load_scenario({"name": "cut", "description": "d", "rules": [{"act": RESET}]})
+    with pytest.raises(httpx.TransportError):
+        client.post(PUSH, json={"downlinks": []})
+    server.clear_scenario()
+    assert [v["status"] for v in client.get("/_mock/report").json()["violations"]] == [418, None]
+    suites = ElementTree.fromstring(client.get("/_mock/report?format=junit").text)
+    (suite,) = [s for s in suites.findall("testsuite") if s.get("name") == "tts"]
+    push = {
+        case.get("name").rsplit(" -> ", 1)[1]: case
+        for case in suite.findall("testcase")
+        if case.get("classname") == "tts.WebhookDownlinkQueuePush"
+    }
+    failed = {status for status, case in push.items() if case.find("failure") is not None}
+    assert failed == {"418", "no HTTP answer"}
+    assert "security" in push["no HTTP answer"].find("failure").text
+    assert push["401"].find("skipped") is not None  # never answered 401
+    assert int(suite.get("failures")) == 2
+    assert int(suite.get("tests")) == len(suite.findall("testcase"))
+
+
+TEAPOT = {"respond": {"status": 418}}
+RESET = {"drop": "reset"}
 
 
 def test_markdown_report_summarises(client, server):
@@ -121,7 +155,14 @@ def test_coverage_under_the_minimum_fails_the_session(pytester):
     failing.assert_outcomes(passed=1)
     assert failing.ret == 1
     percent = round(100 / len(MockServer().contract.operations()), 1)
-    failing.stdout.fnmatch_lines([f"*operation coverage {percent} % is under the required 50 %*"])
+    failing.stdout.fnmatch_lines(
+        [
+            "*= mockserver coverage gate =*",
+            f"mockserver: API coverage {percent} % is under --mockserver-cov-fail-under=50 "
+            f"(1 of {len(MockServer().contract.operations())} operations exercised)",
+            "1 passed, 1 coverage gate failed in *",  # the last line, so not all green
+        ]
+    )
     assert pytester.runpytest_subprocess("-q", f"--mockserver-cov-fail-under={percent}").ret == 0
 
 
@@ -156,7 +197,9 @@ def test_the_report_command_gates_ci_on_coverage_and_violations(server, tmp_path
         base = ["report", "--url", url, "--format", "junit", "--out", out]
         assert main([*base, "--cov-fail-under", str(percent)]) == 0
         assert main([*base, "--cov-fail-under", str(percent + 1)]) == 1
-        assert "is under the required" in capsys.readouterr().err
+        assert capsys.readouterr().err.startswith(
+            f"mockserver: API coverage {percent} % is under --cov-fail-under={percent + 1:g} ("
+        )
         assert main([*base, "--fail-on-violations"]) == 1
         assert "1 contract violation(s)" in capsys.readouterr().err
         assert (tmp_path / "r.xml").read_text().startswith("<?xml")  # written all the same
@@ -241,7 +284,7 @@ def test_under_xdist_coverage_is_judged_on_the_merged_findings(pytester):
     assert pytester.runpytest_subprocess(*run, f"--mockserver-cov-fail-under={percent}").ret == 0
     short = pytester.runpytest_subprocess(*run, f"--mockserver-cov-fail-under={percent + 1}")
     assert short.ret == 1
-    short.stdout.fnmatch_lines([f"*operation coverage {percent} % is under the required*"])
+    short.stdout.fnmatch_lines([f"mockserver: API coverage {percent} % is under *"])
 
 
 def test_the_report_can_be_narrowed_to_the_providers_a_suite_uses(client):
@@ -253,7 +296,8 @@ def test_the_report_can_be_narrowed_to_the_providers_a_suite_uses(client):
     )
     unknown = client.get("/_mock/report?provider=nope")
     assert unknown.status_code == 400
-    assert "nope" in unknown.text
+    assert unknown.json() == {"error": "no bundled API for provider(s) nope"}
+    assert client.get("/_mock/report?provider=").json() == client.get("/_mock/report").json()
 
 
 def test_an_unknown_provider_for_the_pytest_report_is_a_usage_error(pytester):
@@ -261,3 +305,19 @@ def test_an_unknown_provider_for_the_pytest_report_is_a_usage_error(pytester):
     result = pytester.runpytest_subprocess("-q", "--mockserver-report-providers=tts,nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no bundled API for nope*"])
+
+
+def test_the_coverage_gate_is_said_after_every_section_and_refuses_a_non_percentage(pytester):
+    """With `-rA` pytest's own sections come first: the gate must not sit under PASSES."""
+    pytester.makepyfile("def test_nothing(mockserver_inprocess):\n    pass\n")
+    failing = pytester.runpytest_subprocess("-rA", "--mockserver-cov-fail-under=50")
+    assert failing.ret == 1
+    lines = failing.stdout.lines
+    gate = next(i for i, line in enumerate(lines) if "is under --mockserver-cov" in line)
+    assert "PASSED test_" in "\n".join(lines[:gate])  # the short summary came before it
+    assert lines[gate - 1].strip("= ") == "mockserver coverage gate"
+    assert "1 passed, 1 coverage gate failed" in lines[gate + 1]
+    for bad in ("nan", "inf", "-1", "101", "x"):
+        refused = pytester.runpytest_subprocess(f"--mockserver-cov-fail-under={bad}")
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR
+        refused.stderr.fnmatch_lines([f"*'{bad}' is not a percentage (0 to 100)*"])

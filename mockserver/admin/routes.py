@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mockserver.admin.checks import (
+    advance_seconds,
+    device_changes,
+    journal_limit,
+    read_object,
+    uplink_arguments,
+)
+from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
 from mockserver.admin.representations import (
     coverage_json,
     device_json,
@@ -22,9 +25,8 @@ from mockserver.admin.representations import (
     timestamp,
     uplink_json,
 )
-from mockserver.clock import VirtualClock, to_datetime
-from mockserver.core import DeviceClass, DeviceExists, Session, UnknownDevice
-from mockserver.lorawan.regions import band
+from mockserver.clock import VirtualClock
+from mockserver.core import Device, DeviceExists, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render
 from mockserver.scenario.loading import (
     ScenarioError,
@@ -34,87 +36,17 @@ from mockserver.scenario.loading import (
 )
 from mockserver.scenario.model import Scenario
 from mockserver.tenants import MAX_TENANTS, TENANT_HEADER
-from mockserver.types import seconds
 
 if TYPE_CHECKING:
     from mockserver.server import MockServer
 
 
-#: The longest single clock advance: a virtual-time test has no use for more, and a value
-#: such as 1e300 would move the clock past what a timestamp can show.
-MAX_ADVANCE_SECONDS = 100 * 365.25 * 86_400  # 100 years
-RX1_DELAYS = range(1, 16)  # LoRaWAN's RxTimingSetupReq: 1..15 s
-_DEV_ADDR = re.compile("[0-9A-Fa-f]{8}")
-
-
-def check_advance(clock: VirtualClock, by: Any) -> None:
-    """Refuse an advance before the clock moves: a failure after it would leave every later
-    call (which writes the time) failing too."""
-    if (
-        isinstance(by, bool)
-        or not isinstance(by, int | float)
-        or not 0 <= by <= MAX_ADVANCE_SECONDS  # NaN and ±inf fail it too
-    ):
-        raise HTTPException(
-            400, f"seconds must be a number from 0 to {MAX_ADVANCE_SECONDS:.0f} (100 years)"
-        )
-    try:
-        to_datetime(clock.now_us() + seconds(by))
-    except (OverflowError, ValueError):
-        raise HTTPException(400, "the clock cannot go past the year 9999") from None
-
-
-def device_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """The device attributes a PATCH sets, each checked, so that a refused PATCH changes
-    nothing and an accepted one cannot break a later uplink."""
-    attributes: dict[str, Any] = {}
-    if "class" in changes:
-        attributes["device_class"] = DeviceClass(changes["class"])
-    if "band" in changes:
-        name = changes["band"]
-        if not isinstance(name, str):
-            raise TypeError("band must be a string")
-        band(name)  # ValueError naming the known bands
-        attributes["band"] = name
-    if "rx1_delay" in changes:
-        delay = changes["rx1_delay"]
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay not in RX1_DELAYS:
-            raise ValueError("rx1_delay must be a whole number of seconds from 1 to 15")
-        attributes["rx1_delay"] = seconds(delay)
-    if "session" in changes:
-        session = changes["session"]
-        attributes["session"] = Session(dev_addr=_dev_addr(session)) if session else None
-    return attributes
-
-
-def _dev_addr(session: Any) -> int:
-    """`dev_addr` as the world files write it: eight hex digits."""
-    if not isinstance(session, dict):
-        raise TypeError("session must be an object or null")
-    text = session["dev_addr"]
-    if not isinstance(text, str) or _DEV_ADDR.fullmatch(text) is None:
-        raise ValueError("session.dev_addr must be 8 hex digits")
-    return int(text, 16)
-
-
 def build_admin_app(server: MockServer) -> Starlette:
-    async def body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if not raw:
-            return {}
-        try:
-            document = json.loads(raw)  # Infinity parses: each route refuses it by name
-        except (ValueError, RecursionError):
-            raise HTTPException(400, "the body is not JSON") from None
-        if not isinstance(document, dict):
-            raise HTTPException(400, "the body must be a JSON object")
-        return document
-
-    def device_or_404(device_id: str):  # type: ignore[no-untyped-def]
+    def device_or_404(device_id: str) -> Device:
         try:
             return server.network.get(device_id)
         except UnknownDevice:
-            raise HTTPException(404, f"no device {device_id!r}") from None
+            raise AdminError(404, f"no device {device_id!r}") from None
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -135,18 +67,20 @@ def build_admin_app(server: MockServer) -> Starlette:
             return JSONResponse([device_json(device) for device in server.network])
 
     async def create_device(request: Request) -> Response:
-        spec = await body(request)
+        spec = await read_object(
+            request, missing="the body must be a JSON object describing the device"
+        )
         name = spec.pop("provider", "tts")
         provider = server.providers.get(name) if isinstance(name, str) else None
         if provider is None:
-            raise HTTPException(400, "unknown provider")
+            raise AdminError(400, "unknown provider")
         with server.lock:
             try:
                 device = provider.create_device(spec)
             except DeviceExists as error:
-                raise HTTPException(409, f"device {error} exists") from None
+                raise AdminError(409, f"device {error} exists") from None
             except (ValueError, KeyError, NotImplementedError) as error:
-                raise HTTPException(400, str(error)) from None
+                raise AdminError(400, str(error)) from None
             return JSONResponse(device_json(device), status_code=201)
 
     async def get_device(request: Request) -> Response:
@@ -154,13 +88,14 @@ def build_admin_app(server: MockServer) -> Starlette:
             return JSONResponse(device_json(device_or_404(request.path_params["device_id"])))
 
     async def update_device(request: Request) -> Response:
-        changes = await body(request)
+        changes = await read_object(
+            request,
+            missing="the body must be a JSON object of the attributes to change "
+            "(band, class, rx1_delay, session)",
+        )
         with server.lock:
             device = device_or_404(request.path_params["device_id"])
-            try:
-                attributes = device_changes(changes)
-            except (ValueError, KeyError, TypeError) as error:
-                raise HTTPException(400, f"invalid change: {error}") from None
+            attributes = device_changes(changes)
             for attribute, value in attributes.items():  # all checked: none or all change
                 setattr(device, attribute, value)
             return JSONResponse(device_json(device))
@@ -180,31 +115,15 @@ def build_admin_app(server: MockServer) -> Starlette:
             return JSONResponse([downlink_json(d) for d in device.queue.snapshot()])
 
     async def uplinks(request: Request) -> Response:
-        spec = await body(request)
+        spec = await read_object(request)  # no body: an uplink with every default
         device_id = request.path_params["device_id"]
-        device_or_404(device_id)
-        for name in ("f_port", "data_rate", "frequency"):
-            value = spec.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise HTTPException(400, f"invalid uplink: {name} must be an integer")
-        for name in ("confirmed", "ack"):
-            if not isinstance(spec.get(name, False), bool):
-                raise HTTPException(400, f"invalid uplink: {name} must be true or false")
-        if not isinstance(spec.get("frm_payload", ""), str):
-            raise HTTPException(400, "invalid uplink: frm_payload must be base64 text")
-        try:
-            payload = base64.b64decode(spec.get("frm_payload", ""), validate=True)
-            uplink = server.uplink(
-                device_id,
-                f_port=spec.get("f_port"),
-                frm_payload=payload,
-                confirmed=spec.get("confirmed", False),
-                ack=spec.get("ack", False),
-                data_rate=spec.get("data_rate"),
-                frequency=spec.get("frequency"),
-            )
-        except (ValueError, TypeError, binascii.Error) as error:
-            raise HTTPException(400, f"invalid uplink: {error}") from None
+        arguments = uplink_arguments(spec)
+        with server.lock:
+            device_or_404(device_id)
+            try:
+                uplink = server.uplink(device_id, **arguments)
+            except (ValueError, TypeError) as error:
+                raise AdminError(400, f"invalid uplink: {error}") from None
         return JSONResponse(uplink_json(uplink), status_code=201)
 
     async def events(request: Request) -> Response:
@@ -225,9 +144,9 @@ def build_admin_app(server: MockServer) -> Starlette:
             wanted = request.query_params.get(name)
             if wanted:
                 entries = [entry for entry in entries if getattr(entry, name) == wanted]
-        limit = request.query_params.get("limit")
-        if limit and limit.isdigit():
-            entries = entries[-int(limit) :]
+        limit = journal_limit(request.query_params.get("limit"))
+        if limit is not None:
+            entries = entries[len(entries) - limit :] if limit else []
         return JSONResponse([entry.to_json() for entry in entries])
 
     async def outbound(request: Request) -> Response:
@@ -251,12 +170,12 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def report(request: Request) -> Response:
         kind = request.query_params.get("format", "json")
         if kind not in FORMATS:
-            raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
-        providers = request.query_params.getlist("provider") or None
+            raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
+        providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
             body = render(build_report(server.contract, providers_only=providers), kind)
         except ValueError as error:
-            raise HTTPException(400, str(error)) from None
+            raise AdminError(400, str(error)) from None
         media = {
             "json": "application/json",
             "junit": "application/xml",
@@ -266,7 +185,7 @@ def build_admin_app(server: MockServer) -> Starlette:
 
     async def run_until_idle(request: Request) -> Response:
         if not isinstance(server.clock, VirtualClock):
-            raise HTTPException(409, "the server runs on the real clock")
+            raise AdminError(409, "the server runs on the real clock")
         with server.lock:
             fired = server.clock.run_until_idle()
         return JSONResponse(
@@ -276,11 +195,12 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def clock(request: Request) -> Response:
         if request.method == "POST":
             if not isinstance(server.clock, VirtualClock):
-                raise HTTPException(409, "the server runs on the real clock")
-            by = (await body(request)).get("seconds", 0)
+                raise AdminError(409, "the server runs on the real clock")
+            document = await read_object(
+                request, missing='the body must be a JSON object: {"seconds": N}'
+            )
             with server.lock:
-                check_advance(server.clock, by)
-                server.clock.advance(by)
+                server.clock.advance(advance_seconds(server.clock, document))
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 
     async def requested_scenario(request: Request) -> Scenario:
@@ -290,9 +210,13 @@ def build_admin_app(server: MockServer) -> Starlette:
             try:
                 text = (await request.body()).decode("utf-8")
             except UnicodeDecodeError:
-                raise HTTPException(400, "the YAML body is not UTF-8 text") from None
+                raise AdminError(400, "the YAML body is not UTF-8 text") from None
             return parse_scenario(text, "request body")
-        document = await body(request)
+        document = await read_object(
+            request,
+            missing='the body must name a bundled scenario ({"name": "flaky-network"}) or be '
+            "a scenario as JSON or YAML (Content-Type: application/yaml)",
+        )
         if set(document) == {"name"}:
             return find_bundled_scenario(document["name"])
         return read_scenario(document)
@@ -306,14 +230,14 @@ def build_admin_app(server: MockServer) -> Starlette:
             try:
                 active = server.load_scenario(await requested_scenario(request))
             except ScenarioError as error:
-                raise HTTPException(400, str(error)) from None
-            return JSONResponse(active.to_json())
-        active = server.scenario
+                raise AdminError(400, str(error)) from None
+        else:
+            active = server.scenario
         return JSONResponse({"active": active.to_json() if active else None})
 
     async def tenants(request: Request) -> Response:
         if server.tenants is None:
-            raise HTTPException(404, "tenants are listed by the home server (no tenant header)")
+            raise AdminError(404, "tenants are listed by the home server (no tenant header)")
         return JSONResponse(
             {
                 "header": TENANT_HEADER,
@@ -328,16 +252,11 @@ def build_admin_app(server: MockServer) -> Starlette:
 
     async def drop_tenant(request: Request) -> Response:
         name = request.path_params["name"]
-        if server.tenants is None or not server.tenants.drop(name):
-            raise HTTPException(404, f"no tenant {name!r}")
+        if server.tenants is None:
+            raise AdminError(404, "tenants are dropped by the home server (no tenant header)")
+        if not server.tenants.drop(name):
+            raise AdminError(404, f"no tenant {name!r}")
         return Response(status_code=204)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": f"no admin route {request.url.path}"}, status_code=404)
 
     routes = [
         Route("/_mock/health", health),
@@ -362,4 +281,4 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/tenants", tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: not_found})
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

@@ -86,12 +86,29 @@ class Contract:
         return list(unique.values())
 
     def check_request(
-        self, operation: Operation, path_params: Mapping[str, str], request: HttpRequest
+        self,
+        operation: Operation,
+        path_params: Mapping[str, str],
+        request: HttpRequest,
+        *,
+        record: bool = True,
     ) -> list[ContractViolation]:
+        """`record=False`: the caller records them with `record_request` once the exchange
+        has its status."""
         violations = self._validator.check_request(operation, path_params, request)
-        if violations:
+        if violations and record:
             self.log.record(violations)
         return violations
+
+    def record_request(
+        self, violations: list[ContractViolation], status: int | None
+    ) -> list[ContractViolation]:
+        """A request's violations, recorded with the status its exchange ended on (None: no
+        HTTP answer), so that a report puts each on the status it happened on rather than
+        on every status of the operation."""
+        answered = [replace(violation, status=status) for violation in violations]
+        self.log.record(answered)
+        return answered
 
     def check_response(
         self, operation: Operation, request: HttpRequest, response: HttpResponse

@@ -7,6 +7,7 @@ into one `Operation` shape here so that nothing downstream cares which dialect i
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,15 +83,19 @@ class Operation:
         return f"{self.spec.provider}.{self.operation_id}"
 
     def documented_status(self, status: int) -> str | None:
-        """The response key that documents `status`: exact, then `4XX`, then `default`."""
-        exact = str(status)
-        if exact in self.responses:
-            return exact
-        family = f"{exact[0]}XX"
-        for key in (family, family.lower(), "default"):
-            if key in self.responses:
-                return key
-        return None
+        return documented_status(status, self.responses)
+
+
+def documented_status(status: int, documented: Collection[str]) -> str | None:
+    """The response key that documents `status`: exact, then `4XX`, then `default`."""
+    exact = str(status)
+    if exact in documented:
+        return exact
+    family = f"{exact[0]}XX"
+    for key in (family, family.lower(), "default"):
+        if key in documented:
+            return key
+    return None
 
 
 def template_regex(template: str) -> re.Pattern[str]:

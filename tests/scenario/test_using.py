@@ -18,7 +18,8 @@ def test_admin_put_get_delete(client: httpx.Client):
     assert client.get("/_mock/scenario").json() == {"active": None}
     loaded = client.put("/_mock/scenario", json={"name": "queue-full"})
     assert loaded.status_code == 200
-    assert loaded.json()["name"] == "queue-full"
+    assert loaded.json()["active"]["name"] == "queue-full"
+    assert loaded.json() == client.get("/_mock/scenario").json()  # PUT answers as GET does
     assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 429
     rules = client.get("/_mock/scenario").json()["active"]["rules"]
     assert rules == [
@@ -36,12 +37,12 @@ def test_admin_put_of_a_whole_scenario_as_json_or_yaml(client: httpx.Client):
         "description": "every push fails",
         "rules": [{"act": {"respond": {"error": "tts: peer_unavailable"}}}],
     }
-    assert client.put("/_mock/scenario", json=document).json()["name"] == "mine"
+    assert client.put("/_mock/scenario", json=document).json()["active"]["name"] == "mine"
     text = "name: yours\ndescription: d\nrules:\n  - act: {respond: {status: 418}}\n"
     loaded = client.put(
         "/_mock/scenario", content=text, headers={"Content-Type": "application/yaml"}
     )
-    assert loaded.json()["name"] == "yours"
+    assert loaded.json()["active"]["name"] == "yours"
     assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 418
 
 
