@@ -88,7 +88,7 @@ def test_a_test_that_broke_the_contract_fails_with_the_rule_it_broke(pytester):
         [
             "*1 request(s) broke the vendor's API description:*",
             "*POST /api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push*",
-            "*f_port must be smaller than or equal to 255 ?maximum?",
+            "*body.downlinks?0?.f_port: must be smaller than or equal to 255 ?maximum?",
             '*expected: {"type": "integer", "minimum": 1, "maximum": 255, "not": {"enum": ?224?}}',
             "*described at tts/openapi.yaml#/paths/*",
             '*nearest valid body: {"downlinks": ?{"f_port": 255, "frm_payload": "AQ=="}?}',

@@ -20,7 +20,12 @@ from fastjsonschema import JsonSchemaValueException
 from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
 from mockserver.contract.formats import FORMATS
-from mockserver.contract.lowering import Direction, SchemaLowering, lower_components
+from mockserver.contract.lowering import (
+    SPEC_PATTERN,
+    Direction,
+    SchemaLowering,
+    lower_components,
+)
 from mockserver.contract.operations import MediaType, Operation, Parameter
 from mockserver.contract.records import ContractViolation
 
@@ -202,7 +207,7 @@ class RequestResponseValidator:
         except JsonSchemaValueException as error:
             name = error.path[1] if len(error.path) > 1 else ""
             where = _where(f"path.{name}", error.path[1:])
-            message = error.message.replace(error.name, where, 1) if error.name else error.message
+            message = _rule_words(error)
             pointer = plan.path_pointers.get(name, operation.pointer + "/parameters")
             violations.append(
                 _violation(
@@ -552,7 +557,7 @@ class RequestResponseValidator:
             validate(value)
         except JsonSchemaValueException as error:
             path = _where(where, error.path)
-            message = error.message.replace(error.name, path, 1) if error.name else error.message
+            message = _rule_words(error)
             violations.append(
                 _violation(
                     operation,
@@ -717,12 +722,26 @@ _SHOWN_KEYWORDS = (
 )
 
 
+def _rule_words(error: JsonSchemaValueException) -> str:
+    """What the rule says, without the value's path (the violation's `where` names it, and
+    every reader shows the two together) and with a pattern as the description wrote it."""
+    message = error.message
+    if error.name and message.startswith(error.name + " "):
+        message = message[len(error.name) + 1 :]
+    definition = error.definition if isinstance(error.definition, dict) else {}
+    if error.rule == "pattern" and SPEC_PATTERN in definition:
+        message = message.replace(str(definition["pattern"]), str(definition[SPEC_PATTERN]), 1)
+    return message
+
+
 def _expected(definition: Any) -> Any:
-    """The failing schema as a reader needs it: its constraints, and an object's field names
-    rather than their whole schemas."""
+    """The failing schema as a reader needs it: its constraints (a pattern as the description
+    wrote it), and an object's field names rather than their whole schemas."""
     if not isinstance(definition, dict):
         return definition
     shown: dict[str, Any] = {key: definition[key] for key in _SHOWN_KEYWORDS if key in definition}
+    if SPEC_PATTERN in definition:
+        shown["pattern"] = definition[SPEC_PATTERN]
     if isinstance(shown.get("enum"), list) and len(shown["enum"]) > 20:
         shown["enum"] = [*shown["enum"][:20], "..."]
     if isinstance(definition.get("properties"), dict):

@@ -115,7 +115,7 @@ class Routes:
                 raise Problem(415, f"Content type not supported: {violation.message}")
             if violation.rule == "syntax":
                 raise Problem(400, "Malformed JSON request body")
-            raise Problem(400, f"{violation.where}: {violation.message}")
+            raise Problem(400, _detail(violation))
         if request.json is not UNPARSED:
             where = lone_surrogate_at(request.json)
             if where is not None:
@@ -353,7 +353,19 @@ def _final_words(record: Record) -> str:
 
 
 def _first(violations: list[ContractViolation]) -> str:
-    return f"{violations[0].where}: {violations[0].message}" if violations else "invalid request"
+    return _detail(violations[0]) if violations else "invalid request"
+
+
+def _detail(violation: ContractViolation) -> str:
+    """`message.payloadHex: must match pattern …`: the field as the body (or the query, the
+    path) names it, then the rule, as the simulator's own checks word theirs (chosen: KPN
+    publishes no validation texts; a Spring service names the field without its location)."""
+    where = violation.where
+    for location in ("body.", "query.", "path."):
+        if where.startswith(location):
+            where = where[len(location) :]
+            break
+    return f"{where}: {violation.message}"
 
 
 def _oauth_error(status: int, error: str, description: str) -> HttpResponse:
