@@ -158,7 +158,9 @@ def _nearest_valid(server: MockServer, entry: JournalEntry) -> str | None:
     operation = next((op for op in server.contract.operations() if op.key == entry.operation), None)
     if operation is None:
         return None
-    suggestion = nearest_valid_body(operation, entry.request.body)
+    provider = server.providers.get(entry.provider or "")
+    rules = provider.body_rules(operation) if provider is not None else None
+    suggestion = nearest_valid_body(operation, entry.request.body, rules)
     return None if suggestion is None else json.dumps(suggestion)
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
+from mockserver.contract.operations import Operation
+from mockserver.contract.suggestions import BodyRules
 from mockserver.contract.validation import HttpRequest, HttpResponse
 from mockserver.core import Device
 
@@ -67,6 +69,11 @@ class Provider:
 
     def delete_device(self, device: Device) -> None:
         raise NotImplementedError(f"{self.name} devices cannot be deleted at run time")
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        """What the handler of `operation` checks in a request body beyond the description,
+        so that a suggested body (a failing test's "nearest valid body") passes it too."""
+        return None
 
     def decorate(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         """Add what the vendor puts on every response (request IDs, security headers)."""

@@ -28,20 +28,18 @@ from mockserver.providers.kpn.records import (
     DONE,
     EXECUTING,
     FAILED,
-    MAX_DURATION_TEXT,
     PENDING,
-    DurationTooLong,
     LogEntry,
     Record,
     parse_duration,
     represent,
 )
-from mockserver.types import SECOND, Micros
+from mockserver.providers.kpn.rules import check_create
+from mockserver.types import SECOND
 
 if TYPE_CHECKING:
     from mockserver.providers.kpn import KPNProvider
 
-MIN_FEEDBACK_TIMEOUT: Micros = 600 * SECOND
 DEFAULT_FEEDBACK_TIMEOUT = "PT1H"  # for the protocol downlink of an actuator downlink
 _WORD = {"lora": "Lora", "http": "Http", "sms": "Sms", "mqtt": "Mqtt", ACTUATOR: ""}
 _NAME = {"lora": "LoRa", "http": "HTTP", "sms": "SMS", "mqtt": "MQTT", ACTUATOR: ""}
@@ -137,19 +135,6 @@ class Routes:
             raise Problem(404, f"Device {reference} not found")
         return device
 
-    def _feedback(self, raw: Any) -> Micros | None:
-        if raw is None:
-            return None
-        try:
-            after = parse_duration(raw)
-        except DurationTooLong:
-            raise Problem(400, f"feedbackTimeout: must be at most {MAX_DURATION_TEXT}") from None
-        except ValueError:  # the contract layer checked the pattern: only as a safety net
-            raise Problem(400, "feedbackTimeout: not a SimpleDuration") from None
-        if after < MIN_FEEDBACK_TIMEOUT:
-            raise Problem(400, "feedbackTimeout: must be at least 10 minutes (PT10M)")
-        return after
-
     def _new_id(self) -> str:
         """A random (version 4) UUID from the world's seeded generator: reproducible runs."""
         return str(uuid.UUID(int=self.provider.rng.getrandbits(128), version=4))
@@ -205,10 +190,10 @@ class Routes:
             caller = self._caller(request, WRITE)
             self._check_request(request, needs_body=True)
             body = request.json
-            feedback = self._feedback(body.get("feedbackTimeout"))
+            feedback = check_create(api, body)
             message = dict(body["message"])
             if api == "lora":
-                _check_lora(message)
+                message["fPort"] = _whole(message["fPort"])
             if api == "sms":
                 message["smsMessageId"] = self.provider.rng.getrandbits(62)
             if api == "mqtt":
@@ -237,20 +222,15 @@ class Routes:
         self._check_request(request, needs_body=True)
         body = request.json
         feedback_text = body.get("feedbackTimeout")
-        feedback = self._feedback(feedback_text)
+        feedback = check_create(ACTUATOR, body)
         pack: list[dict[str, Any]] = [
             {**record, "bver": _whole(record["bver"])} if "bver" in record else record
             for record in body["instruction"]
         ]
         method = dict(body["method"])
-        port = method.get("fPort")
-        if method["protocol"] == "LORA" and port is not None and not 1 <= port <= 223:
-            raise Problem(400, "method.fPort: must be between 1 and 223")
-        if port is not None:
-            method["fPort"] = _whole(port)
+        if method.get("fPort") is not None:
+            method["fPort"] = _whole(method["fPort"])
         names = [record["bn"] for record in pack if "bn" in record]
-        if not names:
-            raise Problem(400, "instruction: a record must carry a bn that names the device")
         device = self._device(caller, names[0])
         if any(self.provider.devices.resolve(name) is not device for name in names[1:]):
             raise Problem(400, "instruction: every bn must name the same device")
@@ -329,14 +309,6 @@ class Routes:
         )
         self.records[record.id] = record
         return record
-
-
-def _check_lora(message: dict[str, Any]) -> None:
-    if len(message["payloadHex"]) % 2:
-        raise Problem(400, "message.payloadHex: must have an even number of hex digits")
-    if not 1 <= message["fPort"] <= 223:
-        raise Problem(400, "message.fPort: must be between 1 and 223")
-    message["fPort"] = _whole(message["fPort"])
 
 
 def _whole(value: Any) -> Any:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.operations import Operation
+from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
@@ -16,6 +18,7 @@ from mockserver.providers.tts.applications import Registry
 from mockserver.providers.tts.auth import require_rights
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
+from mockserver.providers.tts.rules import queue_body_rules
 from mockserver.providers.tts.webhooks import WebhookRegistryRoutes
 from mockserver.providers.tts.world_schema import WORLD_SCHEMA
 
@@ -26,6 +29,8 @@ DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
     WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
 )
 
+#: The path endings of the queue's push and replace operations.
+QUEUE_WRITES = ("/down/push", "/down/replace")
 #: What TTS's web middleware puts on every response (pkg/webmiddleware).
 SECURITY_HEADERS = {
     "cache-control": "no-store",
@@ -62,6 +67,12 @@ class TTSProvider(Provider):
 
     def handlers(self) -> Mapping[str, Handler]:
         return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        """Push and replace, on either route (named by path: the operationIds vary)."""
+        if operation.method != "POST" or not operation.path.endswith(QUEUE_WRITES):
+            return None
+        return queue_body_rules(webhook_route="/webhooks/" in operation.path)
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         """`spec` is a device entry of the world file plus its `application_id`, which must
