@@ -19,6 +19,7 @@ from fastjsonschema import JsonSchemaValueException
 
 from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
+from mockserver.contract.fields import FieldKey, FieldMap
 from mockserver.contract.formats import FORMATS
 from mockserver.contract.lowering import (
     SPEC_PATTERN,
@@ -27,7 +28,7 @@ from mockserver.contract.lowering import (
     lower_components,
 )
 from mockserver.contract.operations import MediaType, Operation, Parameter
-from mockserver.contract.records import ContractViolation
+from mockserver.contract.records import ContractViolation, ContractWarning
 
 Validate = Callable[[Any], Any]
 _INTEGER = re.compile(r"^-?\d+$")
@@ -55,6 +56,8 @@ class HttpRequest:
     #: What the contract layer found wrong with the request, for providers whose vendor
     #: answers by its published description (KPN: 400 problem+json naming the rule).
     violations: list[ContractViolation] = field(default_factory=list, compare=False, repr=False)
+    #: What the vendor accepts but almost certainly drops by mistake (fields.py).
+    warnings: list[ContractWarning] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,14 @@ class SchemaCompiler:
         self._components: dict[str, dict[str, Any]] = {}
 
     def compile(self, schema: Any, direction: Direction) -> Validate:
+        return CompiledSchema(self.lowered(schema, direction))
+
+    def lowered(self, schema: Any, direction: Direction) -> dict[str, Any]:
+        """`schema` in draft-07, with the components its references reach."""
         lowering = self._lowerings[direction]
         if direction not in self._components:
             self._components[direction] = lower_components(self.spec.document, lowering)
-        root = {**self._components[direction], "allOf": [lowering.lower(schema)]}
-        return CompiledSchema(root)
+        return {**self._components[direction], "allOf": [lowering.lower(schema)]}
 
 
 class CompiledSchema:
@@ -152,7 +158,47 @@ class RequestResponseValidator:
     def __init__(self) -> None:
         self._compilers: dict[str, SchemaCompiler] = {}
         self._plans: dict[int, _Plan] = {}
+        self._field_maps: dict[tuple[int, str], FieldMap] = {}
         self._lock = threading.Lock()
+
+    # -- warnings --------------------------------------------------------------------------
+    def undeclared_fields(
+        self, operation: Operation, request: HttpRequest, key: FieldKey
+    ) -> list[ContractWarning]:
+        """Fields of the request's JSON body the description does not name, as warnings:
+        the vendor accepts and drops them. Call after `check_request` parsed the body."""
+        if request.json is UNPARSED or not isinstance(request.json, dict | list):
+            return []
+        content = operation.body or {}
+        chosen = _choose_media(content, _media_type(request.headers.get("content-type", "")))
+        if chosen is None:
+            return []
+        kind, media = chosen
+        fields = self._field_maps.get((id(operation), kind))
+        if fields is None:
+            with self._lock:
+                fields = self._field_maps.get((id(operation), kind))
+                if fields is None:
+                    lowered = self._compiler(operation.spec).lowered(media.schema, "request")
+                    fields = self._field_maps[(id(operation), kind)] = FieldMap(lowered)
+        found = fields.undeclared(request.json, key)
+        if not found:
+            return []
+        location = f"{operation.spec.path.parent.name}/{operation.spec.path.name}{media.pointer}"
+        return [
+            ContractWarning(
+                operation=operation.key,
+                where=finding.where,
+                rule=finding.rule,
+                field=finding.field,
+                message=finding.message,
+                spec_location=location,
+                method=request.method,
+                path=request.path,
+                suggestion=finding.suggestion,
+            )
+            for finding in found
+        ]
 
     # -- requests --------------------------------------------------------------------------
     def check_request(
@@ -472,10 +518,14 @@ class RequestResponseValidator:
                     plan = self._plans[id(operation)] = self._compile(operation)
         return plan
 
-    def _compile(self, operation: Operation) -> _Plan:
-        compiler = self._compilers.get(operation.spec.name)
+    def _compiler(self, spec: SpecDocument) -> SchemaCompiler:
+        compiler = self._compilers.get(spec.name)
         if compiler is None:
-            compiler = self._compilers[operation.spec.name] = SchemaCompiler(operation.spec)
+            compiler = self._compilers[spec.name] = SchemaCompiler(spec)
+        return compiler
+
+    def _compile(self, operation: Operation) -> _Plan:
+        compiler = self._compiler(operation.spec)
         in_path = [p for p in operation.parameters if p.location == "path"]
         path = None
         if in_path:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jsonschema
 
 from mockserver.contract.operations import Operation
+from mockserver.contract.records import ContractWarning
 from mockserver.contract.suggestions import BodyRules
 from mockserver.contract.validation import HttpRequest, HttpResponse
 from mockserver.core import Device
@@ -69,6 +70,19 @@ class Provider:
 
     def delete_device(self, device: Device) -> None:
         raise NotImplementedError(f"{self.name} devices cannot be deleted at run time")
+
+    # -- warnings (contract.WarningPolicy) ---------------------------------------------------
+    def field_key(self, name: str) -> str:
+        """A sent body field's name as the vendor reads it: exactly as sent, unless its
+        decoder also takes other spellings (then those are no unknown fields)."""
+        return name
+
+    def refine_warnings(
+        self, operation: Operation, request: HttpRequest, warnings: list[ContractWarning]
+    ) -> list[ContractWarning]:
+        """The contract layer's warnings for a request, said in the vendor's terms (what its
+        service then does, or does not do)."""
+        return warnings
 
     def body_rules(self, operation: Operation) -> BodyRules | None:
         """What the handler of `operation` checks in a request body beyond the description,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
-from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract import ContractWarning, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
@@ -29,6 +31,7 @@ DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
     WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
 )
 
+_CAPITAL = re.compile("[A-Z]")
 #: The path endings of the queue's push and replace operations.
 QUEUE_WRITES = ("/down/push", "/down/replace")
 #: What TTS's web middleware puts on every response (pkg/webmiddleware).
@@ -67,6 +70,31 @@ class TTSProvider(Provider):
 
     def handlers(self) -> Mapping[str, Handler]:
         return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}
+
+    def field_key(self, name: str) -> str:
+        """protojson reads a field by its proto name or its JSON name (lowerCamelCase)."""
+        return _CAPITAL.sub(lambda capital: "_" + capital.group().lower(), name)
+
+    def refine_warnings(
+        self, operation: Operation, request: HttpRequest, warnings: list[ContractWarning]
+    ) -> list[ContractWarning]:
+        """A push or replace without `downlinks` decodes as zero downlinks."""
+        if not operation.path.endswith(QUEUE_WRITES):
+            return warnings
+        done = (
+            "nothing is queued and the queue is emptied"
+            if operation.path.endswith("/replace")
+            else "nothing was queued"
+        )
+        return [
+            replace(
+                warning,
+                message=f"no `downlinks` key: {done}; did you mean `{warning.suggestion}`?",
+            )
+            if warning.rule == "missing-wrapper" and warning.field == "downlinks"
+            else warning
+            for warning in warnings
+        ]
 
     def body_rules(self, operation: Operation) -> BodyRules | None:
         """Push and replace, on either route (named by path: the operationIds vary)."""
