@@ -10,6 +10,9 @@ from mockserver.server import MockServer
 from tests.conftest import AUTH, WEBHOOK_DOWN
 from tests.providers.kpn.helpers import bearer, token
 from tests.providers.kpn.helpers import body as kpn_body
+from tests.providers.thingpark.helpers import bearer as dx_bearer
+from tests.providers.thingpark.helpers import messages_url
+from tests.providers.thingpark.helpers import token as dx_token
 
 PUSH = next(op for op in Contract.load().operations() if op.key == "tts.WebhookDownlinkQueuePush")
 
@@ -126,4 +129,19 @@ def test_a_tts_downlink_is_suggested_with_the_fport_and_payload_the_as_requires(
         response = client.post(
             WEBHOOK_DOWN.format(device="dev1", op="push"), json=suggested, headers=AUTH
         )
+    assert response.status_code == 200, response.text
+
+
+def test_a_thingpark_suggestion_carries_the_port_the_lrc_requires():
+    """The DX Core body leaves `targetPorts` optional and untyped; the LRC refuses a payload
+    without one port in 1..224 (tunnel code 104)."""
+    server = MockServer()
+    operation = next(op for op in server.contract.index("thingpark") if op.method == "POST"
+                     and op.path.endswith("/downlinkMessages"))  # fmt: skip
+    rules = server.providers["thingpark"].body_rules(operation)
+    suggested = nearest_valid_body(operation, b'{"payloadHex":"zz"}', rules)
+    assert suggested == {"payloadHex": "00", "targetPorts": 1}
+    with server.client() as client:
+        auth = dx_bearer(dx_token(client))
+        response = client.post(messages_url(), json=suggested, headers=auth)
     assert response.status_code == 200, response.text
