@@ -27,6 +27,11 @@ from mockserver.contract.documents import resolve_pointer
 #: A sent field's name as the vendor reads it (TTS: `fPort` is `f_port`; TTN v2: any case).
 FieldKey = Callable[[str], str]
 _MAX_DEPTH = 32
+#: Findings per body: a client that repeats one mistake in 100 000 downlinks needs to be told
+#: a few times, not to have the journal hold 100 000 warnings.
+MAX_FINDINGS = 20
+#: Longest field name shown as sent (a longer one is cut, and suggests nothing).
+_SHOWN = 64
 _SHARED_STEM = 6  # characters two names begin with alike for one to suggest the other
 _COMBINED = ("allOf", "anyOf", "oneOf", "then", "else")
 
@@ -94,7 +99,7 @@ class FieldMap:
         found: list[UndeclaredField],
         depth: int,
     ) -> None:
-        if depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH or len(found) >= MAX_FINDINGS:
             return
         if type(value) is list:
             if node.items:
@@ -134,7 +139,8 @@ class FieldMap:
                     child = node.children[name_in_spec] = self._node(properties[name_in_spec])
                 self._walk(child, item, (path, f".{name}"), key, found, depth + 1)
         if unknown:
-            found.extend(self._explain(node, value, _where(path), unknown, key))
+            room = MAX_FINDINGS - len(found)
+            found.extend(self._explain(node, value, _where(path), unknown, key)[:room])
 
     def _explain(
         self, node: _Node, value: dict[str, Any], where: str, unknown: list[str], key: FieldKey
@@ -151,7 +157,8 @@ class FieldMap:
             if inner.properties and all(key(field) in declared for field in unknown):
                 shape = "[…]" if wrapper.items else "{…}"
                 suggestion = json.dumps({name: None}, separators=(",", ":")).replace("null", shape)
-                fields = ", ".join(f"`{field}`" for field in unknown)
+                fields = ", ".join(f"`{_shown(field)}`" for field in unknown[:5])
+                fields += ", …" if len(unknown) > 5 else ""
                 inside = f"{name}[]" if wrapper.items else name
                 return [
                     UndeclaredField(
@@ -164,8 +171,13 @@ class FieldMap:
                     )
                 ]
         findings = []
-        for field_name in unknown:
-            close = _closest(field_name, list(node.properties)) or self._nested(node, field_name)
+        for sent_name in unknown[:MAX_FINDINGS]:
+            field_name = _shown(sent_name)
+            close = (
+                None
+                if field_name != sent_name
+                else _closest(sent_name, list(node.properties)) or self._nested(node, sent_name)
+            )
             message = f"unknown field `{field_name}`: the service ignores it"
             if close is not None:
                 message += f"; did you mean `{close}`?"
@@ -246,11 +258,15 @@ class FieldMap:
                 self._flatten(combined, out, depth + 1)
 
 
+def _shown(name: str) -> str:
+    return name if len(name) <= _SHOWN else name[:_SHOWN] + "…"
+
+
 def _where(path: _Path) -> str:
     tokens = []
     while path is not None:
         path, token = path
-        tokens.append(token)
+        tokens.append(_shown(token))
     return "body" + "".join(reversed(tokens))
 
 

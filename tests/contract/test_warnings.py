@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.contract import Contract, ContractWarning, HttpRequest
+from mockserver.contract.fields import MAX_FINDINGS
 from mockserver.contract.operations import Operation
 from mockserver.server import MockServer
 from tests.conftest import AUTH, WEBHOOK_DOWN
@@ -240,3 +241,10 @@ def test_a_request_without_a_vendor_policy_draws_no_warnings(shapes):
     operation, params = shapes.index("demo").match("POST", "/things")
     shapes.check_request(operation, params, request)
     assert request.warnings == [] and shapes.log.warnings == []
+
+
+def test_a_body_draws_a_bounded_number_of_warnings_and_long_names_are_cut(shapes):
+    parts = [{"id": str(n), "x": n} for n in range(1000)]
+    assert len(found(shapes, {"parts": parts})) == MAX_FINDINGS
+    ((where, rule),) = found(shapes, {"n" * 5000: 1})
+    assert rule == "undeclared-field" and where == "body." + "n" * 64 + "…"
