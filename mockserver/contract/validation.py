@@ -158,7 +158,8 @@ class RequestResponseValidator:
     def __init__(self) -> None:
         self._compilers: dict[str, SchemaCompiler] = {}
         self._plans: dict[int, _Plan] = {}
-        self._field_maps: dict[tuple[int, str], FieldMap] = {}
+        #: Body field maps (and their spec location) by operation and media type, as met.
+        self._field_maps: dict[tuple[int, str], tuple[FieldMap, str]] = {}
         self._lock = threading.Lock()
 
     # -- warnings --------------------------------------------------------------------------
@@ -169,22 +170,17 @@ class RequestResponseValidator:
         the vendor accepts and drops them. Call after `check_request` parsed the body."""
         if request.json is UNPARSED or not isinstance(request.json, dict | list):
             return []
-        content = operation.body or {}
-        chosen = _choose_media(content, _media_type(request.headers.get("content-type", "")))
-        if chosen is None:
-            return []
-        kind, media = chosen
-        fields = self._field_maps.get((id(operation), kind))
-        if fields is None:
-            with self._lock:
-                fields = self._field_maps.get((id(operation), kind))
-                if fields is None:
-                    lowered = self._compiler(operation.spec).lowered(media.schema, "request")
-                    fields = self._field_maps[(id(operation), kind)] = FieldMap(lowered)
+        header = request.headers.get("content-type", "")
+        known = self._field_maps.get((id(operation), header))  # the header names the media type
+        if known is None:
+            chosen = _choose_media(operation.body or {}, _media_type(header))
+            if chosen is None:
+                return []
+            known = self._field_map(operation, *chosen)
+        fields, location = known
         found = fields.undeclared(request.json, key)
         if not found:
             return []
-        location = f"{operation.spec.path.parent.name}/{operation.spec.path.name}{media.pointer}"
         return [
             ContractWarning(
                 operation=operation.key,
@@ -517,6 +513,16 @@ class RequestResponseValidator:
                 if plan is None:
                     plan = self._plans[id(operation)] = self._compile(operation)
         return plan
+
+    def _field_map(self, operation: Operation, kind: str, media: MediaType) -> tuple[FieldMap, str]:
+        with self._lock:
+            known = self._field_maps.get((id(operation), kind))
+            if known is None:
+                lowered = self._compiler(operation.spec).lowered(media.schema, "request")
+                spec = operation.spec.path
+                location = f"{spec.parent.name}/{spec.name}{media.pointer}"
+                known = self._field_maps[(id(operation), kind)] = (FieldMap(lowered), location)
+        return known
 
     def _compiler(self, spec: SpecDocument) -> SchemaCompiler:
         compiler = self._compilers.get(spec.name)
