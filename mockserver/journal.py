@@ -1,4 +1,5 @@
-"""The request journal: what clients sent, what they got, and what broke the contract."""
+"""The request journal: what clients sent, what they got, what broke the contract, and what
+the vendor accepted but almost certainly dropped by mistake (warnings)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from mockserver import json_strict
 from mockserver.clock import to_datetime
-from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
+from mockserver.contract import ContractViolation, ContractWarning, HttpRequest, HttpResponse
 from mockserver.types import Micros
 
 _BODY_PREVIEW = 16 * 1024
@@ -26,6 +27,11 @@ class JournalEntry:
     violations: tuple[ContractViolation, ...]
     #: The scenario rule that acted on this exchange, if one did.
     scenario_rule: str | None = None
+
+    @property
+    def warnings(self) -> tuple[ContractWarning, ...]:
+        """The contract layer's warnings, kept on the request it judged."""
+        return tuple(self.request.warnings)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,6 +53,7 @@ class JournalEntry:
             },
             "valid": not self.violations,
             "violations": [violation.to_json() for violation in self.violations],
+            "warnings": [warning.to_json() for warning in self.request.warnings],
             "scenario_rule": self.scenario_rule,
         }
 

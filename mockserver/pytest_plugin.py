@@ -10,8 +10,16 @@ the TTS applications and keys, `.journal` the exchanges, `.contract.log` the fin
 Choose another world with `--mockserver-world=FILE` or the `mockserver_world` ini option.
 
 A test whose requests broke a vendor's API description fails, naming each request and the
-rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that for one test (one
-that sends bad input on purpose), `--mockserver-lenient` for the whole run.
+rule it broke. `@pytest.mark.mockserver_allow_violations` relaxes that (and the warnings
+below) for one test (one that sends bad input on purpose), `--mockserver-lenient` for the
+whole run.
+
+A request the vendor accepts but almost certainly by mistake (a field it drops, like
+`fport`; a TTS push without its `downlinks` wrapper) is a contract warning: the test that
+sent it ends with a `MockServerContractWarning` naming the field and what was likely meant.
+`--mockserver-warnings-as-errors` (or the `mockserver_warnings_as_errors` ini setting) fails
+such tests instead, and marks the warnings as failures in the JUnit report.
+
 `--mockserver-report=DIR` writes report.json, report.xml (JUnit) and report.md for the
 whole session (coverage and violations summed over every test) when it ends, and
 `--mockserver-cov-fail-under=N` fails the session under N % operation coverage;
@@ -27,13 +35,14 @@ report is written once, by the controller, from all workers' findings.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from mockserver.cli_options import percent
-from mockserver.contract import Contract, ContractLog, ContractViolation
+from mockserver.contract import Contract, ContractLog, ContractViolation, ContractWarning
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.journal import JournalEntry
 from mockserver.reports import build_report, coverage_shortfall, render
@@ -49,6 +58,10 @@ FIXTURES = ("mockserver", "mockserver_inprocess")
 ALLOW_MARKER = "mockserver_allow_violations"
 SCENARIO_MARKER = "mockserver_scenario"
 WORKER_OUTPUT_KEY = "mockserver_contract_log"
+
+
+class MockServerContractWarning(UserWarning):
+    """A test's request that the vendor accepts but that is almost certainly a mistake."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,7 +91,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="do not fail tests whose requests broke a vendor's API description",
     )
+    group.addoption(
+        "--mockserver-warnings-as-errors",
+        action="store_true",
+        default=None,
+        help="fail tests whose requests drew contract warnings (a field the vendor drops)",
+    )
     parser.addini("mockserver_world", "world file for the mockserver fixtures", default="")
+    parser.addini(
+        "mockserver_warnings_as_errors",
+        "fail tests whose requests drew contract warnings",
+        type="bool",
+        default=False,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,18 +126,62 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _warnings_as_errors(config: pytest.Config) -> bool:
+    option = config.getoption("mockserver_warnings_as_errors")
+    return bool(config.getini("mockserver_warnings_as_errors") if option is None else option)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """After the test body: its requests to the simulator must have kept the contract."""
+    """After the test body: its requests to the simulator must have kept the contract, and
+    its contract warnings are said (or fail it, when asked)."""
     outcome = yield
-    if outcome.excinfo is not None or item.config.getoption("mockserver_lenient"):
-        return
     if item.get_closest_marker(ALLOW_MARKER) is not None:
         return
     funcargs = getattr(item, "funcargs", {})
     servers = [server for name in FIXTURES if isinstance(server := funcargs.get(name), MockServer)]
-    if any(v.direction == "request" for server in servers for v in server.contract.log.violations):
+    passed = outcome.excinfo is None
+    if (
+        passed
+        and not item.config.getoption("mockserver_lenient")
+        and any(v.direction == "request" for s in servers for v in s.contract.log.violations)
+    ):
         outcome.force_exception(pytest.fail.Exception(_report(servers), pytrace=False))
+        passed = False
+    found = [warning for server in servers for warning in server.contract.log.warnings]
+    if not found:
+        return
+    if passed and _warnings_as_errors(item.config):
+        outcome.force_exception(pytest.fail.Exception(_warned(found), pytrace=False))
+        return
+    path, line, _ = item.location  # shown at the test, not here
+    try:  # said even when the test failed: a dropped field often explains why
+        for warning in found[:20]:
+            warnings.warn_explicit(
+                MockServerContractWarning(_warning_line(warning)),
+                MockServerContractWarning,
+                str(item.config.rootpath / path),
+                line + 1,
+            )
+    except MockServerContractWarning as raised:  # `-W error`: the user's filter made it one
+        if passed:
+            outcome.force_exception(pytest.fail.Exception(str(raised), pytrace=False))
+
+
+def _warning_line(warning: ContractWarning) -> str:
+    return f"{warning.method} {warning.path}: {warning.where}: {warning.message}"
+
+
+def _warned(found: list[ContractWarning]) -> str:
+    lines = [f"{len(found)} contract warning(s): the vendor accepts the request but drops it:"]
+    lines += [f"  {_warning_line(warning)}" for warning in found[:20]]
+    if len(found) > 20:
+        lines.append(f"  ... and {len(found) - 20} more")
+    lines.append(
+        "(--mockserver-warnings-as-errors or the mockserver_warnings_as_errors ini setting "
+        f"made these failures; @pytest.mark.{ALLOW_MARKER} relaxes one test)"
+    )
+    return "\n".join(lines)
 
 
 def _report(servers: list[MockServer]) -> str:
@@ -161,7 +230,9 @@ def _nearest_valid(server: MockServer, entry: JournalEntry) -> str | None:
     operation = next((op for op in server.contract.operations() if op.key == entry.operation), None)
     if operation is None:
         return None
-    suggestion = nearest_valid_body(operation, entry.request.body)
+    provider = server.providers.get(entry.provider or "")
+    rules = provider.body_rules(operation) if provider is not None else None
+    suggestion = nearest_valid_body(operation, entry.request.body, rules)
     return None if suggestion is None else json.dumps(suggestion)
 
 
@@ -220,7 +291,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             ("junit", "report.xml"),
             ("markdown", "report.md"),
         ):
-            (target / name).write_text(render(report, kind), encoding="utf-8")
+            text = render(report, kind, warnings_as_errors=_warnings_as_errors(config))
+            (target / name).write_text(text, encoding="utf-8")
     summary = report["summary"]
     if minimum is not None and summary["operation_coverage_percent"] < minimum:
         session.config.stash[COVERAGE_SHORTFALL] = coverage_shortfall(

@@ -1,7 +1,9 @@
 """Contract reports for CI: JSON (everything, stable), JUnit XML and a Markdown summary.
 
 One report covers every bundled operation: its documented statuses, which of them the run
-exercised, the statuses it saw, and every violation with the offending request.
+exercised, the statuses it saw, and every violation with the offending request. Warnings
+(requests the vendor accepts but almost certainly by mistake) are counted and listed apart:
+they fail nothing unless the reader asks (`warnings_as_errors`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def build_report(
         or violation.operation is None
         or violation.operation.split(".", 1)[0] in providers_only
     ]
+    warnings = [
+        warning
+        for warning in log.warnings
+        if providers_only is None
+        or warning.operation is None
+        or warning.operation.split(".", 1)[0] in providers_only
+    ]
     providers: dict[str, dict[str, Any]] = {}
     for operation in contract.operations():
         if providers_only is not None and operation.spec.provider not in providers_only:
@@ -65,6 +74,7 @@ def build_report(
                 "covered_statuses": sorted(covered & set(operation.responses)),
                 "seen_statuses": seen,
                 "violations": sum(1 for v in violations if v.operation == operation.key),
+                "warnings": sum(1 for w in warnings if w.operation == operation.key),
             }
         )
     for provider in providers.values():
@@ -83,9 +93,12 @@ def build_report(
             "operation_coverage_percent": round(100 * exercised / total, 1) if total else 100.0,
             "violations": len(violations),
             "violations_dropped": log.dropped,
+            "warnings": len(warnings),
+            "warnings_dropped": log.warnings_dropped,
         },
         "providers": providers,
         "violations": [violation.to_json() for violation in violations],
+        "warnings": [warning.to_json() for warning in warnings],
     }
 
 
@@ -98,26 +111,30 @@ def coverage_shortfall(summary: dict[str, Any], option: str) -> str:
     )
 
 
-def render(report: dict[str, Any], format: str) -> str:
+def render(report: dict[str, Any], format: str, *, warnings_as_errors: bool = False) -> str:
     if format == "json":
         return json.dumps(report, indent=2) + "\n"
     if format == "junit":
-        return to_junit(report)
+        return to_junit(report, warnings_as_errors=warnings_as_errors)
     if format == "markdown":
         return to_markdown(report)
     raise ValueError(f"unknown report format {format!r} (one of {', '.join(FORMATS)})")
 
 
-def to_junit(report: dict[str, Any]) -> str:
+def to_junit(report: dict[str, Any], *, warnings_as_errors: bool = False) -> str:
     """One test case per operation x documented status: skipped when not exercised, failed
     when an exchange answered with that status broke the description (a request violation
     counts on the status the request was answered with, not on every status). A violation
     on a status the operation does not document, or on an exchange that got no HTTP answer,
-    fails a case of its own, named after that status."""
+    fails a case of its own, named after that status. A covered case's request warnings
+    are its `system-out`, or failures too with `warnings_as_errors`."""
     suites = ElementTree.Element("testsuites", name="mockserver contract")
     by_operation: dict[str, list[dict[str, Any]]] = {}
     for violation in report["violations"]:
         by_operation.setdefault(str(violation["operation"]), []).append(violation)
+    warned: dict[str, list[dict[str, Any]]] = {}
+    for warning in report.get("warnings", []):
+        warned.setdefault(str(warning["operation"]), []).append(warning)
     for name, provider in report["providers"].items():
         suite = ElementTree.SubElement(suites, "testsuite", name=name)
         cases = failures = skipped = 0
@@ -133,19 +150,30 @@ def to_junit(report: dict[str, Any]) -> str:
                     classname=op["operation"],
                     name=f"{op['method']} {op['path']} -> {status}",
                 )
-                if status in broken:
+                violations = broken.get(status, [])
+                covered = status in op["covered_statuses"]
+                warnings = warned.get(op["operation"], []) if covered else []
+                gating = warnings if warnings_as_errors else []
+                if violations or gating:
                     failures += 1
-                    failure = ElementTree.SubElement(
-                        case, "failure", message=f"{len(broken[status])} contract violation(s)"
-                    )
+                    counted = [f"{len(violations)} contract violation(s)"] if violations else []
+                    counted += [f"{len(gating)} contract warning(s)"] if gating else []
+                    failure = ElementTree.SubElement(case, "failure", message=", ".join(counted))
                     failure.text = "\n".join(
-                        f"{v['method']} {v['path']}: {v['where']}: {v['message']} "
-                        f"({v['spec_location']})"
-                        for v in broken[status]
+                        [
+                            f"{v['method']} {v['path']}: {v['where']}: {v['message']} "
+                            f"({v['spec_location']})"
+                            for v in violations
+                        ]
+                        + _warning_lines(gating)
                     )
-                elif status not in op["covered_statuses"]:
+                elif not covered:
                     skipped += 1
                     ElementTree.SubElement(case, "skipped", message="not exercised")
+                if warnings and not gating:
+                    ElementTree.SubElement(case, "system-out").text = "\n".join(
+                        _warning_lines(warnings)
+                    )
         suite.set("tests", str(cases))
         suite.set("failures", str(failures))
         suite.set("skipped", str(skipped))
@@ -177,6 +205,10 @@ def _by_status(
     return found
 
 
+def _warning_lines(warnings: list[dict[str, Any]]) -> list[str]:
+    return [f"{w['method']} {w['path']}: {w['where']}: warning: {w['message']}" for w in warnings]
+
+
 def to_markdown(report: dict[str, Any]) -> str:
     summary = report["summary"]
     lines = [
@@ -184,7 +216,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
         f"Operations exercised: **{summary['operations_exercised']} of "
         f"{summary['operations_total']}** ({summary['operation_coverage_percent']} %). "
-        f"Violations: **{summary['violations']}**.",
+        f"Violations: **{summary['violations']}**. Warnings: **{summary.get('warnings', 0)}**.",
         "",
     ]
     for name, provider in report["providers"].items():
@@ -195,14 +227,15 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{provider['statuses_covered']} of {provider['statuses_documented']} documented "
             "statuses.",
             "",
-            "| operation | documented | covered | seen | violations |",
-            "| --- | --- | --- | --- | --- |",
+            "| operation | documented | covered | seen | violations | warnings |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for op in provider["operations"]:
             seen = ", ".join(f"{s}×{n}" for s, n in sorted(op["seen_statuses"].items())) or "–"
             lines.append(
                 f"| `{op['method']} {op['path']}` | {', '.join(op['documented_statuses'])} | "
-                f"{', '.join(op['covered_statuses']) or '–'} | {seen} | {op['violations']} |"
+                f"{', '.join(op['covered_statuses']) or '–'} | {seen} | {op['violations']} | "
+                f"{op.get('warnings', 0)} |"
             )
         lines.append("")
     if report["violations"]:
@@ -211,6 +244,14 @@ def to_markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"- `{v['method']} {v['path']}` ({v['direction']}): `{v['where']}` "
                 f"{v['message']} — `{v['spec_location']}`"
+            )
+        lines.append("")
+    if report.get("warnings"):
+        lines += ["## Warnings", ""]
+        for w in report["warnings"][:100]:
+            lines.append(
+                f"- `{w['method']} {w['path']}`: `{w['where']}` {w['message']} — "
+                f"`{w['spec_location']}`"
             )
         lines.append("")
     return "\n".join(lines)

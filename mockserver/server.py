@@ -330,7 +330,7 @@ class MockServer:
         operation, params = found
         contract = self.contract
         try:
-            violations = contract.check_request(operation, params, request, record=False)
+            violations = contract.check_request(operation, params, request, provider, record=False)
         except Exception:  # a contract-layer bug: the vendor's 500, logged, never uvicorn's
             response = provider.decorate(request, provider_failed(provider, request))
             self.journal.add(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
+import pytest
+
 USER_TESTS = """
 import httpx
 
@@ -88,7 +92,7 @@ def test_a_test_that_broke_the_contract_fails_with_the_rule_it_broke(pytester):
         [
             "*1 request(s) broke the vendor's API description:*",
             "*POST /api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push*",
-            "*f_port must be smaller than or equal to 255 ?maximum?",
+            "*body.downlinks?0?.f_port: must be smaller than or equal to 255 ?maximum?",
             '*expected: {"type": "integer", "minimum": 1, "maximum": 255, "not": {"enum": ?224?}}',
             "*described at tts/openapi.yaml#/paths/*",
             '*nearest valid body: {"downlinks": ?{"f_port": 255, "frm_payload": "AQ=="}?}',
@@ -101,3 +105,71 @@ def test_the_whole_run_can_be_lenient(pytester):
     pytester.makepyfile(CONTRACT_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--mockserver-lenient")
     result.assert_outcomes(passed=3)
+
+
+WARNING_TESTS = """
+import httpx
+import pytest
+
+PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
+AUTH = {"Authorization": "Bearer NNSXS.XXXXXXXXX"}
+
+
+def test_a_bare_downlink(mockserver):
+    response = httpx.post(mockserver.url + PUSH, headers=AUTH,
+                          json={"frm_payload": "AQ==", "f_port": 1})
+    assert response.status_code == 200  # TTS's answer: nothing queued, no error
+
+
+def test_a_misspelt_field(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        client.post(PUSH, headers=AUTH,
+                    json={"downlinks": [{"f_port": 1, "frm_payload": "AQ==", "confirmd": True}]})
+
+
+@pytest.mark.mockserver_allow_violations
+def test_on_purpose(mockserver_inprocess):
+    with mockserver_inprocess.client() as client:
+        client.post(PUSH, headers=AUTH, json={"downlinks": [], "extra": 1})
+"""
+
+
+def test_a_request_the_vendor_silently_drops_ends_its_test_with_a_warning(pytester):
+    """Each worker's test says its warning at its end, naming the field and what was meant;
+    the test passes, as the client's did against TTS."""
+    pytester.makepyfile(WARNING_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=3, warnings=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_a_bare_downlink",
+            "*.py:8: MockServerContractWarning: POST */down/push: body: no `downlinks` key: "
+            'nothing was queued; did you mean `{"downlinks":?…?}`?',
+            "*::test_a_misspelt_field",
+            "*.py:14: MockServerContractWarning: POST */down/push: body.downlinks?0?.confirmd: "
+            "unknown field `confirmd`: the service ignores it; did you mean `confirmed`?",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "asked", ["--mockserver-warnings-as-errors", "mockserver_warnings_as_errors = true"]
+)
+def test_warnings_fail_their_tests_and_the_junit_report_when_asked(pytester, asked):
+    pytester.makepyfile(WARNING_TESTS)
+    options = [asked] if asked.startswith("--") else []
+    if not options:
+        pytester.makeini(f"[pytest]\n{asked}\n")
+    result = pytester.runpytest_subprocess(
+        "-q", "-p", "no:cacheprovider", "--mockserver-report=out", *options
+    )
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*1 contract warning(s): the vendor accepts the request but drops it:",
+            "*body.downlinks?0?.confirmd: unknown field `confirmd`*did you mean `confirmed`?",
+        ]
+    )
+    junit = ElementTree.parse(pytester.path / "out" / "report.xml").getroot()
+    failures = [f.get("message") for f in junit.iter("failure")]
+    assert "3 contract warning(s)" in failures  # the bare push, the typo, `extra`

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
+from mockserver.reports import build_report, render
 from mockserver.server import MockServer
 from tests.conftest import AUTH, WEBHOOK_DOWN
 
@@ -30,6 +31,8 @@ def test_json_report_counts_coverage_and_violations(client, server):
         "operation_coverage_percent": round(100 / total, 1),
         "violations": 1,
         "violations_dropped": 0,
+        "warnings": 0,
+        "warnings_dropped": 0,
     }
     push = next(
         op
@@ -92,6 +95,51 @@ def test_junit_puts_a_violation_on_the_status_that_answered_it_or_on_a_case_of_i
 
 TEAPOT = {"respond": {"status": 418}}
 RESET = {"drop": "reset"}
+
+
+def test_warnings_are_counted_apart_and_fail_junit_only_when_asked(client, server):
+    exercise(client)
+    client.post(PUSH, headers=AUTH, json={"frm_payload": "AQ==", "f_port": 1})  # no wrapper
+    report = build_report(server.contract)
+    assert (report["summary"]["violations"], report["summary"]["warnings"]) == (1, 1)
+    push = next(
+        op
+        for op in report["providers"]["tts"]["operations"]
+        if op["operation"] == "tts.WebhookDownlinkQueuePush"
+    )
+    assert (push["violations"], push["warnings"]) == (1, 1)
+    assert report["warnings"][0]["field"] == "downlinks"
+    path = "/api/v3/as/applications/{application_id}/webhooks/{webhook_id}/devices/{device_id}"
+    ok = f"POST {path}/down/push -> 200"
+
+    def case(text: str) -> ElementTree.Element:
+        suites = ElementTree.fromstring(text)
+        return next(c for c in suites.iter("testcase") if c.get("name") == ok)
+
+    told = case(render(report, "junit"))
+    assert "no `downlinks` key" in told.find("system-out").text
+    assert told.find("failure").get("message") == "1 contract violation(s)"
+    strict = case(render(report, "junit", warnings_as_errors=True))
+    assert strict.find("failure").get("message") == (
+        "1 contract violation(s), 1 contract warning(s)"
+    )
+    assert "no `downlinks` key" in strict.find("failure").text
+    markdown = render(report, "markdown")
+    assert "Violations: **1**. Warnings: **1**." in markdown
+    assert "## Warnings" in markdown and "nothing was queued" in markdown
+
+
+def test_a_run_with_only_warnings_passes_its_junit_cases_unless_asked(client, server):
+    client.post(PUSH, headers=AUTH, json={"downlinks": [{"f_port": 1, "frmpayload": "AQ=="}]})
+    suites = ElementTree.fromstring(client.get("/_mock/report?format=junit").text)
+    assert [s.get("failures") for s in suites.iter("testsuite")] == ["0"] * len(
+        list(suites.iter("testsuite"))
+    )
+    assert "did you mean `frm_payload`?" in "".join(o.text for o in suites.iter("system-out"))
+    strict = ElementTree.fromstring(
+        render(build_report(server.contract), "junit", warnings_as_errors=True)
+    )
+    assert [f.get("message") for f in strict.iter("failure")] == ["1 contract warning(s)"]
 
 
 def test_markdown_report_summarises(client, server):

@@ -164,6 +164,15 @@ def build_admin_app(server: MockServer) -> Starlette:
             }
         )
 
+    async def warnings(request: Request) -> Response:
+        log = server.contract.log
+        return JSONResponse(
+            {
+                "warnings": [warning.to_json() for warning in log.warnings],
+                "dropped": log.warnings_dropped,
+            }
+        )
+
     async def coverage(request: Request) -> Response:
         return JSONResponse(coverage_json(server.contract))
 
@@ -272,6 +281,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
         Route("/_mock/outbound", outbound, methods=["GET", "DELETE"]),
         Route("/_mock/contract/violations", violations),
+        Route("/_mock/contract/warnings", warnings),
         Route("/_mock/report", report, methods=["GET"]),
         Route("/_mock/contract/coverage", coverage),
         Route("/_mock/clock", clock, methods=["GET"]),

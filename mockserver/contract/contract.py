@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from mockserver.contract.documents import SpecDocument, bundled_specs_dir, load_specs
@@ -16,11 +16,30 @@ from mockserver.contract.operations import (
     read_operations,
     read_webhooks,
 )
-from mockserver.contract.records import ContractLog, ContractViolation
-from mockserver.contract.validation import HttpRequest, HttpResponse, RequestResponseValidator
+from mockserver.contract.records import ContractLog, ContractViolation, ContractWarning
+from mockserver.contract.validation import (
+    UNPARSED,
+    HttpRequest,
+    HttpResponse,
+    RequestResponseValidator,
+)
 
 if TYPE_CHECKING:
     from mockserver.outbound import OutboundMessage
+
+
+class WarningPolicy(Protocol):
+    """How a vendor reads a body, for its warnings (a provider is one)."""
+
+    def field_key(self, name: str) -> str:
+        """A sent field's name as the vendor reads it (`fPort` → `f_port` for TTS)."""
+        ...
+
+    def refine_warnings(
+        self, operation: Operation, request: HttpRequest, warnings: list[ContractWarning]
+    ) -> list[ContractWarning]:
+        """The warnings in the vendor's terms (what its service then did, or did not do)."""
+        ...
 
 
 class _Catalog:
@@ -90,14 +109,23 @@ class Contract:
         operation: Operation,
         path_params: Mapping[str, str],
         request: HttpRequest,
+        vendor: WarningPolicy | None = None,
         *,
         record: bool = True,
     ) -> list[ContractViolation]:
-        """`record=False`: the caller records them with `record_request` once the exchange
-        has its status."""
+        """The request's violations (returned, and recorded unless `record=False`: then the
+        caller records them with `record_request` once the exchange has its status). With a
+        `vendor` (the provider answering), its warnings too: `request.warnings`, recorded
+        apart."""
         violations = self._validator.check_request(operation, path_params, request)
         if violations and record:
             self.log.record(violations)
+        if vendor is not None and request.json is not UNPARSED:
+            warnings = self._validator.undeclared_fields(operation, request, vendor.field_key)
+            warnings = vendor.refine_warnings(operation, request, warnings)
+            if warnings:
+                request.warnings = warnings
+                self.log.warn(warnings)
         return violations
 
     def record_request(

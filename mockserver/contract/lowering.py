@@ -10,8 +10,9 @@ faster than interpreting the schema per request). Every dialect is lowered to dr
 - all: `discriminator` picks one `oneOf` branch by a property's value instead of requiring
   exactly one branch to match (a message valid for two branches is still valid); `readOnly`
   properties are ignored in requests and `writeOnly` ones in responses, as servers do;
-  inline regex flags such as `(?i)` are moved to the front where Python's `re` wants them;
-  OpenAPI number formats become bounds.
+  inline regex flags such as `(?i)` are moved to the front where Python's `re` wants them
+  (the pattern as the description wrote it stays beside it, under `SPEC_PATTERN`, for
+  messages); OpenAPI number formats become bounds.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _SCHEMA_VALUES = (
 _ANNOTATIONS = ("discriminator", "xml", "externalDocs", "example", "deprecated", "$comment")
 _INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+#: Where a lowered schema keeps its `pattern` as the description wrote it: validators ignore
+#: the keyword, and a message shows the reader the spec's words, not `(?a)` and moved flags.
+SPEC_PATTERN = "x-mockserver-spec-pattern"
 
 
 class SchemaLowering:
@@ -64,6 +68,7 @@ class SchemaLowering:
         if schema.get("type") == "file":
             schema.pop("type")
         if isinstance(schema.get("pattern"), str):
+            schema[SPEC_PATTERN] = schema["pattern"]
             schema["pattern"] = _front_inline_flags(schema["pattern"])
         for key in _SCHEMA_MAPS:
             if isinstance(schema.get(key), dict):

@@ -1,4 +1,5 @@
-"""What the contract layer found: violations and coverage, kept per world and reset with it."""
+"""What the contract layer found: violations, warnings and coverage, kept per world and reset
+with it."""
 
 from __future__ import annotations
 
@@ -34,13 +35,41 @@ class ContractViolation:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class ContractWarning:
+    """A request the vendor accepts but that is almost certainly a mistake: a body field the
+    description does not name (the service drops it), or fields that belong inside a wrapper
+    the body lacks. The answer stays the vendor's; a warning fails nothing unless asked.
+
+    `where` names the field (`body.downlinks[0].fport`) or, for a missing wrapper, the object
+    it is missing from (`body`); `field` is the field sent, or the wrapper's name;
+    `suggestion` what the client likely meant (`f_port`, `{"downlinks":[…]}`), when known.
+    """
+
+    operation: str | None
+    where: str
+    rule: str  # "undeclared-field" or "missing-wrapper"
+    field: str
+    message: str
+    spec_location: str
+    method: str
+    path: str
+    suggestion: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class ContractLog:
-    """Violations in arrival order and coverage as operation × documented status × actual."""
+    """Violations and warnings in arrival order, and coverage as operation × documented
+    status × actual."""
 
     def __init__(self, max_violations: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._violations: list[ContractViolation] = []
+        self._warnings: list[ContractWarning] = []
         self._dropped = 0
+        self._warnings_dropped = 0
         self._max = max_violations
         self._coverage: Counter[tuple[str, str, int]] = Counter()
 
@@ -51,6 +80,14 @@ class ContractLog:
             room = self._max - len(self._violations)
             self._violations.extend(violations[: max(room, 0)])
             self._dropped += max(len(violations) - max(room, 0), 0)
+
+    def warn(self, warnings: list[ContractWarning]) -> None:
+        if not warnings:
+            return
+        with self._lock:
+            room = max(self._max - len(self._warnings), 0)
+            self._warnings.extend(warnings[:room])
+            self._warnings_dropped += max(len(warnings) - room, 0)
 
     def cover(self, operation: str, documented: str | None, status: int) -> None:
         key = (operation, documented or "undocumented", status)
@@ -66,6 +103,15 @@ class ContractLog:
     def dropped(self) -> int:
         return self._dropped
 
+    @property
+    def warnings(self) -> list[ContractWarning]:
+        with self._lock:
+            return list(self._warnings)
+
+    @property
+    def warnings_dropped(self) -> int:
+        return self._warnings_dropped
+
     def coverage(self) -> dict[tuple[str, str, int], int]:
         with self._lock:
             return dict(self._coverage)
@@ -73,31 +119,38 @@ class ContractLog:
     def clear(self) -> None:
         with self._lock:
             self._violations.clear()
+            self._warnings.clear()
             self._coverage.clear()
-            self._dropped = 0
+            self._dropped = self._warnings_dropped = 0
 
     def to_json(self) -> dict[str, Any]:
         """Everything the log holds, as JSON: how a pytest-xdist worker hands it over."""
         with self._lock:
             return {
                 "violations": [violation.to_json() for violation in self._violations],
+                "warnings": [warning.to_json() for warning in self._warnings],
                 "coverage": [[*key, count] for key, count in self._coverage.items()],
                 "dropped": self._dropped,
+                "warnings_dropped": self._warnings_dropped,
             }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], max_violations: int = 10_000) -> ContractLog:
         log = cls(max_violations)
         log.record([ContractViolation(**violation) for violation in data["violations"]])
+        log.warn([ContractWarning(**warning) for warning in data.get("warnings", [])])
         for operation, documented, status, count in data["coverage"]:
             log._coverage[(operation, documented, status)] += count
         log._dropped += data["dropped"]
+        log._warnings_dropped += data.get("warnings_dropped", 0)
         return log
 
     def absorb(self, other: ContractLog) -> None:
         """Add another log's findings to this one (a test session's total over its resets)."""
         coverage = other.coverage()
         self.record(other.violations)
+        self.warn(other.warnings)
         with self._lock:
             self._coverage.update(coverage)
             self._dropped += other.dropped
+            self._warnings_dropped += other.warnings_dropped

@@ -4,7 +4,9 @@ A failing test says what rule a request broke; a reader fixes it faster when sho
 request as it should have been. Starting from the client's own JSON, this keeps every value
 the description accepts, drops properties it forbids, fills in required ones (from the
 description's example, default, enum or type) and replaces wrong values the same way. The
-result is shown only when the contract layer's own validator accepts it.
+result is shown only when the contract layer's own validator accepts it, and the rules the
+simulator applies beyond the description (`BodyRules`: KPN's LoRa FPort 1..223, say) accept
+it too: a suggestion the simulator would refuse is worse than none.
 
 It runs only when a test has already failed, never on the request path.
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import fastjsonschema
@@ -36,11 +40,29 @@ _FORMAT_SAMPLES = {
     "url": "https://example.com/",
     "hostname": "example.com",
     "ipv4": "192.0.2.1",
+    "duration": "PT1H",
 }
 
 
-def nearest_valid_body(operation: Operation, body: bytes) -> Any | None:
-    """The JSON body closest to `body` that the operation's description accepts, if found."""
+@dataclass(frozen=True)
+class BodyRules:
+    """What a provider checks in a request body beyond the operation's description.
+
+    `problem` is the handler's own check (the first rule the body breaks, in the vendor's
+    words, or None), so a suggestion is judged by the code that would judge the request.
+    `schema` states what of those rules JSON Schema can, for the repair to aim at: without
+    it a suggestion would be refused rather than fixed.
+    """
+
+    problem: Callable[[Any], str | None]
+    schema: dict[str, Any] | None = None
+
+
+def nearest_valid_body(
+    operation: Operation, body: bytes, rules: BodyRules | None = None
+) -> Any | None:
+    """The JSON body closest to `body` that the operation's description, and the simulator's
+    `rules` beyond it, accept, if found."""
     media = (operation.body or {}).get("application/json")
     if media is None:
         media = next(
@@ -56,13 +78,16 @@ def nearest_valid_body(operation: Operation, body: bytes) -> Any | None:
     components = lower_components(operation.spec.document, lowering)
     repair = _Repair(components)
     schema = lowering.lower(media.schema)
-    candidate = repair.fix(schema, copy.deepcopy(value), 0)
+    target = schema if rules is None or rules.schema is None else {"allOf": [schema, rules.schema]}
+    candidate = repair.fix(target, copy.deepcopy(value), 0)
     check = fastjsonschema.compile(
         {**components, "allOf": [schema]}, formats=FORMATS, use_default=False
     )
     try:
         check(candidate)
     except fastjsonschema.JsonSchemaException:
+        return None
+    if rules is not None and rules.problem(candidate) is not None:
         return None
     return candidate
 
@@ -204,6 +229,7 @@ class _Repair:
             _FORMAT_SAMPLES.get(schema.get("format", ""), "x" * length),
             "AA==",
             "0" * length,
+            "00",  # one byte in hex
             "0" * 16,
             "a" * length,
             _FORMAT_SAMPLES["uuid"],
@@ -232,11 +258,16 @@ def _type_of(schema: dict[str, Any]) -> str | None:
     return kind
 
 
+_ABSENT = object()
+
+
 def _distance(before: Any, after: Any) -> int:
     """How many leaves differ: the measure by which the nearest branch is chosen."""
     if isinstance(before, dict) and isinstance(after, dict):
         keys = set(before) | set(after)
-        return sum(_distance(before.get(k), after.get(k)) for k in keys)
+        return sum(
+            _distance(before.get(k, _ABSENT), after.get(k, _ABSENT)) for k in keys
+        )  # a field added as null is a change too
     if isinstance(before, list) and isinstance(after, list):
         longest = max(len(before), len(after))
         return sum(

@@ -19,10 +19,16 @@ from fastjsonschema import JsonSchemaValueException
 
 from mockserver import json_strict
 from mockserver.contract.documents import SpecDocument, resolve_pointer
+from mockserver.contract.fields import FieldKey, FieldMap
 from mockserver.contract.formats import FORMATS
-from mockserver.contract.lowering import Direction, SchemaLowering, lower_components
+from mockserver.contract.lowering import (
+    SPEC_PATTERN,
+    Direction,
+    SchemaLowering,
+    lower_components,
+)
 from mockserver.contract.operations import MediaType, Operation, Parameter
-from mockserver.contract.records import ContractViolation
+from mockserver.contract.records import ContractViolation, ContractWarning
 
 Validate = Callable[[Any], Any]
 _INTEGER = re.compile(r"^-?\d+$")
@@ -50,6 +56,8 @@ class HttpRequest:
     #: What the contract layer found wrong with the request, for providers whose vendor
     #: answers by its published description (KPN: 400 problem+json naming the rule).
     violations: list[ContractViolation] = field(default_factory=list, compare=False, repr=False)
+    #: What the vendor accepts but almost certainly drops by mistake (fields.py).
+    warnings: list[ContractWarning] = field(default_factory=list, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +106,14 @@ class SchemaCompiler:
         self._components: dict[str, dict[str, Any]] = {}
 
     def compile(self, schema: Any, direction: Direction) -> Validate:
+        return CompiledSchema(self.lowered(schema, direction))
+
+    def lowered(self, schema: Any, direction: Direction) -> dict[str, Any]:
+        """`schema` in draft-07, with the components its references reach."""
         lowering = self._lowerings[direction]
         if direction not in self._components:
             self._components[direction] = lower_components(self.spec.document, lowering)
-        root = {**self._components[direction], "allOf": [lowering.lower(schema)]}
-        return CompiledSchema(root)
+        return {**self._components[direction], "allOf": [lowering.lower(schema)]}
 
 
 class CompiledSchema:
@@ -147,7 +158,43 @@ class RequestResponseValidator:
     def __init__(self) -> None:
         self._compilers: dict[str, SchemaCompiler] = {}
         self._plans: dict[int, _Plan] = {}
+        #: Body field maps (and their spec location) by operation and media type, as met.
+        self._field_maps: dict[tuple[int, str], tuple[FieldMap, str]] = {}
         self._lock = threading.Lock()
+
+    # -- warnings --------------------------------------------------------------------------
+    def undeclared_fields(
+        self, operation: Operation, request: HttpRequest, key: FieldKey
+    ) -> list[ContractWarning]:
+        """Fields of the request's JSON body the description does not name, as warnings:
+        the vendor accepts and drops them. Call after `check_request` parsed the body."""
+        if request.json is UNPARSED or not isinstance(request.json, dict | list):
+            return []
+        header = request.headers.get("content-type", "")
+        known = self._field_maps.get((id(operation), header))  # the header names the media type
+        if known is None:
+            chosen = _choose_media(operation.body or {}, _media_type(header))
+            if chosen is None:
+                return []
+            known = self._field_map(operation, *chosen)
+        fields, location = known
+        found = fields.undeclared(request.json, key)
+        if not found:
+            return []
+        return [
+            ContractWarning(
+                operation=operation.key,
+                where=finding.where,
+                rule=finding.rule,
+                field=finding.field,
+                message=finding.message,
+                spec_location=location,
+                method=request.method,
+                path=request.path,
+                suggestion=finding.suggestion,
+            )
+            for finding in found
+        ]
 
     # -- requests --------------------------------------------------------------------------
     def check_request(
@@ -202,7 +249,7 @@ class RequestResponseValidator:
         except JsonSchemaValueException as error:
             name = error.path[1] if len(error.path) > 1 else ""
             where = _where(f"path.{name}", error.path[1:])
-            message = error.message.replace(error.name, where, 1) if error.name else error.message
+            message = _rule_words(error)
             pointer = plan.path_pointers.get(name, operation.pointer + "/parameters")
             violations.append(
                 _violation(
@@ -467,10 +514,24 @@ class RequestResponseValidator:
                     plan = self._plans[id(operation)] = self._compile(operation)
         return plan
 
-    def _compile(self, operation: Operation) -> _Plan:
-        compiler = self._compilers.get(operation.spec.name)
+    def _field_map(self, operation: Operation, kind: str, media: MediaType) -> tuple[FieldMap, str]:
+        with self._lock:
+            known = self._field_maps.get((id(operation), kind))
+            if known is None:
+                lowered = self._compiler(operation.spec).lowered(media.schema, "request")
+                spec = operation.spec.path
+                location = f"{spec.parent.name}/{spec.name}{media.pointer}"
+                known = self._field_maps[(id(operation), kind)] = (FieldMap(lowered), location)
+        return known
+
+    def _compiler(self, spec: SpecDocument) -> SchemaCompiler:
+        compiler = self._compilers.get(spec.name)
         if compiler is None:
-            compiler = self._compilers[operation.spec.name] = SchemaCompiler(operation.spec)
+            compiler = self._compilers[spec.name] = SchemaCompiler(spec)
+        return compiler
+
+    def _compile(self, operation: Operation) -> _Plan:
+        compiler = self._compiler(operation.spec)
         in_path = [p for p in operation.parameters if p.location == "path"]
         path = None
         if in_path:
@@ -552,7 +613,7 @@ class RequestResponseValidator:
             validate(value)
         except JsonSchemaValueException as error:
             path = _where(where, error.path)
-            message = error.message.replace(error.name, path, 1) if error.name else error.message
+            message = _rule_words(error)
             violations.append(
                 _violation(
                     operation,
@@ -717,12 +778,26 @@ _SHOWN_KEYWORDS = (
 )
 
 
+def _rule_words(error: JsonSchemaValueException) -> str:
+    """What the rule says, without the value's path (the violation's `where` names it, and
+    every reader shows the two together) and with a pattern as the description wrote it."""
+    message = error.message
+    if error.name and message.startswith(error.name + " "):
+        message = message[len(error.name) + 1 :]
+    definition = error.definition if isinstance(error.definition, dict) else {}
+    if error.rule == "pattern" and SPEC_PATTERN in definition:
+        message = message.replace(str(definition["pattern"]), str(definition[SPEC_PATTERN]), 1)
+    return message
+
+
 def _expected(definition: Any) -> Any:
-    """The failing schema as a reader needs it: its constraints, and an object's field names
-    rather than their whole schemas."""
+    """The failing schema as a reader needs it: its constraints (a pattern as the description
+    wrote it), and an object's field names rather than their whole schemas."""
     if not isinstance(definition, dict):
         return definition
     shown: dict[str, Any] = {key: definition[key] for key in _SHOWN_KEYWORDS if key in definition}
+    if SPEC_PATTERN in definition:
+        shown["pattern"] = definition[SPEC_PATTERN]
     if isinstance(shown.get("enum"), list) and len(shown["enum"]) > 20:
         shown["enum"] = [*shown["enum"][:20], "..."]
     if isinstance(definition.get("properties"), dict):

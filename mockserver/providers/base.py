@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
+from mockserver.contract.operations import Operation
+from mockserver.contract.records import ContractWarning
+from mockserver.contract.suggestions import BodyRules
 from mockserver.contract.validation import HttpRequest, HttpResponse
 from mockserver.core import Device
 
@@ -72,6 +75,24 @@ class Provider:
 
     def delete_device(self, device: Device) -> None:
         raise NotImplementedError(f"{self.name} devices cannot be deleted at run time")
+
+    # -- warnings (contract.WarningPolicy) ---------------------------------------------------
+    def field_key(self, name: str) -> str:
+        """A sent body field's name as the vendor reads it: exactly as sent, unless its
+        decoder also takes other spellings (then those are no unknown fields)."""
+        return name
+
+    def refine_warnings(
+        self, operation: Operation, request: HttpRequest, warnings: list[ContractWarning]
+    ) -> list[ContractWarning]:
+        """The contract layer's warnings for a request, said in the vendor's terms (what its
+        service then does, or does not do)."""
+        return warnings
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        """What the handler of `operation` checks in a request body beyond the description,
+        so that a suggested body (a failing test's "nearest valid body") passes it too."""
+        return None
 
     def decorate(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         """Add what the vendor puts on every response (request IDs, security headers)."""

@@ -11,6 +11,8 @@ import jsonschema
 
 from mockserver.clock import DEFAULT_VIRTUAL_START, from_datetime
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.operations import Operation
+from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider
 from mockserver.providers.kpn.auth import TokenService
@@ -18,8 +20,9 @@ from mockserver.providers.kpn.devices import DeviceBook, KpnDevice
 from mockserver.providers.kpn.lifecycle import Lifecycle
 from mockserver.providers.kpn.listing import Lister
 from mockserver.providers.kpn.problems import problem_response
-from mockserver.providers.kpn.records import Record
+from mockserver.providers.kpn.records import ACTUATOR, Record
 from mockserver.providers.kpn.routes import Routes
+from mockserver.providers.kpn.rules import body_rules
 from mockserver.providers.kpn.world_schema import WORLD_SCHEMA
 from mockserver.types import SECOND, seconds
 
@@ -29,6 +32,14 @@ if TYPE_CHECKING:
 DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
     WORLD_SCHEMA["properties"]["devices"]["items"], format_checker=jsonschema.FormatChecker()
 )
+#: The create operations, by the API whose rules (rules.py) they apply.
+CREATES = {
+    "createDownlink": ACTUATOR,
+    "createLoraDownlink": "lora",
+    "createHttpDownlink": "http",
+    "createMqttDownlink": "mqtt",
+    "createSmsDownlink": "sms",
+}
 #: Named in KPN's docs as a connection-specific API, but no description of it exists.
 UNSPECIFIED_PREFIX = "/digitalmatter"
 
@@ -79,6 +90,10 @@ class KPNProvider(Provider):
 
     def handlers(self) -> Mapping[str, Handler]:
         return self._routes.handlers()
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        api = CREATES.get(operation.operation_id)
+        return None if api is None else body_rules(api)
 
     # -- Python API ------------------------------------------------------------------------
     def device(self, identifier: str) -> KpnDevice:

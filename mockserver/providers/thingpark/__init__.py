@@ -9,10 +9,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.operations import Operation
+from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider
 from mockserver.providers.thingpark import errors
-from mockserver.providers.thingpark.downlink_messages import DownlinkMessageRoutes
+from mockserver.providers.thingpark.downlink_messages import (
+    SEND_OPERATION,
+    DownlinkMessageRoutes,
+    send_body_rules,
+)
 from mockserver.providers.thingpark.lrc import Lrc
 from mockserver.providers.thingpark.oauth import TokenRoutes
 from mockserver.providers.thingpark.reports import ReportPublisher
@@ -80,6 +86,9 @@ class ThingParkProvider(Provider):
 
     def handlers(self) -> Mapping[str, Handler]:
         return {**self._downlink_messages.handlers(), **self._tokens.handlers()}
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        return send_body_rules() if operation.operation_id == SEND_OPERATION else None
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))

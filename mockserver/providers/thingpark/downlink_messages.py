@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from mockserver import json_strict
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Downlink
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.thingpark import errors
@@ -245,3 +246,35 @@ def _correlation(value: Any, rejection: int) -> str | None:
     if not isinstance(value, str) or not _CORRELATION.fullmatch(value):
         raise errors.lrc_rejection(LrcCode.INVALID_CORRELATION_ID, rejection)
     return value.upper().rjust(16, "0")
+
+
+#: What of the LRC's checks JSON Schema can state, for a suggested body to aim at: a payload
+#: of whole hex bytes and one port in 1..224 (a string, as clients send it, or an integer).
+_SEND_RULES_SCHEMA = {
+    "required": ["payloadHex", "targetPorts"],
+    "properties": {
+        "payloadHex": {"type": "string", "pattern": "^([0-9A-Fa-f]{2})+$"},
+        "targetPorts": {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 224},
+                {"type": "string", "pattern": "^([1-9][0-9]?|1[0-9]{2}|2[01][0-9]|22[0-4])$"},
+            ]
+        },
+    },
+}
+
+
+def send_body_rules() -> BodyRules:
+    """The body checks `send` makes that need no device: a suggested body passes them."""
+
+    def problem(body: Any) -> str | None:
+        try:
+            flush = body.get("flushDownlinkQueue") is True  # the query's flag is not the body's
+            if _payload(body.get("payloadHex"), flush, 400) is not None:
+                _port(body.get("targetPorts"), 400)
+            _correlation(body.get("correlationID"), 400)
+        except DxError as refused:
+            return refused.message
+        return None
+
+    return BodyRules(problem, _SEND_RULES_SCHEMA)

@@ -66,6 +66,10 @@ class TTNv2Provider(Provider):
     def handlers(self) -> Mapping[str, Handler]:
         return self._routes.handlers()
 
+    def field_key(self, name: str) -> str:
+        """Go's encoding/json matches a key exactly, else case-insensitively."""
+        return name.lower()
+
     @classmethod
     def world_problems(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
         return world_problems(config)

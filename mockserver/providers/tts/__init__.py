@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
-from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract import ContractWarning, HttpRequest, HttpResponse
+from mockserver.contract.operations import Operation
+from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
@@ -16,6 +20,7 @@ from mockserver.providers.tts.applications import Registry
 from mockserver.providers.tts.auth import require_rights
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
+from mockserver.providers.tts.rules import queue_body_rules
 from mockserver.providers.tts.webhooks import WebhookRegistryRoutes
 from mockserver.providers.tts.world_schema import WORLD_SCHEMA
 
@@ -26,6 +31,9 @@ DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
     WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
 )
 
+_CAPITAL = re.compile("[A-Z]")
+#: The path endings of the queue's push and replace operations.
+QUEUE_WRITES = ("/down/push", "/down/replace")
 #: What TTS's web middleware puts on every response (pkg/webmiddleware).
 SECURITY_HEADERS = {
     "cache-control": "no-store",
@@ -62,6 +70,37 @@ class TTSProvider(Provider):
 
     def handlers(self) -> Mapping[str, Handler]:
         return {**self._routes.handlers(), **WebhookRegistryRoutes(self).handlers()}
+
+    def field_key(self, name: str) -> str:
+        """protojson reads a field by its proto name or its JSON name (lowerCamelCase)."""
+        return _CAPITAL.sub(lambda capital: "_" + capital.group().lower(), name)
+
+    def refine_warnings(
+        self, operation: Operation, request: HttpRequest, warnings: list[ContractWarning]
+    ) -> list[ContractWarning]:
+        """A push or replace without `downlinks` decodes as zero downlinks."""
+        if not operation.path.endswith(QUEUE_WRITES):
+            return warnings
+        done = (
+            "nothing is queued and the queue is emptied"
+            if operation.path.endswith("/replace")
+            else "nothing was queued"
+        )
+        return [
+            replace(
+                warning,
+                message=f"no `downlinks` key: {done}; did you mean `{warning.suggestion}`?",
+            )
+            if warning.rule == "missing-wrapper" and warning.field == "downlinks"
+            else warning
+            for warning in warnings
+        ]
+
+    def body_rules(self, operation: Operation) -> BodyRules | None:
+        """Push and replace, on either route (named by path: the operationIds vary)."""
+        if operation.method != "POST" or not operation.path.endswith(QUEUE_WRITES):
+            return None
+        return queue_body_rules(webhook_route="/webhooks/" in operation.path)
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
         """`spec` is a device entry of the world file plus its `application_id`, which must
