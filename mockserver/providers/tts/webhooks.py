@@ -2,7 +2,7 @@
 
 Get and List return ids, base_url, format and the timestamps, plus the fields the
 `field_mask` query names; Set (POST, or PUT on the webhook's path) creates or updates the
-fields its body's `field_mask.paths` names (all given fields when it names none). Rights:
+fields its body's `field_mask` names (all given fields when it names none). Rights:
 reading needs TRAFFIC_READ; setting and deleting need SETTINGS_BASIC, TRAFFIC_READ and
 TRAFFIC_DOWN_WRITE (research tts-ttn.md §C3). As every grpc-gateway route, the request's
 fields are validated (identifiers included) before rights are checked or the registry is read.
@@ -43,8 +43,9 @@ class WebhookRegistryRoutes:
             "ApplicationWebhookRegistry_GetFormats": self.formats,
             "ApplicationWebhookRegistry_List": self._gateway(self.list),
             "ApplicationWebhookRegistry_Get": self._gateway(self.get),
+            # TTS's names: Set2 is `POST /as/webhooks/{app}`, Set is `PUT …/{webhook_id}`.
+            "ApplicationWebhookRegistry_Set2": self._gateway(self.set),
             "ApplicationWebhookRegistry_Set": self._gateway(self.set),
-            "ApplicationWebhookRegistry_Update": self._gateway(self.set),
             "ApplicationWebhookRegistry_Delete": self._gateway(self.delete),
         }
 
@@ -87,17 +88,13 @@ class WebhookRegistryRoutes:
         webhook_id = params.get("webhook_id") or ids.get("webhook_id", "")
         if not isinstance(webhook_id, str):
             return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook_id: expected a string")
+        try:
+            paths = _body_field_mask(document.get("field_mask"))
+        except ValueError as error:
+            return gateway_status(errors.Code.INVALID_ARGUMENT, str(error))
         problem = identifier_problem(webhook_id)
         if problem:
             raise _invalid("webhook.ids.webhook_id", problem)
-        field_mask = document.get("field_mask") or {}
-        paths = field_mask.get("paths") if isinstance(field_mask, dict) else None
-        if paths is not None and not (
-            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
-        ):
-            return gateway_status(
-                errors.Code.INVALID_ARGUMENT, "field_mask.paths: expected strings"
-            )
         mask = paths or [key for key in given if key in _SETTABLE]
         unknown = [path for path in mask if path not in _SETTABLE]
         if unknown:
@@ -176,6 +173,27 @@ def represent(hook: Webhook, application: Any, paths: list[str]) -> dict[str, An
 def _field_mask(request: HttpRequest) -> list[str]:
     values = [value for name, value in parse_qsl(request.query) if name == "field_mask"]
     return [path.strip() for value in values for path in value.split(",") if path.strip()]
+
+
+def _body_field_mask(value: Any) -> list[str] | None:
+    """A body's `field_mask` as TTS's JSON decoder reads it: the comma-separated string of
+    the proto3 JSON mapping (and of TTS's Swagger), or the `{"paths": [...]}` object of TTS's
+    documentation. ValueError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [path for path in value.split(",") if path]
+    if isinstance(value, dict):
+        unexpected = [key for key in value if key != "paths"]
+        if unexpected:
+            raise ValueError(f'unexpected "{unexpected[0]}" field in FieldMask object')
+        paths = value.get("paths")
+        if paths is None:
+            return None
+        if isinstance(paths, list) and all(isinstance(path, str) for path in paths):
+            return paths
+        raise ValueError("field_mask.paths: expected strings")
+    raise ValueError("invalid value type for field mask")
 
 
 def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
