@@ -2,7 +2,8 @@
 
 A vendor's published text is bundled as published; what the real service does that the text
 omits lives in a sibling `*.overlay.yaml`, merged at load (RFC 7386 merge-patch), so the
-vendor's file is never edited and the overlay stays reviewable on its own.
+vendor's file is never edited and the overlay stays reviewable on its own. An overlay may
+also name the operations served out of a larger description (selection.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from mockserver.contract.selection import select_operations
 from mockserver.types import JSON
 
 OVERLAY_SUFFIX = ".overlay"
@@ -71,6 +73,10 @@ def load_spec(path: Path, provider: str) -> SpecDocument:
     )
     for overlay in overlays:
         document = merge_patch(document, _read(overlay))
+    try:
+        document = select_operations(document)
+    except ValueError as error:
+        raise SpecError(f"{path}: {error}") from error
     return SpecDocument(
         name=f"{provider}/{path.stem}",
         provider=provider,

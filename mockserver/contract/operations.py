@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.contract.documents import Dialect, SpecDocument, SpecError, resolve_pointer
+from mockserver.contract.selection import METHODS
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: A list of further base paths the same operations are served under (the vendor's
 #: description names one; its service answers on several).
 BASE_PATHS_EXTENSION = "x-mockserver-base-paths"
@@ -71,11 +71,16 @@ class Operation:
     #: formData parameters (a missing required body is reported there).
     body_pointer: str = ""
     path_regex: re.Pattern[str] = field(init=False)
-    path_names: dict[str, str] = field(init=False)
+    #: (regex group, name) of each path parameter, then of each alias (see `path_aliases`).
+    path_names: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.path_regex = template_regex(self.path)
-        self.path_names = {_group(name): name for name in _PARAMETER.findall(self.path)}
+        names = _PARAMETER.findall(self.path)
+        self.path_names = tuple(
+            [(_group(name), name) for name in names]
+            + [(_group(name), alias) for name, alias in path_aliases(names).items()]
+        )
 
     @property
     def key(self) -> str:
@@ -96,6 +101,19 @@ def documented_status(status: int, documented: Collection[str]) -> str | None:
         if key in documented:
             return key
     return None
+
+
+def path_aliases(names: list[str]) -> dict[str, str]:
+    """grpc-gateway names a path parameter by its field path in the request message
+    (`end_device_ids.application_ids.application_id`): such a parameter is also given under
+    its last segment (`application_id`), so handlers and scenario matches use one name on
+    every route. Not when another parameter of the path has, or ends in, the same name."""
+    last = [name.rsplit(".", 1)[-1] for name in names]
+    return {
+        name: short
+        for name, short in zip(names, last, strict=True)
+        if short != name and last.count(short) == 1
+    }
 
 
 def template_regex(template: str) -> re.Pattern[str]:
@@ -356,10 +374,7 @@ class OperationIndex:
         for operation in self._by_method.get(method, ()):
             found = operation.path_regex.match(path)
             if found:
-                names = operation.path_names
-                return operation, {
-                    names[group]: value for group, value in found.groupdict().items()
-                }
+                return operation, {name: found[group] for group, name in operation.path_names}
         return None
 
     def allowed_methods(self, path: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""TTS's HTTP routes: each operationId of specs/tts/openapi.yaml and its handler.
+"""TTS's downlink queue routes: the webhook routes of specs/tts/openapi.yaml and the AppAs
+routes of TTS's own Swagger (specs/tts/api.swagger.json), each operationId and its handler.
 
 Webhook routes (`…/webhooks/{wh}/devices/{dev}/down/…`) run TTS's middleware order: IDs,
 rights, webhook, decode (protojson), validate, queue operation; errors are written by

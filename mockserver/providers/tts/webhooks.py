@@ -2,9 +2,10 @@
 
 Get and List return ids, base_url, format and the timestamps, plus the fields the
 `field_mask` query names; Set (POST, or PUT on the webhook's path) creates or updates the
-fields its body's `field_mask.paths` names (all given fields when it names none). Rights:
+fields its body's `field_mask` names (all given fields when it names none). Rights:
 reading needs TRAFFIC_READ; setting and deleting need SETTINGS_BASIC, TRAFFIC_READ and
-TRAFFIC_DOWN_WRITE (research tts-ttn.md §C3).
+TRAFFIC_DOWN_WRITE (research tts-ttn.md §C3). As every grpc-gateway route, the request's
+fields are validated (identifiers included) before rights are checked or the registry is read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import Webhook
 from mockserver.providers.tts.auth import TRAFFIC_DOWN_WRITE, TRAFFIC_READ
+from mockserver.providers.tts.downlinks import EMBEDDED
 from mockserver.providers.tts.message_types import MESSAGE_TYPES
 from mockserver.providers.tts.outbound import rfc3339
 from mockserver.providers.tts.routes import gateway_errors, gateway_status, identifier_problem
@@ -41,8 +43,9 @@ class WebhookRegistryRoutes:
             "ApplicationWebhookRegistry_GetFormats": self.formats,
             "ApplicationWebhookRegistry_List": self._gateway(self.list),
             "ApplicationWebhookRegistry_Get": self._gateway(self.get),
+            # TTS's names: Set2 is `POST /as/webhooks/{app}`, Set is `PUT …/{webhook_id}`.
+            "ApplicationWebhookRegistry_Set2": self._gateway(self.set),
             "ApplicationWebhookRegistry_Set": self._gateway(self.set),
-            "ApplicationWebhookRegistry_Update": self._gateway(self.set),
             "ApplicationWebhookRegistry_Delete": self._gateway(self.delete),
         }
 
@@ -50,6 +53,9 @@ class WebhookRegistryRoutes:
         return _json({"formats": FORMATS})
 
     def list(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        invalid = _application_ids_error(params["application_id"])
+        if invalid is not None:
+            raise _embedded(invalid, "application_ids", "ListApplicationWebhooksRequest")
         application = self._application(request, params, TRAFFIC_READ)
         paths = _field_mask(request)
         hooks = [represent(hook, application, paths) for hook in application.webhooks.values()]
@@ -57,6 +63,9 @@ class WebhookRegistryRoutes:
         return HttpResponse(200, {**body.headers, "x-total-count": str(len(hooks))}, body.body)
 
     def get(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        invalid = _webhook_ids_error(params["application_id"], params["webhook_id"])
+        if invalid is not None:
+            raise _embedded(invalid, "ids", "GetApplicationWebhookRequest")
         application = self._application(request, params, TRAFFIC_READ)
         hook = application.webhooks.get(params["webhook_id"])
         if hook is None:
@@ -79,17 +88,13 @@ class WebhookRegistryRoutes:
         webhook_id = params.get("webhook_id") or ids.get("webhook_id", "")
         if not isinstance(webhook_id, str):
             return gateway_status(errors.Code.INVALID_ARGUMENT, "webhook_id: expected a string")
+        try:
+            paths = _body_field_mask(document.get("field_mask"))
+        except ValueError as error:
+            return gateway_status(errors.Code.INVALID_ARGUMENT, str(error))
         problem = identifier_problem(webhook_id)
         if problem:
             raise _invalid("webhook.ids.webhook_id", problem)
-        field_mask = document.get("field_mask") or {}
-        paths = field_mask.get("paths") if isinstance(field_mask, dict) else None
-        if paths is not None and not (
-            isinstance(paths, list) and all(isinstance(path, str) for path in paths)
-        ):
-            return gateway_status(
-                errors.Code.INVALID_ARGUMENT, "field_mask.paths: expected strings"
-            )
         mask = paths or [key for key in given if key in _SETTABLE]
         unknown = [path for path in mask if path not in _SETTABLE]
         if unknown:
@@ -118,6 +123,10 @@ class WebhookRegistryRoutes:
         return _json(represent(hook, application, mask))
 
     def delete(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+        # Delete takes ApplicationWebhookIdentifiers itself: its error is the top of the chain.
+        invalid = _webhook_ids_error(params["application_id"], params["webhook_id"])
+        if invalid is not None:
+            raise invalid
         application = self._application(
             request, params, SETTINGS_BASIC, TRAFFIC_READ, TRAFFIC_DOWN_WRITE
         )
@@ -166,6 +175,27 @@ def _field_mask(request: HttpRequest) -> list[str]:
     return [path.strip() for value in values for path in value.split(",") if path.strip()]
 
 
+def _body_field_mask(value: Any) -> list[str] | None:
+    """A body's `field_mask` as TTS's JSON decoder reads it: the comma-separated string of
+    the proto3 JSON mapping (and of TTS's Swagger), or the `{"paths": [...]}` object of TTS's
+    documentation. ValueError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [path for path in value.split(",") if path]
+    if isinstance(value, dict):
+        unexpected = [key for key in value if key != "paths"]
+        if unexpected:
+            raise ValueError(f'unexpected "{unexpected[0]}" field in FieldMask object')
+        paths = value.get("paths")
+        if paths is None:
+            return None
+        if isinstance(paths, list) and all(isinstance(path, str) for path in paths):
+            return paths
+        raise ValueError("field_mask.paths: expected strings")
+    raise ValueError("invalid value type for field mask")
+
+
 def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
     """The first field that TTS's validator would reject, and why (decoding-level type errors
     are reported the same way: the simulator never lets them through to a 500)."""
@@ -204,6 +234,36 @@ def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
         if len(message.get("path", "")) > 64:
             return f"{kind}.path", "value length must be at most 64 runes"
     return None
+
+
+def _application_ids_error(application_id: str) -> errors.TTSError | None:
+    """`ApplicationIdentifiers.ValidateFields()`: the ID's length, then its pattern."""
+    reason = identifier_problem(application_id)
+    if reason is None:
+        return None
+    return errors.VALIDATION(
+        field="application_id", reason=reason, name="ApplicationIdentifiersValidationError"
+    )
+
+
+def _webhook_ids_error(application_id: str, webhook_id: str) -> errors.TTSError | None:
+    """`ApplicationWebhookIdentifiers.ValidateFields()`. TTS visits the two fields in Go map
+    order, so with both invalid either may be reported; the simulator reports the
+    application's first, as on the webhook downlink routes."""
+    invalid = _application_ids_error(application_id)
+    if invalid is not None:
+        return _embedded(invalid, "application_ids", "ApplicationWebhookIdentifiers")
+    reason = identifier_problem(webhook_id)
+    if reason is None:
+        return None
+    return errors.VALIDATION(
+        field="webhook_id", reason=reason, name="ApplicationWebhookIdentifiersValidationError"
+    )
+
+
+def _embedded(cause: errors.TTSError, field: str, message: str) -> errors.TTSError:
+    """The generated validator's error for an embedded message that failed validation."""
+    return errors.VALIDATION(cause, field=field, reason=EMBEDDED, name=f"{message}ValidationError")
 
 
 def _invalid(field: str, reason: str) -> errors.TTSError:
