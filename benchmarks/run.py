@@ -145,9 +145,10 @@ def main() -> None:
     print(f"contract violations recorded during the run: {len(violations['violations'])}")
     print(f"start-up to first 200: {startup * 1000:.0f} ms")
     print(f"max RSS, 100 000 devices x 10 queued downlinks: {world_memory()}  (target <= 1.5 GiB)")
-    from benchmarks import simulation
+    from benchmarks import formatters, simulation
 
     simulation.main()  # a day of SIM_DEVICES class A devices on the virtual clock
+    formatters.main()  # the team's JavaScript in the loop, and a reset of a scripted world
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from mockserver.contract.operations import Operation, OperationIndex
 from mockserver.contract.records import ContractViolation
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
+from mockserver.formatters.api import Formatters
 from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
@@ -108,6 +109,11 @@ class MockServer:
     @property
     def providers(self) -> dict[str, Provider]:
         return self.world.providers
+
+    @property
+    def formatters(self) -> Formatters:
+        """Set devices' payload formatter scripts from Python (docs/formatters.md)."""
+        return Formatters(self)
 
     def _start_periodic_uplinks(self) -> None:
         """Devices with an `uplink_interval` uplink on their own, first one interval in."""

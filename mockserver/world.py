@@ -20,6 +20,7 @@ from mockserver.clock import Clock
 from mockserver.core import Network
 from mockserver.core.radio import RadioEnvironment
 from mockserver.core.scheduler import Scheduler
+from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
 from mockserver.outbound import Outbound
 from mockserver.providers import PROVIDERS, Provider
 
@@ -62,6 +63,11 @@ def read_world(source: WorldSource) -> dict[str, Any]:
     else:
         description = dict(source)
     description = description or {}
+    base = Path(source).parent if isinstance(source, str | Path) else Path.cwd()
+    try:
+        description = resolve_files(description, base)
+    except ScriptFileError as error:
+        raise WorldError(f"{origin}: {error}") from None
     validator = jsonschema.Draft202012Validator(
         world_schema(), format_checker=jsonschema.FormatChecker()
     )
@@ -74,6 +80,10 @@ def read_world(source: WorldSource) -> dict[str, Any]:
         if problems:
             where, message = problems[0]
             raise WorldError(f"{origin}: at {name}/{where}: {message}")
+    unparsable = script_problems(description)
+    if unparsable:
+        where, message = unparsable[0]
+        raise WorldError(f"{origin}: at {where}: {message}")
     return description
 
 

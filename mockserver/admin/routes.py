@@ -106,6 +106,23 @@ def build_admin_app(server: MockServer) -> Starlette:
             server.providers[device.provider].delete_device(device)
         return Response(status_code=204)
 
+    async def formatters(request: Request) -> Response:
+        """A device's payload formatter scripts (docs/formatters.md)."""
+        device = device_or_404(request.path_params["device_id"])
+        slot = request.path_params.get("slot")
+        if slot is None:
+            document = await read_object(request, missing="the body must be a formatter document (docs/formatters.md)")
+        else:
+            try:
+                document = {"script": (await request.body()).decode("utf-8")}
+            except UnicodeDecodeError:
+                raise AdminError(400, "the script is not UTF-8 text") from None
+        try:
+            shown = server.formatters.set_from_admin(device.id, device.provider, document, slot)
+        except ValueError as error:  # a script that does not parse, a field that is not one
+            raise AdminError(400, str(error)) from None
+        return JSONResponse(shown)
+
     async def device_queue(request: Request) -> Response:
         with server.lock:
             device = device_or_404(request.path_params["device_id"])
@@ -275,6 +292,8 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/devices/{device_id}", get_device, methods=["GET"]),
         Route("/_mock/devices/{device_id}", update_device, methods=["PATCH"]),
         Route("/_mock/devices/{device_id}", delete_device, methods=["DELETE"]),
+        Route("/_mock/devices/{device_id}/formatters", formatters, methods=["PUT"]),
+        Route("/_mock/devices/{device_id}/formatters/{slot}", formatters, methods=["PUT"]),
         Route("/_mock/devices/{device_id}/queue", device_queue, methods=["GET", "DELETE"]),
         Route("/_mock/devices/{device_id}/uplinks", uplinks, methods=["POST"]),
         Route("/_mock/devices/{device_id}/events", events, methods=["GET"]),

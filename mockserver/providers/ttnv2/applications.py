@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.core import Device, DeviceClass, Network, Session
+from mockserver.formatters.ttnv2 import FUNCTIONS, PayloadFunctions
 from mockserver.providers.ttnv2.payload_functions import PayloadFunction, payload_function
 from mockserver.types import seconds
 
@@ -49,6 +50,8 @@ class Application:
     integrations: dict[str, Integration] = field(default_factory=dict)
     encoder: PayloadFunction | None = None
     decoder: PayloadFunction | None = None
+    #: The application's JavaScript payload functions (mockserver.formatters.ttnv2).
+    payload_functions: PayloadFunctions | None = None
     devices: dict[str, TTNDevice] = field(default_factory=dict)
 
 
@@ -72,6 +75,7 @@ class Registry:
                 },
                 encoder=payload_function(raw.get("encoder")),
                 decoder=payload_function(raw.get("decoder")),
+                payload_functions=_payload_functions(raw.get("payload_functions")),
             )
             first_key = next(iter(application.access_keys), "")
             for integration in raw.get("integrations", []):
@@ -129,3 +133,9 @@ def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> D
         late_pushes_use_windows=False,  # V2's handler took the downlink at the uplink
         session=Session(dev_addr=int(str(dev_addr), 16)),
     )
+
+
+def _payload_functions(raw: Mapping[str, Any] | None) -> PayloadFunctions | None:
+    if not raw:
+        return None
+    return PayloadFunctions(**{key: raw[key] for key in FUNCTIONS if key in raw})

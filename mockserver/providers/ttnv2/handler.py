@@ -16,6 +16,7 @@ from __future__ import annotations
 from mockserver.core import Device, Downlink, Network
 from mockserver.core.network import NetworkEvent
 from mockserver.core.scheduler import DEDUPLICATION_WINDOW, Scheduler
+from mockserver.formatters import ttnv2 as formatter_ttnv2
 from mockserver.providers.ttnv2 import errors
 from mockserver.providers.ttnv2.applications import Application, Registry
 from mockserver.providers.ttnv2.downlinks import SCHEDULES, DownlinkMessage
@@ -52,6 +53,13 @@ class Handler:
         if message.payload_fields:
             if message.payload_raw:
                 problem = "Downlink not valid: Both Fields and Payload provided"
+            elif application.payload_functions is not None:
+                try:  # the application's JavaScript (docs/formatters.md)
+                    payload = formatter_ttnv2.encode(
+                        application.payload_functions, message.payload_fields, message.port or 1
+                    )
+                except formatter_ttnv2.FunctionError as error:
+                    problem = str(error)
             elif application.encoder is None:
                 problem = "Downlink Payload not valid: fields supplied, but no Encoder function set"
             else:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from mockserver.clock import to_datetime
 from mockserver.core.network import NetworkEvent
 from mockserver.core.uplinks import Uplink
+from mockserver.formatters import ttnv2 as formatter_ttnv2
 from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
 
@@ -68,7 +69,10 @@ class UplinkPublisher:
         if not targets:
             return
         uplink = Uplink.from_event(event)
-        message = self.message(application, registered, uplink)
+        try:
+            message = self.message(application, registered, uplink)
+        except formatter_ttnv2.Dropped:
+            return  # V2: "Payload not valid: payload validator function returned false"
         for integration in targets:
             body = {
                 **message,
@@ -106,7 +110,19 @@ class UplinkPublisher:
         message["payload_raw"] = (
             base64.b64encode(uplink.frm_payload).decode() if uplink.frm_payload else None
         )
-        if application.decoder is not None and uplink.frm_payload:
+        if application.payload_functions is not None:
+            # a failing function leaves the fields out; a Validator's no drops the uplink
+            try:
+                fields = formatter_ttnv2.decode(
+                    application.payload_functions, uplink.frm_payload, uplink.f_port or 0
+                )
+            except formatter_ttnv2.Dropped:
+                raise
+            except formatter_ttnv2.FunctionError:
+                fields = None
+            if fields:
+                message["payload_fields"] = fields
+        elif application.decoder is not None and uplink.frm_payload:
             fields = application.decoder.decode(uplink.frm_payload)
             if fields:
                 message["payload_fields"] = fields

@@ -8,6 +8,7 @@ trailing newline; the patterns end in `\\Z` so that an identifier is checked who
 from collections.abc import Mapping
 from typing import Any
 
+from mockserver.formatters.world import TTNV2_FUNCTIONS_SCHEMA
 from mockserver.providers.ttnv2.payload_functions import SCHEMA as PAYLOAD_FUNCTION
 
 REGIONS = ("ttn", "ttn-eu", "ttn-us-west", "ttn-brazil", "ttn-asia-se")
@@ -61,6 +62,7 @@ WORLD_SCHEMA: dict[str, Any] = {
                     },
                     "encoder": PAYLOAD_FUNCTION,
                     "decoder": PAYLOAD_FUNCTION,
+                    "payload_functions": TTNV2_FUNCTIONS_SCHEMA,
                     "integrations": {
                         "type": "array",
                         "items": {

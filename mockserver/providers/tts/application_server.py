@@ -15,11 +15,11 @@ from typing import Any
 
 from mockserver.core import Device, Downlink, Network, QueueFull
 from mockserver.core.network import NetworkEvent
+from mockserver.formatters import tts as formatter_tts
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
 from mockserver.providers.tts.downlinks import ApplicationDownlink, absolute_time
-from mockserver.providers.tts.formatters import EncodeError
 from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
@@ -140,20 +140,16 @@ class ApplicationServer:
         if end_device is None:
             raise errors.DEVICE_NOT_FOUND(device_uid=device_uid(application_id, device_id))
         application = self.registry.applications[application_id]
-        formatter = end_device.formatter or application.formatter
+        formatter = formatter_tts.select(
+            end_device.formatters,
+            end_device.formatter,
+            application.default_formatters,
+            application.formatter,
+        )
         for item in items:
-            if item.frm_payload and item.decoded_payload is None:
-                if formatter is not None:
-                    item.decoded_payload = formatter.decode(item.frm_payload)
-            elif item.decoded_payload is None:
+            if item.decoded_payload is None and not item.frm_payload:
                 raise errors.NO_PAYLOAD()
-            elif formatter is not None:
-                try:
-                    item.frm_payload, item.f_port = formatter.encode(
-                        item.decoded_payload, item.f_port
-                    )
-                except EncodeError as error:
-                    raise errors.ENCODER_OUTPUT_ERRORS(errors=str(error)) from None
+            formatter_tts.format_downlink(formatter, item)  # docs/formatters.md
             retry = item.confirmed_retry
             if retry and retry.get("max_attempts", 0) > MAX_RETRY_ATTEMPTS:
                 raise errors.DOWNLINK_MAX_RETRIES_INVALID(max=MAX_RETRY_ATTEMPTS)

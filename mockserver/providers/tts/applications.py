@@ -9,6 +9,7 @@ from typing import Any
 
 from mockserver.clock import from_datetime
 from mockserver.core import Device, DeviceClass, Network, Session
+from mockserver.formatters.tts import PayloadFormatters
 from mockserver.providers.tts.auth import ApiKey, KeyRing
 from mockserver.providers.tts.formatters import Formatter, formatter_from
 from mockserver.providers.tts.message_types import MESSAGE_TYPES
@@ -46,6 +47,8 @@ class EndDevice:
 
     device: Device
     formatter: Formatter | None = None
+    #: TTS's `formatters` of the device (mockserver.formatters.tts), when it has any.
+    formatters: PayloadFormatters | None = None
 
     @property
     def device_id(self) -> str:
@@ -58,6 +61,7 @@ class Application:
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     devices: dict[str, EndDevice] = field(default_factory=dict)
     formatter: Formatter | None = None  # the application's default formatter
+    default_formatters: PayloadFormatters | None = None
 
 
 class Registry:
@@ -70,7 +74,11 @@ class Registry:
         self.network = network
         self.default_band = config.get("band", "EU868")
         for raw in config.get("applications", []):
-            application = Application(id=raw["id"], formatter=formatter_from(raw.get("formatter")))
+            application = Application(
+                id=raw["id"],
+                formatter=formatter_from(raw.get("formatter")),
+                default_formatters=PayloadFormatters.from_config(raw.get("default_formatters")),
+            )
             for hook in raw.get("webhooks", []):
                 webhook = Webhook.from_config(hook)
                 webhook.created_at = webhook.updated_at = network.clock.now_us()
@@ -84,7 +92,11 @@ class Registry:
         application = self.applications.setdefault(application_id, Application(application_id))
         device = self.network.add(_device(application_id, raw, self.default_band))
         device.queue.capacity = QUEUE_CAPACITY
-        end_device = EndDevice(device, formatter_from(raw.get("formatter")))
+        end_device = EndDevice(
+            device,
+            formatter_from(raw.get("formatter")),
+            PayloadFormatters.from_config(raw.get("formatters")),
+        )
         application.devices[raw["id"]] = end_device
         return end_device
 

@@ -57,6 +57,8 @@ class ApplicationDownlink:
     f_cnt: int = 0
     frm_payload: bytes = b""
     decoded_payload: dict[str, Any] | None = None
+    #: Output only (a client's value is not read): what the formatter warned about.
+    decoded_payload_warnings: list[str] = field(default_factory=list)
     confirmed: bool = False
     class_b_c: dict[str, Any] | None = None
     priority: int = 0
@@ -71,6 +73,8 @@ class ApplicationDownlink:
             extra["f_cnt"] = self.f_cnt
         if self.decoded_payload:
             extra["decoded_payload"] = self.decoded_payload
+        if self.decoded_payload_warnings:
+            extra["decoded_payload_warnings"] = self.decoded_payload_warnings
         if self.class_b_c:
             extra["class_b_c"] = self.class_b_c
         if self.confirmed_retry:
@@ -99,6 +103,8 @@ def represent(downlink: Downlink) -> dict[str, Any]:
         out["frm_payload"] = base64.b64encode(downlink.frm_payload).decode()
     if extra.get("decoded_payload"):
         out["decoded_payload"] = extra["decoded_payload"]
+    if extra.get("decoded_payload_warnings"):
+        out["decoded_payload_warnings"] = list(extra["decoded_payload_warnings"])
     if downlink.confirmed:
         out["confirmed"] = True
     if extra.get("class_b_c"):

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 from mockserver.clock import to_datetime
 from mockserver.core.network import NetworkEvent
 from mockserver.core.uplinks import Uplink
+from mockserver.formatters import tts as formatter_tts
 from mockserver.lorawan.airtime import phy_payload_size
 from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
@@ -215,9 +216,14 @@ class WebhookPublisher:
         )
         receptions = self.provider.world.radio.receptions(device.id, uplink)
         first = receptions[0] if receptions else None
-        decoded = None
-        if end_device.formatter is not None and uplink.frm_payload:
-            decoded = end_device.formatter.decode(uplink.frm_payload)
+        application = self.provider.registry.applications[device.id.split(".", 1)[0]]
+        formatter = formatter_tts.select(
+            end_device.formatters,
+            end_device.formatter,
+            application.default_formatters,
+            application.formatter,
+        )
+        decoded = formatter_tts.uplink_fields(formatter, uplink.frm_payload, uplink.f_port or 0)
         return {
             "session_key_id": base64.b64encode(device.session.session_key_id).decode()
             if device.session
@@ -225,7 +231,7 @@ class WebhookPublisher:
             "f_port": uplink.f_port,
             "f_cnt": uplink.f_cnt,
             "frm_payload": base64.b64encode(uplink.frm_payload).decode(),
-            "decoded_payload": decoded,
+            **decoded,  # decoded_payload and what comes with it (docs/formatters.md)
             "rx_metadata": [
                 {
                     "gateway_ids": {"gateway_id": r.gateway.gateway_id, "eui": r.gateway.eui},
@@ -307,6 +313,8 @@ class WebhookPublisher:
 
 def _omit_empty(value: Any) -> Any:
     """jsonpb without EmitUnpopulated: null, false, 0, "", {} and [] fields are left out."""
+    if isinstance(value, formatter_tts.Verbatim):
+        return dict(value)  # a Struct's values are values: kept as they are
     if isinstance(value, dict):
         cleaned = {key: _omit_empty(item) for key, item in value.items()}
         return {key: item for key, item in cleaned.items() if not _is_zero(item)}

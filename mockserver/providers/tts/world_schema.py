@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from mockserver.formatters.world import TTS_FORMATTERS_SCHEMA
 from mockserver.providers.tts.message_types import MESSAGE_TYPES
 
 _ID = {"type": "string", "pattern": "^[a-z0-9](?:[-]?[a-z0-9]){2,}$", "maxLength": 36}
@@ -47,6 +48,7 @@ WORLD_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "formatter": _FORMATTER,
+                    "default_formatters": TTS_FORMATTERS_SCHEMA,
                     "webhooks": {
                         "type": "array",
                         "items": {
@@ -89,6 +91,7 @@ WORLD_SCHEMA: dict[str, Any] = {
                                 "rx1_delay": {"type": "integer", "minimum": 1, "maximum": 15},
                                 "uplink_interval": {"type": "number", "exclusiveMinimum": 0},
                                 "formatter": _FORMATTER,
+                                "formatters": TTS_FORMATTERS_SCHEMA,
                                 "session": {
                                     "type": "object",
                                     "additionalProperties": False,

@@ -352,14 +352,15 @@ def test_formatter_encodes_decoded_payload(server, client, route):
     assert (queued.f_port, queued.frm_payload) == (1, b"\x01\x02\x03")
 
 
-def test_formatter_output_replaces_a_given_frm_payload(server, client):
+def test_with_a_formatter_frm_payload_still_wins_over_decoded_payload(server, client):
+    # payload.go encodeDownlink: an item with bytes is not encoded, whatever its formatter
     (queued,) = pushed_ok(
         client,
         server,
-        {"frm_payload": "Cg==", "decoded_payload": {"bytes": [4, 5]}},
+        {"f_port": 2, "frm_payload": "Cg==", "decoded_payload": {"bytes": [4, 5]}},
         device="dev1",
     )
-    assert (queued.f_port, queued.frm_payload) == (1, b"\x04\x05")
+    assert (queued.f_port, queued.frm_payload) == (2, b"\n")
 
 
 def test_the_formatters_f_port_wins(server, client):
