@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mockserver import __version__
+from mockserver import __version__, request_log
 from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.reports import FORMATS
 from mockserver.scenario.loading import ScenarioError, find_scenario
@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="time moves only through POST /_mock/clock/advance",
     )
+    request_log.add_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument(
         "--url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="the server's base URL"
@@ -126,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
         elif args.virtual_time:
             server.reset()  # start the virtual clock where the world says
+        request_log.install(args.log_format, args.log_level)
         print(banner(server, args.host, args.port), flush=True)
         shown = f"[{args.host}]" if ":" in args.host else args.host
         ready = f"ready: http://{shown}:{args.port}"
