@@ -124,7 +124,7 @@ def test_an_unknown_log_level_in_the_environment_is_refused():
         env={**os.environ, "MOCKSERVER_LOG_LEVEL": "loud"},
     )
     assert result.returncode == 2
-    assert "invalid choice: 'loud' (choose from debug, info, warning, error)" in result.stderr
+    assert "invalid choice: 'loud' (choose from debug, info, warning, error, off)" in result.stderr
 
 
 def test_in_process_use_prints_nothing_for_a_call_that_broke_the_contract():
@@ -145,6 +145,12 @@ def test_quiet_keeps_only_the_calls_that_broke_their_description(server, client,
     push(client, json=BAD_PORT)
     (line,) = written.lines()
     assert f"tts POST {PUSH} 400 " in line and TOO_BIG in line
+
+
+def test_off_says_nothing_at_all(server, client, log):
+    written = log("off")
+    push(client, json=BAD_PORT)
+    assert written.lines() == []
 
 
 def test_the_first_finding_in_a_few_words_and_how_many_more():

@@ -21,6 +21,7 @@ LEVELS = {
     "info": logging.INFO,
     "warning": logging.WARNING,
     "error": logging.ERROR,
+    "off": logging.CRITICAL + 1,
 }
 ROOT = "mockserver"
 
@@ -56,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("MOCKSERVER_LOG_LEVEL", "info"),
         help="info: every API call, scenario act and outbound message; debug adds the "
         "admin API (/_mock); warning: only calls that broke their description and "
-        "messages not delivered (default info, or $MOCKSERVER_LOG_LEVEL)",
+        "messages not delivered; off: nothing (default info, or $MOCKSERVER_LOG_LEVEL)",
     )
     parser.add_argument(
         "-q",

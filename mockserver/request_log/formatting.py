@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.request_log.events import Event, Style, iso
+from mockserver.request_log.events import Event, SecondsCache, Style, iso
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _LEVEL_COLOURS = {logging.WARNING: "33", logging.ERROR: "31", logging.CRITICAL: "31"}
 
 
@@ -23,11 +23,11 @@ class TextFormatter(logging.Formatter):
     def __init__(self, colour: bool = False) -> None:
         super().__init__()
         self.style = Style(colour)
+        self.wall = SecondsCache("%H:%M:%S", time.localtime)
 
     def format(self, record: logging.LogRecord) -> str:
         style = self.style
-        wall = time.strftime("%H:%M:%S", time.localtime(record.created))
-        head = style.paint(f"{wall}.{int(record.msecs):03d}", "2")
+        head = style.paint(f"{self.wall(int(record.created))}.{int(record.msecs):03d}", "2")
         event = record.msg
         if isinstance(event, Event):
             if event.sim is not None:
@@ -45,10 +45,13 @@ class JsonFormatter(logging.Formatter):
     clock differs, `level`, `event` (request, admin, scenario, outbound or log) and the
     event's own fields."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.wall = SecondsCache("%Y-%m-%dT%H:%M:%S", time.gmtime)
+
     def format(self, record: logging.LogRecord) -> str:
-        wall = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         line: dict[str, Any] = {
-            "time": wall.replace("+00:00", "Z"),
+            "time": iso(int(record.created * 1_000_000), self.wall),
             "level": record.levelname.lower(),
         }
         event = record.msg
@@ -63,4 +66,4 @@ class JsonFormatter(logging.Formatter):
             line["message"] = record.getMessage()
             if record.exc_info:
                 line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+        return _encode(line)

@@ -59,7 +59,7 @@ def api_logged() -> bool:
 
 
 def _emit(logger: logging.Logger, event: Event) -> None:
-    logger.handle(logger.makeRecord(logger.name, event.level, __file__, 0, event, (), None))
+    logger.handle(logger.makeRecord(logger.name, event.level, "", 0, event, (), None))
 
 
 def log_exchange(clock: Clock, fields: tuple[Any, ...] | None, started: float) -> None:
