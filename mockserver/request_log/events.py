@@ -165,8 +165,10 @@ class Exchange(Event):
 
     def fields(self) -> dict[str, Any]:
         sequence, _, provider, operation, request, response, findings, *rule = self.journal
-        warnings = sum(1 for finding in findings if is_warning(finding))
-        ordered = sorted(findings, key=is_warning)
+        warnings, first = 0, None
+        if findings:  # most calls have none: nothing to count or sort
+            warnings = sum(1 for finding in findings if is_warning(finding))
+            first = sorted(findings, key=is_warning)[0].message
         return {
             "tenant": self.tenant,
             "provider": provider,
@@ -178,7 +180,7 @@ class Exchange(Event):
             "operation": operation,
             "violations": len(findings) - warnings,
             "warnings": warnings,
-            "finding": ordered[0].message if ordered else None,
+            "finding": first,
             "scenario_rule": rule[0] if rule else None,
             "journal_sequence": sequence,
         }
