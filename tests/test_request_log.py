@@ -6,6 +6,7 @@ log written to a string instead of standard output.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import json
@@ -21,7 +22,7 @@ import httpx
 import pytest
 
 from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
-from mockserver.request_log import install, uninstall
+from mockserver.request_log import add_arguments, install, uninstall
 from mockserver.request_log.console import wants_colour
 from mockserver.request_log.events import Exchange, exchange_level
 from mockserver.request_log.formatting import TextFormatter
@@ -114,6 +115,13 @@ def test_serve_json_lines_for_a_log_collector():
         "scenario_rule": None,
         "journal_sequence": 1,
     }
+
+
+def test_quiet_is_the_warning_level_and_the_last_option_wins():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["-q"]).log_level == "warning"
+    assert parser.parse_args(["--quiet", "--log-level", "DEBUG"]).log_level == "debug"
 
 
 def test_an_unknown_log_level_in_the_environment_is_refused():
