@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from mockserver.clock import RealClock
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.providers.base import Provider, json_response
+from mockserver.request_log import hooks
 
 if TYPE_CHECKING:
     from mockserver.server import MockServer
@@ -46,13 +48,31 @@ class MockServerApp:
         if kind == "http":
             path: str = scope["path"]
             if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
-                await self.admin(scope, receive, send)
+                if hooks.ADMIN.isEnabledFor(logging.DEBUG):
+                    await hooks.serve_admin_logged(
+                        self.admin, self.server.clock, scope, receive, send
+                    )
+                else:
+                    await self.admin(scope, receive, send)
             else:
                 await self._serve_api(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
     async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not hooks.api_logged():
+            await _send(send, await self._answer(scope, receive))
+            return
+        started = time.perf_counter()
+        response = await self._answer(scope, receive)
+        fields = hooks.recalled()  # no await since `dispatch` recorded it: this call's
+        try:
+            await _send(send, response)  # a scenario's latency or cut included
+        finally:
+            hooks.log_exchange(self.server.clock, fields, started)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> HttpResponse:
+        """Read the body and dispatch: the answer, journaled, and not yet sent."""
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
@@ -66,8 +86,7 @@ class MockServerApp:
         if provider is None:
             owner = server.owner_of_unserved(path)
             if owner is not None:  # the vendor's router answers before any body is read
-                await _send(send, server.unknown_route(owner, request, []))
-                return
+                return server.unknown_route(owner, request, [])
         limit = provider.max_body if provider else MAX_BODY
         try:
             declared = headers.get("content-length")
@@ -82,19 +101,16 @@ class MockServerApp:
                 body = await _read_rest(receive, message, limit)
         except BodyTooLarge:
             if provider is not None:
-                await _send(send, server.dispatch_oversized(provider, request, limit))
-                return
+                return server.dispatch_oversized(provider, request, limit)
             response = _no_provider(request, 413)
-            await _send(send, response)
-            server.journal.add(server.clock.now_us(), None, None, request, response, [])
-            return
+            server.record(None, None, request, response, [])
+            return response
         request.body = body
         if provider is None:
             response = _no_provider(request, 404)
-            server.journal.add(server.clock.now_us(), None, None, request, response, [])
-        else:
-            response = server.dispatch(provider, request)
-        await _send(send, response)
+            server.record(None, None, request, response, [])
+            return response
+        return server.dispatch(provider, request)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

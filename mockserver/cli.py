@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mockserver import __version__
+from mockserver import __version__, request_log
 from mockserver.cli_options import (
     MAX_SPEED,
     MIN_SPEED,
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="time moves only through POST /_mock/clock/advance",
     )
+    request_log.add_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -149,6 +150,7 @@ def serve(args: argparse.Namespace) -> int:
         reason = error.strerror or str(error)
         return refuse(f"cannot listen on {args.host} port {chosen_port}: {reason}")
     bound = sock.getsockname()[1]
+    request_log.install(args.log_format, args.log_level)
     print(banner(server, args.host, bound), flush=True)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     ready = f"ready: http://{shown}:{bound}"

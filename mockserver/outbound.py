@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from mockserver.clock import to_datetime
+from mockserver.clock import Clock, to_datetime
+from mockserver.request_log import hooks
 from mockserver.types import Micros
 
 TIMEOUT_SECONDS = 5.0
@@ -78,8 +79,15 @@ OutboundCheck = Callable[[OutboundMessage], list[Any]]
 class Outbound:
     """A delivery thread with a journal of attempts (bounded)."""
 
-    def __init__(self, journal_capacity: int = 10_000, check: OutboundCheck | None = None) -> None:
+    def __init__(
+        self,
+        journal_capacity: int = 10_000,
+        check: OutboundCheck | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.check = check
+        #: The simulator's clock, for the request log's simulated time (None: not shown).
+        self.clock = clock
         self._attempts: deque[OutboundAttempt] = deque(maxlen=journal_capacity)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -147,15 +155,15 @@ class Outbound:
             attempt.error = (
                 f"{type(error).__name__}: {error}" if str(error) else (type(error).__name__)
             )
-            log.info(
-                "%s %s to %s failed: %s", message.provider, message.kind, message.url, attempt.error
-            )
         except Exception as error:  # a broken URL or header must not kill delivery
             attempt.error = f"{type(error).__name__}: {error}"
             log.exception("outbound delivery failed")
         finally:
             attempt.duration_ms = (time.perf_counter() - started) * 1000
             attempt.done = True
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
+            try:
+                hooks.log_delivery(attempt, self.clock)  # logged before flush() returns
+            finally:
+                with self._idle:
+                    self._in_flight -= 1
+                    self._idle.notify_all()

@@ -6,7 +6,6 @@ Python callers all act on it, so there is never a second copy of the state.
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
@@ -31,6 +30,7 @@ from mockserver.journal import Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbound
 from mockserver.providers import Handler, Provider
+from mockserver.request_log import hooks
 from mockserver.scenario.engine import ActiveScenario, RequestActs
 from mockserver.scenario.loading import ScenarioError, ScenarioReference, find_scenario
 from mockserver.scenario.model import Scenario
@@ -39,8 +39,6 @@ from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource, read_world
-
-scenario_log = logging.getLogger("mockserver.scenario")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -78,7 +76,7 @@ class MockServer:
         self.journal = Journal(journal_capacity)
         #: Held while a handler or a Python/admin caller touches the world: one step at a time.
         self.lock = threading.RLock()
-        self.outbound = Outbound(check=self.contract.check_outbound)
+        self.outbound = Outbound(check=self.contract.check_outbound, clock=self.clock)
         self.public_url = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
         self.world = self._build_world()
         self._handlers = self._bind_handlers()
@@ -324,7 +322,7 @@ class MockServer:
             if allowed
             else provider.not_found(request),
         )
-        self.journal.add(self.clock.now_us(), provider.name, None, request, response, violations)
+        self.record(provider.name, None, request, response, violations)
         return response
 
     def dispatch(self, provider: Provider, request: HttpRequest) -> HttpResponse:
@@ -339,9 +337,7 @@ class MockServer:
             violations = contract.check_request(operation, params, request, provider, record=False)
         except Exception:  # a contract-layer bug: the vendor's 500, logged, never uvicorn's
             response = provider.decorate(request, provider_failed(provider, request))
-            self.journal.add(
-                self.clock.now_us(), provider.name, operation.key, request, response, []
-            )
+            self.record(provider.name, operation.key, request, response, [])
             return response
         request.violations = violations
         handler = handlers[operation.operation_id]
@@ -361,9 +357,7 @@ class MockServer:
         response = provider.decorate(request, response)
         violations = contract.record_request(violations, response.status)
         violations += contract.check_response(operation, request, response)
-        self.journal.add(
-            self.clock.now_us(), provider.name, operation.key, request, response, violations
-        )
+        self.record(provider.name, operation.key, request, response, violations)
         return response
 
     def dispatch_oversized(
@@ -392,7 +386,7 @@ class MockServer:
                     provider, operation, too_large, params, request, [], acts, checked=False
                 )
         response = provider.decorate(request, provider.payload_too_large(request, limit))
-        self.journal.add(self.clock.now_us(), provider.name, None, request, response, [])
+        self.record(provider.name, None, request, response, [])
         return response
 
     def _dispatch_under_scenario(
@@ -433,18 +427,31 @@ class MockServer:
         else:
             response = CONNECTION_FAILED  # reset or garbage: the client gets no HTTP answer
             violations = self.contract.record_request(violations, None)
-        if acts.drop is not None or acts.garbage is not None:
-            _log_cut(acts, request)
-        self.journal.add(
-            self.clock.now_us(),
-            provider.name,
-            operation.key,
-            request,
-            response,
-            violations,
-            acts.rule.name,
-        )
+        self.record(provider.name, operation.key, request, response, violations, acts.rule.name)
+        hooks.log_request_acts(self.clock, acts, provider.name, request, response.status)
         return FaultyResponse.of(response, acts) if acts.over_the_wire else response
+
+    def record(
+        self,
+        provider: str | None,
+        operation: str | None,
+        request: HttpRequest,
+        response: HttpResponse,
+        violations: list[ContractViolation],
+        scenario_rule: str | None = None,
+    ) -> None:
+        """Journal one exchange, now; the request log reads it back (request_log.hooks)."""
+        hooks.remember(
+            self.journal.add(
+                self.clock.now_us(),
+                provider,
+                operation,
+                request,
+                response,
+                violations,
+                scenario_rule,
+            )
+        )
 
     # -- serving ---------------------------------------------------------------------------
     def start(self, host: str = DEFAULT_HOST, port: int = 0) -> str:
@@ -565,14 +572,6 @@ def _device_ids_of(scenario: Scenario) -> list[str]:
     except ValueError as problem:  # the loader refuses these; a hand-built Scenario may not
         raise ScenarioError(f"{scenario.source}: world cannot be built: {problem}") from None
     return [device.id for device in trial.network]
-
-
-def _log_cut(acts: RequestActs, request: HttpRequest) -> None:
-    """A connection cut on purpose is worth one line, never an error or a traceback."""
-    what = f"{acts.garbage} bytes of garbage" if acts.garbage is not None else f"drop {acts.drop}"
-    scenario_log.info(
-        "scenario rule %r: %s on %s %s", acts.rule.name, what, request.method, request.path
-    )
 
 
 def _origin(world: WorldSource) -> str:

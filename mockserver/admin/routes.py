@@ -111,7 +111,9 @@ def build_admin_app(server: MockServer) -> Starlette:
         device = device_or_404(request.path_params["device_id"])
         slot = request.path_params.get("slot")
         if slot is None:
-            document = await read_object(request, missing="the body must be a formatter document (docs/formatters.md)")
+            document = await read_object(
+                request, missing="the body must be a formatter document (docs/formatters.md)"
+            )
         else:
             try:
                 document = {"script": (await request.body()).decode("utf-8")}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.asgi import has_body
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.request_log import hooks
 from mockserver.scenario.language import MAX_WIRE_DELAY
 from mockserver.scenario.matching import downlink_matches, in_window, request_matches
 from mockserver.scenario.model import Act, Rule, Scenario
@@ -237,6 +238,15 @@ class ActiveScenario:
     def _delivery(
         self, provider: str | None, device_id: str, confirmed: bool, faults: tuple[str, ...]
     ) -> str | None:
+        fired = self._delivery_rule(provider, device_id, confirmed, faults)
+        if fired is None:
+            return None
+        hooks.log_delivery_act(self.clock, fired.name, fired.act.delivery, provider, device_id)
+        return fired.act.delivery
+
+    def _delivery_rule(
+        self, provider: str | None, device_id: str, confirmed: bool, faults: tuple[str, ...]
+    ) -> Rule | None:
         with self._lock:
             since = self.since_load()
             for rule in self._delivery_rules:
@@ -246,7 +256,7 @@ class ActiveScenario:
                     continue
                 if self._taken(rule):
                     self._fired[rule.index] += 1
-                    return rule.act.delivery
+                    return rule
             return None
 
     # -- reporting -------------------------------------------------------------------------

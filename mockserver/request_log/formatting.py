@@ -1,0 +1,69 @@
+"""Two ways to write the log: a line for a person (coloured on a terminal), JSON for machines.
+
+Both take the events of events.py, and any other record of the `mockserver` loggers (a
+handler's traceback, a scenario timeline that failed), so that `serve` has one output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from mockserver.request_log.events import Event, SecondsCache, Style, iso
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_LEVEL_COLOURS = {logging.WARNING: "33", logging.ERROR: "31", logging.CRITICAL: "31"}
+
+
+class TextFormatter(logging.Formatter):
+    """`HH:MM:SS.mmm [sim <simulated time>] <event>` in local wall time."""
+
+    def __init__(self, colour: bool = False) -> None:
+        super().__init__()
+        self.style = Style(colour)
+        self.wall = SecondsCache("%H:%M:%S", time.localtime)
+
+    def format(self, record: logging.LogRecord) -> str:
+        style = self.style
+        head = style.paint(f"{self.wall(int(record.created))}.{int(record.msecs):03d}", "2")
+        event = record.msg
+        if isinstance(event, Event):
+            if event.sim is not None:
+                head += " " + style.paint(f"sim {iso(event.sim)}", "2")
+            return f"{head} {event.text(style)}"
+        level = style.paint(record.levelname, _LEVEL_COLOURS.get(record.levelno, "0"))
+        line = f"{head} {level} {record.name}: {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: `time` (UTC wall time), `sim_time` when the simulator's
+    clock differs, `level`, `event` (request, admin, scenario, outbound or log) and the
+    event's own fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wall = SecondsCache("%Y-%m-%dT%H:%M:%S", time.gmtime)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": iso(int(record.created * 1_000_000), self.wall),
+            "level": record.levelname.lower(),
+        }
+        event = record.msg
+        if isinstance(event, Event):
+            if event.sim is not None:
+                line["sim_time"] = iso(event.sim)
+            line["event"] = event.kind
+            line.update(event.fields())
+        else:
+            line["event"] = "log"
+            line["logger"] = record.name
+            line["message"] = record.getMessage()
+            if record.exc_info:
+                line["exception"] = self.formatException(record.exc_info)
+        return _encode(line)
