@@ -208,12 +208,9 @@ def build_admin_app(server: MockServer) -> Starlette:
         return JSONResponse(uplink_json(uplink), status_code=201)
 
     async def events(request: Request) -> Response:
-        device_or_404(request.path_params["device_id"])
+        device = device_or_404(request.path_params["device_id"])
         return JSONResponse(
-            [
-                event_json(event)
-                for event in server.network.timeline(request.path_params["device_id"])
-            ]
+            [event_json(event, device) for event in server.network.timeline(device.id)]
         )
 
     async def journal(request: Request) -> Response:
