@@ -117,6 +117,27 @@ class Journal:
         with self._lock:
             return [JournalEntry(*fields) for fields in self._entries]
 
+    @property
+    def last_sequence(self) -> int:
+        """The sequence of the latest exchange ever recorded (a clear does not rewind it)."""
+        return self._sequence
+
+    @property
+    def capacity(self) -> int | None:
+        return self._entries.maxlen
+
+    def since(self, sequence: int, limit: int) -> list[JournalEntry]:
+        """The newest `limit` entries recorded after `sequence`, oldest first: what a live view
+        has not seen yet, read from the newest end so that it costs what is new, not the
+        whole journal."""
+        newer: list[tuple[Any, ...]] = []
+        with self._lock:
+            for fields in reversed(self._entries):
+                if fields[0] <= sequence or len(newer) == limit:
+                    break
+                newer.append(fields)
+        return [JournalEntry(*fields) for fields in reversed(newer)]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

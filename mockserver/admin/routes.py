@@ -98,6 +98,8 @@ def _dev_addr(session: Any) -> int:
 
 
 def build_admin_app(server: MockServer) -> Starlette:
+    from mockserver.ui import ui_routes  # here: the dashboard builds on this package
+
     async def body(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if not raw:
@@ -358,5 +360,6 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/scenario", scenario, methods=["GET", "PUT", "DELETE"]),
         Route("/_mock/tenants", tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
+        *ui_routes(server),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: not_found})
