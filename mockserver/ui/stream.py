@@ -4,7 +4,8 @@ A request never pays for an open dashboard beyond one set insertion per network 
 stream looks at the simulator every `TICK` seconds (journal cursor, devices whose events it
 heard, outbound count, scenario, clock) and sends at most one event per look. A burst of a
 thousand requests a second therefore reaches the page as five batches a second, each holding
-the newest `MAX_ROWS` exchanges and a count of the rest.
+the newest `MAX_ROWS` exchanges, the older ones of the batch that broke a rule (what a person
+looks for), and a count of the rest.
 
 A stream ends when its client goes away, when its tenant is dropped, and when the server
 stops: uvicorn waits for every open response before shutting down, and this one would never
@@ -40,8 +41,10 @@ TICK = 0.2
 HEARTBEAT = 10.0
 #: A real clock's time alone is sent at most this often (a virtual clock's at once).
 CLOCK_EVERY = 1.0
-#: Journal rows per batch: the newest ones; the page is told how many it missed.
-MAX_ROWS = 200
+#: Journal rows per batch: the newest ones, and as many more that broke a rule; the page is
+#: told how many it missed. At most `MAX_SCAN` new exchanges are looked at per batch.
+MAX_ROWS = 100
+MAX_SCAN = 2000
 #: Worlds up to this size are compared device by device every `RESCAN_TICKS` looks, which
 #: catches what emits no event (a PATCHed class, a silence starting); larger ones rely on
 #: network events alone and list their first `MAX_DEVICES` devices.
@@ -200,7 +203,9 @@ class Watcher:
         if journal.capacity is not None:
             expected = min(expected, journal.capacity)
         cleared = length < expected  # emptied since the last look (a DELETE, a reset)
-        rows = journal.since(0 if cleared else seen, MAX_ROWS)
+        scanned = journal.since(0 if cleared else seen, MAX_SCAN)
+        broken = [entry for entry in scanned[:-MAX_ROWS] if entry.violations][-MAX_ROWS:]
+        rows = broken + scanned[-MAX_ROWS:]
         self._journal = (last, length)
         if cleared:
             update["journal_cleared"] = True

@@ -74,12 +74,16 @@ def test_a_violation_reaches_the_page_with_its_rule(client, watcher):
     }
 
 
-def test_a_burst_arrives_as_one_batch_of_the_newest_rows(client, watcher, server):
+def test_a_burst_arrives_as_one_batch_of_the_newest_rows_and_the_broken_ones(
+    client, watcher, server
+):
+    client.post(PUSH, headers=AUTH, json={"downlinks": [{"f_port": 0, "frm_payload": "AQ=="}]})
     for _ in range(MAX_ROWS + 50):
         client.get("/no-such-api")
     _, update = watcher.look(clock_due=False)
     rows = update["journal"]
-    assert len(rows) == MAX_ROWS
+    assert len(rows) == MAX_ROWS + 1
+    assert (rows[0]["valid"], rows[0]["path"]) == (False, PUSH)  # older, but it broke a rule
     assert update["journal_skipped"] == 50
     assert rows[-1]["sequence"] == server.journal.last_sequence  # the newest, oldest first
     assert [row["sequence"] for row in rows] == sorted(row["sequence"] for row in rows)

@@ -5,7 +5,8 @@ import * as timeline from './timeline.js';
 
 const api = new Api();
 const $ = (id) => document.getElementById(id);
-const JOURNAL_ROWS = 500;
+const JOURNAL_ROWS = 500; // kept, for the "only broken" filter
+const JOURNAL_SHOWN = 60; // drawn: a burst redraws a screenful, not a long table
 const DEVICE_ROWS = 500;
 const EVENT_ROWS = 100;
 const OUTBOUND_ROWS = 200;
@@ -89,11 +90,25 @@ function invalidate(...parts) {
   for (const part of parts) dirty.add(part);
   if (!frame) frame = requestAnimationFrame(flush);
 }
+// Parts drawn at most this often (ms): in a burst the journal changes with every batch,
+// and a person reads it no faster.
+const PACE = { journal: 400, outbound: 400, coverage: 400 };
+const drawnAt = {};
+const waiting = {};
 function flush() {
   frame = 0;
   const parts = Array.from(dirty);
   dirty.clear();
-  for (const part of parts) renderers[part]();
+  const now = performance.now();
+  for (const part of parts) {
+    const wait = (drawnAt[part] || -Infinity) + (PACE[part] || 0) - now;
+    if (wait > 0) {
+      if (!waiting[part]) waiting[part] = setTimeout(() => { waiting[part] = 0; invalidate(part); }, wait);
+      continue;
+    }
+    drawnAt[part] = now;
+    renderers[part]();
+  }
 }
 
 const renderers = {
@@ -107,13 +122,21 @@ const renderers = {
   coverage: () => refreshCoverage(),
 };
 
+// Replaces a select's options only when they change: rebuilding them would close the list
+// under the user's pointer at every update.
+function setOptions(select, options) {
+  const html = options.map(([value, label, title]) => `<option value="${esc(value)}" title="${esc(title || '')}">${esc(label)}</option>`).join('');
+  if (select.dataset.options !== html) {
+    select.innerHTML = html;
+    select.dataset.options = html;
+  }
+}
+
 function renderHeader() {
-  const select = $('tenant');
   const names = state.tenants.slice();
   if (api.tenant && !names.includes(api.tenant)) names.push(api.tenant);
-  select.innerHTML = ['<option value="">home</option>']
-    .concat(names.map((name) => `<option value="${esc(name)}">${esc(name)}</option>`)).join('');
-  select.value = api.tenant || '';
+  setOptions($('tenant'), [['', 'home']].concat(names.map((name) => [name, name])));
+  $('tenant').value = api.tenant || '';
   $('world').textContent = state.world ? `world: ${state.world}` : '';
   const clock = state.clock;
   $('clock').textContent = clock.now ? `${clock.now.replace('T', ' ').replace('Z', '')} (${clock.kind})` : '';
@@ -123,10 +146,12 @@ function renderHeader() {
     $(id).title = real ? 'the server runs on the real clock (serve --virtual-time to drive it)' : '';
   }
   const choice = $('scenario-choice');
-  choice.innerHTML = ['<option value="">—</option>']
-    .concat(state.scenarios.map((s) => `<option value="${esc(s.name)}" title="${esc(s.description)}">${esc(s.name)}</option>`)).join('');
-  const active = state.scenario && state.scenarios.some((s) => s.name === state.scenario.name) ? state.scenario.name : '';
-  choice.value = active;
+  setOptions(choice, [['', '—']].concat(state.scenarios.map((s) => [s.name, s.name, s.description])));
+  const active = state.scenario ? state.scenario.name : '';
+  if (choice.dataset.active !== active) { // follow the server, but not over the user's pick
+    choice.dataset.active = active;
+    choice.value = state.scenarios.some((s) => s.name === active) ? active : '';
+  }
   $('scenario-clear').disabled = !state.scenario;
   $('journal-badge').textContent = state.journal.length ? String(state.journal[0].sequence) : '';
   $('outbound-badge').textContent = state.outboundCount ? String(state.outboundCount) : '';
@@ -203,6 +228,7 @@ function renderJournal() {
   const onlyBad = $('journal-violations-only').checked;
   const rows = [];
   for (const entry of state.journal) {
+    if (rows.length >= JOURNAL_SHOWN) break;
     if (onlyBad && entry.valid) continue;
     const contract = entry.valid
       ? '<span class="ok">valid</span>'
@@ -210,12 +236,14 @@ function renderJournal() {
     const scenario = entry.scenario_rule ? ` <span class="muted">scenario: ${esc(entry.scenario_rule)}</span>` : '';
     const selected = entry.sequence === state.openExchange ? ' class="selected"' : '';
     rows.push(`<tr data-sequence="${entry.sequence}"${selected}><td>${entry.sequence}</td><td>${timeOf(entry.at)}</td>`
-      + `<td>${esc(entry.provider || '—')}</td><td title="${esc(entry.operation || '')}">${esc(entry.method)} ${esc(entry.path)}</td>`
-      + `<td class="${entry.status >= 400 || entry.status === 0 ? 'bad' : ''}">${entry.status || 'no answer'}</td><td>${contract}${scenario}</td></tr>`);
+      + `<td>${esc(entry.provider || '—')}</td><td title="${esc(`${entry.method} ${entry.path}\n${entry.operation || 'no operation'}`)}">${esc(entry.method)} ${esc(entry.path)}</td>`
+      + `<td class="${entry.status >= 400 || entry.status === 0 ? 'bad' : ''}">${entry.status || 'no answer'}</td>`
+      + `<td title="${esc(entry.violations.map((v) => `${v.rule} ${v.where}: ${v.message}`).join('\n'))}">${contract}${scenario}</td></tr>`);
   }
   $('journal').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">no exchange yet</td></tr>';
   const skipped = state.journalSkipped;
-  $('journal-note').textContent = `${state.journal.length} newest shown${skipped ? `; ${skipped} more arrived in bursts (GET /_mock/journal has them all)` : ''}`;
+  $('journal-note').textContent = `newest ${rows.length} of the ${state.journal.length} kept`
+    + `${skipped ? `; ${skipped} valid ones went by in bursts (GET /_mock/journal has them all)` : ''}`;
 }
 
 function renderScenario() {
