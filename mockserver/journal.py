@@ -126,16 +126,17 @@ class Journal:
     def capacity(self) -> int | None:
         return self._entries.maxlen
 
-    def since(self, sequence: int, limit: int) -> list[JournalEntry]:
-        """The newest `limit` entries recorded after `sequence`, oldest first: what a live view
-        has not seen yet, read from the newest end so that it costs what is new, not the
-        whole journal."""
+    def since(self, sequence: int, limit: int, *, broken: bool = False) -> list[JournalEntry]:
+        """The newest `limit` entries recorded after `sequence` (only those that broke a rule,
+        if `broken`), oldest first: what a live view has not seen yet. Read from the newest
+        end, and only the entries returned are built, so it costs what is new and kept."""
         newer: list[tuple[Any, ...]] = []
         with self._lock:
             for fields in reversed(self._entries):
                 if fields[0] <= sequence or len(newer) == limit:
                     break
-                newer.append(fields)
+                if fields[6] or not broken:  # fields[6]: the violations
+                    newer.append(fields)
         return [JournalEntry(*fields) for fields in reversed(newer)]
 
     def clear(self) -> None:

@@ -41,10 +41,9 @@ TICK = 0.2
 HEARTBEAT = 10.0
 #: A real clock's time alone is sent at most this often (a virtual clock's at once).
 CLOCK_EVERY = 1.0
-#: Journal rows per batch: the newest ones, and as many more that broke a rule; the page is
-#: told how many it missed. At most `MAX_SCAN` new exchanges are looked at per batch.
+#: Journal rows per batch: the newest ones, and as many older ones of the batch that broke
+#: a rule; the page is told how many it missed.
 MAX_ROWS = 100
-MAX_SCAN = 2000
 #: Worlds up to this size are compared device by device every `RESCAN_TICKS` looks, which
 #: catches what emits no event (a PATCHed class, a silence starting); larger ones rely on
 #: network events alone and list their first `MAX_DEVICES` devices.
@@ -203,9 +202,11 @@ class Watcher:
         if journal.capacity is not None:
             expected = min(expected, journal.capacity)
         cleared = length < expected  # emptied since the last look (a DELETE, a reset)
-        scanned = journal.since(0 if cleared else seen, MAX_SCAN)
-        broken = [entry for entry in scanned[:-MAX_ROWS] if entry.violations][-MAX_ROWS:]
-        rows = broken + scanned[-MAX_ROWS:]
+        after = 0 if cleared else seen
+        newest = journal.since(after, MAX_ROWS)
+        first = newest[0].sequence if newest else last + 1
+        broken = [e for e in journal.since(after, MAX_ROWS, broken=True) if e.sequence < first]
+        rows = broken + newest
         self._journal = (last, length)
         if cleared:
             update["journal_cleared"] = True
