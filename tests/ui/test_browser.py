@@ -211,3 +211,19 @@ def test_each_tenant_is_its_own_simulator_in_the_selector(page, server):
     page.select_option("#tenant", "")  # home: its own, untouched queue
     live(page)
     expect(page.locator("tr[data-device='app1.dev1'] td[data-col=queued]")).to_have_text("0")
+
+
+def test_a_class_b_device_shows_its_ping_slots_and_sends_in_one(page, server):
+    from playwright.sync_api import expect
+
+    assert httpx.patch(f"{server.url}/_mock/devices/app1.dev1", json={"class": "B"}).is_success
+    page.click("tr[data-device='app1.dev1']")
+    expect(page.locator("#timeline .lane-label", has_text="ping slots")).to_be_visible()
+    assert push(server, "AQ==").status_code == 200
+    page.click("#run-idle")
+    sent = page.locator("#timeline [data-kind=sent]")
+    expect(sent.locator("title")).to_contain_text("sent in PING")
+    transmit_at = sent.locator("title").text_content().split(" at ")[1].split(",")[0]
+    slots = page.locator("#timeline [data-kind=ping-slot] title")
+    expect(slots.filter(has_text=transmit_at)).to_have_count(1)  # the slot it went in
+    screenshot(page, "device-class-b")
