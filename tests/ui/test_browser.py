@@ -227,3 +227,21 @@ def test_a_class_b_device_shows_its_ping_slots_and_sends_in_one(page, server):
     slots = page.locator("#timeline [data-kind=ping-slot] title")
     expect(slots.filter(has_text=transmit_at)).to_have_count(1)  # the slot it went in
     screenshot(page, "device-class-b")
+
+
+def test_an_uplink_without_the_ack_bit_nacks_a_confirmed_downlink_on_the_timeline(page, server):
+    from playwright.sync_api import expect
+
+    confirmed = {"downlinks": [{"f_port": 2, "frm_payload": "AQ==", "confirmed": True}]}
+    assert httpx.post(f"{server.url}{PUSH}", headers=AUTH, json=confirmed).status_code == 200
+    page.click("tr[data-device='app1.dev1']")
+    page.click("#uplink-send")
+    expect(page.locator("#toast")).to_contain_text("uplink FCnt 1 received")
+    page.click("#run-idle")
+    expect(page.locator("#timeline [data-kind=sent]")).to_have_count(1)
+    expect(page.locator("tr[data-device='app1.dev1']")).to_contain_text("awaiting ack")
+    page.uncheck("#uplink-ack")
+    page.click("#uplink-send")
+    expect(page.locator("#timeline [data-kind=nacked]")).to_have_count(1)
+    expect(page.locator("#events tbody")).to_contain_text("nacked")
+    screenshot(page, "device-nack")
