@@ -124,6 +124,28 @@ class Journal:
         with self._lock:
             return [JournalEntry(*fields) for fields in self._entries]
 
+    @property
+    def last_sequence(self) -> int:
+        """The sequence of the latest exchange ever recorded (a clear does not rewind it)."""
+        return self._sequence
+
+    @property
+    def capacity(self) -> int | None:
+        return self._entries.maxlen
+
+    def since(self, sequence: int, limit: int, *, broken: bool = False) -> list[JournalEntry]:
+        """The newest `limit` entries recorded after `sequence` (only those that broke a rule,
+        if `broken`), oldest first: what a live view has not seen yet. Read from the newest
+        end, and only the entries returned are built, so it costs what is new and kept."""
+        newer: list[tuple[Any, ...]] = []
+        with self._lock:
+            for fields in reversed(self._entries):
+                if fields[0] <= sequence or len(newer) == limit:
+                    break
+                if fields[6] or not broken:  # fields[6]: the violations
+                    newer.append(fields)
+        return [JournalEntry(*fields) for fields in reversed(newer)]
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -38,6 +38,7 @@ from mockserver.scenario.timeline import check_devices, schedule_timeline
 from mockserver.scenario.transport import CONNECTION_FAILED, FaultyResponse
 from mockserver.tenants import TenantRouter, Tenants
 from mockserver.types import Micros
+from mockserver.ui.stream import StreamAwareServer
 from mockserver.world import World, WorldSource, read_world
 
 DEFAULT_HOST = "127.0.0.1"
@@ -460,7 +461,7 @@ class MockServer:
             raise RuntimeError("already started")
         sock = listening_socket(host, port)
         bound_port = sock.getsockname()[1]
-        self._uvicorn = uvicorn.Server(self._config(host, bound_port))
+        self._uvicorn = StreamAwareServer(self._config(host, bound_port))
         self._thread = threading.Thread(
             target=self._uvicorn.run,
             kwargs={"sockets": [sock]},
@@ -502,7 +503,7 @@ class MockServer:
         told before anything is printed."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self.public_url = self.world.public_url = f"http://{shown}:{port}"
-        server = uvicorn.Server(self._config(host, port))
+        server = StreamAwareServer(self._config(host, port))
         if on_ready is not None:
 
             def announce() -> None:

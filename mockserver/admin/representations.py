@@ -10,8 +10,13 @@ from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
 from mockserver.core.network import NetworkEvent
 from mockserver.core.uplinks import Uplink
+from mockserver.lorawan.airtime import phy_payload_size
+from mockserver.lorawan.regions import band
 from mockserver.reports import build_report
-from mockserver.types import Micros
+from mockserver.types import SECOND, Micros
+
+#: Events of one frame on air at a data rate the event names: their airtime can be shown.
+_TRANSMISSIONS = frozenset({"scheduled", "sent", "failed"})
 
 
 def timestamp(instant: Micros) -> str:
@@ -63,7 +68,9 @@ def uplink_json(uplink: Uplink) -> dict[str, Any]:
     }
 
 
-def event_json(event: NetworkEvent) -> dict[str, Any]:
+def event_json(event: NetworkEvent, device: Device | None = None) -> dict[str, Any]:
+    """The event as the core recorded it; given its device, also the radio timing that the
+    event implies but does not store (see `radio_timing`)."""
     details: dict[str, Any] = {}
     for key, value in event.details.items():
         if isinstance(value, bytes):
@@ -75,7 +82,41 @@ def event_json(event: NetworkEvent) -> dict[str, Any]:
         "at": timestamp(event.at),
         "downlinks": [downlink_json(downlink) for downlink in event.downlinks],
         **details,
+        **(radio_timing(event, device) if device is not None else {}),
     }
+
+
+def radio_timing(event: NetworkEvent, device: Device) -> dict[str, Any]:
+    """What a timeline draws beside the event: an uplink's RX1 and RX2 window openings, and
+    the time on air of an uplink or a downlink transmission at its data rate.
+
+    Worked out when asked, from the device as it is now (a PATCHed `rx1_delay` or band moves
+    past uplinks' windows too): the core records events as plain values and keeps no radio
+    arithmetic on the request path. An uplink's airtime ends at its `at` (the network times
+    everything from the end of the frame); a downlink's starts at its `transmit_at`.
+    """
+    details = event.details
+    rate = details.get("data_rate")
+    timing: dict[str, Any] = {}
+    if event.kind == "uplink":
+        rx1 = event.at + device.rx1_delay
+        timing["rx1_at"] = timestamp(rx1)
+        timing["rx2_at"] = timestamp(rx1 + SECOND)
+        payload = details.get("frm_payload", b"")
+        has_port = details.get("f_port") is not None
+    elif event.kind in _TRANSMISSIONS and event.downlinks:
+        payload = event.downlinks[0].frm_payload
+        has_port = True
+    else:
+        return timing
+    if isinstance(rate, int):
+        try:
+            size = phy_payload_size(len(payload), has_fport=has_port or bool(payload))
+            airtime = band(device.band).data_rate(rate).time_on_air(size)
+        except ValueError:  # a rate or size the band cannot send: no airtime to show
+            return timing
+        timing["airtime_ms"] = airtime / 1000
+    return timing
 
 
 def coverage_json(contract: Contract) -> dict[str, Any]:

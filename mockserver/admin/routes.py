@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 
 def build_admin_app(server: MockServer) -> Starlette:
+    from mockserver.ui import ui_routes  # here: the dashboard builds on this package
+
     def device_or_404(device_id: str) -> Device:
         try:
             return server.network.get(device_id)
@@ -146,12 +148,9 @@ def build_admin_app(server: MockServer) -> Starlette:
         return JSONResponse(uplink_json(uplink), status_code=201)
 
     async def events(request: Request) -> Response:
-        device_or_404(request.path_params["device_id"])
+        device = device_or_404(request.path_params["device_id"])
         return JSONResponse(
-            [
-                event_json(event)
-                for event in server.network.timeline(request.path_params["device_id"])
-            ]
+            [event_json(event, device) for event in server.network.timeline(device.id)]
         )
 
     async def journal(request: Request) -> Response:
@@ -311,5 +310,6 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/scenario", scenario, methods=["GET", "PUT", "DELETE"]),
         Route("/_mock/tenants", tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
+        *ui_routes(server),
     ]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

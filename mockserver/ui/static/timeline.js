@@ -1,0 +1,192 @@
+// A device's timeline as inline SVG on a time axis: what the device sent, when its receive
+// windows and ping slots were open, what the network transmitted (as long as it was on air),
+// and how each downlink ended. Pure drawing: the events come from /_mock/devices/{id}/events.
+
+const SVG = 'http://www.w3.org/2000/svg';
+const WIDTH = 1000;
+const LABELS = 92;
+const LANE = 26;
+const AXIS = 26;
+const RIGHT = 12;
+// Failures a scenario's delivery faults cause (scenario/language.py DELIVERY_FAULTS) and the
+// session reset a scenario timeline performs: drawn as scenario faults.
+const FAULT_REASONS = new Set(['evicted', 'gateway_failure', 'carrier_failure', 'broker_down', 'session_reset']);
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 15e3, 3e4, 6e4, 12e4, 3e5,
+  6e5, 9e5, 18e5, 36e5, 72e5, 108e5, 216e5, 432e5, 864e5];
+
+export function ms(iso) {
+  return iso ? Date.parse(iso) : NaN;
+}
+
+function two(n) { return String(n).padStart(2, '0'); }
+
+export function clockText(t, withMillis) {
+  const d = new Date(t);
+  const text = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return withMillis ? `${text}.${String(d.getUTCMilliseconds()).padStart(3, '0')}` : text;
+}
+
+function payloadText(event) {
+  const d = (event.downlinks || [])[0];
+  return d ? ` FPort ${d.f_port} ${d.frm_payload}${d.confirmed ? ' confirmed' : ''}` : '';
+}
+
+// The marks to draw, each on a lane between two instants (ms since the epoch).
+export function marks(events) {
+  const out = [];
+  const transmitted = new Set();
+  for (const e of events) {
+    if ((e.kind === 'sent' || e.kind === 'failed') && e.transmit_at) transmitted.add(e.transmit_at);
+  }
+  for (const e of events) {
+    const at = ms(e.at);
+    const air = e.airtime_ms || 0;
+    switch (e.kind) {
+      case 'uplink':
+        out.push({ lane: 'uplink', kind: 'uplink', start: at - air, end: at,
+          label: `#${e.f_cnt}`,
+          title: `uplink FCnt ${e.f_cnt} FPort ${e.f_port} DR${e.data_rate} ${air} ms on air${e.confirmed ? ', confirmed' : ''}${e.ack ? ', ACK' : ''}` });
+        if (e.rx1_at) {
+          out.push({ lane: 'rx', kind: 'rx1', start: ms(e.rx1_at), end: ms(e.rx1_at), label: 'RX1', from: at, title: `RX1 opens ${e.rx1_at}` });
+          out.push({ lane: 'rx', kind: 'rx2', start: ms(e.rx2_at), end: ms(e.rx2_at), label: 'RX2', title: `RX2 opens ${e.rx2_at}` });
+        }
+        break;
+      case 'uplink_lost':
+        out.push({ lane: 'uplink', kind: 'uplink_lost', start: at, end: at, label: 'lost',
+          title: `uplink FCnt ${e.f_cnt} lost (scenario: ${e.reason})` });
+        break;
+      case 'scheduled':
+        if (!transmitted.has(e.transmit_at)) {
+          const start = ms(e.transmit_at);
+          out.push({ lane: 'downlink', kind: 'scheduled', start, end: start + air, label: e.window,
+            title: `scheduled in ${e.window} at ${e.transmit_at}, DR${e.data_rate}, ${air} ms on air;${payloadText(e)}` });
+        }
+        out.push({ lane: 'queue', kind: 'other', start: at, end: at,
+          title: `decided at ${e.at}: ${e.window} at ${e.transmit_at}` });
+        break;
+      case 'sent': {
+        const start = ms(e.transmit_at || e.at);
+        out.push({ lane: 'downlink', kind: 'sent', start, end: start + air, label: e.window,
+          title: `sent in ${e.window} at ${e.transmit_at}, DR${e.data_rate} ${e.frequency} Hz, ${air} ms on air${e.f_pending ? ', FPending' : ''};${payloadText(e)}` });
+        break;
+      }
+      case 'failed': {
+        const fault = FAULT_REASONS.has(e.reason);
+        if (e.transmit_at) {
+          const start = ms(e.transmit_at);
+          out.push({ lane: 'downlink', kind: 'failed', start, end: start + air, label: e.window,
+            title: `not transmitted in ${e.window}: ${e.reason};${payloadText(e)}` });
+        }
+        out.push({ lane: 'outcome', kind: fault ? 'fault' : 'failed', start: at, end: at, label: e.reason,
+          title: `failed: ${e.reason}${fault ? ' (scenario fault)' : ''};${payloadText(e)}` });
+        break;
+      }
+      case 'acked':
+      case 'nacked':
+        out.push({ lane: 'outcome', kind: e.kind, start: at, end: at, label: e.kind === 'acked' ? 'ack' : 'nack',
+          title: `${e.kind};${payloadText(e)}` });
+        break;
+      case 'queued':
+        out.push({ lane: 'queue', kind: 'queued', start: at, end: at,
+          title: `queued (${e.operation}) ${e.downlinks.length} downlink(s)` });
+        break;
+      case 'invalidated':
+        out.push({ lane: 'outcome', kind: 'fault', start: at, end: at, label: e.reason,
+          title: `${e.downlinks.length} downlink(s) invalidated: ${e.reason} (scenario)` });
+        break;
+      default:
+        out.push({ lane: 'queue', kind: 'other', start: at, end: at, title: `${e.kind}${payloadText(e)}` });
+    }
+  }
+  return out.filter((m) => Number.isFinite(m.start) && Number.isFinite(m.end));
+}
+
+// The instants shown: everything recent (fit), or a fixed span ending at the latest of now
+// and the last mark.
+export function range(allMarks, now, span) {
+  let last = now;
+  let first = now;
+  for (const m of allMarks) {
+    if (m.end > last) last = m.end;
+    if (m.start < first) first = m.start;
+  }
+  if (span !== 'fit') {
+    const end = last + 0.02 * Number(span) * 1000;
+    return [end - Number(span) * 1000, end];
+  }
+  const width = Math.max(last - first, 1000);
+  return [first - 0.04 * width, first + width * 1.04];
+}
+
+function element(name, attributes, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const key of Object.keys(attributes)) node.setAttribute(key, attributes[key]);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function titled(node, text) {
+  element('title', {}, node).textContent = text;
+  return node;
+}
+
+export function draw(container, { events, pingSlots, now, span, classB }) {
+  const all = marks(events);
+  const [from, to] = range(all, now, span);
+  for (const slot of pingSlots || []) {
+    const at = ms(slot);
+    all.push({ lane: 'ping', kind: 'ping-slot', start: at, end: at + 30, title: `ping slot ${slot}` });
+  }
+  const lanes = [['uplink', 'uplink'], ['rx', 'RX windows']];
+  if (classB) lanes.push(['ping', 'ping slots']);
+  lanes.push(['downlink', 'downlink'], ['outcome', 'outcome'], ['queue', 'queue']);
+  const laneY = new Map(lanes.map(([key], i) => [key, 6 + i * LANE]));
+  const height = 6 + lanes.length * LANE + AXIS;
+  const plot = WIDTH - LABELS - RIGHT;
+  const x = (t) => LABELS + ((t - from) / (to - from)) * plot;
+
+  const svg = element('svg', { viewBox: `0 0 ${WIDTH} ${height}`, role: 'img',
+    'aria-label': 'device timeline', 'data-from': new Date(from).toISOString(), 'data-to': new Date(to).toISOString() });
+  const axis = element('g', { class: 'axis' }, svg);
+  lanes.forEach(([key, label]) => {
+    const y = laneY.get(key);
+    element('line', { x1: LABELS, x2: WIDTH - RIGHT, y1: y + LANE - 3, y2: y + LANE - 3 }, axis);
+    element('text', { x: 4, y: y + 15, class: 'lane-label' }, svg).textContent = label;
+  });
+  const step = STEPS.find((s) => (to - from) / s <= 9) || STEPS[STEPS.length - 1];
+  const axisY = 6 + lanes.length * LANE;
+  for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
+    element('line', { x1: x(t), x2: x(t), y1: 4, y2: axisY }, axis);
+    element('text', { x: x(t), y: axisY + 16, 'text-anchor': 'middle' }, svg).textContent = clockText(t, step < 1000);
+  }
+  if (now >= from && now <= to) {
+    titled(element('line', { class: 'now', x1: x(now), x2: x(now), y1: 2, y2: axisY }, svg), `now ${new Date(now).toISOString()}`);
+  }
+
+  const layer = element('g', {}, svg);
+  for (const m of all) {
+    if (m.end < from || m.start > to) continue;
+    const y = laneY.get(m.lane);
+    if (y === undefined) continue;
+    const left = Math.max(x(m.start), LABELS);
+    const right = Math.min(x(m.end), WIDTH - RIGHT);
+    const point = m.end === m.start;
+    let node;
+    if (point && (m.lane === 'outcome' || m.lane === 'queue' || m.kind === 'uplink_lost')) {
+      node = element('circle', { cx: left, cy: y + 11, r: m.lane === 'queue' ? 3 : 5 }, layer);
+    } else {
+      const width = Math.max(right - left, point ? 2 : 3);
+      node = element('rect', { x: left, y: y + 3, width, height: 16, rx: 1 }, layer);
+    }
+    node.setAttribute('data-kind', m.kind);
+    titled(node, m.title);
+    if (m.from !== undefined && m.from >= from) {
+      element('line', { class: 'link', x1: x(m.from), x2: left, y1: y - 4, y2: y + 6 }, layer);
+    }
+    if (m.label && m.lane !== 'queue') {
+      element('text', { x: left + (point ? 7 : Math.max(right - left, 3) + 3), y: y + 15 }, layer).textContent = m.label;
+    }
+  }
+  container.replaceChildren(svg);
+  return [from, to];
+}

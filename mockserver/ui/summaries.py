@@ -1,0 +1,70 @@
+"""The short JSON rows the dashboard's stream sends: one per device, one per exchange.
+
+They are built from what the simulator already holds, without parsing bodies or copying
+timelines, so a stream can afford them a few times a second while a burst of requests runs.
+The whole exchange (bodies, headers, the nearest valid body) is fetched when a row is opened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mockserver.admin.representations import timestamp
+from mockserver.journal import JournalEntry
+
+if TYPE_CHECKING:
+    from mockserver.core import Device
+    from mockserver.server import MockServer
+
+
+def device_summary(server: MockServer, device: Device) -> dict[str, Any]:
+    """A device's row: what a person scanning the list wants (class, state, last uplink,
+    queue length), the state in the words of what the network waits for."""
+    state = server.world.scheduler.state(device)
+    last_uplink = state.last_uplink
+    scenario = server.scenario
+    silent_until = scenario.unreachable_until(device.id) if scenario is not None else None
+    if device.session is None:
+        status = "no session"
+    elif silent_until is not None:
+        status = f"silent until {timestamp(silent_until)}"
+    elif state.awaiting_ack is not None:
+        status = "awaiting ack"
+    elif len(device.queue):
+        status = "queued"
+    else:
+        status = "idle"
+    return {
+        "id": device.id,
+        "provider": device.provider,
+        "dev_eui": device.dev_eui,
+        "class": device.device_class.value,
+        "band": device.band,
+        "state": status,
+        "last_uplink": timestamp(last_uplink.received_at) if last_uplink else None,
+        "queued": len(device.queue),
+    }
+
+
+def exchange_summary(entry: JournalEntry) -> dict[str, Any]:
+    """A journal row: the exchange and the rules it broke, without its bodies."""
+    return {
+        "sequence": entry.sequence,
+        "at": timestamp(entry.at),
+        "provider": entry.provider,
+        "operation": entry.operation,
+        "method": entry.request.method,
+        "path": entry.request.path,
+        "status": entry.response.status,
+        "valid": not entry.violations,
+        "violations": [
+            {
+                "direction": violation.direction,
+                "where": violation.where,
+                "rule": violation.rule,
+                "message": violation.message,
+            }
+            for violation in entry.violations
+        ],
+        "scenario_rule": entry.scenario_rule,
+    }
