@@ -8,7 +8,6 @@ and the server's own error text in the exception when it refuses.
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -23,11 +22,10 @@ ReportFormat = Literal["json", "junit", "markdown"]
 
 def default_url() -> str:
     """Where `mockserver serve` listens unless told otherwise, as `report` and `wait` find
-    it: `MOCKSERVER_URL`, else 127.0.0.1 on `MOCKSERVER_PORT` (8080)."""
-    url = os.environ.get("MOCKSERVER_URL")
-    if url:
-        return url
-    return f"http://127.0.0.1:{os.environ.get('MOCKSERVER_PORT') or 8080}"
+    it: `MOCKSERVER_URL`, else `MOCKSERVER_HOST` and `MOCKSERVER_PORT` (127.0.0.1:8080)."""
+    from mockserver.cli_options import environment_url
+
+    return environment_url()
 
 
 class AdminError(RuntimeError):

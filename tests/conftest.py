@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+import mockserver.admin
 from mockserver.server import MockServer
+from tests import admin_contract
 
 pytest_plugins = ["pytester"]
 
@@ -40,6 +42,25 @@ def _our_responses_honour_their_spec(request: pytest.FixtureRequest) -> Iterator
         if isinstance(server, MockServer):
             problems = _response_violations(server)
             assert not problems, "our responses broke their spec:\n" + "\n".join(problems)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _admin_exchanges_are_checked() -> Iterator[None]:
+    """Every admin app built in this session checks its exchanges against the admin API's
+    description (tests/admin_contract.py)."""
+    build = mockserver.admin.build_admin_app
+    mockserver.admin.build_admin_app = admin_contract.checked(build)
+    yield
+    mockserver.admin.build_admin_app = build
+
+
+@pytest.fixture(autouse=True)
+def _admin_responses_honour_their_description() -> Iterator[None]:
+    admin_contract.FOUND.clear()
+    yield
+    found = list(admin_contract.FOUND)
+    admin_contract.FOUND.clear()
+    assert not found, "the admin API broke its description:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from mockserver.admin.checks import (
     read_object,
     uplink_arguments,
 )
+from mockserver.admin.description import admin_description_json
 from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
 from mockserver.admin.representations import (
     coverage_json,
@@ -49,6 +50,9 @@ def build_admin_app(server: MockServer) -> Starlette:
             return server.network.get(device_id)
         except UnknownDevice:
             raise AdminError(404, f"no device {device_id!r}") from None
+
+    async def openapi(request: Request) -> Response:
+        return Response(admin_description_json(), media_type="application/json")
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -287,6 +291,7 @@ def build_admin_app(server: MockServer) -> Starlette:
 
     routes = [
         Route("/_mock/health", health),
+        Route("/_mock/openapi.json", openapi, methods=["GET"]),
         Route("/_mock/reset", reset, methods=["POST"]),
         Route("/_mock/devices", list_devices, methods=["GET"]),
         Route("/_mock/devices", create_device, methods=["POST"]),
