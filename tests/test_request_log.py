@@ -36,7 +36,7 @@ from tests.test_cli import free_port, serving
 pytestmark = pytest.mark.mockserver_allow_violations
 WALL = r"\d\d:\d\d:\d\d\.\d{3}"
 BAD_PORT = {"downlinks": [{"f_port": 300, "frm_payload": "AQ=="}]}
-TOO_BIG = "body.downlinks[0].f_port must be smaller than or equal to 255"
+TOO_BIG = "body.downlinks[0].f_port: must be smaller than or equal to 255"
 
 
 class Log:
@@ -166,7 +166,7 @@ def test_the_first_finding_in_a_few_words_and_how_many_more():
     second = ContractViolation(None, "request", "query", "type", "short", "", "POST", "/p")
     fields = (1, 0, "tts", None, _request(), _response(400), (first, second, second))
     line = str(Exchange(fields, 1.25, None))
-    assert line.endswith(f"400 1.2 ms  violation: {'x' * 97}... (+2 more)")
+    assert line.endswith(f"400 1.2 ms  violation: body: {'x' * 91}... (+2 more)")
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,9 @@ def test_a_warning_is_shown_after_violations_and_alone_keeps_the_call_at_info():
     advice = Advice(None, "request", "header", "deprecated", "old header", "", "GET", "/p")
     broken = ContractViolation(None, "request", "body", "maximum", "too big", "", "GET", "/p")
     both = Exchange((1, 0, "tts", None, _request(), _response(400), (advice, broken)), 1, None)
-    assert str(both).endswith("  violation: too big (+1 more)")
+    assert str(both).endswith("  violation: body: too big (+1 more)")
     alone = Exchange((1, 0, "tts", None, _request(), _response(200), (advice,)), 1, None)
-    assert str(alone).endswith("  warning: old header")
+    assert str(alone).endswith("  warning: header: old header")
     assert alone.fields()["warnings"] == 1 and alone.fields()["violations"] == 0
     assert exchange_level((advice,)) == logging.INFO
     assert exchange_level((advice, broken)) == logging.WARNING

@@ -122,13 +122,16 @@ def _note(findings: tuple[ContractViolation, ...], style: Style) -> str:
     ordered = sorted(findings, key=is_warning)
     first = ordered[0]
     label, code = ("warning", "33") if is_warning(first) else ("violation", "31")
-    message = (
-        first.message
-        if len(first.message) <= _NOTE_LENGTH
-        else (first.message[: _NOTE_LENGTH - 3] + "...")
-    )
+    said = _said(first)
+    message = said if len(said) <= _NOTE_LENGTH else (said[: _NOTE_LENGTH - 3] + "...")
     more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
     return "  " + style.paint(f"{label}: {message}{more}", code)
+
+
+def _said(finding: ContractViolation) -> str:
+    """`where: message`, as every reader of findings shows them: the message names no place."""
+    where = getattr(finding, "where", "")
+    return f"{where}: {finding.message}" if where else finding.message
 
 
 def _target(request: HttpRequest) -> str:
@@ -168,7 +171,7 @@ class Exchange(Event):
         warnings, first = 0, None
         if findings:  # most calls have none: nothing to count or sort
             warnings = sum(1 for finding in findings if is_warning(finding))
-            first = sorted(findings, key=is_warning)[0].message
+            first = _said(sorted(findings, key=is_warning)[0])
         return {
             "tenant": self.tenant,
             "provider": provider,

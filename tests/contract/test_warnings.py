@@ -77,7 +77,7 @@ def test_what_tts_reads_is_no_warning(server, client):
     """camelCase JSON names (at any depth, as protojson reads them), a free-form
     `decoded_payload`, a map of webhook headers."""
     downlinks = [
-        {"fPort": 1, "frmPayload": "AQ==", "classBC": {"absoluteTime": "2026-01-01T00:00:00Z"}},
+        {"fPort": 1, "frmPayload": "AQ==", "classBC": {"absoluteTime": "2026-01-01T01:00:00Z"}},
         {"f_port": 2, "decoded_payload": {"anything": {"at": ["all"]}}},
     ]
     url = WEBHOOK_DOWN.format(device="dev2", op="push")  # no formatter: any decoded_payload
