@@ -7,17 +7,15 @@ headers, the ready token, bodies) is the README's text.
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from mockserver.server import MockServer
+from tests.readme_curls import run_curl
 
 README = Path(__file__).resolve().parents[3] / "README.md"
-DOCS_URL = "http://127.0.0.1:8080"
 
 
 def kpn_examples() -> list[str]:
@@ -57,15 +55,7 @@ def test_every_example_works_verbatim():
     url = server.start()
     try:
         for example in EXAMPLES:
-            argv = shlex.split(example.replace(DOCS_URL, url))
-            result = subprocess.run(
-                [*argv, "--silent", "--show-error", "--write-out", "\n%{http_code}"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-            status = result.stdout.rsplit("\n", 1)[-1]
+            result, _body, status = run_curl(example, url)
             assert result.returncode == 0 and status in ("200", "201"), (example, result)
     finally:
         server.stop()

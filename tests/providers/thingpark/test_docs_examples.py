@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from mockserver.server import MockServer
+from tests.readme_curls import run_curl
 
 README = Path(__file__).resolve().parents[3] / "README.md"
-DOCS_URL = "http://127.0.0.1:8080"
 
 
 def thingpark_examples() -> list[str]:
@@ -52,15 +50,7 @@ def test_every_example_works_verbatim():
     answers = []
     try:
         for example in EXAMPLES:
-            argv = shlex.split(example.replace(DOCS_URL, url))
-            result = subprocess.run(
-                [*argv, "--silent", "--show-error", "--write-out", "\n%{http_code}"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-            body, status = result.stdout.rsplit("\n", 1)
+            result, body, status = run_curl(example, url)
             assert result.returncode == 0 and status == "200", (example, result)
             answers.append(json.loads(body))
     finally:
