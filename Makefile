@@ -18,14 +18,19 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/mockserver serve $(ARGS)
 
-## Install, lint, then run the whole test suite.
+## Install, lint, check the layers (import-linter) and the types (mypy --strict), then run
+## the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check mockserver tests benchmarks examples
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mockserver tests benchmarks examples
 	$(BIN)/ruff format --check mockserver tests benchmarks examples
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Benchmarks: ratios against a raw Starlette app measured in the same run (needs wrk).
 bench: $(STAMP)

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.providers.worlds import read_world
 from mockserver.server import MockServer
-from mockserver.world import read_world
 
 CODEC = """
 var COMMANDS = {reboot: 1, interval: 2, led: 3};

@@ -3,6 +3,10 @@
 Nothing else in the package reads the wall clock. Tests get a `VirtualClock` that only
 moves when told, so delivery timing is exact and reproducible; the standalone server gets a
 `RealClock`, optionally sped up.
+
+A clock knows nothing of threads. The serving shell, which calls the simulator from several
+(the server's loop, a test's own thread), gives each clock its lock as `guard`: setting a
+timer and firing timers then happen one at a time with every other call into the simulator.
 """
 
 from __future__ import annotations
@@ -10,10 +14,9 @@ from __future__ import annotations
 import gc
 import heapq
 import itertools
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -26,6 +29,11 @@ DEFAULT_VIRTUAL_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def to_datetime(instant: Micros) -> datetime:
     return datetime.fromtimestamp(instant // SECOND, UTC).replace(microsecond=instant % SECOND)
+
+
+def timestamp(instant: Micros) -> str:
+    """The instant as RFC 3339 UTC with a `Z`, as the admin API and dashboard show it."""
+    return to_datetime(instant).isoformat().replace("+00:00", "Z")
 
 
 def from_datetime(moment: datetime) -> Micros:
@@ -51,6 +59,9 @@ class Timer:
 class Clock(Protocol):
     """What the network core needs from time."""
 
+    #: "virtual" or "real", as the admin API and the banner say.
+    kind: str
+
     def now_us(self) -> Micros: ...
 
     def now(self) -> datetime: ...
@@ -68,38 +79,32 @@ class _TimerHeap:
     def __init__(self) -> None:
         self._heap: list[tuple[Micros, int, Timer]] = []
         self._sequence = itertools.count()
-        self._lock = threading.Lock()
 
     def add(self, when: Micros, callback: Callable[[], None]) -> Timer:
         sequence = next(self._sequence)
         timer = Timer(when, sequence, callback)
-        with self._lock:
-            heapq.heappush(self._heap, (when, sequence, timer))
+        heapq.heappush(self._heap, (when, sequence, timer))
         return timer
 
     def next_due(self) -> Micros | None:
-        with self._lock:
-            heap = self._heap
-            while heap and heap[0][2].cancelled:
-                heapq.heappop(heap)
-            return heap[0][0] if heap else None
+        heap = self._heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def pop_due(self, until: Micros) -> Timer | None:
-        with self._lock:
-            heap = self._heap
-            while heap and heap[0][2].cancelled:
-                heapq.heappop(heap)
-            if heap and heap[0][0] <= until:
-                return heapq.heappop(heap)[2]
-            return None
+        heap = self._heap
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        if heap and heap[0][0] <= until:
+            return heapq.heappop(heap)[2]
+        return None
 
     def clear(self) -> None:
-        with self._lock:
-            self._heap.clear()
+        self._heap.clear()
 
     def __len__(self) -> int:
-        with self._lock:
-            return sum(1 for _, _, timer in self._heap if not timer.cancelled)
+        return sum(1 for _, _, timer in tuple(self._heap) if not timer.cancelled)
 
 
 @contextmanager
@@ -128,6 +133,8 @@ class VirtualClock:
         self._start = start if isinstance(start, int) else from_datetime(start)
         self._now = self._start
         self._timers = _TimerHeap()
+        #: Held while a timer is set or timers fire (the shell's lock; none by default).
+        self.guard: AbstractContextManager[object] = nullcontext()
 
     def now_us(self) -> Micros:
         return self._now
@@ -136,7 +143,8 @@ class VirtualClock:
         return to_datetime(self._now)
 
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
-        return self._timers.add(max(when, self._now), callback)
+        with self.guard:
+            return self._timers.add(max(when, self._now), callback)
 
     def advance(self, by: float) -> int:
         """Move forward `by` seconds, firing every timer due on the way; returns how many fired."""
@@ -149,31 +157,33 @@ class VirtualClock:
         if target < self._now:
             raise ValueError("a clock cannot go backwards")
         fired = 0
-        with _collector_paused():
+        with self.guard, _collector_paused():
             while (timer := self._timers.pop_due(target)) is not None:
                 self._now = max(self._now, timer.when)
                 timer.callback()
                 fired += 1
-        self._now = target
+            self._now = target
         return fired
 
     def run_until_idle(self, limit: float = 30 * 86_400) -> int:
         """Fire timers until none is left (or `limit` seconds pass, to stop endless periodics)."""
-        horizon = self._now + seconds(limit)
-        fired = 0
-        while (due := self._timers.next_due()) is not None and due <= horizon:
-            fired += self.advance_to(max(due, self._now))
-        return fired
+        with self.guard:
+            horizon = self._now + seconds(limit)
+            fired = 0
+            while (due := self._timers.next_due()) is not None and due <= horizon:
+                fired += self.advance_to(max(due, self._now))
+            return fired
 
     def pending(self) -> int:
         return len(self._timers)
 
     def reset(self, start: datetime | Micros | None = None) -> None:
         """Drop every timer and go back to the start (or to a new one)."""
-        if start is not None:
-            self._start = start if isinstance(start, int) else from_datetime(start)
-        self._timers.clear()
-        self._now = self._start
+        with self.guard:
+            if start is not None:
+                self._start = start if isinstance(start, int) else from_datetime(start)
+            self._timers.clear()
+            self._now = self._start
 
 
 class RealClock:
@@ -192,6 +202,8 @@ class RealClock:
         self._origin_wall = time.time_ns() // 1000
         self._origin_mono = time.monotonic_ns() // 1000
         self._timers = _TimerHeap()
+        #: Held while a timer is set or timers fire (the shell's lock; none by default).
+        self.guard: AbstractContextManager[object] = nullcontext()
         #: Called (from any thread) when a timer is added, so the driver can re-plan its sleep.
         self.on_timer_added: Callable[[], None] | None = None
 
@@ -203,7 +215,8 @@ class RealClock:
         return to_datetime(self.now_us())
 
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
-        timer = self._timers.add(when, callback)
+        with self.guard:
+            timer = self._timers.add(when, callback)
         if self.on_timer_added is not None:
             self.on_timer_added()
         return timer
@@ -211,17 +224,20 @@ class RealClock:
     def fire_due(self) -> int:
         fired = 0
         now = self.now_us()
-        while (timer := self._timers.pop_due(now)) is not None:
-            timer.callback()
-            fired += 1
+        with self.guard:
+            while (timer := self._timers.pop_due(now)) is not None:
+                timer.callback()
+                fired += 1
         return fired
 
     def seconds_until_next(self) -> float | None:
         """Wall seconds until the next timer, so the driver task sleeps exactly that long."""
-        due = self._timers.next_due()
+        with self.guard:
+            due = self._timers.next_due()
         if due is None:
             return None
         return max(0.0, (due - self.now_us()) / SECOND / self.speed)
 
     def reset(self) -> None:
-        self._timers.clear()
+        with self.guard:
+            self._timers.clear()

@@ -3,7 +3,6 @@ the vendor accepted but almost certainly dropped by mistake (warnings)."""
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -74,13 +73,14 @@ class Journal:
     """The last `capacity` exchanges, oldest first; bounded so a long run cannot exhaust memory.
 
     Exchanges are kept as plain tuples and become `JournalEntry`s when read: recording is on
-    every request's path, reading is not.
+    every request's path, reading is not. Writes come one simulator call at a time (the shell
+    serialises them); a reader on another thread works on a copy taken in one C-level step
+    (`tuple` of the deque), which no write can interleave with.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
         self._sequence = 0
-        self._lock = threading.Lock()
 
     def record(
         self,
@@ -104,25 +104,23 @@ class Journal:
         scenario_rule: str | None = None,
     ) -> tuple[Any, ...]:
         """`record` for the request path: the entry's fields, not an entry."""
-        with self._lock:
-            self._sequence += 1
-            fields: tuple[Any, ...] = (
-                self._sequence,
-                at,
-                provider,
-                operation,
-                request,
-                response,
-                tuple(violations),
-            )
-            if scenario_rule is not None:
-                fields += (scenario_rule,)
-            self._entries.append(fields)
+        self._sequence += 1
+        fields: tuple[Any, ...] = (
+            self._sequence,
+            at,
+            provider,
+            operation,
+            request,
+            response,
+            tuple(violations),
+        )
+        if scenario_rule is not None:
+            fields += (scenario_rule,)
+        self._entries.append(fields)
         return fields
 
     def entries(self) -> list[JournalEntry]:
-        with self._lock:
-            return [JournalEntry(*fields) for fields in self._entries]
+        return [JournalEntry(*fields) for fields in tuple(self._entries)]
 
     @property
     def last_sequence(self) -> int:
@@ -138,17 +136,15 @@ class Journal:
         if `broken`), oldest first: what a live view has not seen yet. Read from the newest
         end, and only the entries returned are built, so it costs what is new and kept."""
         newer: list[tuple[Any, ...]] = []
-        with self._lock:
-            for fields in reversed(self._entries):
-                if fields[0] <= sequence or len(newer) == limit:
-                    break
-                if fields[6] or not broken:  # fields[6]: the violations
-                    newer.append(fields)
+        for fields in reversed(tuple(self._entries)):
+            if fields[0] <= sequence or len(newer) == limit:
+                break
+            if fields[6] or not broken:  # fields[6]: the violations
+                newer.append(fields)
         return [JournalEntry(*fields) for fields in reversed(newer)]
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

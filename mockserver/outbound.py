@@ -1,31 +1,21 @@
-"""Messages the simulator sends to applications (webhooks, integration POSTs, reports).
+"""Messages the simulator sends to applications (webhooks, integration POSTs, reports), as data.
 
-Delivery runs on its own thread and event loop, so a slow or dead endpoint never holds up a
-request handler or the scheduler: whoever emits a message only enqueues it. Every attempt,
-delivered or not, is kept in the outbound journal. No retries (TTS's default: one try,
-5 s timeout).
+The simulator never opens a connection: a provider hands each message to the `Outbox`, which
+checks it against its description, keeps the attempt in a bounded journal and passes it to
+the sink the serving shell gave it (`mockserver.delivery`, which does the HTTP). A simulator
+without a shell keeps its attempts pending: what would have been sent is still there to read.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
-
-from mockserver.clock import Clock, to_datetime
-from mockserver.request_log import hooks
+from mockserver.clock import to_datetime
 from mockserver.types import Micros
-
-TIMEOUT_SECONDS = 5.0
-log = logging.getLogger("mockserver.outbound")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,94 +66,56 @@ class OutboundAttempt:
 OutboundCheck = Callable[[OutboundMessage], list[Any]]
 
 
-class Outbound:
-    """A delivery thread with a journal of attempts (bounded)."""
+class DeliverySink(Protocol):
+    """Where the outbox hands attempts: the shell's delivery worker."""
+
+    def deliver(self, attempt: OutboundAttempt) -> None:
+        """Try to send the attempt's message, later, and fill in its outcome."""
+        ...
+
+    def settle(self) -> None:
+        """Return once every attempt handed over so far has been tried (or given up)."""
+        ...
+
+
+class _KeepPending:
+    """The sink of a simulator with no shell: nothing is sent, attempts stay pending."""
+
+    def deliver(self, attempt: OutboundAttempt) -> None:
+        pass
+
+    def settle(self) -> None:
+        pass
+
+
+class Outbox:
+    """The attempts of one simulator, newest last, bounded by `capacity`."""
 
     def __init__(
         self,
-        journal_capacity: int = 10_000,
+        capacity: int = 10_000,
         check: OutboundCheck | None = None,
-        clock: Clock | None = None,
+        sink: DeliverySink | None = None,
     ) -> None:
         self.check = check
-        #: The simulator's clock, for the request log's simulated time (None: not shown).
-        self.clock = clock
-        self._attempts: deque[OutboundAttempt] = deque(maxlen=journal_capacity)
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._in_flight = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: httpx.AsyncClient | None = None
+        self.sink: DeliverySink = sink or _KeepPending()
+        self._attempts: deque[OutboundAttempt] = deque(maxlen=capacity)
 
     def send(self, message: OutboundMessage) -> OutboundAttempt:
         attempt = OutboundAttempt(message)
         if self.check is not None:
             attempt.violations = [violation.to_json() for violation in self.check(message)]
-        with self._lock:
-            self._attempts.append(attempt)
-            self._in_flight += 1
-        loop = self._ensure_loop()
-        loop.call_soon_threadsafe(lambda: loop.create_task(self._deliver(attempt)))
+        self._attempts.append(attempt)
+        self.sink.deliver(attempt)
         return attempt
 
     def attempts(self) -> list[OutboundAttempt]:
-        with self._lock:
-            return list(self._attempts)
+        """A copy, taken in one step (`list` of a deque runs in C): a reader on another
+        thread than the simulator's never sees the journal half-changed."""
+        return list(self._attempts)
 
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every enqueued message has been tried; False if `timeout` ran out."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+    def settle(self) -> None:
+        self.sink.settle()
 
     def clear(self) -> None:
-        with self._lock:
-            self._attempts.clear()
-
-    def close(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        self.flush(timeout=TIMEOUT_SECONDS + 1)
-        client = self._client
-        if client is not None:
-            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-        self._loop = None
-
-    # -- delivery --------------------------------------------------------------------------
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                threading.Thread(
-                    target=loop.run_forever, daemon=True, name="mockserver-outbound"
-                ).start()
-                self._loop = loop
-            return self._loop
-
-    async def _deliver(self, attempt: OutboundAttempt) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
-        started = time.perf_counter()
-        message = attempt.message
-        try:
-            response = await self._client.request(
-                message.method, message.url, headers=message.headers, content=message.body
-            )
-            attempt.status = response.status_code
-        except httpx.HTTPError as error:
-            attempt.error = (
-                f"{type(error).__name__}: {error}" if str(error) else (type(error).__name__)
-            )
-        except Exception as error:  # a broken URL or header must not kill delivery
-            attempt.error = f"{type(error).__name__}: {error}"
-            log.exception("outbound delivery failed")
-        finally:
-            attempt.duration_ms = (time.perf_counter() - started) * 1000
-            attempt.done = True
-            try:
-                hooks.log_delivery(attempt, self.clock)  # logged before flush() returns
-            finally:
-                with self._idle:
-                    self._in_flight -= 1
-                    self._idle.notify_all()
+        self._attempts.clear()

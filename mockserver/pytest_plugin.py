@@ -39,6 +39,7 @@ import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
+import pluggy
 import pytest
 
 from mockserver.cli_options import percent
@@ -132,7 +133,7 @@ def _warnings_as_errors(config: pytest.Config) -> bool:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, pluggy.Result[None], None]:
     """After the test body: its requests to the simulator must have kept the contract, and
     its contract warnings are said (or fail it, when asked)."""
     outcome = yield
@@ -161,7 +162,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
                 MockServerContractWarning(_warning_line(warning)),
                 MockServerContractWarning,
                 str(item.config.rootpath / path),
-                line + 1,
+                (line or 0) + 1,
             )
     except MockServerContractWarning as raised:  # `-W error`: the user's filter made it one
         if passed:

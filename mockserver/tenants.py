@@ -16,13 +16,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from mockserver.asgi import Receive, Scope, Send
+from mockserver.asgi import ASGIApp, Receive, Scope, Send
 from mockserver.clock import Clock, RealClock, VirtualClock
-
-if TYPE_CHECKING:
-    from mockserver.server import MockServer
+from mockserver.host import Host
 
 TENANT_HEADER = "X-Mockserver-Tenant"
 MAX_TENANTS = 64
@@ -36,16 +35,25 @@ class TenantError(Exception):
         self.status = status
 
 
-class Tenants:
-    """The tenants of one home simulator, created on first use and kept until dropped."""
+@dataclass(frozen=True)
+class Tenant:
+    """One tenant: its simulator as hosted (lock, delivery, clock driver) and its app."""
 
-    def __init__(self, home: MockServer) -> None:
-        self.home = home
-        self._servers: dict[str, MockServer] = {}
+    host: Host
+    app: ASGIApp
+
+
+class Tenants:
+    """The tenants of one home simulator, created on first use and kept until dropped.
+    `build` makes a tenant as the home would be after a reset (the tenant composes it)."""
+
+    def __init__(self, build: Callable[[], Tenant]) -> None:
+        self._build = build
+        self._servers: dict[str, Tenant] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> tuple[MockServer, bool]:
-        """The tenant's simulator, and whether this call created it."""
+    def get(self, name: str) -> tuple[Tenant, bool]:
+        """The tenant, and whether this call created it."""
         if not _VALID_NAME.fullmatch(name):
             raise TenantError(
                 400,
@@ -53,49 +61,32 @@ class Tenants:
                 "starting with a letter or digit",
             )
         with self._lock:
-            server = self._servers.get(name)
-            if server is not None:
-                return server, False
+            tenant = self._servers.get(name)
+            if tenant is not None:
+                return tenant, False
             if len(self._servers) >= MAX_TENANTS:
                 raise TenantError(
                     503,
                     f"{MAX_TENANTS} tenants exist already; drop one with "
                     "DELETE /_mock/tenants/{name}",
                 )
-            server = self._servers[name] = self._build()
-            return server, True
-
-    def _build(self) -> MockServer:
-        """A tenant starts as the home would after a reset: the home's world (the one under
-        a scenario that brought its own), and the scenario `serve --scenario` armed."""
-        from mockserver.server import MockServer
-
-        home = self.home
-        description, origin = home.world_before_scenario or (home.description, home.world_origin)
-        server = MockServer(description, clock=_clock_like(home.clock), tenants=False)
-        server.world_origin = origin
-        server.default_scenario = home.default_scenario
-        server.reset()  # the clock starts where the world says, the default scenario is armed
-        # Links the vendors put in bodies point at the shared port; `url` stays unset, so
-        # the tenant's own `client()` calls it in-process rather than the home over the port.
-        server.public_url = server.world.public_url = home.public_url
-        return server
+            tenant = self._servers[name] = self._build()
+            return tenant, True
 
     def names(self) -> list[str]:
         with self._lock:
             return sorted(self._servers)
 
-    def find(self, name: str) -> MockServer | None:
+    def find(self, name: str) -> Tenant | None:
         with self._lock:
             return self._servers.get(name)
 
     def drop(self, name: str) -> bool:
         with self._lock:
-            server = self._servers.pop(name, None)
-        if server is None:
+            tenant = self._servers.pop(name, None)
+        if tenant is None:
             return False
-        server.app.stop_clock()
-        server.outbound.close()
+        tenant.host.close()
         return True
 
     def close(self) -> None:
@@ -103,7 +94,8 @@ class Tenants:
             self.drop(name)
 
 
-def _clock_like(clock: Clock) -> Clock:
+def clock_like(clock: Clock) -> Clock:
+    """A tenant's clock: of the home's kind (and speed), its own."""
     if isinstance(clock, RealClock):
         return RealClock(clock.speed)
     return VirtualClock()
@@ -112,7 +104,7 @@ def _clock_like(clock: Clock) -> Clock:
 class TenantRouter:
     """The served ASGI app: the home pipeline, or a tenant's when the header names one."""
 
-    def __init__(self, home: MockServer, tenants: Tenants) -> None:
+    def __init__(self, home: ASGIApp, tenants: Tenants) -> None:
         self.home = home
         self.tenants = tenants
 
@@ -122,17 +114,17 @@ class TenantRouter:
                 if key == _HEADER_KEY:
                     await self._serve_tenant(value.decode("latin-1"), scope, receive, send)
                     return
-        await self.home.app(scope, receive, send)
+        await self.home(scope, receive, send)
 
     async def _serve_tenant(self, name: str, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            server, created = self.tenants.get(name)
+            tenant, created = self.tenants.get(name)
         except TenantError as error:
             await _send_error(send, error.status, str(error))
             return
         if created:
-            server.app.start_clock()  # a tenant has no lifespan of its own
-        await server.app(scope, receive, send)
+            tenant.host.start_clock()  # a tenant has no lifespan of its own
+        await tenant.app(scope, receive, send)
 
 
 async def _send_error(send: Send, status: int, message: str) -> None:

@@ -19,8 +19,8 @@ _MAX_CHECKED_BODY = 4 * 1024 * 1024
 def checked(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`build_admin_app`, with each exchange of the app it builds checked."""
 
-    def build_checked(server: Any) -> Any:
-        return AdminContractCheck(build(server))
+    def build_checked(*args: Any) -> Any:
+        return AdminContractCheck(build(*args))
 
     return build_checked
 

@@ -98,10 +98,12 @@ def test_a_tenant_of_a_real_clock_server_runs_its_own_real_clock_driven_like_the
     url = home.start()
     try:
         httpx.get(f"{url}/_mock/health", headers=tenant("r"))
-        server = home.tenants.find("r")
-        assert isinstance(server.clock, RealClock) and server.clock.speed == 60
-        assert server.clock is not home.clock
-        assert server.app._clock_task is not None  # driven, although it had no lifespan
+        found = home.tenants.find("r")
+        assert found is not None
+        clock = found.host.simulator.clock
+        assert isinstance(clock, RealClock) and clock.speed == 60
+        assert clock is not home.clock
+        assert found.host._clock_task is not None  # driven, although it had no lifespan
     finally:
         home.stop()
     assert home.tenants.names() == []

@@ -5,7 +5,7 @@ fails when the committed page is not what this renders."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from mockserver.admin.description import admin_description
 
@@ -137,7 +137,7 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     target: Any = spec
     for part in node["$ref"].lstrip("#/").split("/"):
         target = target[part]
-    return target
+    return cast(dict[str, Any], target)  # a $ref names a schema object
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from mockserver.clock import to_datetime
+from mockserver.clock import timestamp
 from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
 from mockserver.core.network import NetworkEvent
@@ -13,14 +13,10 @@ from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.airtime import phy_payload_size
 from mockserver.lorawan.regions import band
 from mockserver.reports import build_report
-from mockserver.types import SECOND, Micros
+from mockserver.types import SECOND
 
 #: Events of one frame on air at a data rate the event names: their airtime can be shown.
 _TRANSMISSIONS = frozenset({"scheduled", "sent", "failed"})
-
-
-def timestamp(instant: Micros) -> str:
-    return to_datetime(instant).isoformat().replace("+00:00", "Z")
 
 
 def device_json(device: Device) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Routes of the admin API. Each one is a thin call into `MockServer` under its lock."""
+"""Routes of the admin API. Each one is a thin call into the hosted simulator, under the
+host's lock where it reads or changes more than one value."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ from mockserver.admin.representations import (
     device_json,
     downlink_json,
     event_json,
-    timestamp,
     uplink_json,
 )
-from mockserver.clock import VirtualClock
+from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render
+from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
     ScenarioError,
     find_bundled_scenario,
@@ -36,14 +37,18 @@ from mockserver.scenario.loading import (
     read_scenario,
 )
 from mockserver.scenario.model import Scenario
-from mockserver.tenants import MAX_TENANTS, TENANT_HEADER
+from mockserver.tenants import MAX_TENANTS, TENANT_HEADER, Tenants
+from mockserver.ui import ui_routes
 
 if TYPE_CHECKING:
-    from mockserver.server import MockServer
+    from mockserver.host import Host
 
 
-def build_admin_app(server: MockServer) -> Starlette:
-    from mockserver.ui import ui_routes  # here: the dashboard builds on this package
+def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
+    """The admin API (and dashboard) of one hosted simulator; `tenants`: the home's, for the
+    routes that list and drop them (None: a tenant's own admin API)."""
+    server = host.simulator
+    lock = host.lock
 
     def device_or_404(device_id: str) -> Device:
         try:
@@ -65,11 +70,11 @@ def build_admin_app(server: MockServer) -> Starlette:
         )
 
     async def reset(request: Request) -> Response:
-        server.reset()
+        host.reset()
         return JSONResponse({"status": "reset"})
 
     async def list_devices(request: Request) -> Response:
-        with server.lock:
+        with lock:
             return JSONResponse([device_json(device) for device in server.network])
 
     async def create_device(request: Request) -> Response:
@@ -80,7 +85,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         provider = server.providers.get(name) if isinstance(name, str) else None
         if provider is None:
             raise AdminError(400, "unknown provider")
-        with server.lock:
+        with lock:
             try:
                 device = provider.create_device(spec)
             except DeviceExists as error:
@@ -90,7 +95,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             return JSONResponse(device_json(device), status_code=201)
 
     async def get_device(request: Request) -> Response:
-        with server.lock:
+        with lock:
             return JSONResponse(device_json(device_or_404(request.path_params["device_id"])))
 
     async def update_device(request: Request) -> Response:
@@ -99,7 +104,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             missing="the body must be a JSON object of the attributes to change "
             "(band, class, rx1_delay, session)",
         )
-        with server.lock:
+        with lock:
             device = device_or_404(request.path_params["device_id"])
             attributes = device_changes(changes)
             for attribute, value in attributes.items():  # all checked: none or all change
@@ -107,7 +112,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             return JSONResponse(device_json(device))
 
     async def delete_device(request: Request) -> Response:
-        with server.lock:
+        with lock:
             device = device_or_404(request.path_params["device_id"])
             server.providers[device.provider].delete_device(device)
         return Response(status_code=204)
@@ -126,13 +131,13 @@ def build_admin_app(server: MockServer) -> Starlette:
             except UnicodeDecodeError:
                 raise AdminError(400, "the script is not UTF-8 text") from None
         try:
-            shown = server.formatters.set_from_admin(device.id, device.provider, document, slot)
+            shown = host.formatters.set_from_admin(device.id, device.provider, document, slot)
         except ValueError as error:  # a script that does not parse, a field that is not one
             raise AdminError(400, str(error)) from None
         return JSONResponse(shown)
 
     async def device_queue(request: Request) -> Response:
-        with server.lock:
+        with lock:
             device = device_or_404(request.path_params["device_id"])
             if request.method == "DELETE":
                 device.queue.clear()
@@ -143,7 +148,7 @@ def build_admin_app(server: MockServer) -> Starlette:
         spec = await read_object(request)  # no body: an uplink with every default
         device_id = request.path_params["device_id"]
         arguments = uplink_arguments(spec)
-        with server.lock:
+        with lock:
             device_or_404(device_id)
             try:
                 uplink = server.uplink(device_id, **arguments)
@@ -173,9 +178,9 @@ def build_admin_app(server: MockServer) -> Starlette:
 
     async def outbound(request: Request) -> Response:
         if request.method == "DELETE":
-            server.outbound.clear()
+            server.outbox.clear()
             return Response(status_code=204)
-        return JSONResponse([attempt.to_json() for attempt in server.outbound.attempts()])
+        return JSONResponse([attempt.to_json() for attempt in server.outbox.attempts()])
 
     async def violations(request: Request) -> Response:
         log = server.contract.log
@@ -217,7 +222,7 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def run_until_idle(request: Request) -> Response:
         if not isinstance(server.clock, VirtualClock):
             raise AdminError(409, "the server runs on the real clock")
-        with server.lock:
+        with lock:
             fired = server.clock.run_until_idle()
         return JSONResponse(
             {"kind": server.clock.kind, "now": timestamp(server.clock.now_us()), "fired": fired}
@@ -230,7 +235,7 @@ def build_admin_app(server: MockServer) -> Starlette:
             document = await read_object(
                 request, missing='the body must be a JSON object: {"seconds": N}'
             )
-            with server.lock:
+            with lock:
                 server.clock.advance(advance_seconds(server.clock, document))
         return JSONResponse({"kind": server.clock.kind, "now": timestamp(server.clock.now_us())})
 
@@ -255,37 +260,38 @@ def build_admin_app(server: MockServer) -> Starlette:
     async def scenario(request: Request) -> Response:
         """GET the scenario in force (with how often each rule fired), PUT one, DELETE it."""
         if request.method == "DELETE":
-            server.clear_scenario()
+            host.clear_scenario()
             return Response(status_code=204)
+        active: ActiveScenario | None
         if request.method == "PUT":
             try:
-                active = server.load_scenario(await requested_scenario(request))
+                active = host.load_scenario(await requested_scenario(request))
             except ScenarioError as error:
                 raise AdminError(400, str(error)) from None
         else:
             active = server.scenario
         return JSONResponse({"active": active.to_json() if active else None})
 
-    async def tenants(request: Request) -> Response:
-        if server.tenants is None:
+    async def list_tenants(request: Request) -> Response:
+        if tenants is None:
             raise AdminError(404, "tenants are listed by the home server (no tenant header)")
         return JSONResponse(
             {
                 "header": TENANT_HEADER,
                 "max": MAX_TENANTS,
                 "tenants": [
-                    {"name": name, "devices": len(tenant.network)}
-                    for name in server.tenants.names()
-                    if (tenant := server.tenants.find(name)) is not None
+                    {"name": name, "devices": len(tenant.host.simulator.network)}
+                    for name in tenants.names()
+                    if (tenant := tenants.find(name)) is not None
                 ],
             }
         )
 
     async def drop_tenant(request: Request) -> Response:
         name = request.path_params["name"]
-        if server.tenants is None:
+        if tenants is None:
             raise AdminError(404, "tenants are dropped by the home server (no tenant header)")
-        if not server.tenants.drop(name):
+        if not tenants.drop(name):
             raise AdminError(404, f"no tenant {name!r}")
         return Response(status_code=204)
 
@@ -313,8 +319,8 @@ def build_admin_app(server: MockServer) -> Starlette:
         Route("/_mock/clock/advance", clock, methods=["POST"]),
         Route("/_mock/clock/run-until-idle", run_until_idle, methods=["POST"]),
         Route("/_mock/scenario", scenario, methods=["GET", "PUT", "DELETE"]),
-        Route("/_mock/tenants", tenants, methods=["GET"]),
+        Route("/_mock/tenants", list_tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
-        *ui_routes(server),
+        *ui_routes(host, tenants),
     ]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -61,8 +60,8 @@ class _Catalog:
 
 #: Catalogs by folder: every simulator in a process (a test session builds many) reads and
 #: compiles the same descriptions once.
+#: Two threads loading the same folder at once may both build it; one copy is kept.
 _CATALOGS: dict[Path, _Catalog] = {}
-_CATALOGS_LOCK = threading.Lock()
 
 
 class Contract:
@@ -86,10 +85,9 @@ class Contract:
     @classmethod
     def load(cls, root: Path | None = None) -> Contract:
         folder = (root or bundled_specs_dir()).resolve()
-        with _CATALOGS_LOCK:
-            catalog = _CATALOGS.get(folder)
-            if catalog is None:
-                catalog = _CATALOGS[folder] = _Catalog(load_specs(folder))
+        catalog = _CATALOGS.get(folder)
+        if catalog is None:
+            catalog = _CATALOGS.setdefault(folder, _Catalog(load_specs(folder)))
         return cls(catalog=catalog)
 
     def index(self, provider: str) -> OperationIndex:

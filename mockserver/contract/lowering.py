@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from mockserver.contract.documents import Dialect, resolve_pointer
 
@@ -94,7 +94,7 @@ class SchemaLowering:
             schema.pop(key, None)
         if self.dialect is not Dialect.OPENAPI_31 or not schema:
             return ref  # before 3.1, siblings of $ref are ignored by definition
-        return self.lower({"allOf": [ref], **schema})
+        return cast(dict[str, Any], self.lower({"allOf": [ref], **schema}))  # a dict stays one
 
     def _lower_nullable(self, schema: dict[str, Any]) -> None:
         nullable = schema.pop("nullable", None) or schema.pop("x-nullable", None)

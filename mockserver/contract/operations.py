@@ -181,9 +181,11 @@ class _Reader:
 
     def base_path(self) -> str:
         if self.swagger:
-            return (self.document.get("basePath") or "").rstrip("/")
+            base_path: str = self.document.get("basePath") or ""  # a string in Swagger 2.0
+            return base_path.rstrip("/")
         servers = self.document.get("servers") or [{"url": "/"}]
-        return urlsplit(servers[0].get("url", "/")).path.rstrip("/")
+        url: str = servers[0].get("url", "/")  # a Server Object's url is a string
+        return urlsplit(url).path.rstrip("/")
 
     def operation(self, path: str, method: str, item: dict[str, Any], pointer: str) -> Operation:
         op = item[method]
@@ -219,7 +221,9 @@ class _Reader:
             seen += 1
         return node
 
-    def _parameters(self, item: dict, op: dict, pointer: str) -> list[Parameter]:
+    def _parameters(
+        self, item: dict[str, Any], op: dict[str, Any], pointer: str
+    ) -> list[Parameter]:
         merged: dict[tuple[str, str], Parameter] = {}
         path_pointer = pointer.rsplit("/", 1)[0]
         for owner, base in ((item, path_pointer), (op, pointer)):
@@ -261,7 +265,7 @@ class _Reader:
         return list(merged.values())
 
     def _body(
-        self, op: dict, parameters: list[Parameter], pointer: str
+        self, op: dict[str, Any], parameters: list[Parameter], pointer: str
     ) -> tuple[dict[str, MediaType] | None, bool, str]:
         if self.swagger:
             bodies = [p for p in parameters if p.location == "body"]
@@ -282,7 +286,7 @@ class _Reader:
         }
         return content, bool(body.get("required")), where
 
-    def _responses(self, op: dict, pointer: str) -> dict[str, ResponseSpec]:
+    def _responses(self, op: dict[str, Any], pointer: str) -> dict[str, ResponseSpec]:
         responses = {}
         for status, raw in (op.get("responses") or {}).items():
             where = raw.get("$ref", f"{pointer}/responses/{status}")
@@ -311,7 +315,7 @@ class _Reader:
             responses[str(status)] = ResponseSpec(content, headers)
         return responses
 
-    def _security(self, op: dict) -> tuple[tuple[SecurityScheme, ...], ...]:
+    def _security(self, op: dict[str, Any]) -> tuple[tuple[SecurityScheme, ...], ...]:
         requirements = op.get("security", self.document.get("security")) or []
         if self.swagger:
             schemes = self.document.get("securityDefinitions") or {}

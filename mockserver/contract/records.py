@@ -3,7 +3,6 @@ with it."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -62,10 +61,13 @@ class ContractWarning:
 
 class ContractLog:
     """Violations and warnings in arrival order, and coverage as operation × documented
-    status × actual."""
+    status × actual.
+
+    Written by one simulator call at a time (the shell serialises them); read from any
+    thread through copies taken in one C-level step (`list`, `dict`), which a write on
+    another thread cannot interleave with."""
 
     def __init__(self, max_violations: int = 10_000) -> None:
-        self._lock = threading.Lock()
         self._violations: list[ContractViolation] = []
         self._warnings: list[ContractWarning] = []
         self._dropped = 0
@@ -76,28 +78,24 @@ class ContractLog:
     def record(self, violations: list[ContractViolation]) -> None:
         if not violations:
             return
-        with self._lock:
-            room = self._max - len(self._violations)
-            self._violations.extend(violations[: max(room, 0)])
-            self._dropped += max(len(violations) - max(room, 0), 0)
+        room = self._max - len(self._violations)
+        self._violations.extend(violations[: max(room, 0)])
+        self._dropped += max(len(violations) - max(room, 0), 0)
 
     def warn(self, warnings: list[ContractWarning]) -> None:
         if not warnings:
             return
-        with self._lock:
-            room = max(self._max - len(self._warnings), 0)
-            self._warnings.extend(warnings[:room])
-            self._warnings_dropped += max(len(warnings) - room, 0)
+        room = max(self._max - len(self._warnings), 0)
+        self._warnings.extend(warnings[:room])
+        self._warnings_dropped += max(len(warnings) - room, 0)
 
     def cover(self, operation: str, documented: str | None, status: int) -> None:
         key = (operation, documented or "undocumented", status)
-        with self._lock:
-            self._coverage[key] += 1
+        self._coverage[key] += 1
 
     @property
     def violations(self) -> list[ContractViolation]:
-        with self._lock:
-            return list(self._violations)
+        return list(self._violations)
 
     @property
     def dropped(self) -> int:
@@ -105,34 +103,30 @@ class ContractLog:
 
     @property
     def warnings(self) -> list[ContractWarning]:
-        with self._lock:
-            return list(self._warnings)
+        return list(self._warnings)
 
     @property
     def warnings_dropped(self) -> int:
         return self._warnings_dropped
 
     def coverage(self) -> dict[tuple[str, str, int], int]:
-        with self._lock:
-            return dict(self._coverage)
+        return dict(self._coverage)
 
     def clear(self) -> None:
-        with self._lock:
-            self._violations.clear()
-            self._warnings.clear()
-            self._coverage.clear()
-            self._dropped = self._warnings_dropped = 0
+        self._violations.clear()
+        self._warnings.clear()
+        self._coverage.clear()
+        self._dropped = self._warnings_dropped = 0
 
     def to_json(self) -> dict[str, Any]:
         """Everything the log holds, as JSON: how a pytest-xdist worker hands it over."""
-        with self._lock:
-            return {
-                "violations": [violation.to_json() for violation in self._violations],
-                "warnings": [warning.to_json() for warning in self._warnings],
-                "coverage": [[*key, count] for key, count in self._coverage.items()],
-                "dropped": self._dropped,
-                "warnings_dropped": self._warnings_dropped,
-            }
+        return {
+            "violations": [violation.to_json() for violation in self.violations],
+            "warnings": [warning.to_json() for warning in self.warnings],
+            "coverage": [[*key, count] for key, count in self.coverage().items()],
+            "dropped": self._dropped,
+            "warnings_dropped": self._warnings_dropped,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], max_violations: int = 10_000) -> ContractLog:
@@ -150,7 +144,6 @@ class ContractLog:
         coverage = other.coverage()
         self.record(other.violations)
         self.warn(other.warnings)
-        with self._lock:
-            self._coverage.update(coverage)
-            self._dropped += other.dropped
-            self._warnings_dropped += other.warnings_dropped
+        self._coverage.update(coverage)
+        self._dropped += other.dropped
+        self._warnings_dropped += other.warnings_dropped

@@ -87,7 +87,9 @@ def _with_reachable_parts(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sections(document: dict[str, Any]) -> list[tuple[str, ...]]:
-    sections = [section for section in _SWAGGER_SECTIONS if section[0] in document]
+    sections: list[tuple[str, ...]] = [
+        section for section in _SWAGGER_SECTIONS if section[0] in document
+    ]
     components = document.get("components")
     if isinstance(components, dict):
         sections += [

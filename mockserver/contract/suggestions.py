@@ -224,7 +224,7 @@ class _Repair:
 
     def _sample_string(self, schema: dict[str, Any]) -> str:
         """Common shapes first (a pattern cannot be inverted in general): the first that fits."""
-        length = max(schema.get("minLength", 1), 1)
+        length: int = max(schema.get("minLength", 1), 1)  # minLength is an integer
         candidates = [
             _FORMAT_SAMPLES.get(schema.get("format", ""), "x" * length),
             "AA==",

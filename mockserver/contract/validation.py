@@ -8,7 +8,6 @@ contract layer can sit on every request without being the server's bottleneck.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +66,12 @@ class HttpResponse:
     body: bytes
 
 
+def has_body(status: int) -> bool:
+    """1xx, 204 and 304 answers end at their headers (RFC 9110 §6.4.1): no body, and no
+    Content-Length to announce one."""
+    return status >= 200 and status not in (204, 304)
+
+
 @dataclass(frozen=True)
 class _CompiledParameter:
     parameter: Parameter
@@ -82,7 +87,7 @@ class _Plan:
     path_pointers: dict[str, str]
     path_kinds: dict[str, str]  # non-string path parameters, to coerce from their wire form
     parameters: tuple[_CompiledParameter, ...]  # query and header parameters
-    bodies: dict[str, CompiledSchema]
+    bodies: dict[str, Validate]
     responses: dict[str, dict[str, Validate]]  # by documented status, then media type
     #: Request JSON media types by the exact `Content-Type` that selects them, with their
     #: validators: the common request needs no media-type negotiation.
@@ -105,7 +110,7 @@ class SchemaCompiler:
         }
         self._components: dict[str, dict[str, Any]] = {}
 
-    def compile(self, schema: Any, direction: Direction) -> Validate:
+    def compile(self, schema: Any, direction: Direction) -> CompiledSchema:
         return CompiledSchema(self.lowered(schema, direction))
 
     def lowered(self, schema: Any, direction: Direction) -> dict[str, Any]:
@@ -160,7 +165,6 @@ class RequestResponseValidator:
         self._plans: dict[int, _Plan] = {}
         #: Body field maps (and their spec location) by operation and media type, as met.
         self._field_maps: dict[tuple[int, str], tuple[FieldMap, str]] = {}
-        self._lock = threading.Lock()
 
     # -- warnings --------------------------------------------------------------------------
     def undeclared_fields(
@@ -244,8 +248,9 @@ class RequestResponseValidator:
                 name: _coerce(value, plan.path_kinds.get(name))
                 for name, value in path_params.items()
             }
+        assert plan.path is not None  # called only for an operation with path parameters
         try:
-            plan.path(path_params)  # type: ignore[misc]
+            plan.path(path_params)
         except JsonSchemaValueException as error:
             name = error.path[1] if len(error.path) > 1 else ""
             where = _where(f"path.{name}", error.path[1:])
@@ -507,21 +512,19 @@ class RequestResponseValidator:
     # -- compilation -----------------------------------------------------------------------
     def _plan(self, operation: Operation) -> _Plan:
         plan = self._plans.get(id(operation))
-        if plan is None:
-            with self._lock:
-                plan = self._plans.get(id(operation))
-                if plan is None:
-                    plan = self._plans[id(operation)] = self._compile(operation)
+        if plan is None:  # two simulators' threads may both compile it: one copy is kept
+            plan = self._plans.setdefault(id(operation), self._compile(operation))
         return plan
 
     def _field_map(self, operation: Operation, kind: str, media: MediaType) -> tuple[FieldMap, str]:
-        with self._lock:
-            known = self._field_maps.get((id(operation), kind))
-            if known is None:
-                lowered = self._compiler(operation.spec).lowered(media.schema, "request")
-                spec = operation.spec.path
-                location = f"{spec.parent.name}/{spec.name}{media.pointer}"
-                known = self._field_maps[(id(operation), kind)] = (FieldMap(lowered), location)
+        known = self._field_maps.get((id(operation), kind))
+        if known is None:  # as `_plan`: built twice at worst, one copy kept
+            lowered = self._compiler(operation.spec).lowered(media.schema, "request")
+            spec = operation.spec.path
+            location = f"{spec.parent.name}/{spec.name}{media.pointer}"
+            known = self._field_maps.setdefault(
+                (id(operation), kind), (FieldMap(lowered), location)
+            )
         return known
 
     def _compiler(self, spec: SpecDocument) -> SchemaCompiler:
@@ -554,7 +557,7 @@ class RequestResponseValidator:
             for p in operation.parameters
             if p.location != "path"
         )
-        bodies = {
+        bodies: dict[str, Validate] = {
             kind: _form_fields_coerced(
                 compiler.compile(media.schema, "request"), media.schema, operation.spec.document
             )
@@ -562,7 +565,7 @@ class RequestResponseValidator:
             else compiler.compile(media.schema, "request")
             for kind, media in (operation.body or {}).items()
         }
-        responses = {
+        responses: dict[str, dict[str, Validate]] = {
             status: {
                 kind: compiler.compile(media.schema, "response")
                 for kind, media in spec.content.items()
@@ -582,9 +585,11 @@ class RequestResponseValidator:
             if scheme.location == "header":
                 bearer = (scheme.name, scheme.prefix)
         json_bodies = {
-            kind: (bodies[kind], media)
+            kind: (compiled, media)
             for kind, media in (operation.body or {}).items()
-            if kind == _media_type(kind) and kind.endswith("json")
+            if kind == _media_type(kind)
+            and kind.endswith("json")
+            and isinstance(compiled := bodies[kind], CompiledSchema)  # JSON: never form-coerced
         }
         return _Plan(
             path,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mockserver.clock import Clock
 from mockserver.types import SECOND, Micros
@@ -93,23 +93,26 @@ class Carrier:
         return submission
 
 
-class Mailbox:
+_Message = TypeVar("_Message")
+
+
+class Mailbox(Generic[_Message]):
     """Messages waiting for their device to ask; the device's next request takes the first."""
 
     def __init__(self) -> None:
-        self._boxes: dict[str, deque[Any]] = {}
+        self._boxes: dict[str, deque[_Message]] = {}
 
-    def put(self, device_id: str, message: Any) -> None:
+    def put(self, device_id: str, message: _Message) -> None:
         self._boxes.setdefault(device_id, deque()).append(message)
 
-    def remove(self, device_id: str, message: Any) -> bool:
+    def remove(self, device_id: str, message: _Message) -> bool:
         box = self._boxes.get(device_id)
         if box is None or message not in box:
             return False
         box.remove(message)
         return True
 
-    def take(self, device_id: str) -> Any | None:
+    def take(self, device_id: str) -> _Message | None:
         box = self._boxes.get(device_id)
         return box.popleft() if box else None
 

@@ -58,7 +58,9 @@ class RadioEnvironment:
         self.seed = seed
         self._random = random.Random(seed)
         # One town (from faker's list of real places), gateways within a few kilometres of it.
-        latitude, longitude = (float(v) for v in fake.local_latlng("NL", coords_only=True))
+        place = fake.local_latlng("NL", coords_only=True)
+        assert place is not None  # None only for a country faker has no places for
+        latitude, longitude = (float(v) for v in place)
         self.gateways = tuple(
             Gateway(
                 gateway_id=f"{fake.slug()[:28]}-gw{index}",

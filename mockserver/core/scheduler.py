@@ -29,7 +29,7 @@ tts-ttn.md §D):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from mockserver.core.devices import Device, DeviceClass
 from mockserver.core.downlinks import Downlink
@@ -320,7 +320,7 @@ class Scheduler:
         fault: str | None = None,
     ) -> None:
         downlink = device.queue.pop()
-        details = {
+        details: dict[str, Any] = {  # Network.emit's **details
             "window": window,
             "transmit_at": at,
             "data_rate": data_rate,

@@ -30,7 +30,8 @@ class DecodeError(ValueError):
 
 
 def _i16(raw: bytes, scale: float) -> float:
-    return struct.unpack(">h", raw)[0] / scale
+    value: int = struct.unpack(">h", raw)[0]
+    return value / scale
 
 
 def _xyz(scale: float) -> Callable[[bytes], dict[str, float]]:

@@ -135,8 +135,8 @@ def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcom
     context.set(_JOB, json.dumps({"source": source, "entry": entry, "args": list(args)}))
     try:
         report = json.loads(context.eval(_HARNESS))
-    except quickjs.JSException as error:
-        text = str(error)
+    except quickjs.JSException as exception:
+        text = str(exception)
         if "interrupted" in text.split("\n", 1)[0]:
             return Outcome("timeout", text="interrupted")
         if "out of memory" in text:

@@ -13,7 +13,7 @@ raise `ExportError` with goja's message.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 _INT64 = 2**63
 
@@ -58,7 +58,7 @@ def uint8_slice(node: list[Any], what: str) -> bytes | None:
     if kind in ("u", "n"):
         return None
     if kind == "s":
-        return node[1].encode("utf-8", "surrogatepass")  # Go converts string → []byte
+        return cast(str, node[1]).encode("utf-8", "surrogatepass")  # Go: string → []byte
     if kind == "a":
         return bytes(to_uint8(item) for item in node[1])
     if kind == "t":
@@ -149,9 +149,9 @@ def js_string(node: list[Any]) -> str:
     if kind == "d":
         return number_string(node[1])
     if kind == "s":
-        return node[1]
-    if kind == "i":
-        return node[1]
+        return cast(str, node[1])
+    if kind == "i":  # a BigInt: the harness sends its decimal string
+        return cast(str, node[1])
     if kind == "a":
         return ",".join("" if item[0] in ("u", "n") else js_string(item) for item in node[1])
     if kind == "t":
@@ -207,7 +207,7 @@ def _describe(node: list[Any]) -> str:
     if kind == "d":
         return number_string(node[1])
     if kind == "s":
-        return node[1]
+        return cast(str, node[1])
     if kind == "b":
         return js_string(node)
     return {"f": "function", "i": "bigint", "y": "symbol", "D": "Date"}.get(kind, "value")

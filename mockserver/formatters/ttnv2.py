@@ -29,7 +29,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from mockserver.formatters import engine, go_export
 from mockserver.formatters.tts_javascript import goja_message
@@ -84,7 +84,7 @@ def encode(functions: PayloadFunctions, fields: dict[str, Any], port: int) -> by
 def decode(functions: PayloadFunctions, payload: bytes, port: int) -> dict[str, Any] | None:
     """`payload_fields` of an uplink (None without a Decoder); FunctionError when a
     function fails (the uplink goes out without fields), Dropped when the Validator says no."""
-    fields: Any = None
+    fields: dict[str, Any] | None = None
     if functions.decoder:
         fields = _object("Decoder", functions.decoder, ("payload", list(payload)), port)
     if functions.converter:
@@ -119,7 +119,7 @@ def _call(name: str, script: str, argument: tuple[str, Any], port: int) -> list[
     started = time.perf_counter()
     outcome = engine.run(source, _MAIN)
     if outcome.stage == "done":
-        return outcome.value
+        return cast(list[Any], outcome.value)  # the harness's tagged tree
     if outcome.stage == "timeout":
         elapsed = go_duration(time.perf_counter() - started)
         raise FunctionError(

@@ -25,7 +25,7 @@ from typing import Any
 from mockserver.formatters import cayennelpp, engine, tts_javascript
 from mockserver.formatters import tts_errors as errors
 from mockserver.formatters.kinds import CAYENNELPP, JAVASCRIPT, NONE
-from mockserver.providers.tts.errors import TTSError
+from mockserver.formatters.tts_errors import TTSError
 
 DIRECTIONS = ("down", "up")
 Formatter = Any  # PayloadFormatters, or the world's declared `bytes` formatter

@@ -27,7 +27,7 @@ Facts from pkg/messageprocessors/javascript and pkg/scripting/javascript (TTS v3
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mockserver.formatters import engine, go_export, normalized
 from mockserver.formatters import tts_errors as errors
@@ -159,7 +159,7 @@ def _run(source: str, argument: dict[str, Any]) -> list[Any]:
     if outcome.stage == "done":
         if outcome.value[0] in ("u", "n"):
             raise errors.OUTPUT(errors.NO_SCRIPT_OUTPUT())
-        return outcome.value
+        return cast(list[Any], outcome.value)  # the harness's tagged tree
     if outcome.stage == "timeout":
         raise errors.SCRIPT_TIMEOUT()
     if outcome.stage == "entrypoint":

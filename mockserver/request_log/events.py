@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from mockserver.clock import Clock
     from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
     from mockserver.outbound import OutboundAttempt
-    from mockserver.scenario.engine import RequestActs
 
 #: API calls. Its children carry the other events; all of them have a NullHandler, so that
 #: outside `serve` (the pytest fixture, in-process use) nothing reaches Python's last-resort
@@ -237,29 +236,6 @@ class AdminCall(Event):
 
 
 # -- scenario acts --------------------------------------------------------------------------
-def describe_acts(acts: RequestActs, status: int) -> list[str]:
-    """What a request rule did, in a few words each: latency, a cut, an injected answer."""
-    act = acts.rule.act
-    said = []
-    if acts.response is not None:
-        if act.rate_limit is not None:
-            said.append(f"rate limited: {status}")
-        elif act.error is not None:
-            said.append(f"injected error {act.error.partition(':')[2].strip()}: {status}")
-        else:
-            said.append(f"answered {status}")
-    if acts.latency:
-        said.append(f"latency {acts.latency * 1000:.0f} ms")
-    if acts.slow_body is not None:
-        seconds, chunks = acts.slow_body
-        said.append(f"slow body {seconds * 1000:.0f} ms in {chunks} chunks")
-    if acts.drop is not None:
-        said.append(f"drop {acts.drop}")
-    if acts.garbage is not None:
-        said.append(f"{acts.garbage} bytes of garbage")
-    return said
-
-
 @dataclass(slots=True)
 class RequestAct(Event):
     """A scenario rule acting on one API call (logged as it decides, before the answer)."""

@@ -6,6 +6,9 @@ the network core asks at two moments, before a transmission and when a confirmed
 is answered, and the first matching delivery rule decides. The dice are one seeded
 `random.Random` per scenario, thrown only for calls that passed every other check, so the
 same scenario and the same calls give the same outcomes.
+
+The engine is called one simulator call at a time (the shell serialises them), so its
+counters need no lock.
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
-import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from mockserver.asgi import has_body
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.validation import has_body
 from mockserver.request_log import hooks
 from mockserver.scenario.language import MAX_WIRE_DELAY
 from mockserver.scenario.matching import downlink_matches, in_window, request_matches
@@ -55,8 +57,48 @@ class RequestActs:
 
     @property
     def over_the_wire(self) -> bool:
-        """Whether the ASGI layer must do something besides sending the response."""
+        """Whether the shell must do something besides sending the response."""
         return bool(self.latency or self.slow_body or self.drop or self.garbage)
+
+    def describe(self, status: int) -> list[str]:
+        """What the rule did, in a few words each (the request log's line): latency, a cut,
+        an injected answer."""
+        act = self.rule.act
+        said = []
+        if self.response is not None:
+            if act.rate_limit is not None:
+                said.append(f"rate limited: {status}")
+            elif act.error is not None:
+                said.append(f"injected error {act.error.partition(':')[2].strip()}: {status}")
+            else:
+                said.append(f"answered {status}")
+        if self.latency:
+            said.append(f"latency {self.latency * 1000:.0f} ms")
+        if self.slow_body is not None:
+            seconds, chunks = self.slow_body
+            said.append(f"slow body {seconds * 1000:.0f} ms in {chunks} chunks")
+        if self.drop is not None:
+            said.append(f"drop {self.drop}")
+        if self.garbage is not None:
+            said.append(f"{self.garbage} bytes of garbage")
+        return said
+
+
+#: What the journal shows when the client got no HTTP answer at all.
+CONNECTION_FAILED = HttpResponse(0, {}, b"")
+
+
+@dataclass(frozen=True, slots=True)
+class FaultyResponse(HttpResponse):
+    """A response that travels with the scenario's wire acts (latency, a slow body, a cut,
+    garbage), as data: the serving shell carries them out (`mockserver.wire`). Plain
+    responses are exactly `HttpResponse`, and skip all this."""
+
+    acts: RequestActs | None = None
+
+    @classmethod
+    def of(cls, response: HttpResponse, acts: RequestActs) -> FaultyResponse:
+        return cls(response.status, response.headers, response.body, acts)
 
 
 class ActiveScenario:
@@ -65,7 +107,6 @@ class ActiveScenario:
         self.clock = clock
         self.loaded_at = clock.now_us()
         self.random = Random(scenario.seed)
-        self._lock = threading.Lock()
         self._matched: Counter[int] = Counter()
         self._fired: Counter[int] = Counter()
         self._admitted: dict[int, deque[Micros]] = {}
@@ -96,33 +137,32 @@ class ActiveScenario:
     ) -> RequestActs | None:
         if not self._request_rules:
             return None
-        with self._lock:
-            since = self.since_load()
-            extra_headers: dict[str, str] = {}
-            header_rule: Rule | None = None  # a rate limit that admitted the call
-            for rule in self._request_rules:
-                if rule.act.error is not None and _error_provider(rule) != provider.name:
-                    continue  # a vendor's error by name answers only that vendor's calls
-                if not in_window(rule.match, since) or not request_matches(
-                    rule.match,
-                    provider.name,
-                    operation_id,
-                    request.method,
-                    template,
-                    params,
-                    request,
-                ):
-                    continue
-                if not self._taken(rule):
-                    continue
-                acts = self._request_acts(rule, provider, request, extra_headers)
-                if acts is None and extra_headers and header_rule is None:
-                    header_rule = rule
-                if acts is not None:
-                    self._fired[rule.index] += 1
-                    acts.headers = {**extra_headers, **acts.headers}
-                    return acts
-            return RequestActs(header_rule, headers=extra_headers) if header_rule else None
+        since = self.since_load()
+        extra_headers: dict[str, str] = {}
+        header_rule: Rule | None = None  # a rate limit that admitted the call
+        for rule in self._request_rules:
+            if rule.act.error is not None and _error_provider(rule) != provider.name:
+                continue  # a vendor's error by name answers only that vendor's calls
+            if not in_window(rule.match, since) or not request_matches(
+                rule.match,
+                provider.name,
+                operation_id,
+                request.method,
+                template,
+                params,
+                request,
+            ):
+                continue
+            if not self._taken(rule):
+                continue
+            acts = self._request_acts(rule, provider, request, extra_headers)
+            if acts is None and extra_headers and header_rule is None:
+                header_rule = rule
+            if acts is not None:
+                self._fired[rule.index] += 1
+                acts.headers = {**extra_headers, **acts.headers}
+                return acts
+        return RequestActs(header_rule, headers=extra_headers) if header_rule else None
 
     def _taken(self, rule: Rule) -> bool:
         """Count the call among the matching ones; then `calls` and the dice decide."""
@@ -239,45 +279,44 @@ class ActiveScenario:
         self, provider: str | None, device_id: str, confirmed: bool, faults: tuple[str, ...]
     ) -> str | None:
         fired = self._delivery_rule(provider, device_id, confirmed, faults)
-        if fired is None:
+        fault = fired.act.delivery if fired is not None else None
+        if fired is None or fault is None:  # a delivery rule always names its fault
             return None
-        hooks.log_delivery_act(self.clock, fired.name, fired.act.delivery, provider, device_id)
-        return fired.act.delivery
+        hooks.log_delivery_act(self.clock, fired.name, fault, provider, device_id)
+        return fault
 
     def _delivery_rule(
         self, provider: str | None, device_id: str, confirmed: bool, faults: tuple[str, ...]
     ) -> Rule | None:
-        with self._lock:
-            since = self.since_load()
-            for rule in self._delivery_rules:
-                if rule.act.delivery not in faults or not in_window(rule.match, since):
-                    continue
-                if not downlink_matches(rule.match, provider, device_id, confirmed):
-                    continue
-                if self._taken(rule):
-                    self._fired[rule.index] += 1
-                    return rule
-            return None
+        since = self.since_load()
+        for rule in self._delivery_rules:
+            if rule.act.delivery not in faults or not in_window(rule.match, since):
+                continue
+            if not downlink_matches(rule.match, provider, device_id, confirmed):
+                continue
+            if self._taken(rule):
+                self._fired[rule.index] += 1
+                return rule
+        return None
 
     # -- reporting -------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "name": self.scenario.name,
-                "description": self.scenario.description,
-                "source": self.scenario.source,
-                "seed": self.scenario.seed,
-                "loaded_at_us": self.loaded_at,
-                "rules": [
-                    {
-                        "name": rule.name,
-                        "kind": "delivery" if rule.on_delivery else "request",
-                        "matched": self._matched[rule.index],
-                        "fired": self._fired[rule.index],
-                    }
-                    for rule in self.scenario.rules
-                ],
-            }
+        return {
+            "name": self.scenario.name,
+            "description": self.scenario.description,
+            "source": self.scenario.source,
+            "seed": self.scenario.seed,
+            "loaded_at_us": self.loaded_at,
+            "rules": [
+                {
+                    "name": rule.name,
+                    "kind": "delivery" if rule.on_delivery else "request",
+                    "matched": self._matched[rule.index],
+                    "fired": self._fired[rule.index],
+                }
+                for rule in self.scenario.rules
+            ],
+        }
 
 
 def _error_provider(rule: Rule) -> str:

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -168,14 +168,15 @@ def _check_world(world: dict[str, Any], fail: Any) -> None:
     building finds (a device declared twice) is refused here, not when the world switches."""
     from mockserver.clock import VirtualClock
     from mockserver.core import DeviceExists
-    from mockserver.world import World, WorldError, read_world
+    from mockserver.providers.worlds import build_providers, read_world
+    from mockserver.world import World, WorldError
 
     try:
         description = read_world(world)
     except WorldError as problem:
         raise fail(("world",), str(problem).replace("world: ", "world ", 1)) from None
     try:
-        World.build(description, VirtualClock())
+        build_providers(World.build(description, VirtualClock()))
     except ValueError as problem:  # WorldError, DeviceExists, the providers' own refusals
         twice = problem if isinstance(problem, DeviceExists) else problem.__cause__
         if isinstance(twice, DeviceExists):
@@ -464,7 +465,7 @@ def _validate_duration_limit(
 
 
 #: The language's validator: JSON Schema 2020-12, and durations no clock could wait refused.
-_VALIDATOR = jsonschema.validators.extend(
+_VALIDATOR = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped in stubs
     jsonschema.Draft202012Validator, {"durationLimit": _validate_duration_limit}
 )
 
@@ -483,7 +484,7 @@ def _expected(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and "properties" in schema:
         return f" (allowed here: {', '.join(schema['properties'])})"
     if error.validator == "enum":
-        return f" (one of: {', '.join(map(str, error.validator_value))})"
+        return f" (one of: {', '.join(map(str, cast(list[Any], error.validator_value)))})"
     if "description" in schema:
         return f" (expected: {schema['description']})"
     return ""

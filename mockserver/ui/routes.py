@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mockserver.admin.representations import timestamp
-from mockserver.clock import from_datetime
+from mockserver.clock import from_datetime, timestamp
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.core import DeviceClass
 from mockserver.journal import JournalEntry
@@ -24,7 +23,9 @@ from mockserver.types import SECOND
 from mockserver.ui.stream import EventStreamResponse, Watcher
 
 if TYPE_CHECKING:
-    from mockserver.server import MockServer
+    from mockserver.host import Host
+    from mockserver.simulator import Simulator
+    from mockserver.tenants import Tenants
 
 STATIC = Path(__file__).resolve().parent / "static"
 _MEDIA = {
@@ -54,7 +55,11 @@ def _asset(name: str) -> Response:
     return Response(path.read_bytes(), media_type=media, headers={"cache-control": "no-cache"})
 
 
-def ui_routes(server: MockServer) -> list[BaseRoute]:
+def ui_routes(host: Host, tenants: Tenants | None) -> list[BaseRoute]:
+    """The dashboard of the hosted simulator; `tenants`: the home's (None for a tenant's
+    own dashboard), which the page lists and a stream may name."""
+    server = host.simulator
+
     async def page(request: Request) -> Response:
         if not request.url.path.endswith("/"):  # relative links need the directory form
             query = f"?{request.url.query}" if request.url.query else ""
@@ -67,13 +72,13 @@ def ui_routes(server: MockServer) -> list[BaseRoute]:
     async def stream(request: Request) -> Response:
         """The live feed. EventSource cannot send headers, so `?tenant=` names the tenant."""
         name = request.query_params.get("tenant") or None
-        target = server
+        target = host
         if name is not None:
-            found = server.tenants.find(name) if server.tenants is not None else None
+            found = tenants.find(name) if tenants is not None else None
             if found is None:
                 return _missing(f"no tenant {name!r}")
-            target = found
-        return EventStreamResponse(Watcher(server, target, name))
+            target = found.host
+        return EventStreamResponse(Watcher(tenants, target, name))
 
     async def scenarios(request: Request) -> Response:
         return JSONResponse(
@@ -139,7 +144,7 @@ def _instant(request: Request, name: str, default: int) -> int:
     return instant
 
 
-def _nearest(server: MockServer, entry: JournalEntry) -> Any:
+def _nearest(server: Simulator, entry: JournalEntry) -> Any:
     """As a failing test shows it: only for a request whose body broke its description."""
     if not any(v.direction == "request" and v.where.startswith("body") for v in entry.violations):
         return None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from starlette.responses import Response
 
-from mockserver.admin.representations import timestamp
+from mockserver.clock import timestamp
 from mockserver.core.network import NetworkEvent
 from mockserver.ui.summaries import device_summary, exchange_summary
 
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     import socket
 
     from mockserver.asgi import Receive, Scope, Send
-    from mockserver.server import MockServer
+    from mockserver.host import Host
+    from mockserver.tenants import Tenants
     from mockserver.world import World
 
 #: Seconds between two looks at the simulator: at most five batches a second reach a page.
@@ -60,8 +61,9 @@ class TenantGone(Exception):
 class Watcher:
     """What one open dashboard has been told, and what changed since: one per stream."""
 
-    def __init__(self, home: MockServer, target: MockServer, tenant: str | None) -> None:
-        self.home = home
+    def __init__(self, tenants: Tenants | None, target: Host, tenant: str | None) -> None:
+        #: The home's tenants: the list the page shows, and whether `tenant` still exists.
+        self.tenants = tenants
         self.target = target
         self.tenant = tenant
         self._changed: set[str] = set()
@@ -95,16 +97,17 @@ class Watcher:
 
     def _check_tenant(self) -> None:
         if self.tenant is not None:
-            tenants = self.home.tenants
-            if tenants is None or tenants.find(self.tenant) is not self.target:
+            tenants = self.tenants
+            found = tenants.find(self.tenant) if tenants is not None else None
+            if found is None or found.host is not self.target:
                 raise TenantGone(self.tenant)
 
     # -- what is sent ----------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows, as of now; the cursors start here."""
         self._check_tenant()
-        server = self.target
-        with server.lock:
+        server = self.target.simulator
+        with self.target.lock:
             self._follow(server.world)
             with self._changed_lock:
                 self._changed.clear()
@@ -135,7 +138,7 @@ class Watcher:
         """What changed since the last look, as one event (`update`, or `snapshot` when the
         world was rebuilt), or None. `clock_due`: send a moved real clock even alone."""
         self._check_tenant()
-        server = self.target
+        server = self.target.simulator
         if server.world is not self._world:  # a reset or a scenario's world: start over
             return "snapshot", self.snapshot()
         self._looks += 1
@@ -161,12 +164,12 @@ class Watcher:
         return None
 
     def _devices_changed(self, update: dict[str, Any]) -> None:
-        server = self.target
+        server = self.target.simulator
         with self._changed_lock:
             changed, self._changed = self._changed, set()
         if changed:  # devices with new events: a page showing one refetches its timeline
             update["touched"] = sorted(changed)[:MAX_TOUCHED]
-        with server.lock:
+        with self.target.lock:
             count = len(server.network)
             rescan = count <= MAX_DEVICES and (
                 self._looks % RESCAN_TICKS == 0 or count != self._device_count
@@ -193,7 +196,7 @@ class Watcher:
             self._device_count = update["devices_total"] = count
 
     def _journal_changed(self, update: dict[str, Any]) -> None:
-        journal = self.target.journal
+        journal = self.target.simulator.journal
         last, length = journal.last_sequence, len(journal)
         seen, seen_length = self._journal
         if (last, length) == (seen, seen_length):
@@ -218,19 +221,19 @@ class Watcher:
     def _outbound_signature(self) -> tuple[Any, ...]:
         """Count, newest message and how many of the last ones are still in flight: a
         delivery finishing changes a message already listed."""
-        attempts = self.target.outbound.attempts()
+        attempts = self.target.simulator.outbox.attempts()
         pending = sum(1 for a in attempts[-50:] if a.status is None and a.error is None)
         return (len(attempts), id(attempts[-1]) if attempts else None, pending)
 
     def _scenario_json(self) -> Any:
-        active = self.target.scenario
+        active = self.target.simulator.scenario
         return active.to_json() if active is not None else None
 
     def _tenant_names(self) -> list[str]:
-        return self.home.tenants.names() if self.home.tenants is not None else []
+        return self.tenants.names() if self.tenants is not None else []
 
     def _clock_json(self) -> dict[str, str]:
-        clock = self.target.clock
+        clock = self.target.simulator.clock
         return {"kind": clock.kind, "now": timestamp(clock.now_us())}
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockserver.admin.representations import timestamp
+from mockserver.clock import timestamp
 from mockserver.journal import JournalEntry
 
 if TYPE_CHECKING:
     from mockserver.core import Device
-    from mockserver.server import MockServer
+    from mockserver.simulator import Simulator
 
 
-def device_summary(server: MockServer, device: Device) -> dict[str, Any]:
+def device_summary(server: Simulator, device: Device) -> dict[str, Any]:
     """A device's row: what a person scanning the list wants (class, state, last uplink,
     queue length), the state in the words of what the network waits for."""
     state = server.world.scheduler.state(device)

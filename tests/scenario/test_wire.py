@@ -14,11 +14,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from mockserver import wire as transport
 from mockserver.contract import HttpRequest
-from mockserver.scenario import transport
-from mockserver.scenario.engine import MAX_WIRE_DELAY, ActiveScenario, RequestActs
+from mockserver.scenario.engine import MAX_WIRE_DELAY, ActiveScenario, FaultyResponse, RequestActs
 from mockserver.scenario.loading import read_scenario
-from mockserver.scenario.transport import FaultyResponse
 from mockserver.server import MockServer
 from mockserver.types import SECOND
 from tests.conftest import AUTH

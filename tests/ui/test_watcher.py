@@ -14,13 +14,13 @@ ONE = {"downlinks": [{"f_port": 2, "frm_payload": "AQ=="}]}
 
 @pytest.fixture
 def watcher(server: MockServer) -> Watcher:
-    watching = Watcher(server, server, None)
+    watching = Watcher(server.tenants, server.host, None)
     watching.snapshot()
     return watching
 
 
 def test_the_snapshot_lists_devices_with_their_state(server):
-    snapshot = Watcher(server, server, None).snapshot()
+    snapshot = Watcher(server.tenants, server.host, None).snapshot()
     rows = {row["id"]: row for row in snapshot["devices"]}
     assert snapshot["devices_total"] == len(server.network) == len(rows)
     assert (
@@ -110,7 +110,7 @@ def test_created_and_deleted_devices_are_added_and_removed(client, watcher):
     client.delete("/_mock/devices/app1.dev3")
     _, update = watcher.look(clock_due=False)
     assert update["removed"] == ["app1.dev3"]
-    assert update["devices_total"] == len(watcher.target.network)
+    assert update["devices_total"] == len(watcher.target.simulator.network)
 
 
 def test_a_reset_starts_the_page_over(client, watcher):
@@ -138,7 +138,7 @@ def test_a_scenario_and_the_clock_are_sent_when_they_change(client, watcher):
 def test_a_tenant_feed_shows_the_tenant_and_ends_when_it_is_dropped(client, server):
     tenant = {"X-Mockserver-Tenant": "t1"}
     client.get("/_mock/health", headers=tenant)
-    watcher = Watcher(server, server.tenants.find("t1"), "t1")
+    watcher = Watcher(server.tenants, server.tenants.find("t1").host, "t1")
     snapshot = watcher.snapshot()
     assert (snapshot["tenant"], snapshot["tenants"]) == ("t1", ["t1"])
     client.post(PUSH, headers={**AUTH, **tenant}, json=ONE)

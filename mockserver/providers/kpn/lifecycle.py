@@ -62,7 +62,7 @@ class Lifecycle:
 
         self.broker = Broker(clock, fault("broker_down"))
         self.carrier = Carrier(clock, sms_delay, fault("carrier_failure"))
-        self.mailbox = Mailbox()
+        self.mailbox: Mailbox[Record] = Mailbox()
         self._lora: dict[str, Record] = {}  # LoRa records in flight, by ID (the core
         # Downlink carries the ID in `extra`, so network events lead back to the record)
         self._http_queues: dict[str, list[Record]] = {}
@@ -79,7 +79,12 @@ class Lifecycle:
         if feedback_after is not None:
             self.clock.call_at(record.created_at + feedback_after, lambda: self._timeout(record))
         if record.dry_run:
-            self._soon(record, lambda: (self._execute(record), self._succeed(record)))
+
+            def dry_run() -> None:
+                self._execute(record)
+                self._succeed(record)
+
+            self._soon(record, dry_run)
             return
         start: Callable[[Record], None] = getattr(self, f"_start_{record.api}")
         start(record)
@@ -134,7 +139,11 @@ class Lifecycle:
         self._soon(record, publish)
 
     def _start_sms(self, record: Record) -> None:
-        self._soon(record, lambda: (self._execute(record), self._submit_sms(record)))
+        def submit() -> None:
+            self._execute(record)
+            self._submit_sms(record)
+
+        self._soon(record, submit)
 
     def _submit_sms(self, record: Record) -> None:
         def report(delivered: bool) -> None:

@@ -113,9 +113,10 @@ class Lister:
         if not hmac.compare_digest(tag, expected):
             raise invalid
         content = json.loads(body)
-        if content.get("k") != fingerprint or not isinstance(content.get("o"), int):
+        offset = content.get("o")
+        if content.get("k") != fingerprint or not isinstance(offset, int):
             raise invalid
-        return max(0, content["o"])
+        return max(0, offset)
 
     def _link(
         self, request: HttpRequest, query: Mapping[str, str], offset: int, fingerprint: str

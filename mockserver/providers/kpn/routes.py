@@ -38,7 +38,7 @@ from mockserver.providers.kpn.rules import check_create
 from mockserver.types import SECOND
 
 if TYPE_CHECKING:
-    from mockserver.providers.kpn import KPNProvider
+    from mockserver.providers.kpn.context import KPNContext
 
 #: The largest integer an IEEE 754 double holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -49,7 +49,7 @@ _PROTOCOL_OF = {"LORA": "lora", "HTTP": "http", "SMS": "sms", "MQTT": "mqtt"}
 
 
 class Routes:
-    def __init__(self, provider: KPNProvider) -> None:
+    def __init__(self, provider: KPNContext) -> None:
         self.provider = provider
         self.records: dict[str, Record] = {}  # by id, in creation order
 

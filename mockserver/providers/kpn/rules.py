@@ -84,5 +84,5 @@ def body_rules(api: str) -> BodyRules:
     return BodyRules(problem, _SCHEMAS.get(api))
 
 
-def _is_f_port(value: Any) -> bool:
+def _is_f_port(value: float) -> bool:  # a JSON number: the body passed the description
     return F_PORTS[0] <= value <= F_PORTS[1]

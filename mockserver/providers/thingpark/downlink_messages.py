@@ -24,7 +24,7 @@ from mockserver.providers.thingpark.errors import DxError, LrcCode
 from mockserver.providers.thingpark.subscription import ThingParkDevice
 
 if TYPE_CHECKING:
-    from mockserver.providers.thingpark import ThingParkProvider
+    from mockserver.providers.thingpark.context import ThingParkContext
 
 #: The operationId of the published fragment (kept as the vendor wrote it).
 SEND_OPERATION = (
@@ -58,7 +58,7 @@ FLAGS = ("confirmDownlink", "flushDownlinkQueue")
 
 
 class DownlinkMessageRoutes:
-    def __init__(self, provider: ThingParkProvider) -> None:
+    def __init__(self, provider: ThingParkContext) -> None:
         self.provider = provider
 
     def handlers(self) -> Mapping[str, Handler]:

@@ -23,7 +23,7 @@ from mockserver.providers.thingpark.subscription import Client
 from mockserver.providers.thingpark.tokens import INFINITE_SECONDS
 
 if TYPE_CHECKING:
-    from mockserver.providers.thingpark import ThingParkProvider
+    from mockserver.providers.thingpark.context import ThingParkContext
 
 #: Matched whole (`fullmatch`) with ASCII digits: `$` and `\d` let "1days\n" and "١days" in.
 _PERIOD = re.compile(r"([0-9]+)(days|hours|minutes|seconds)")
@@ -49,7 +49,7 @@ def validity_seconds(period: str | None, default: int) -> int:
 
 
 class TokenRoutes:
-    def __init__(self, provider: ThingParkProvider) -> None:
+    def __init__(self, provider: ThingParkContext) -> None:
         self.provider = provider
 
     def handlers(self) -> Mapping[str, Handler]:

@@ -33,7 +33,7 @@ from mockserver.providers.thingpark.subscription import ApplicationServer, Thing
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
-    from mockserver.providers.thingpark import ThingParkProvider
+    from mockserver.providers.thingpark.context import ThingParkContext
 
 USER_AGENT = "ACTILITY-LRCLRN-DEVICE-AGENT/1.0"
 LRC_ID = "00000201"
@@ -109,7 +109,7 @@ def report_token(body_elements: str, query: str, as_key: str) -> str:
 class ReportPublisher:
     """Turns network events of ThingPark devices into reports to their application server."""
 
-    def __init__(self, provider: ThingParkProvider) -> None:
+    def __init__(self, provider: ThingParkContext) -> None:
         self.provider = provider
         self._sequence = 0
         provider.world.network.subscribe(

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from mockserver import json_strict
 from mockserver.providers.ttnv2 import errors
@@ -77,10 +77,11 @@ def decode(body: bytes) -> DownlinkMessage:
         go_type, accepted = _FIELDS[key]
         if not isinstance(raw, accepted) or (key != "confirmed" and isinstance(raw, bool)):
             raise _type_error(key, _kind(raw), go_type)
+        # _parse reads numbers as literals; `accepted` has just checked the JSON type
         if key == "port":
-            message.port = _port(raw)
+            message.port = _port(cast(json_strict.IntLiteral | json_strict.FloatLiteral, raw))
         elif key == "payload_raw":
-            message.payload_raw = _base64(raw)
+            message.payload_raw = _base64(cast(str, raw))
         elif key == "payload_fields":
             message.payload_fields = _plain(raw)
         elif key != "app_id":  # the URL names the application, not the body

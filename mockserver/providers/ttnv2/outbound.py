@@ -22,8 +22,8 @@ from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
 
 if TYPE_CHECKING:
-    from mockserver.providers.ttnv2 import TTNv2Provider
     from mockserver.providers.ttnv2.applications import Application, Integration, TTNDevice
+    from mockserver.providers.ttnv2.context import TTNv2Context
 
 #: Go's net/http client, which the integration service was written with.
 USER_AGENT = "Go-http-client/1.1"
@@ -51,7 +51,7 @@ def downlink_url(public_url: str, application_id: str, integration: Integration)
 
 
 class UplinkPublisher:
-    def __init__(self, provider: TTNv2Provider) -> None:
+    def __init__(self, provider: TTNv2Context) -> None:
         self.provider = provider
         provider.world.network.subscribe(self._on_event, kinds=("uplink",), providers=("ttnv2",))
 

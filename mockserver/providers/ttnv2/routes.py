@@ -18,14 +18,14 @@ from mockserver.providers.ttnv2.applications import DOWNLINK_RIGHT, Application
 from mockserver.providers.ttnv2.downlinks import decode
 
 if TYPE_CHECKING:
-    from mockserver.providers.ttnv2 import TTNv2Provider
+    from mockserver.providers.ttnv2.context import TTNv2Context
 
 #: The integration reads at most this much of a body (http.MaxBytesReader).
 MAX_BODY = 1024 * 1024
 
 
 class Routes:
-    def __init__(self, provider: TTNv2Provider) -> None:
+    def __init__(self, provider: TTNv2Context) -> None:
         self.provider = provider
 
     def handlers(self) -> Mapping[str, Handler]:

@@ -152,7 +152,7 @@ class TTSProvider(Provider):
         """The named error as the route would write it (webhook routes and grpc-gateway
         format errors differently); `uid` is the application of the request's path."""
         definition = errors.BY_NAME[name]
-        attributes = {
+        attributes: dict[str, Any] = {  # the definition's **attributes
             key: value
             for key, value in {**errors.SCENARIO_ATTRIBUTES, "uid": _application(request)}.items()
             if "{" + key + "}" in definition.message_format

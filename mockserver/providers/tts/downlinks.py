@@ -66,7 +66,8 @@ class ApplicationDownlink:
     confirmed_retry: dict[str, int] | None = None
 
     def to_core(self) -> Downlink:
-        extra = {}  # the fields the core does not read, set ones only, in proto order
+        # The fields the core does not read, set ones only, in proto order.
+        extra: dict[str, Any] = {}
         if self.session_key_id:
             extra["session_key_id"] = self.session_key_id
         if self.f_cnt:

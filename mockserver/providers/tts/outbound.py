@@ -28,8 +28,8 @@ from mockserver.providers.tts.application_server import ulid
 from mockserver.providers.tts.downlinks import represent
 
 if TYPE_CHECKING:
-    from mockserver.providers.tts import TTSProvider
     from mockserver.providers.tts.applications import Application, EndDevice, Webhook
+    from mockserver.providers.tts.context import TTSContext
 
 USER_AGENT = "TheThingsStack/3.32.1 (linux/amd64)"
 _EVENT_MESSAGES = {
@@ -77,7 +77,7 @@ def expand(template: str, values: dict[str, str]) -> str:
 class WebhookPublisher:
     """Turns network events of TTS devices into webhook POSTs."""
 
-    def __init__(self, provider: TTSProvider) -> None:
+    def __init__(self, provider: TTSContext) -> None:
         self.provider = provider
         provider.world.network.subscribe(
             self._on_event, kinds=("uplink", *_EVENT_MESSAGES), providers=("tts",)
@@ -140,12 +140,16 @@ class WebhookPublisher:
                     payload["error"] = failure(**attributes).details(self.provider.rng, top=False)
             else:
                 payload = body
+
+            def message(bound: dict[str, Any] = payload) -> dict[str, Any]:
+                return bound
+
             self._publish(
                 application,
                 end_device,
                 event.at,
                 message_type,
-                lambda payload=payload: payload,
+                message,
                 list(downlink.correlation_ids),
             )
 

@@ -23,6 +23,7 @@ from mockserver.providers.tts.downlinks import (
     EMBEDDED,
     PROTOJSON,
     TTN_JSON,
+    ApplicationDownlink,
     DecodeError,
     decode_downlinks,
     represent,
@@ -30,7 +31,7 @@ from mockserver.providers.tts.downlinks import (
 )
 
 if TYPE_CHECKING:
-    from mockserver.providers.tts import TTSProvider
+    from mockserver.providers.tts.context import TTSContext
 
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[-]?[a-z0-9]){2,}$")
 ID_MAX_LENGTH = 36
@@ -75,7 +76,7 @@ def end_device_ids_error(application_id: str, device_id: str) -> errors.TTSError
 
 
 class Routes:
-    def __init__(self, provider: TTSProvider) -> None:
+    def __init__(self, provider: TTSContext) -> None:
         self.provider = provider
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -185,7 +186,7 @@ class Routes:
         return gateway_errors(self.provider, handle)
 
 
-def _protobuf_downlinks(body: bytes) -> list:
+def _protobuf_downlinks(body: bytes) -> list[ApplicationDownlink]:
     """Protobuf webhooks are not simulated beyond the empty message, which decodes to no
     downlinks (proto.Unmarshal of zero bytes); any other body fails to decode."""
     if body:
@@ -193,7 +194,7 @@ def _protobuf_downlinks(body: bytes) -> list:
     return []
 
 
-def gateway_errors(provider: TTSProvider, handle: Callable[[], HttpResponse]) -> HttpResponse:
+def gateway_errors(provider: TTSContext, handle: Callable[[], HttpResponse]) -> HttpResponse:
     """A grpc-gateway route: TTS errors are written compactly, 401s with WWW-Authenticate."""
     try:
         return handle()

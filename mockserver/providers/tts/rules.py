@@ -50,8 +50,8 @@ def queue_body_rules(webhook_route: bool) -> BodyRules:
     def problem(body: Any) -> str | None:
         try:
             items, _ = decode_downlinks(b"", dialect, body)
-        except DecodeError as error:
-            return str(error)
+        except DecodeError as exception:
+            return str(exception)
         invalid = validate(items, container)
         if invalid is not None:
             return invalid.message

@@ -27,7 +27,7 @@ from mockserver.providers.tts.outbound import rfc3339
 from mockserver.providers.tts.routes import gateway_errors, gateway_status, identifier_problem
 
 if TYPE_CHECKING:
-    from mockserver.providers.tts import TTSProvider
+    from mockserver.providers.tts.context import TTSContext
 
 SETTINGS_BASIC = "RIGHT_APPLICATION_SETTINGS_BASIC"
 FORMATS = {"json": "JSON", "protobuf": "Protocol Buffers"}
@@ -35,7 +35,7 @@ _SETTABLE = ("base_url", "headers", "format", "downlink_api_key", "paused", *MES
 
 
 class WebhookRegistryRoutes:
-    def __init__(self, provider: TTSProvider) -> None:
+    def __init__(self, provider: TTSContext) -> None:
         self.provider = provider
 
     def handlers(self) -> Mapping[str, Handler]:
@@ -100,9 +100,9 @@ class WebhookRegistryRoutes:
         if unknown:
             raise _invalid("field_mask", f"unknown path `{unknown[0]}`")
         changes = {path: given.get(path) for path in mask}
-        problem = _check(changes)
-        if problem:
-            raise _invalid(f"webhook.{problem[0]}", problem[1])
+        refused = _check(changes)
+        if refused:
+            raise _invalid(f"webhook.{refused[0]}", refused[1])
         application = self._application(
             request, params, SETTINGS_BASIC, TRAFFIC_READ, TRAFFIC_DOWN_WRITE
         )
@@ -199,14 +199,14 @@ def _body_field_mask(value: Any) -> list[str] | None:
 def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
     """The first field that TTS's validator would reject, and why (decoding-level type errors
     are reported the same way: the simulator never lets them through to a 500)."""
-    for name, kind in (
+    for name, expected in (
         ("paused", bool),
         ("format", str),
         ("base_url", str),
         ("downlink_api_key", str),
     ):
-        if changes.get(name) is not None and not isinstance(changes[name], kind):
-            return name, f"value must be a {kind.__name__}"
+        if changes.get(name) is not None and not isinstance(changes[name], expected):
+            return name, f"value must be a {expected.__name__}"
     fmt = changes.get("format")
     if fmt is not None and fmt not in FORMATS:
         return "format", "value must be one of the defined enum values"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.world import WorldError, read_world
+from mockserver.providers.worlds import read_world
+from mockserver.world import WorldError
 from tests.providers.kpn.helpers import create, default_world
 
 NEW_DEVICE = {

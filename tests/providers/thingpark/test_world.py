@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from mockserver.providers.thingpark import ThingParkProvider, errors
+from mockserver.providers.worlds import read_world
 from mockserver.server import MockServer
-from mockserver.world import DEFAULT_WORLD, WorldError, read_world
+from mockserver.world import DEFAULT_WORLD, WorldError
 
 
 def default_section() -> dict:

@@ -1,7 +1,8 @@
-"""Faults below HTTP: latency, a slow body, a dropped connection, garbage bytes.
+"""Faults below HTTP, carried out: latency, a slow body, a dropped connection, garbage bytes.
 
-The provider's answer (or none) is decided in `MockServer.dispatch`; how it travels is
-decided here, in the ASGI layer, where the connection is. Over a socket served by uvicorn
+The provider's answer (or none) is decided in `Simulator.dispatch`, which returns the
+scenario's wire acts as data (`FaultyResponse`); how the answer travels is decided here, in
+the serving shell, where the connection is. Over a socket served by uvicorn
 the connection is reached through the `send` callable's transport: a reset is an abortive
 close (RST), garbage is bytes that are not HTTP. In-process (httpx's ASGI transport) there
 is no connection, so a drop raises what httpx raises when a server hangs up.
@@ -13,28 +14,12 @@ import asyncio
 import contextlib
 import socket
 import struct
-from dataclasses import dataclass
 from random import Random
 from typing import Any
 
 import httpx
 
-from mockserver.contract import HttpResponse
-from mockserver.scenario.engine import RequestActs
-
-#: What the journal shows when the client got no HTTP answer at all.
-CONNECTION_FAILED = HttpResponse(0, {}, b"")
-
-
-@dataclass(frozen=True, slots=True)
-class FaultyResponse(HttpResponse):
-    """A response that travels with the scenario's acts; plain responses skip all this."""
-
-    acts: RequestActs | None = None
-
-    @classmethod
-    def of(cls, response: HttpResponse, acts: RequestActs) -> FaultyResponse:
-        return cls(response.status, response.headers, response.body, acts)
+from mockserver.scenario.engine import FaultyResponse
 
 
 async def send_with_faults(send: Any, response: FaultyResponse, raw_headers: list[Any]) -> None:

@@ -13,17 +13,28 @@ world is reset, like every other change made at run time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from mockserver.formatters import engine
 from mockserver.formatters.kinds import JAVASCRIPT, KINDS
 from mockserver.formatters.ttnv2 import FUNCTIONS, PayloadFunctions
 from mockserver.formatters.tts import DIRECTIONS, PayloadFormatters
+from mockserver.providers import Provider
+from mockserver.providers.ttnv2 import TTNv2Provider
+from mockserver.providers.ttnv2.applications import Application as TTNv2Application
+from mockserver.providers.tts import TTSProvider
 
-if TYPE_CHECKING:
-    from mockserver.server import MockServer
+
+class ProvidersHolder(Protocol):
+    """A simulator, as far as setting scripts goes: its providers change at each reset."""
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...
+
 
 Script = str | Path | None
 
@@ -33,10 +44,16 @@ class UnknownTarget(LookupError):
 
 
 class Formatters:
-    """`server.formatters`."""
+    """`server.formatters`. `guard`: held while the scripts change (the shell's lock, when
+    the simulator is served from another thread than the caller's)."""
 
-    def __init__(self, server: MockServer) -> None:
-        self._server = server
+    def __init__(
+        self,
+        simulator: ProvidersHolder,
+        guard: AbstractContextManager[object] | None = None,
+    ) -> None:
+        self._simulator = simulator
+        self._guard: AbstractContextManager[object] = guard or nullcontext()
 
     def set(
         self,
@@ -77,7 +94,7 @@ class Formatters:
             kind = changes.get(f"{direction}_formatter")
             if kind is not None and kind not in KINDS:
                 raise ValueError(f"{direction}_formatter must be one of {', '.join(KINDS)}")
-        with self._server.lock:
+        with self._guard:
             holder, attribute = self._tts_holder(target)
             current = getattr(holder, attribute) or PayloadFormatters()
             origins = dict(current.origins)
@@ -97,7 +114,7 @@ class Formatters:
         _check_fields(scripts, FUNCTIONS)
         for name, script in scripts.items():
             engine.check(script, name)
-        with self._server.lock:
+        with self._guard:
             application = self._ttnv2_application(target)
             current = application.payload_functions or PayloadFunctions()
             application.payload_functions = replace(current, **scripts)
@@ -126,7 +143,7 @@ class Formatters:
         raise ValueError(f"{provider} devices have no payload formatters in the simulator")
 
     def get(self, target: str) -> dict[str, Any]:
-        with self._server.lock:
+        with self._guard:
             try:
                 holder, attribute = self._tts_holder(target)
             except UnknownTarget:
@@ -136,21 +153,21 @@ class Formatters:
             return formatters.describe() if formatters else {}
 
     def _tts_holder(self, target: str) -> tuple[Any, str]:
-        provider = self._server.providers.get("tts")
-        if provider is not None:
+        provider = self._simulator.providers.get("tts")
+        if isinstance(provider, TTSProvider):
             application_id, _, device_id = target.partition(".")
-            application = provider.registry.applications.get(application_id)  # type: ignore[attr-defined]
+            application = provider.registry.applications.get(application_id)
             if application is not None and not device_id:
                 return application, "default_formatters"
             if application is not None and device_id in application.devices:
                 return application.devices[device_id], "formatters"
         raise UnknownTarget(f"no TTS device or application {target!r}")
 
-    def _ttnv2_application(self, target: str) -> Any:
-        provider = self._server.providers.get("ttnv2")
-        if provider is not None:
+    def _ttnv2_application(self, target: str) -> TTNv2Application:
+        provider = self._simulator.providers.get("ttnv2")
+        if isinstance(provider, TTNv2Provider):
             application_id, _, device_id = target.partition(".")
-            application = provider.registry.applications.get(application_id)  # type: ignore[attr-defined]
+            application = provider.registry.applications.get(application_id)
             if application is not None and (not device_id or device_id in application.devices):
                 return application
         raise UnknownTarget(f"no TTN v2 application or device {target!r}")

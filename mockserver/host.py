@@ -1,0 +1,103 @@
+"""`Host`: one simulator as the serving shell holds it.
+
+The simulator is sequential; the shell calls it from several threads (the server's event
+loop, a test's own thread through the Python API, an in-process client's loop). The host
+gives it what that takes: one lock that every call into the simulator holds, the delivery
+worker behind its outbox, and the task that fires a real clock's timers on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+
+from mockserver.clock import RealClock, VirtualClock
+from mockserver.delivery import Delivery
+from mockserver.scenario.engine import ActiveScenario
+from mockserver.scenario.loading import ScenarioReference
+from mockserver.scenario.model import Scenario
+from mockserver.simulator import Simulator
+from mockserver.simulator.formatters import Formatters
+from mockserver.world import WorldSource
+
+log = logging.getLogger("mockserver")
+
+
+class Host:
+    def __init__(self, simulator: Simulator) -> None:
+        self.simulator = simulator
+        #: Held by every call into the simulator: requests, timers, the Python and admin API.
+        self.lock = threading.RLock()
+        clock = simulator.clock
+        if isinstance(clock, VirtualClock | RealClock):
+            clock.guard = self.lock  # a test thread's `clock.advance()` waits its turn too
+        #: Sends what the simulator's outbox hands over (`server.outbound`).
+        self.delivery = Delivery(simulator.outbox, clock)
+        self._clock_task: asyncio.Task[None] | None = None
+
+    def close(self) -> None:
+        self.stop_clock()
+        self.delivery.close()
+
+    # -- the simulator's calls that change the world, one at a time --------------------------
+    def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
+        with self.lock:
+            self.simulator.reset(world, keep_scenario=keep_scenario)
+
+    def load_scenario(self, reference: ScenarioReference | Scenario) -> ActiveScenario:
+        with self.lock:
+            return self.simulator.load_scenario(reference)
+
+    def clear_scenario(self) -> None:
+        with self.lock:
+            self.simulator.clear_scenario()
+
+    @property
+    def formatters(self) -> Formatters:
+        return Formatters(self.simulator, guard=self.lock)
+
+    # -- a real clock's timers -------------------------------------------------------------
+    def start_clock(self) -> None:
+        """Start driving a real clock on the running loop (at start-up, or for a tenant)."""
+        if self._clock_task is None:
+            self._clock_task = asyncio.get_running_loop().create_task(self._drive_clock())
+
+    def stop_clock(self) -> None:
+        if self._clock_task is not None:
+            self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
+            self._clock_task = None
+
+    async def _drive_clock(self) -> None:
+        """Fire a real clock's timers on time; a virtual clock is moved by its owner instead.
+
+        The driver sleeps until the next timer is due, and is woken early when a timer is
+        added (from a request, the Python API or another timer), so even a sped-up clock keeps
+        RX windows to the millisecond.
+        """
+        clock = self.simulator.clock
+        if not isinstance(clock, RealClock):
+            return
+        loop = asyncio.get_running_loop()
+        added = asyncio.Event()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(added.set)
+
+        clock.on_timer_added = wake
+        try:
+            while True:
+                with self.lock:
+                    try:
+                        clock.fire_due()
+                    except Exception:  # one failing timer must not stop simulated time
+                        log.exception("a timer failed")
+                added.clear()
+                wait = clock.seconds_until_next()
+                if wait is not None and wait <= 0:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(added.wait(), timeout=wait)
+        finally:
+            clock.on_timer_added = None

@@ -1,0 +1,87 @@
+"""World descriptions as the vendors read them: the schema a world file must follow (each
+provider adds its section), reading one, and building the vendors' objects on a world.
+
+This sits on the providers' layer because a world file's sections are the providers' own;
+`mockserver.world` below holds what every provider shares (network, clock, dice, outbox).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
+from mockserver.providers import PROVIDERS, Provider
+from mockserver.world import DEFAULT_WORLD, World, WorldError, WorldSource
+
+
+def world_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "seed": {"type": "integer"},
+            "description": {"type": "string"},
+            "clock": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"start": {"type": "string", "format": "date-time"}},
+            },
+            **{name: cls.world_schema for name, cls in PROVIDERS.items()},
+        },
+    }
+
+
+def read_world(source: WorldSource) -> dict[str, Any]:
+    """The description as a dict, checked against the world schema."""
+    origin = "world"
+    if source is None:
+        source = DEFAULT_WORLD
+    if isinstance(source, str | Path):
+        origin = str(source)
+        try:
+            description = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise WorldError(f"{origin}: cannot be read: {error}") from error
+    else:
+        description = dict(source)
+    description = description or {}
+    base = Path(source).parent if isinstance(source, str | Path) else Path.cwd()
+    try:
+        description = resolve_files(description, base)
+    except ScriptFileError as error:
+        raise WorldError(f"{origin}: {error}") from None
+    validator = jsonschema.Draft202012Validator(
+        world_schema(), format_checker=jsonschema.FormatChecker()
+    )
+    invalid = jsonschema.exceptions.best_match(validator.iter_errors(description))
+    if invalid is not None:
+        where = "/".join(str(part) for part in invalid.absolute_path) or "(top level)"
+        raise WorldError(f"{origin}: at {where}: {invalid.message}")
+    for name, provider_class in PROVIDERS.items():
+        problems = provider_class.world_problems(description.get(name) or {})
+        if problems:
+            where, message = problems[0]
+            raise WorldError(f"{origin}: at {name}/{where}: {message}")
+    unparsable = script_problems(description)
+    if unparsable:
+        where, message = unparsable[0]
+        raise WorldError(f"{origin}: at {where}: {message}")
+    return description
+
+
+def build_providers(world: World) -> dict[str, Provider]:
+    """Each vendor's objects (applications, subscriptions, devices...) for the world's
+    description; WorldError when one refuses it."""
+    providers: dict[str, Provider] = {}
+    for name, provider_class in PROVIDERS.items():
+        try:
+            providers[name] = provider_class(world, world.description.get(name) or {})
+        except WorldError:
+            raise
+        except ValueError as error:  # DeviceExists and the providers' own refusals
+            raise WorldError(f"world: at {name}: {error}") from error
+    return providers
