@@ -13,9 +13,10 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
+from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
 
 USAGE_ERROR = 2
@@ -128,3 +129,68 @@ def _from_environment(name: str, check: Callable[[str], T], text: str) -> T:
 def refuse(message: str) -> int:
     print(f"mockserver: {message}", file=sys.stderr)
     return USAGE_ERROR
+
+
+# -- the journal's bounds (docs/reliability.md, "The journal") ------------------------------
+_BYTE_UNITS = {"": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
+_BYTE_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+
+
+def byte_size(text: str) -> int:
+    """A size in bytes, 1 or more: `67108864`, `64MiB`, `256KiB`, `1GB`."""
+    digits = text.strip().rstrip("bBiIkKmMgG ").strip()
+    unit = text.strip()[len(digits) :].strip().lower()
+    try:
+        value = int(digits) * _BYTE_UNITS[unit]
+    except (ValueError, KeyError):
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size in bytes (a whole number, optionally with KiB, MiB, GiB)"
+        )
+    return value
+
+
+def add_journal_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--journal-bytes` and `--journal-body-bytes` (their environment variables too)."""
+    parser.add_argument(
+        "--journal-bytes",
+        type=byte_size,
+        default=None,
+        metavar="SIZE",
+        help="what the request journal may hold before it evicts its oldest exchanges "
+        f"(default {DEFAULT_BYTE_BUDGET // 1024**2}MiB, or $MOCKSERVER_JOURNAL_BYTES)",
+    )
+    parser.add_argument(
+        "--journal-body-bytes",
+        type=byte_size,
+        default=None,
+        metavar="SIZE",
+        help="a longer body is journalled truncated, with its length and sha256 "
+        f"(default {DEFAULT_BODY_LIMIT // 1024}KiB, or $MOCKSERVER_JOURNAL_BODY_BYTES)",
+    )
+
+
+class JournalOptions(TypedDict, total=False):
+    journal_bytes: int
+    journal_body_bytes: int
+
+
+def journal_options(args: argparse.Namespace) -> JournalOptions:
+    """The MockServer keyword arguments the journal options (or the environment) set."""
+    chosen = JournalOptions()
+    budget = _journal_size(args, "journal_bytes", "MOCKSERVER_JOURNAL_BYTES")
+    if budget is not None:
+        chosen["journal_bytes"] = budget
+    body = _journal_size(args, "journal_body_bytes", "MOCKSERVER_JOURNAL_BODY_BYTES")
+    if body is not None:
+        chosen["journal_body_bytes"] = body
+    return chosen
+
+
+def _journal_size(args: argparse.Namespace, option: str, variable: str) -> int | None:
+    value: int | None = getattr(args, option, None)
+    text = os.environ.get(variable)
+    if value is None and text is not None:
+        value = _from_environment(variable, byte_size, text)
+    return value

@@ -1,8 +1,16 @@
 """The request journal: what clients sent, what they got, what broke the contract, and what
-the vendor accepted but almost certainly dropped by mistake (warnings)."""
+the vendor accepted but almost certainly dropped by mistake (warnings).
+
+Bounded twice: by count (`capacity`) and by bytes (`byte_budget`), oldest first, and it
+counts what it evicted. A body over `body_limit` is kept truncated, with its length and
+sha256, so that a burst of huge pushes costs the budget, not the machine. What it keeps is
+a redacted copy (mockserver.redaction): every view of an exchange is made from the journal,
+so none of them shows a credential whole.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -10,9 +18,30 @@ from typing import Any
 from mockserver import json_strict
 from mockserver.clock import to_datetime
 from mockserver.contract import ContractViolation, ContractWarning, HttpRequest, HttpResponse
+from mockserver.redaction import redact_body, redact_headers, redact_query
 from mockserver.types import Micros
 
 _BODY_PREVIEW = 16 * 1024
+#: How many exchanges the journal keeps at most.
+DEFAULT_CAPACITY = 10_000
+#: What the kept exchanges may weigh together (`--journal-bytes`).
+DEFAULT_BYTE_BUDGET = 64 * 1024 * 1024
+#: A longer body is kept truncated to this many bytes (`--journal-body-bytes`).
+DEFAULT_BODY_LIMIT = 256 * 1024
+#: What an exchange weighs beyond the characters of its bodies, headers, path and query: the
+#: Python objects that hold them (a request, a response, their header dicts, the entry's
+#: tuple). tracemalloc measured about 1.9 KiB for a TTS push; rounded up.
+ENTRY_OVERHEAD = 2048
+#: What one contract finding weighs (its strings, the schema excerpt it quotes).
+FINDING_OVERHEAD = 512
+
+
+@dataclass(frozen=True, slots=True)
+class TruncatedBody:
+    """A body the journal kept only the first `body_limit` bytes of: what it was."""
+
+    length: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +55,10 @@ class JournalEntry:
     violations: tuple[ContractViolation, ...]
     #: The scenario rule that acted on this exchange, if one did.
     scenario_rule: str | None = None
+    #: The request's body as sent, when the journal kept it truncated.
+    request_truncated: TruncatedBody | None = None
+    #: The response's body as sent, when the journal kept it truncated.
+    response_truncated: TruncatedBody | None = None
 
     @property
     def warnings(self) -> tuple[ContractWarning, ...]:
@@ -43,18 +76,31 @@ class JournalEntry:
                 "path": self.request.path,
                 "query": self.request.query,
                 "headers": dict(self.request.headers),
-                "body": _preview(self.request.body),
+                **_body_json(self.request.body, self.request_truncated),
             },
             "response": {
                 "status": self.response.status,
                 "headers": dict(self.response.headers),
-                "body": _preview(self.response.body),
+                **_body_json(self.response.body, self.response_truncated),
             },
             "valid": not self.violations,
             "violations": [violation.to_json() for violation in self.violations],
             "warnings": [warning.to_json() for warning in self.request.warnings],
             "scenario_rule": self.scenario_rule,
         }
+
+
+def _body_json(body: bytes, truncated: TruncatedBody | None) -> dict[str, Any]:
+    """The body's preview, and when that is not all of it, the whole body's length and
+    sha256 (to compare with what the client meant to send)."""
+    if truncated is None and len(body) > _BODY_PREVIEW:  # kept whole, shown clipped
+        truncated = TruncatedBody(len(body), hashlib.sha256(body).hexdigest())
+    return {
+        "body": _preview(body),
+        "body_length": truncated.length if truncated else len(body),
+        "body_truncated": truncated is not None,
+        "body_sha256": truncated.sha256 if truncated else None,
+    }
 
 
 def _preview(body: bytes) -> Any:
@@ -70,7 +116,10 @@ def _preview(body: bytes) -> Any:
 
 
 class Journal:
-    """The last `capacity` exchanges, oldest first; bounded so a long run cannot exhaust memory.
+    """The last exchanges, oldest first, within `capacity` entries and `byte_budget` bytes;
+    bounded so a long run, or a burst of huge bodies, cannot exhaust memory. The newest
+    exchange is always kept, so the journal may pass its budget by one exchange (at most
+    twice `body_limit` plus headers).
 
     Exchanges are kept as plain tuples and become `JournalEntry`s when read: recording is on
     every request's path, reading is not. Writes come one simulator call at a time (the shell
@@ -78,9 +127,30 @@ class Journal:
     (`tuple` of the deque), which no write can interleave with.
     """
 
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._entries: deque[tuple[Any, ...]] = deque(maxlen=capacity)
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        *,
+        byte_budget: int = DEFAULT_BYTE_BUDGET,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+    ) -> None:
+        for name, value in (
+            ("capacity", capacity),
+            ("byte_budget", byte_budget),
+            ("body_limit", body_limit),
+        ):
+            if value < 1:
+                raise ValueError(f"the journal's {name} must be at least 1, not {value}")
+        self._capacity = capacity
+        self.byte_budget = byte_budget
+        self.body_limit = body_limit
+        self._entries: deque[tuple[Any, ...]] = deque()
+        self._sizes: deque[int] = deque()
+        self._bytes = 0
         self._sequence = 0
+        self._evicted_entries = 0
+        self._evicted_bytes = 0
+        self._clears = 0
 
     def record(
         self,
@@ -103,21 +173,82 @@ class Journal:
         violations: list[ContractViolation],
         scenario_rule: str | None = None,
     ) -> tuple[Any, ...]:
-        """`record` for the request path: the entry's fields, not an entry."""
+        """`record` for the request path: the entry's fields, not an entry. What is kept is a
+        copy, redacted and truncated: the caller's request and response are not changed."""
         self._sequence += 1
+        kept_request, request_truncated = self._keep_request(request)
+        kept_response, response_truncated = self._keep_response(response)
         fields: tuple[Any, ...] = (
             self._sequence,
             at,
             provider,
             operation,
-            request,
-            response,
+            kept_request,
+            kept_response,
             tuple(violations),
         )
-        if scenario_rule is not None:
+        if scenario_rule is not None or request_truncated or response_truncated:
             fields += (scenario_rule,)
+        if request_truncated or response_truncated:
+            fields += (request_truncated, response_truncated)
+        size = (
+            ENTRY_OVERHEAD
+            + len(kept_request.path)
+            + len(kept_request.query)
+            + len(kept_request.body)
+            + _headers_size(kept_request.headers)
+            + len(kept_response.body)
+            + _headers_size(kept_response.headers)
+            + FINDING_OVERHEAD * (len(violations) + len(kept_request.warnings))
+        )
         self._entries.append(fields)
+        self._sizes.append(size)
+        self._bytes += size
+        self._evict()
         return fields
+
+    def _keep_request(self, request: HttpRequest) -> tuple[HttpRequest, TruncatedBody | None]:
+        """The request as the journal keeps it: no parsed JSON (it can weigh many times the
+        body), the body within `body_limit`, credentials masked."""
+        body, truncated = self._keep_body(request.body)
+        return (
+            HttpRequest(
+                request.method,
+                request.path,
+                redact_query(request.query),
+                redact_headers(request.headers),
+                redact_body(body),
+                oversized=request.oversized,
+                violations=request.violations,
+                warnings=request.warnings,
+            ),
+            truncated,
+        )
+
+    def _keep_response(self, response: HttpResponse) -> tuple[HttpResponse, TruncatedBody | None]:
+        body, truncated = self._keep_body(response.body)
+        body = redact_body(body)
+        headers = redact_headers(response.headers)
+        if body is response.body and headers is response.headers:
+            return response, None
+        return HttpResponse(response.status, headers, body), truncated
+
+    def _keep_body(self, body: bytes) -> tuple[bytes, TruncatedBody | None]:
+        if len(body) <= self.body_limit:
+            return body, None
+        return body[: self.body_limit], TruncatedBody(len(body), hashlib.sha256(body).hexdigest())
+
+    def _evict(self) -> None:
+        """Oldest first, until within both bounds; the newest exchange stays."""
+        entries, sizes = self._entries, self._sizes
+        while len(entries) > 1 and (
+            self._bytes > self.byte_budget or len(entries) > self._capacity
+        ):
+            entries.popleft()
+            size = sizes.popleft()
+            self._bytes -= size
+            self._evicted_entries += 1
+            self._evicted_bytes += size
 
     def entries(self) -> list[JournalEntry]:
         return [JournalEntry(*fields) for fields in tuple(self._entries)]
@@ -128,8 +259,45 @@ class Journal:
         return self._sequence
 
     @property
-    def capacity(self) -> int | None:
-        return self._entries.maxlen
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def bytes(self) -> int:
+        """What the kept exchanges weigh, as the budget counts it."""
+        return self._bytes
+
+    @property
+    def evicted_entries(self) -> int:
+        """Exchanges evicted (over `capacity` or `byte_budget`) since the journal was last
+        cleared."""
+        return self._evicted_entries
+
+    @property
+    def evicted_bytes(self) -> int:
+        """What the evicted exchanges weighed, as the budget counts it."""
+        return self._evicted_bytes
+
+    def stats(self) -> dict[str, int]:
+        """What the journal holds and what it let go, for reports and the admin API."""
+        return {
+            "entries": len(self._entries),
+            "bytes": self._bytes,
+            "capacity": self._capacity,
+            "byte_budget": self.byte_budget,
+            "body_limit": self.body_limit,
+            "evicted_entries": self._evicted_entries,
+            "evicted_bytes": self._evicted_bytes,
+        }
+
+    def stats_headers(self) -> dict[str, str]:
+        """What `GET /_mock/journal` says of the journal beside its entries, as headers (the
+        body stays the list of entries it always was)."""
+        return {
+            "x-mockserver-journal-bytes": str(self._bytes),
+            "x-mockserver-journal-evicted-entries": str(self._evicted_entries),
+            "x-mockserver-journal-evicted-bytes": str(self._evicted_bytes),
+        }
 
     def since(self, sequence: int, limit: int, *, broken: bool = False) -> list[JournalEntry]:
         """The newest `limit` entries recorded after `sequence` (only those that broke a rule,
@@ -144,7 +312,21 @@ class Journal:
         return [JournalEntry(*fields) for fields in reversed(newer)]
 
     def clear(self) -> None:
+        """Forget every exchange, and the count of those evicted: a fresh journal."""
         self._entries.clear()
+        self._sizes.clear()
+        self._bytes = self._evicted_entries = self._evicted_bytes = 0
+        self._clears += 1
+
+    @property
+    def clears(self) -> int:
+        """How many times the journal was emptied: a live view that saw another count knows
+        its rows are gone, whatever was recorded since."""
+        return self._clears
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _headers_size(headers: Any) -> int:
+    return sum(len(name) + len(value) for name, value in headers.items())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.clock import to_datetime
+from mockserver.redaction import redact_headers
 from mockserver.types import Micros
 
 
@@ -52,7 +53,7 @@ class OutboundAttempt:
             "device_id": self.message.device_id,
             "at": to_datetime(self.message.at).isoformat().replace("+00:00", "Z"),
             "url": self.message.url,
-            "headers": self.message.headers,
+            "headers": dict(redact_headers(self.message.headers)),  # X-Downlink-Apikey
             "body": body,
             "status": self.status,
             "error": self.error,

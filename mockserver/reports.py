@@ -9,7 +9,7 @@ they fail nothing unless the reader asks (`warnings_as_errors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 from xml.etree import ElementTree
 
@@ -102,6 +102,13 @@ def build_report(
     }
 
 
+def with_journal(report: dict[str, Any], journal: Mapping[str, int]) -> dict[str, Any]:
+    """The report with the journal's figures (`Journal.stats()`): how many exchanges it
+    keeps, and how many it evicted (oldest first, over its count or byte bound), so a reader
+    knows when `/_mock/journal` no longer holds every exchange the report counts."""
+    return {**report, "journal": dict(journal)}
+
+
 def coverage_shortfall(summary: dict[str, Any], option: str) -> str:
     """Why a coverage gate failed, naming the option that set it, for the run's last lines."""
     return (
@@ -189,7 +196,40 @@ def to_junit(report: dict[str, Any], *, warnings_as_errors: bool = False) -> str
             case, "failure", message=f"{len(unmatched)} undocumented request(s)"
         )
         failure.text = "\n".join(f"{v['method']} {v['path']}: {v['message']}" for v in unmatched)
+    _junit_journal(suites, report.get("journal"))
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _junit_journal(suites: ElementTree.Element, journal: dict[str, Any] | None) -> None:
+    """The journal's figures as a suite of no test: its properties and one sentence. An
+    eviction fails nothing; it says what the journal no longer holds."""
+    if journal is None:
+        return
+    suite = ElementTree.SubElement(
+        suites, "testsuite", name="journal", tests="0", failures="0", skipped="0"
+    )
+    properties = ElementTree.SubElement(suite, "properties")
+    for name, value in journal.items():
+        ElementTree.SubElement(properties, "property", name=f"journal.{name}", value=str(value))
+    ElementTree.SubElement(suite, "system-out").text = journal_sentence(journal)
+
+
+def journal_sentence(journal: Mapping[str, Any]) -> str:
+    """The journal's figures in one sentence, for the Markdown and JUnit reports."""
+    kept = (
+        f"Journal: {journal['entries']} exchange(s) kept ({_mib(journal['bytes'])} of its "
+        f"{_mib(journal['byte_budget'])} budget)"
+    )
+    if not journal["evicted_entries"]:
+        return kept + "; none evicted."
+    return (
+        f"{kept}; {journal['evicted_entries']} evicted ({_mib(journal['evicted_bytes'])}), "
+        "oldest first."
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024**2:.1f} MiB"
 
 
 def _by_status(
@@ -219,6 +259,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"Violations: **{summary['violations']}**. Warnings: **{summary.get('warnings', 0)}**.",
         "",
     ]
+    if report.get("journal") is not None:
+        lines += [journal_sentence(report["journal"]), ""]
     for name, provider in report["providers"].items():
         lines += [
             f"## {name}",

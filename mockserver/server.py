@@ -27,7 +27,7 @@ from mockserver.core.uplinks import Uplink
 from mockserver.delivery import Delivery
 from mockserver.host import Host
 from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
-from mockserver.journal import Journal
+from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.providers import Provider
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
@@ -65,6 +65,8 @@ class MockServer:
         specs_dir: Path | None = None,
         journal_capacity: int = 10_000,
         tenants: bool = True,
+        journal_bytes: int = DEFAULT_BYTE_BUDGET,
+        journal_body_bytes: int = DEFAULT_BODY_LIMIT,
     ) -> None:
         #: The pure part: everything simulated, answered one call at a time.
         self.simulator = Simulator(
@@ -73,6 +75,9 @@ class MockServer:
             specs_dir=specs_dir,
             journal_capacity=journal_capacity,
             public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+            # The journal's byte budget and body limit (docs/reliability.md, "The journal").
+            journal_bytes=journal_bytes,
+            journal_body_bytes=journal_body_bytes,
         )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
         self.host = Host(self.simulator)
@@ -92,7 +97,14 @@ class MockServer:
         a scenario that brought its own), and the scenario `serve --scenario` armed."""
         home = self.simulator
         description, origin = home.world_before_scenario or (home.description, home.world_origin)
-        simulator = Simulator(description, clock=clock_like(home.clock))
+        journal = home.journal  # a tenant's journal has the home's bounds
+        simulator = Simulator(
+            description,
+            clock=clock_like(home.clock),
+            journal_capacity=journal.capacity,
+            journal_bytes=journal.byte_budget,
+            journal_body_bytes=journal.body_limit,
+        )
         simulator.world_origin = origin
         simulator.default_scenario = home.default_scenario
         host = Host(simulator)

@@ -28,7 +28,7 @@ from mockserver.admin.representations import (
 )
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
-from mockserver.reports import FORMATS, build_report, render
+from mockserver.reports import FORMATS, build_report, render, with_journal
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
     ScenarioError,
@@ -174,7 +174,9 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
         limit = journal_limit(request.query_params.get("limit"))
         if limit is not None:
             entries = entries[len(entries) - limit :] if limit else []
-        return JSONResponse([entry.to_json() for entry in entries])
+        return JSONResponse(
+            [entry.to_json() for entry in entries], headers=server.journal.stats_headers()
+        )
 
     async def outbound(request: Request) -> Response:
         if request.method == "DELETE":
@@ -209,7 +211,8 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
             raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
         providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
-            body = render(build_report(server.contract, providers_only=providers), kind)
+            report = build_report(server.contract, providers_only=providers)
+            body = render(with_journal(report, server.journal.stats()), kind)
         except ValueError as error:
             raise AdminError(400, str(error)) from None
         media = {

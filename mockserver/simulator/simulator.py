@@ -28,7 +28,7 @@ from mockserver.contract.operations import Operation, OperationIndex
 from mockserver.contract.records import ContractViolation
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
-from mockserver.journal import Journal
+from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import Outbox
 from mockserver.providers import Handler, Provider
@@ -65,13 +65,17 @@ class Simulator:
         specs_dir: Path | None = None,
         journal_capacity: int = 10_000,
         public_url: str = DEFAULT_PUBLIC_URL,
+        journal_bytes: int = DEFAULT_BYTE_BUDGET,
+        journal_body_bytes: int = DEFAULT_BODY_LIMIT,
     ) -> None:
         self.description = read_world(world)
         #: Where the world came from, for the banner: a file name, "default" or "dict".
         self.world_origin = world_origin(world)
         self.clock: Clock = clock or VirtualClock(self._clock_start())
         self.contract = Contract.load(specs_dir)
-        self.journal = Journal(journal_capacity)
+        self.journal = Journal(
+            journal_capacity, byte_budget=journal_bytes, body_limit=journal_body_bytes
+        )
         self.outbox = Outbox(check=self.contract.check_outbound)
         #: Where applications reach the simulator (links in bodies, X-Downlink-Push).
         self.public_url = public_url
@@ -82,8 +86,8 @@ class Simulator:
         #: The world (description, origin) in force before a scenario brought its own: what
         #: clearing that scenario, or a reset that does not re-arm it, goes back to.
         self.world_before_scenario: tuple[dict[str, Any], str] | None = None
-        #: The journal's fields of the last exchange `dispatch` recorded: the shell reads it
-        #: back for the request log right after the call.
+        #: The journal's fields of the last exchange `dispatch` recorded (its redacted,
+        #: truncated copy): the shell reads it back for the request log right after the call.
         self.last_exchange: tuple[Any, ...] | None = None
         self._build_world()
 

@@ -72,7 +72,7 @@ class Watcher:
         self._unsubscribe: Any = None
         self._devices: dict[str, dict[str, Any]] = {}
         self._device_count = 0
-        self._journal = (0, 0)  # last sequence, length
+        self._journal = (0, 0, 0)  # last sequence, length, clears
         self._outbound: tuple[Any, ...] = ()
         self._scenario: Any = None
         self._tenants: list[str] = []
@@ -115,7 +115,7 @@ class Watcher:
             self._device_count = len(server.network)
         self._devices = {row["id"]: row for row in devices}
         journal = server.journal
-        self._journal = (journal.last_sequence, len(journal))
+        self._journal = (journal.last_sequence, len(journal), journal.clears)
         rows = [exchange_summary(entry) for entry in journal.since(0, MAX_ROWS)]
         self._outbound = self._outbound_signature()
         self._scenario = self._scenario_json()
@@ -197,20 +197,19 @@ class Watcher:
 
     def _journal_changed(self, update: dict[str, Any]) -> None:
         journal = self.target.simulator.journal
-        last, length = journal.last_sequence, len(journal)
-        seen, seen_length = self._journal
-        if (last, length) == (seen, seen_length):
+        last, length, clears = journal.last_sequence, len(journal), journal.clears
+        seen, seen_length, seen_clears = self._journal
+        if (last, length, clears) == (seen, seen_length, seen_clears):
             return
-        expected = seen_length + (last - seen)
-        if journal.capacity is not None:
-            expected = min(expected, journal.capacity)
-        cleared = length < expected  # emptied since the last look (a DELETE, a reset)
+        # Emptied since the last look (a DELETE, a reset), not merely short of exchanges it
+        # evicted (over its count or its bytes).
+        cleared = clears != seen_clears
         after = 0 if cleared else seen
         newest = journal.since(after, MAX_ROWS)
         first = newest[0].sequence if newest else last + 1
         broken = [e for e in journal.since(after, MAX_ROWS, broken=True) if e.sequence < first]
         rows = broken + newest
-        self._journal = (last, length)
+        self._journal = (last, length, clears)
         if cleared:
             update["journal_cleared"] = True
         update["journal"] = [exchange_summary(entry) for entry in rows]
