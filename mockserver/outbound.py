@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.clock import to_datetime
-from mockserver.redaction import redact_headers
+from mockserver.redaction import redact_body, redact_headers, redact_url
 from mockserver.types import Micros
 
 
@@ -42,17 +42,19 @@ class OutboundAttempt:
     violations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The attempt as the admin API and the dashboard show it: credentials masked."""
+        shown = redact_body(self.message.body)
         try:
-            body: Any = json.loads(self.message.body)
+            body: Any = json.loads(shown)
         except ValueError:
-            body = self.message.body.decode("utf-8", "replace")
+            body = shown.decode("utf-8", "replace")
         return {
             "provider": self.message.provider,
             "kind": self.message.kind,
             "method": self.message.method,
             "device_id": self.message.device_id,
             "at": to_datetime(self.message.at).isoformat().replace("+00:00", "Z"),
-            "url": self.message.url,
+            "url": redact_url(self.message.url),
             "headers": dict(redact_headers(self.message.headers)),  # X-Downlink-Apikey
             "body": body,
             "status": self.status,

@@ -14,7 +14,8 @@ Masked: the `Authorization`, `Proxy-Authorization`, `X-Downlink-Apikey` and `X-A
 headers; the `key` (TTN v2 access keys), `access_token`, `client_secret` and `asKey` query
 parameters; and body fields of the same names and of OAuth tokens (`client_secret`,
 `access_token`, `refresh_token`, `id_token`, `downlink_api_key`, `asKey`, `password`), in
-JSON bodies and in form bodies alike. Bodies are masked as text, not parsed: a body kept
+JSON bodies and in form bodies alike, and the query credentials of URLs inside bodies (TTN
+v2's `downlink_url`). Bodies are masked as text, not parsed: a body kept
 truncated (see `journal.py`) is masked as well as a whole one.
 """
 
@@ -55,8 +56,15 @@ _JSON_FIELD = re.compile(
 )
 #: `name=value` in a form body.
 _FORM_FIELD = re.compile(rb"(?P<head>(?:^|&)(?:" + _NAMES + rb")=)(?P<value>[^&\s]*)")
+#: A URL's credential parameter inside a body (TTN v2 uplinks carry a `downlink_url` with
+#: the application's access key in `?key=`).
+_URL_PARAMETER = re.compile(
+    rb"(?P<head>[?&](?:"
+    + "|".join(SECRET_QUERY_PARAMETERS).encode()
+    + rb")=)(?P<value>[^&\"'\s<>]*)"
+)
 #: Substrings one of which every secret field name contains: a body with none is not searched.
-_HINTS = (b"secret", b"token", b"api_key", b"asKey", b"password")
+_HINTS = (b"secret", b"token", b"api_key", b"asKey", b"password", b"key=")
 
 
 def mask(secret: str) -> str:
@@ -97,7 +105,14 @@ def redact_body(body: bytes) -> bytes:
     if not body or not any(hint in body for hint in _HINTS):
         return body
     body = _JSON_FIELD.sub(_masked_bytes, body)
-    return _FORM_FIELD.sub(_masked_bytes, body)
+    body = _FORM_FIELD.sub(_masked_bytes, body)
+    return _URL_PARAMETER.sub(_masked_bytes, body)
+
+
+def redact_url(url: str) -> str:
+    """A URL with its query's credential parameters masked."""
+    path, mark, query = url.partition("?")
+    return path + mark + redact_query(query) if mark else url
 
 
 def _masked_text(value: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mockserver.redaction import redact_url
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
@@ -318,7 +319,7 @@ class Delivery(Event):
             "message": message.kind,
             "device_id": message.device_id or None,
             "method": message.method,
-            "url": message.url,
+            "url": redact_url(message.url),
             "status": attempt.status,
             "error": attempt.error,
             "delivered": self.delivered,
@@ -331,7 +332,7 @@ class Delivery(Event):
         message = attempt.message
         head = (
             f"{style.paint('outbound', '36')} {style.paint(message.provider, '1')} "
-            f"{message.kind} {message.method} {message.url} "
+            f"{message.kind} {message.method} {redact_url(message.url)} "
         )
         if attempt.status is None:
             outcome = style.paint(
