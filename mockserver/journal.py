@@ -216,7 +216,7 @@ class Journal:
                 request.method,
                 request.path,
                 redact_query(request.query),
-                redact_headers(request.headers),
+                redact_headers(request.headers, lower_case=True),
                 redact_body(body),
                 oversized=request.oversized,
                 violations=request.violations,
@@ -329,4 +329,4 @@ class Journal:
 
 
 def _headers_size(headers: Any) -> int:
-    return sum(len(name) + len(value) for name, value in headers.items())
+    return sum(map(len, headers)) + sum(map(len, headers.values()))

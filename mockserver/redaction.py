@@ -21,6 +21,7 @@ truncated (see `journal.py`) is masked as well as a whole one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -63,13 +64,16 @@ _URL_PARAMETER = re.compile(
     + "|".join(SECRET_QUERY_PARAMETERS).encode()
     + rb")=)(?P<value>[^&\"'\s<>]*)"
 )
-#: Substrings one of which every secret field name contains: a body with none is not searched.
-_HINTS = (b"secret", b"token", b"api_key", b"asKey", b"password", b"key=")
+#: Something every secret field name or URL parameter contains: a body without any of
+#: them is not searched further (one pass, where most bodies end).
+_HINTS = re.compile(rb"secret|token|api_key|asKey|password|key=")
 
 
+@functools.lru_cache(maxsize=1024)
 def mask(secret: str) -> str:
     """A credential as logs show it: `Bearer …abcd` for `Bearer <token>`, `…abcd` for a bare
-    one. Idempotent: a masked value stays as it is."""
+    one. Idempotent: a masked value stays as it is. Cached: a client sends the same few
+    credentials with every request, and this is on every request's path."""
     scheme, space, credential = secret.strip().partition(" ")
     if space and scheme.isalnum() and credential.strip():
         return f"{scheme} {_tail(credential.strip())}"
@@ -82,10 +86,18 @@ def _tail(secret: str) -> str:
     return ELLIPSIS + (secret[-_TAIL:] if len(secret) >= _SHORTEST_SHOWN else "")
 
 
-def redact_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    """The headers with every credential masked; the same mapping when none has one."""
-    if not any(name.lower() in SECRET_HEADERS for name in headers):
-        return headers
+def redact_headers(headers: Mapping[str, str], *, lower_case: bool = False) -> Mapping[str, str]:
+    """The headers with every credential masked; the same mapping when none has one.
+    `lower_case`: the names are known to be lower-case (a request's), a quicker check."""
+    if lower_case:
+        if SECRET_HEADERS.isdisjoint(headers):
+            return headers
+    else:
+        for name in headers:
+            if name.lower() in SECRET_HEADERS:
+                break
+        else:
+            return headers
     return {
         name: mask(value) if name.lower() in SECRET_HEADERS else value
         for name, value in headers.items()
@@ -102,7 +114,7 @@ def redact_query(query: str) -> str:
 def redact_body(body: bytes) -> bytes:
     """The body with each credential field's value masked (JSON members, form fields); the
     same object when it names none."""
-    if not body or not any(hint in body for hint in _HINTS):
+    if not body or _HINTS.search(body) is None:
         return body
     body = _JSON_FIELD.sub(_masked_bytes, body)
     body = _FORM_FIELD.sub(_masked_bytes, body)
