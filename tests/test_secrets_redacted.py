@@ -204,6 +204,14 @@ def views(
         shown["dashboard stream"] = json.dumps(watcher.snapshot(), ensure_ascii=False)
     finally:
         watcher.close()
+    shown["dashboard devices"] = "\n".join(
+        http.get(f"/_mock/devices/{device['id']}{part}").text
+        for device in http.get("/_mock/devices").json()
+        for part in ("", "/events")
+    )
+    shown["dashboard health, coverage"] = (
+        http.get("/_mock/health").text + http.get("/_mock/contract/coverage").text
+    )
     shown["dashboard exchanges"] = "\n".join(
         http.get(f"/_mock/ui/journal/{entry['sequence']}").text for entry in journal.json()
     )
