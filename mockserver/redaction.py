@@ -1,10 +1,12 @@
 """Credentials masked where a person or a log collector reads exchanges.
 
 The journal stores what clients sent and got; every view of an exchange (the admin API's
-journal, the dashboard, the request log, reports and the pytest plugin's failure output) is
-made from what the journal stores. So the journal stores a redacted copy, and every view is
-redacted by construction. The live request the simulator dispatches is never touched: the
-providers authenticate and the scenario rules match on what the client sent.
+journal, the dashboard, the request log, the pytest plugin's failure output) is made from
+what the journal stores. So the journal stores a redacted copy, and every view is redacted
+by construction. (Reports hold contract findings, which name rules, not values.) The outbound
+log masks its messages when it shows them: they are sent as they are. The live request the
+simulator dispatches is never touched: the providers authenticate and the scenario rules
+match on what the client sent.
 
 A secret keeps its scheme and its last 4 characters (`Bearer …abcd`, `…cret`), enough to
 tell which credential was used and not enough to use it. A secret shorter than 8 characters
@@ -15,8 +17,8 @@ headers; the `key` (TTN v2 access keys), `access_token`, `client_secret` and `as
 parameters; and body fields of the same names and of OAuth tokens (`client_secret`,
 `access_token`, `refresh_token`, `id_token`, `downlink_api_key`, `asKey`, `password`), in
 JSON bodies and in form bodies alike, and the query credentials of URLs inside bodies (TTN
-v2's `downlink_url`). Bodies are masked as text, not parsed: a body kept
-truncated (see `journal.py`) is masked as well as a whole one.
+v2's `downlink_url`). Bodies are masked as text, not parsed: a body kept truncated (see
+`journal.py`) is masked as well as a whole one.
 """
 
 from __future__ import annotations
