@@ -71,7 +71,7 @@ class Tenants:
         if max_tenants < 1:
             raise ValueError(f"max_tenants must be 1 or more, not {max_tenants}")
         if not idle_seconds >= 0:  # NaN fails it too
-            raise ValueError(f"a tenant's idle time must be 0 (never) or more seconds, not {idle_seconds}")
+            raise ValueError(f"a tenant's idle time must be 0 (never) or more, not {idle_seconds}")
         self._build = build
         self.max_tenants = max_tenants
         self.idle_seconds = idle_seconds

@@ -85,13 +85,17 @@ class AdminAccess:
                 else "a request without a Host header is refused by the admin API"
             )
         origin = headers.get("origin")
-        if scope["method"] not in _SAFE_METHODS and origin is not None:
-            if not _same_origin(origin, host or "", scope.get("scheme", "http")):
-                return 403, (
-                    f"cross-origin request refused: Origin {origin!r} is not this server's "
-                    f"own ({scope.get('scheme', 'http')}://{host}); the admin API changes "
-                    "state only for its own dashboard and for clients that send no Origin"
-                )
+        scheme = scope.get("scheme", "http")
+        if (
+            scope["method"] not in _SAFE_METHODS
+            and origin is not None
+            and not _same_origin(origin, host or "", scheme)
+        ):
+            return 403, (
+                f"cross-origin request refused: Origin {origin!r} is not this server's own "
+                f"({scheme}://{host}); the admin API changes state only for its own dashboard "
+                "and for clients that send no Origin"
+            )
         if _PAGE.fullmatch(path):
             return None
         if self.token is not None and not self.carries_token(scope, admin=True):
@@ -216,4 +220,3 @@ def _authority(host: str, scheme: str) -> tuple[str, str | None] | None:
         return None
     port = matched.group(2)
     return _name(matched.group(1)), None if port == _DEFAULT_PORTS.get(scheme) else port
-
