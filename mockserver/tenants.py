@@ -22,6 +22,7 @@ clock that nobody advances would otherwise keep its tenant forever.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -33,6 +34,7 @@ from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.host import Host
 
 TENANT_HEADER = "X-Mockserver-Tenant"
+LOG = logging.getLogger(__name__)
 #: The default bounds: tenants at once, and seconds unused before one is dropped.
 MAX_TENANTS = 64
 IDLE_SECONDS = 3600.0
@@ -88,7 +90,6 @@ class Tenants:
         """The tenant, and whether this call created it. `refusal`: asked before creating
         one, why it may not be (a TenantError 401), or None."""
         check_name(name)
-        self.sweep()
         with self._lock:
             tenant = self._servers.get(name)
             if tenant is not None:
@@ -140,23 +141,39 @@ class Tenants:
         return True
 
     def sweep(self) -> list[str]:
-        """Drop the tenants unused for `idle_seconds` or longer; their names."""
+        """Drop the tenants unused for `idle_seconds` or longer (one line each in the log);
+        their names."""
         if not self.idle_seconds:
             return []
         now = self._now()
-        with self._lock:
+        with self._lock:  # chosen and removed in one step: a request meanwhile keeps it
             idle = [
-                name
+                (name, now - self._used.get(name, now))
                 for name in self._servers
                 if now - self._used.get(name, now) >= self.idle_seconds
             ]
-        return [name for name in idle if self.drop(name)]
+            dropped = [(name, self._servers.pop(name), unused) for name, unused in idle]
+            for name, _ in idle:
+                self._used.pop(name, None)
+        for name, tenant, unused in dropped:
+            tenant.host.close()
+            LOG.info(
+                "tenant %r dropped: unused for %.0f s (--tenant-idle %g)",
+                name,
+                unused,
+                self.idle_seconds,
+            )
+        return [name for name, _, _ in dropped]
 
     def _start_sweeper(self) -> None:
-        """One thread per home while tenants exist, sweeping a few times per idle time, so
-        that an idle tenant's threads end even when no request comes (under `_lock`)."""
+        """One thread per home while tenants exist, sweeping four times per idle time (at
+        least once a minute): a tenant is dropped between `idle_seconds` and a quarter
+        more (a minute more, at most) after its last use, whether or not requests come.
+        The sweep runs there, never on the event loop: closing a host waits for its
+        delivery worker. Called under `_lock`."""
         if not self.idle_seconds or (self._sweeper is not None and self._sweeper.is_alive()):
             return
+        self._stop.clear()
         self._sweeper = threading.Thread(
             target=self._sweep_while_any, daemon=True, name="mockserver-tenant-sweeper"
         )
