@@ -158,7 +158,7 @@ class Tenants:
         for name, tenant, unused in dropped:
             tenant.host.close()
             LOG.info(
-                "tenant %r dropped: unused for %.0f s (--tenant-idle %g)",
+                "tenant %r dropped: unused for %.4g s (--tenant-idle %g)",
                 name,
                 unused,
                 self.idle_seconds,
