@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 import mockserver.admin
-from mockserver.admin.guard import TOKEN_HEADER, AdminAccess
+from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
 from mockserver.asgi import ASGIApp, MockServerApp
 from mockserver.clock import Clock
 from mockserver.contract import Contract, HttpRequest, HttpResponse
@@ -94,10 +94,9 @@ class MockServer:
         admin = mockserver.admin.build_admin_app(self.host, self.tenants, self.access)
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
+        home = WithoutToken(self.app)
         self.asgi: ASGIApp = (
-            TenantRouter(self.app, self.tenants, self.access.tenant_refusal)
-            if self.tenants
-            else self.app
+            TenantRouter(home, self.tenants, self.access.tenant_refusal) if self.tenants else home
         )
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -116,7 +115,7 @@ class MockServer:
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
         admin = mockserver.admin.build_admin_app(host, None, self.access)
-        return Tenant(host, MockServerApp(host, admin))
+        return Tenant(host, WithoutToken(MockServerApp(host, admin)))
 
     # -- the simulator's state, as before the split --------------------------------------------
     @property

@@ -289,3 +289,21 @@ def test_bad_values_are_one_line_and_status_2(option: list[str], capsys):
         main(["serve", *option])
     assert exited.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_token_never_reaches_the_simulator_on_a_vendor_call(guarded: MockServer):
+    """It is this server's, not the vendor's: not in the journal, the dashboard or a report."""
+    token = {"X-Mockserver-Admin-Token": TOKEN}
+    tenant = {"X-Mockserver-Tenant": "t"}
+    with guarded.client() as client:  # sends it with every call
+        assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 200
+    httpx.post(guarded.url + PUSH, headers={**AUTH, **tenant, **token}, json=ONE)
+    assert guarded.tenants is not None
+    found = guarded.tenants.find("t")
+    assert found is not None
+    for simulator in (guarded.simulator, found.host.simulator):
+        (entry,) = simulator.journal.entries()
+        assert entry.request.path.endswith("/down/push")
+        assert TOKEN not in str(entry.to_json())
+    journal = httpx.get(f"{guarded.url}/_mock/journal", headers=token)
+    assert journal.status_code == 200 and TOKEN not in journal.text

@@ -145,8 +145,7 @@ class AdminAccess:
     def tenant_refusal(self, scope: Scope, name: str) -> str | None:
         """Why a request may not create the tenant it names, or None: with a token set,
         creating one needs it (any route: a vendor call creates its tenant too)."""
-        admin = scope["path"] == "/_mock" or scope["path"].startswith("/_mock/")
-        if self.carries_token(scope, admin=admin):
+        if self.carries_token(scope, admin=_admin_path(scope["path"])):
             return None
         return (
             f"creating tenant {name!r} needs this server's admin token: send it as "
@@ -169,6 +168,27 @@ class AdminGuard:
                 await send_error(send, status, message)
                 return
         await self.app(scope, receive, send)
+
+
+class WithoutToken:
+    """ASGI middleware in front of a simulator's app: a vendor call loses the admin token's
+    header before the simulator sees it. The token is this server's, not the vendor's: it
+    must not reach the journal, the dashboard or a report (it comes on vendor calls that
+    create a tenant, and from `MockServer.client()`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _admin_path(scope["path"]):
+            headers = scope["headers"]
+            if any(key == _TOKEN_KEY for key, _ in headers):
+                scope = dict(scope, headers=[(k, v) for k, v in headers if k != _TOKEN_KEY])
+        await self.app(scope, receive, send)
+
+
+def _admin_path(path: str) -> bool:
+    return path == "/_mock" or path.startswith("/_mock/")
 
 
 def is_loopback(host: str) -> bool:
