@@ -298,7 +298,7 @@ def banner(server: MockServer, host: str, port: int) -> str:
         f"mockserver {__version__} on {url}  (world: {server.world_origin})",
         f"time: {timing}; admin API: {url}/_mock/health",
     ]
-    lines.extend(exposure(server, host))
+    lines.extend(exposure(server, host, url))
     for provider in server.providers.values():
         lines.extend(provider.banner())
     if server.scenario is not None:
@@ -309,11 +309,16 @@ def banner(server: MockServer, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
-def exposure(server: MockServer, host: str) -> list[str]:
+def exposure(server: MockServer, host: str, url: str) -> list[str]:
     """The banner's word on who may come in: a warning when other machines can reach the
-    port, since the admin API and dashboard can reset the server and read every credential."""
+    port, since the admin API and dashboard can reset the server and read every credential.
+    The token itself is never printed (logs keep banners)."""
     token = server.access.token is not None
-    lines = [f"admin token: required ({TOKEN_HEADER})"] if token else []
+    lines = (
+        [f"admin token: required in {TOKEN_HEADER}; dashboard: {url}/_mock/ui/#token=<token>"]
+        if token
+        else []
+    )
     if not is_loopback(host):
         lines.append(
             f"WARNING: {host} is reachable from other machines: the admin API and dashboard "
