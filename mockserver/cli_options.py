@@ -169,11 +169,22 @@ def add_admin_token(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--admin-token",
         metavar="TOKEN",
+        type=admin_token,
         default=os.environ.get(TOKEN_ENV) or None,
         help=f"the admin token: the admin API and dashboard (/_mock) need it in {TOKEN_HEADER}, "
         f"and so does creating a tenant (default ${TOKEN_ENV}; prefer the variable: a command "
         "line is visible to other users)",
     )
+
+
+def admin_token(text: str) -> str:
+    """A token that guards something: not empty, no spaces around it (a header's value
+    loses them), no line break."""
+    if not text or text != text.strip() or any(c in text for c in "\r\n"):
+        raise argparse.ArgumentTypeError(
+            "an admin token must be a non-empty string without surrounding spaces"
+        )
+    return text
 
 
 def host_name(text: str) -> str:

@@ -280,7 +280,14 @@ def test_serve_reads_its_options_and_the_environment(monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize(
-    "option", [["--allow-host", "a b"], ["--max-tenants", "0"], ["--tenant-idle", "-1"]]
+    "option",
+    [
+        ["--allow-host", "a b"],
+        ["--max-tenants", "0"],
+        ["--tenant-idle", "-1"],
+        ["--admin-token", ""],
+        ["--admin-token", " padded "],
+    ],
 )
 def test_bad_values_are_one_line_and_status_2(option: list[str], capsys):
     from mockserver.cli import main
@@ -307,3 +314,22 @@ def test_the_token_never_reaches_the_simulator_on_a_vendor_call(guarded: MockSer
         assert TOKEN not in str(entry.to_json())
     journal = httpx.get(f"{guarded.url}/_mock/journal", headers=token)
     assert journal.status_code == 200 and TOKEN not in journal.text
+
+
+def test_every_guarded_route_documents_the_guards_answers():
+    """A route added to the admin API is behind the guard: its description must say 403
+    (and 401, unless it is the dashboard's page or files, or the open health route)."""
+    from mockserver.admin.description import admin_description
+
+    page = {"dashboardRedirect", "dashboard", "dashboardAsset"}
+    missing = []
+    for path, item in admin_description()["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "put", "post", "patch", "delete"):
+                continue
+            wanted = set() if path == "/_mock/health" else {"403"}
+            if path != "/_mock/health" and operation["operationId"] not in page:
+                wanted.add("401")
+            if lacking := wanted - set(operation["responses"]):
+                missing.append(f"{method.upper()} {path}: {sorted(lacking)}")
+    assert not missing, "\n".join(missing)
