@@ -8,12 +8,14 @@ and the server's own error text in the exception when it refuses.
 from __future__ import annotations
 
 import base64
+import os
 import time
 from collections.abc import Iterable
 from typing import Any, Literal, cast
 
 import httpx
 
+from mockserver.admin.guard import TOKEN_ENV, TOKEN_HEADER
 from mockserver.tenants import TENANT_HEADER
 
 JSON = dict[str, Any]
@@ -39,8 +41,10 @@ class AdminError(RuntimeError):
 
 class AdminClient:
     """The admin API of a running simulator. `tenant` sends every call to that tenant's own
-    simulator (the `X-Mockserver-Tenant` header); `transport` lets a test drive an app
-    in-process (`httpx.ASGITransport`)."""
+    simulator (the `X-Mockserver-Tenant` header); `token` is the server's admin token
+    (default `$MOCKSERVER_ADMIN_TOKEN`), sent with every call; `transport` lets a test drive
+    an app in-process (`httpx.ASGITransport`; the app then needs `allow_hosts` naming the
+    client's host, such as `MockServer(allow_hosts=["testserver"])`)."""
 
     def __init__(
         self,
@@ -49,9 +53,13 @@ class AdminClient:
         tenant: str | None = None,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.url = (url or default_url()).rstrip("/")
         headers = {TENANT_HEADER: tenant} if tenant else {}
+        token = token or os.environ.get(TOKEN_ENV)
+        if token:
+            headers[TOKEN_HEADER] = token
         self._http = httpx.Client(
             base_url=self.url, headers=headers, timeout=timeout, transport=transport
         )

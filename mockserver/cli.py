@@ -14,11 +14,14 @@ from typing import Any
 import httpx
 
 from mockserver import __version__, request_log
+from mockserver.admin.guard import TOKEN_HEADER, is_loopback
 from mockserver.cli_options import (
     MAX_SPEED,
     MIN_SPEED,
     Parser,
     UsageError,
+    add_access_options,
+    add_admin_token,
     add_journal_arguments,
     base_url,
     environment_port,
@@ -94,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     request_log.add_arguments(serve)
     add_journal_arguments(serve)
+    add_access_options(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -108,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--tenant", help="the report of this tenant (X-Mockserver-Tenant) instead of the home's"
     )
+    add_admin_token(report)
     report.add_argument(
         "--cov-fail-under",
         metavar="N",
@@ -136,7 +141,15 @@ def serve(args: argparse.Namespace) -> int:
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
     try:
-        server = MockServer(args.world, clock=clock, **journal_options(args))
+        server = MockServer(
+            args.world,
+            clock=clock,
+            **journal_options(args),
+            admin_token=args.admin_token,
+            allow_hosts=args.allow_host,
+            max_tenants=args.max_tenants,
+            tenant_idle=args.tenant_idle,
+        )
     except WorldError as error:
         return refuse(str(error))
     if args.scenario:
@@ -166,6 +179,8 @@ def report(args: argparse.Namespace) -> int:
     url = args.url or environment_url()
     query = {"provider": args.provider or []}
     headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
+    if args.admin_token:
+        headers[TOKEN_HEADER] = args.admin_token
     written = fetch_report(url, {**query, "format": args.format}, args.out, headers)
     if written or (args.cov_fail_under is None and not args.fail_on_violations):
         return written
@@ -287,6 +302,7 @@ def banner(server: MockServer, host: str, port: int) -> str:
         f"mockserver {__version__} on {url}  (world: {server.world_origin})",
         f"time: {timing}; admin API: {url}/_mock/health",
     ]
+    lines.extend(exposure(server, host, url))
     for provider in server.providers.values():
         lines.extend(provider.banner())
     if server.scenario is not None:
@@ -295,6 +311,29 @@ def banner(server: MockServer, host: str, port: int) -> str:
             f"scenario: {scenario.name} ({len(scenario.rules)} rule(s)) from {scenario.source}"
         )
     return "\n".join(lines)
+
+
+def exposure(server: MockServer, host: str, url: str) -> list[str]:
+    """The banner's word on who may come in: a warning when other machines can reach the
+    port, since the admin API and dashboard can reset the server and read every credential.
+    The token itself is never printed (logs keep banners)."""
+    token = server.access.token is not None
+    lines = (
+        [f"admin token: required in {TOKEN_HEADER}; dashboard: {url}/_mock/ui/#token=<token>"]
+        if token
+        else []
+    )
+    if not is_loopback(host):
+        lines.append(
+            f"WARNING: {host} is reachable from other machines: the admin API and dashboard "
+            "(/_mock: reset, scenarios, every credential) and the vendor APIs are open to them; "
+            + (
+                "the admin token guards /_mock"
+                if token
+                else "set --admin-token (or $MOCKSERVER_ADMIN_TOKEN) to guard /_mock"
+            )
+        )
+    return lines
 
 
 if __name__ == "__main__":

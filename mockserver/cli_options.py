@@ -11,13 +11,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
+from mockserver.admin.guard import ALLOW_HOSTS_ENV, TOKEN_ENV, TOKEN_HEADER
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
+from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS
 
 USAGE_ERROR = 2
 #: Simulated time from a thousandth of the wall clock's pace to a million times faster (a
@@ -193,4 +196,76 @@ def _journal_size(args: argparse.Namespace, option: str, variable: str) -> int |
     text = os.environ.get(variable)
     if value is None and text is not None:
         value = _from_environment(variable, byte_size, text)
+    return value
+
+
+# -- who may come in: the admin token, Host names, tenants (docs/reliability.md) -----------
+def add_access_options(serve: argparse.ArgumentParser) -> None:
+    """`serve`'s options for the admin surface and tenants. The token is best given in
+    `$MOCKSERVER_ADMIN_TOKEN`: a command line is visible to every user of the machine."""
+    add_admin_token(serve)
+    serve.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        type=host_name,
+        action="append",
+        default=[name for name in os.environ.get(ALLOW_HOSTS_ENV, "").split(",") if name],
+        help="another name the admin API and dashboard answer to besides localhost, loopback "
+        "addresses and the bound address, such as a CI service's name (repeatable; "
+        f"${ALLOW_HOSTS_ENV}, comma-separated; * turns the Host check off)",
+    )
+    serve.add_argument(
+        "--tenant-idle",
+        metavar="SECONDS",
+        type=seconds,
+        default=IDLE_SECONDS,
+        help=f"drop a tenant unused for this long, on the wall clock (default {IDLE_SECONDS:g}; "
+        "0: never)",
+    )
+    serve.add_argument(
+        "--max-tenants",
+        metavar="N",
+        type=count,
+        default=MAX_TENANTS,
+        help=f"tenants at once; one more gets 503 (default {MAX_TENANTS})",
+    )
+
+
+def add_admin_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        type=admin_token,
+        default=os.environ.get(TOKEN_ENV) or None,
+        help=f"the admin token: the admin API and dashboard (/_mock) need it in {TOKEN_HEADER}, "
+        f"and so does creating a tenant (default ${TOKEN_ENV}; prefer the variable: a command "
+        "line is visible to other users)",
+    )
+
+
+def admin_token(text: str) -> str:
+    """A token that guards something: not empty, no spaces around it (a header's value
+    loses them), no line break."""
+    if not text or text != text.strip() or any(c in text for c in "\r\n"):
+        raise argparse.ArgumentTypeError(
+            "an admin token must be a non-empty string without surrounding spaces"
+        )
+    return text
+
+
+def host_name(text: str) -> str:
+    """A name or address as a Host header carries it (no port), or `*`."""
+    if text != "*" and not re.fullmatch(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address")
+    return text
+
+
+def count(text: str) -> int:
+    """A whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count (a whole number, 1 or more)")
     return value

@@ -18,6 +18,10 @@ import httpx
 from mockserver.asgi import Receive, Scope, Send
 
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: The scope key marking a call made through these transports. No socket carries it (a
+#: server fills the scope itself), so the admin checks against browsers and other machines
+#: (`mockserver.admin.guard`) let it through: no network reaches this path.
+IN_PROCESS = "mockserver.in_process"
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -92,6 +96,8 @@ class _Progress:
 
 def _timed(app: ASGIApp, progress: _Progress, loop: asyncio.AbstractEventLoop) -> ASGIApp:
     async def timed_app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope[IN_PROCESS] = True
+
         async def timed_send(message: dict) -> None:  # type: ignore[type-arg]
             progress.last = loop.time()
             await send(message)

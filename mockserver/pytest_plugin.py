@@ -28,6 +28,11 @@ whole session (coverage and violations summed over every test) when it ends, and
 `@pytest.mark.mockserver_scenario("flaky-network")` runs a failure scenario (a bundled name
 or a file) for one test.
 
+`--mockserver-admin-token=TOKEN` (ini `mockserver_admin_token`) guards the `mockserver`
+fixture's admin API with a token, as `serve --admin-token` does: for a machine whose other
+users could reach its port. `mockserver.client()` sends it; other clients send it as
+`X-Mockserver-Admin-Token` (`mockserver.access.token`), or as `AdminClient(url, token=...)`.
+
 Under pytest-xdist (`-n N`) every worker gets its own simulator on its own port, and the
 report is written once, by the controller, from all workers' findings.
 """
@@ -98,7 +103,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fail tests whose requests drew contract warnings (a field the vendor drops)",
     )
+    group.addoption(
+        "--mockserver-admin-token",
+        metavar="TOKEN",
+        default=None,
+        help="the admin token the fixtures' admin API requires (X-Mockserver-Admin-Token)",
+    )
     parser.addini("mockserver_world", "world file for the mockserver fixtures", default="")
+    parser.addini(
+        "mockserver_admin_token", "the admin token the fixtures' admin API requires", default=""
+    )
     parser.addini(
         "mockserver_warnings_as_errors",
         "fail tests whose requests drew contract warnings",
@@ -241,9 +255,14 @@ def _world(config: pytest.Config) -> str | None:
     return config.getoption("mockserver_world") or config.getini("mockserver_world") or None
 
 
+def _admin_token(config: pytest.Config) -> str | None:
+    token = config.getoption("mockserver_admin_token") or config.getini("mockserver_admin_token")
+    return str(token) if token else None
+
+
 @pytest.fixture(scope="session")
 def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
-    server = MockServer(_world(request.config))
+    server = MockServer(_world(request.config), admin_token=_admin_token(request.config))
     server.start()
     yield server
     server.stop()
@@ -340,7 +359,7 @@ def mockserver(
 
 @pytest.fixture(scope="session")
 def mockserver_inprocess_session(request: pytest.FixtureRequest) -> MockServer:
-    return MockServer(_world(request.config))
+    return MockServer(_world(request.config), admin_token=_admin_token(request.config))
 
 
 @pytest.fixture

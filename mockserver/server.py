@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 
 import mockserver.admin
+from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
 from mockserver.asgi import ASGIApp, MockServerApp
 from mockserver.clock import Clock
 from mockserver.contract import Contract, HttpRequest, HttpResponse
@@ -34,7 +35,7 @@ from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
 from mockserver.simulator import Simulator
 from mockserver.simulator.formatters import Formatters
-from mockserver.tenants import Tenant, TenantRouter, Tenants, clock_like
+from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS, Tenant, TenantRouter, Tenants, clock_like
 from mockserver.ui.stream import StreamAwareServer
 from mockserver.world import World, WorldSource
 
@@ -67,6 +68,11 @@ class MockServer:
         tenants: bool = True,
         journal_bytes: int = DEFAULT_BYTE_BUDGET,
         journal_body_bytes: int = DEFAULT_BODY_LIMIT,
+        # Who may come in (docs/reliability.md): the admin token, extra Host names, tenants.
+        admin_token: str | None = None,
+        allow_hosts: Iterable[str] = (),
+        max_tenants: int = MAX_TENANTS,
+        tenant_idle: float = IDLE_SECONDS,
     ) -> None:
         #: The pure part: everything simulated, answered one call at a time.
         self.simulator = Simulator(
@@ -81,13 +87,22 @@ class MockServer:
         )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
         self.host = Host(self.simulator)
+        #: Who may use the admin API and dashboard: token, Host names (mockserver.admin.guard).
+        self.access = AdminAccess.of(admin_token, allow_hosts)
         #: Isolated simulators behind the same port, chosen by the X-Mockserver-Tenant header.
-        self.tenants = Tenants(self._build_tenant) if tenants else None
+        self.tenants = (
+            Tenants(self._build_tenant, max_tenants=max_tenants, idle_seconds=tenant_idle)
+            if tenants
+            else None
+        )
         #: This simulator's own pipeline (API and admin).
-        admin = mockserver.admin.build_admin_app(self.host, self.tenants)
+        admin = mockserver.admin.build_admin_app(self.host, self.tenants, self.access)
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
-        self.asgi: ASGIApp = TenantRouter(self.app, self.tenants) if self.tenants else self.app
+        home = WithoutToken(self.app)
+        self.asgi: ASGIApp = (
+            TenantRouter(home, self.tenants, self.access.tenant_refusal) if self.tenants else home
+        )
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
         self.url: str | None = None
@@ -111,7 +126,8 @@ class MockServer:
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
-        return Tenant(host, MockServerApp(host, mockserver.admin.build_admin_app(host)))
+        admin = mockserver.admin.build_admin_app(host, None, self.access)
+        return Tenant(host, WithoutToken(MockServerApp(host, admin)))
 
     # -- the simulator's state, as before the split --------------------------------------------
     @property
@@ -245,6 +261,7 @@ class MockServer:
         if self._thread is not None:
             raise RuntimeError("already started")
         sock = listening_socket(host, port)
+        self.access.bound = host
         bound_port = sock.getsockname()[1]
         self._uvicorn = StreamAwareServer(self._config(host, bound_port))
         self._thread = threading.Thread(
@@ -288,6 +305,7 @@ class MockServer:
         told before anything is printed."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self._listening_at(f"http://{shown}:{port}")
+        self.access.bound = host
         server = StreamAwareServer(self._config(host, port))
         if on_ready is not None:
 
@@ -318,8 +336,13 @@ class MockServer:
 
     # -- clients ---------------------------------------------------------------------------
     def client(self, **kwargs: Any) -> httpx.Client:
-        """An httpx client for this server: over its port when started, in-process otherwise."""
+        """An httpx client for this server: over its port when started (sending the admin
+        token, when it has one), in-process otherwise."""
         if self.url is not None:
+            if self.access.token is not None:
+                headers = httpx.Headers(kwargs.pop("headers", None))
+                headers.setdefault(TOKEN_HEADER, self.access.token)
+                kwargs["headers"] = headers
             return httpx.Client(base_url=self.url, **kwargs)
         return httpx.Client(
             transport=InProcessTransport(self.asgi), base_url=INPROCESS_URL, **kwargs

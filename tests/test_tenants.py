@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mockserver import tenants as tenants_module
 from mockserver.server import MockServer
 from tests.conftest import AUTH, WEBHOOK_DOWN
 
@@ -63,15 +62,17 @@ def test_tenants_are_listed_and_dropped(url: str):
     assert queue(url, tenant("ci-job-1")) == []  # a fresh one on next use
 
 
-def test_bad_tenant_names_and_too_many_tenants_are_refused(url: str, monkeypatch):
+def test_bad_tenant_names_and_too_many_tenants_are_refused(url: str, server: MockServer):
     bad = httpx.post(url + PUSH, headers={**AUTH, **tenant("no spaces!")}, json=ONE)
     assert bad.status_code == 400
     assert "X-Mockserver-Tenant must be" in bad.json()["error"]
-    monkeypatch.setattr(tenants_module, "MAX_TENANTS", 1)
+    assert server.tenants is not None
+    server.tenants.max_tenants = 1
     assert httpx.get(f"{url}/_mock/health", headers=tenant("one")).status_code == 200
     full = httpx.get(f"{url}/_mock/health", headers=tenant("two"))
     assert full.status_code == 503
     assert "DELETE /_mock/tenants/{name}" in full.json()["error"]
+    assert "1 tenants exist already" in full.json()["error"]
 
 
 def test_a_tenant_follows_a_switched_world(server: MockServer):

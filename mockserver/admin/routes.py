@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from mockserver.admin.checks import (
 )
 from mockserver.admin.description import admin_description_json
 from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
+from mockserver.admin.guard import AdminAccess, AdminGuard
 from mockserver.admin.representations import (
     coverage_json,
     device_json,
@@ -37,16 +39,19 @@ from mockserver.scenario.loading import (
     read_scenario,
 )
 from mockserver.scenario.model import Scenario
-from mockserver.tenants import MAX_TENANTS, TENANT_HEADER, Tenants
+from mockserver.tenants import TENANT_HEADER, Tenants
 from mockserver.ui import ui_routes
 
 if TYPE_CHECKING:
     from mockserver.host import Host
 
 
-def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
+def build_admin_app(
+    host: Host, tenants: Tenants | None = None, access: AdminAccess | None = None
+) -> Starlette:
     """The admin API (and dashboard) of one hosted simulator; `tenants`: the home's, for the
-    routes that list and drop them (None: a tenant's own admin API)."""
+    routes that list and drop them (None: a tenant's own admin API); `access`: who may call
+    it (`mockserver.admin.guard`; None: loopback names only, no token)."""
     server = host.simulator
     lock = host.lock
 
@@ -281,9 +286,14 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
         return JSONResponse(
             {
                 "header": TENANT_HEADER,
-                "max": MAX_TENANTS,
+                "max": tenants.max_tenants,
+                "idle_seconds": tenants.idle_seconds or None,
                 "tenants": [
-                    {"name": name, "devices": len(tenant.host.simulator.network)}
+                    {
+                        "name": name,
+                        "devices": len(tenant.host.simulator.network),
+                        "idle": round(tenants.idle_for(name) or 0.0, 3),
+                    }
                     for name in tenants.names()
                     if (tenant := tenants.find(name)) is not None
                 ],
@@ -326,4 +336,5 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
         *ui_routes(host, tenants),
     ]
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    guard = Middleware(AdminGuard, access=access or AdminAccess())  # before any route
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, middleware=[guard])

@@ -1,6 +1,6 @@
 // The dashboard: state fed by the server's event stream, views drawn at most once per
 // animation frame, and controls that are plain admin API calls.
-import { Api, device as devicePath } from './api.js';
+import { Api, Feed, device as devicePath } from './api.js';
 import * as timeline from './timeline.js';
 
 const api = new Api();
@@ -368,7 +368,7 @@ function connect() {
     switchTenant(null);
   });
   source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) setLive('stopped', 'disconnected');
+    if (source.readyState === Feed.CLOSED) setLive('stopped', 'disconnected');
     else setLive('connecting', 'reconnecting');
   };
 }
