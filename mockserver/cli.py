@@ -19,7 +19,9 @@ from mockserver.cli_options import (
     MIN_SPEED,
     Parser,
     UsageError,
+    add_document_limit_arguments,
     base_url,
+    document_limits,
     environment_port,
     environment_url,
     percent,
@@ -31,6 +33,7 @@ from mockserver.cli_options import (
 )
 from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.reports import FORMATS, coverage_shortfall
+from mockserver.safe_load import limits_applied
 from mockserver.scenario.loading import ScenarioError, find_scenario
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
 from mockserver.tenants import TENANT_HEADER
@@ -49,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return refuse(str(error))
     if args.scenario_command == "validate":
-        return validate_scenarios(args.files)
+        with limits_applied(document_limits(args)):
+            return validate_scenarios(args.files)
     return list_scenarios()
 
 
@@ -91,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         help="time moves only through POST /_mock/clock/advance",
     )
     request_log.add_arguments(serve)
+    add_document_limit_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -123,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
     validate = scenario_commands.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    add_document_limit_arguments(validate)
     scenario_commands.add_parser("list", help="the bundled scenarios and what they do")
     return parser
 
@@ -132,15 +138,17 @@ def serve(args: argparse.Namespace) -> int:
     cannot serve says why in one line and prints nothing that looks like it started."""
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
+    limits = document_limits(args)
     try:
-        server = MockServer(args.world, clock=clock)
-    except WorldError as error:
+        server = MockServer(args.world, clock=clock, document_limits=limits)
+    except WorldError as error:  # unreadable, invalid, or past a document limit
         return refuse(str(error))
     if args.scenario:
         try:
-            server.default_scenario = find_scenario(args.scenario)
+            with limits_applied(limits):
+                server.default_scenario = find_scenario(args.scenario)
             server.reset()  # in force from the start, and again after each reset
-        except ScenarioError as error:  # unreadable, or naming devices the world lacks
+        except ScenarioError as error:  # unreadable, past a limit, or naming absent devices
             return refuse(str(error))
     elif args.virtual_time:
         server.reset()  # start the virtual clock where the world says
@@ -244,22 +252,27 @@ def wait_until_healthy(url: str, timeout: float) -> int:
 
 
 def validate_scenarios(files: Sequence[str]) -> int:
-    """Each file checked against the language; problems say file:line:column and why."""
-    from mockserver.scenario.loading import ScenarioError, read_scenario
+    """Each file checked against the language; problems say file:line:column and why.
+    Exit status 1 when a file is not a valid scenario, 2 when one passes a document limit
+    (size, values, depth, YAML aliases), as for `serve --scenario`."""
+    from mockserver.scenario.loading import ScenarioError, ScenarioTooLarge, read_scenario
 
     failed = 0
     for name in files:
         try:
             scenario = read_scenario(name)
+        except ScenarioTooLarge as error:
+            print(f"{error}", file=sys.stderr)
+            failed = max(failed, 2)
         except ScenarioError as error:
             print(f"{error}", file=sys.stderr)
-            failed += 1
+            failed = max(failed, 1)
         else:
             print(
                 f"{name}: ok ({scenario.name}: {len(scenario.rules)} rule(s), "
                 f"{len(scenario.timeline)} timeline event(s))"
             )
-    return 1 if failed else 0
+    return failed
 
 
 def list_scenarios() -> int:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 
+from mockserver.safe_load import DEFAULT_LIMITS, MIB, DocumentLimits, size_text
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
 
 USAGE_ERROR = 2
@@ -128,3 +130,65 @@ def _from_environment(name: str, check: Callable[[str], T], text: str) -> T:
 def refuse(message: str) -> int:
     print(f"mockserver: {message}", file=sys.stderr)
     return USAGE_ERROR
+
+
+# -- document limits: world and scenario files, admin bodies (docs/reliability.md) -----------
+_SIZE = re.compile(r"\s*(\d+)\s*(?:([KMG])(?:iB?|B)?|B)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "K": 1024, "M": MIB, "G": 1024 * MIB}
+
+
+def size(text: str) -> int:
+    """A byte count: 1048576, 512KiB, 16MiB, 16M (binary units; at least one byte)."""
+    match = _SIZE.fullmatch(text)
+    unit = match[2].upper() if match and match[2] else None
+    value = int(match[1]) * _SIZE_UNITS[unit] if match else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size (a whole number of bytes, or with KiB, MiB or GiB)"
+        )
+    return value
+
+
+def count(text: str) -> int:
+    """A whole number of 1 or more."""
+    value = int(text) if text.strip().isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def add_document_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """--max-document-size/-nodes/-depth: what a world or scenario file, and an admin body,
+    may hold (a YAML alias counted at its full size)."""
+    group = parser.add_argument_group("document limits (world and scenario files, admin bodies)")
+    group.add_argument(
+        "--max-document-size",
+        type=size,
+        default=DEFAULT_LIMITS.max_bytes,
+        metavar="SIZE",
+        help=f"largest file or admin body, and the most text a YAML document may expand to "
+        f"(default {size_text(DEFAULT_LIMITS.max_bytes).replace(' ', '')}; 413 past it)",
+    )
+    group.add_argument(
+        "--max-document-nodes",
+        type=count,
+        default=DEFAULT_LIMITS.max_nodes,
+        metavar="N",
+        help=f"most values a document may hold, YAML aliases expanded "
+        f"(default {DEFAULT_LIMITS.max_nodes})",
+    )
+    group.add_argument(
+        "--max-document-depth",
+        type=count,
+        default=DEFAULT_LIMITS.max_depth,
+        metavar="N",
+        help=f"deepest nesting of a document (default {DEFAULT_LIMITS.max_depth})",
+    )
+
+
+def document_limits(args: argparse.Namespace) -> DocumentLimits:
+    return DocumentLimits(
+        max_bytes=args.max_document_size,
+        max_nodes=args.max_document_nodes,
+        max_depth=args.max_document_depth,
+    )

@@ -29,6 +29,7 @@ from mockserver.host import Host
 from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
 from mockserver.journal import Journal
 from mockserver.providers import Provider
+from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits, limits_applied
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
@@ -65,21 +66,27 @@ class MockServer:
         specs_dir: Path | None = None,
         journal_capacity: int = 10_000,
         tenants: bool = True,
+        document_limits: DocumentLimits | None = None,
     ) -> None:
+        #: How large a world or scenario file, or an admin body, may be (docs/reliability.md).
+        self.document_limits = document_limits or DEFAULT_LIMITS
         #: The pure part: everything simulated, answered one call at a time.
-        self.simulator = Simulator(
-            world,
-            clock=clock,
-            specs_dir=specs_dir,
-            journal_capacity=journal_capacity,
-            public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
-        )
+        with limits_applied(self.document_limits):
+            self.simulator = Simulator(
+                world,
+                clock=clock,
+                specs_dir=specs_dir,
+                journal_capacity=journal_capacity,
+                public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+            )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
         self.host = Host(self.simulator)
         #: Isolated simulators behind the same port, chosen by the X-Mockserver-Tenant header.
         self.tenants = Tenants(self._build_tenant) if tenants else None
         #: This simulator's own pipeline (API and admin).
-        admin = mockserver.admin.build_admin_app(self.host, self.tenants)
+        admin = mockserver.admin.build_admin_app(
+            self.host, self.tenants, limits=self.document_limits
+        )
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
         self.asgi: ASGIApp = TenantRouter(self.app, self.tenants) if self.tenants else self.app
@@ -99,7 +106,8 @@ class MockServer:
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
-        return Tenant(host, MockServerApp(host, mockserver.admin.build_admin_app(host)))
+        admin = mockserver.admin.build_admin_app(host, limits=self.document_limits)
+        return Tenant(host, MockServerApp(host, admin))
 
     # -- the simulator's state, as before the split --------------------------------------------
     @property
@@ -205,7 +213,8 @@ class MockServer:
         current state stays and only the rules and timeline begin. A refused scenario
         (ScenarioError) changes nothing.
         """
-        return self.host.load_scenario(reference)
+        with limits_applied(self.document_limits):
+            return self.host.load_scenario(reference)
 
     def clear_scenario(self) -> None:
         """No scenario in force from now. One that brought its own world takes it away: the
@@ -217,7 +226,8 @@ class MockServer:
 
         Pass a new world description to switch worlds; by default the current one is rebuilt.
         """
-        self.host.reset(world, keep_scenario=keep_scenario)
+        with limits_applied(self.document_limits):
+            self.host.reset(world, keep_scenario=keep_scenario)
 
     def dispatch(self, request: HttpRequest) -> HttpResponse:
         """One simulated API call, in process and without HTTP (`Simulator.dispatch`)."""
