@@ -16,9 +16,11 @@ import yaml
 from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
 from mockserver.providers import PROVIDERS, Provider
 from mockserver.safe_load import (
+    DEFAULT_LIMITS,
     LimitExceeded,
     YamlLimitExceeded,
     clip,
+    limits_applied,
     load_yaml,
     read_file,
     schema_message,
@@ -54,9 +56,11 @@ def read_world(source: WorldSource) -> dict[str, Any]:
 
 def _read_world(source: WorldSource) -> dict[str, Any]:
     origin = "world"
-    if source is None:
+    if source is None:  # the bundled default: its size is ours, not the user's limits
         source = DEFAULT_WORLD
-    if isinstance(source, str | Path):
+        with limits_applied(DEFAULT_LIMITS):
+            description = _load_file(source, str(source))
+    elif isinstance(source, str | Path):
         origin = str(source)
         description = _load_file(source, origin)
     else:

@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from mockserver.safe_load import (
+    DEFAULT_LIMITS,
     BoundedLoader,
     LimitExceeded,
     YamlLimitExceeded,
@@ -24,6 +25,7 @@ from mockserver.safe_load import (
     clip,
     current_limits,
     excerpt,
+    limits_applied,
     read_file,
     schema_message,
     too_many_bytes,
@@ -82,7 +84,13 @@ def bundled_scenarios_dir() -> Path:
 
 
 def bundled_scenarios() -> list[Scenario]:
-    return [read_scenario(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
+    return [_read_bundled(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
+
+
+def _read_bundled(path: Path) -> Scenario:
+    """A scenario shipped with mockserver: its size is ours, not the user's limits."""
+    with limits_applied(DEFAULT_LIMITS):
+        return read_scenario(path)
 
 
 def find_bundled_scenario(name: Any) -> Scenario:
@@ -96,7 +104,7 @@ def find_bundled_scenario(name: Any) -> Scenario:
             f"no bundled scenario {excerpt(name)}: `name` is one of {', '.join(names)} "
             "(or PUT a whole scenario as JSON or YAML)"
         )
-    return read_scenario(bundled_scenarios_dir() / f"{name}.yaml")
+    return _read_bundled(bundled_scenarios_dir() / f"{name}.yaml")
 
 
 def find_scenario(reference: ScenarioReference) -> Scenario:
@@ -112,7 +120,7 @@ def find_scenario(reference: ScenarioReference) -> Scenario:
         return read_scenario(path)
     bundled = bundled_scenarios_dir() / f"{reference}.yaml"
     if bundled.exists():
-        return read_scenario(bundled)
+        return _read_bundled(bundled)
     names = ", ".join(sorted(p.stem for p in bundled_scenarios_dir().glob("*.yaml")))
     raise ScenarioError(f"no scenario {excerpt(str(reference))}: not a file, nor one of {names}")
 
