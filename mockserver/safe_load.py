@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import reprlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -52,7 +53,7 @@ class DocumentLimits:
     every alias counted at its full size; `max_depth` how deeply they nest."""
 
     max_bytes: int = 16 * MIB
-    max_nodes: int = 500_000
+    max_nodes: int = 200_000
     max_depth: int = 64
 
     def __post_init__(self) -> None:
@@ -129,6 +130,10 @@ class _BoundedComposer(Composer):
         self.limits = limits
         self._sizes: dict[int, tuple[int, int, int]] = {}
         self._depth = 0
+        #: Values and scalar text of the document so far, aliases expanded: a large flat
+        #: document is refused where it passes a limit, not once it is all composed.
+        self._values = 0
+        self._text = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[attr-defined]  # the parser's
@@ -141,9 +146,11 @@ class _BoundedComposer(Composer):
                 )
             if self._depth + size[2] > self.limits.max_depth:
                 raise self._refusal(event.start_mark, self._depth_problem())
+            self._count(size[0], size[1], event.start_mark)
             return node
         if self._depth >= self.limits.max_depth:
             raise self._refusal(event.start_mark, self._depth_problem())
+        self._count(1, len(getattr(event, "value", "")), event.start_mark)
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
@@ -151,21 +158,29 @@ class _BoundedComposer(Composer):
             self._depth -= 1
         if node is None:  # pragma: no cover  # only an alias node can be missing
             return None
-        self._sizes[id(node)] = size = self._size(node)
-        if size[0] > self.limits.max_nodes:
+        self._sizes[id(node)] = self._size(node)
+        return node
+
+    def _count(self, values: int, text: int, mark: Any) -> None:
+        """Add a node (or all an alias stands for) to the document's totals; refuse at the
+        node that passes a limit."""
+        self._values += values
+        self._text += text
+        if self._values & 0xFF == 0:
+            time.sleep(0)  # on a worker thread, let the event loop's thread have the GIL
+        if self._values > self.limits.max_nodes:
             raise self._refusal(
-                node.start_mark,
+                mark,
                 f"the document expands to more than {self.limits.max_nodes} values (aliases "
                 "counted at their full size), the limit on a document (--max-document-nodes)",
             )
-        if size[1] > self.limits.max_bytes:
+        if self._text > self.limits.max_bytes:
             raise self._refusal(
-                node.start_mark,
+                mark,
                 f"the document expands to more than {size_text(self.limits.max_bytes)} of "
                 "text (aliases counted at their full size), the limit on a document "
                 "(--max-document-size)",
             )
-        return node
 
     def _size(self, node: Node) -> tuple[int, int, int]:
         if isinstance(node, ScalarNode):
