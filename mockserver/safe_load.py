@@ -282,6 +282,18 @@ def bounded_loader(text: str, limits: DocumentLimits | None = None) -> BoundedLo
     return _PythonLoader(text, limits)  # pragma: no cover  # PyYAML built without libyaml
 
 
+def load_yaml_documents(text: str, limits: DocumentLimits | None = None) -> list[Any]:
+    """yaml.safe_load_all within the limits, counted over the whole stream."""
+    loader = bounded_loader(text, limits)
+    try:
+        documents = []
+        while loader.check_data():  # type: ignore[no-untyped-call]  # untyped in the stubs
+            documents.append(loader.get_data())
+        return documents
+    finally:
+        loader.release()
+
+
 def load_yaml(text: str, limits: DocumentLimits | None = None) -> Any:
     """yaml.safe_load within the limits: YamlLimitExceeded or yaml.YAMLError."""
     return bounded_loader(text, limits).load_single()

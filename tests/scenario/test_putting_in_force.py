@@ -82,17 +82,13 @@ def test_json_numbers_no_clock_can_wait_are_a_400(client: httpx.Client):
 
 def test_a_body_nested_deeper_than_python_recurses_is_a_413(client: httpx.Client):
     deep = "[" * 5000 + "]" * 5000
-    error = refused(
-        client, content=deep, headers={"Content-Type": "application/yaml"}, status=413
-    )
+    error = refused(client, content=deep, headers={"Content-Type": "application/yaml"}, status=413)
     assert error == (
         "request body:1:1001: the document nests deeper than 64 levels, the limit on a "
         "document (--max-document-depth)"
     )
     body = '{"name": "x", "description": "d", "rules": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    error = refused(
-        client, content=body, headers={"Content-Type": "application/json"}, status=413
-    )
+    error = refused(client, content=body, headers={"Content-Type": "application/json"}, status=413)
     assert error == (
         "the body nests deeper than 256 levels (at character 298), the limit on a JSON document"
     )
