@@ -95,3 +95,19 @@ def test_the_process_exits_2_on_the_bomb(bomb: Path):
     )
     assert result.returncode == 2
     assert ":6:11: the document expands" in result.stderr
+
+
+def test_a_script_file_a_world_names_is_read_no_further_than_the_limit(tmp_path, capsys):
+    """A world's `*_file` is part of the world: /dev/zero would otherwise be read forever."""
+    world = tmp_path / "world.yaml"
+    world.write_text(
+        "ttnv2:\n  applications:\n    - id: my-app-id\n"
+        "      payload_functions: {encoder_file: /dev/zero}\n"
+    )
+    assert main(["serve", "--port", "0", "--max-document-size", "1MiB", "--world", str(world)]) == 2
+    assert capsys.readouterr().err == (
+        f"mockserver: {world}: at ttnv2/applications/0/payload_functions/encoder_file: "
+        "/dev/zero: the file is larger than 1 MiB, the limit on a document handed to "
+        "mockserver (--max-document-size, or "
+        "MockServer(document_limits=DocumentLimits(max_bytes=...)))\n"
+    )
