@@ -1,13 +1,14 @@
 """Reading documents a user hands in (world and scenario files, admin bodies) within bounds.
 
-A YAML document can be small and still unbounded: a "billion laughs" of 357 bytes names an
-anchor ten times, that list ten times, and so on, and expands to a billion nodes. PyYAML's
-constructor shares the aliased objects, so the load itself stays small; what blows up is
-everything after it that walks the value (schema checks, the scenario's positions, a JSON
-answer). So the bound is put where the document is composed: `BoundedLoader` counts, for
-each node, how many nodes, how many characters of scalars and how many levels it stands for
-once every alias is expanded, and refuses the document at the first node past a limit, with
-its line and column. Nothing is ever expanded in memory; an alias costs a dictionary lookup.
+A YAML document can be small and still unbounded: a "billion laughs" of a few hundred bytes
+names a list nine times in a list, that list nine times, and so on, and stands for 9**9
+strings. PyYAML's constructor shares the aliased objects, so the load itself stays small;
+what blows up is everything after it that walks the value (schema checks, the scenario's
+positions, a JSON answer). So the bound is put where the document is composed:
+`BoundedLoader` memoises, for each node, how many values, how many characters of scalars
+and how many levels it stands for once every alias is expanded, keeps the document's running
+totals, and refuses it at the first node (or alias) that passes a limit, with its line and
+column. Nothing is ever expanded in memory; an alias costs a dictionary lookup.
 
 Bytes are bounded before any parsing: a file is read up to the limit and one byte more, and
 an admin body is counted as it arrives (`mockserver.admin.limits`). Errors quote at most a
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml._yaml import CParser
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
@@ -167,7 +167,9 @@ class _BoundedComposer(Composer):
         self._values += values
         self._text += text
         if self._values & 0xFF == 0:
-            time.sleep(0)  # on a worker thread, let the event loop's thread have the GIL
+            # Every 256 values, let other threads have the GIL (the event loop's, when an
+            # admin route reads a large document on a worker thread): costs microseconds.
+            time.sleep(0)
         if self._values > self.limits.max_nodes:
             raise self._refusal(
                 mark,
@@ -248,14 +250,17 @@ class BoundedLoader(_BoundedComposer, SafeConstructor, Resolver):
         self.dispose()  # type: ignore[attr-defined]  # the parser's
 
 
-class _LibyamlLoader(BoundedLoader, CParser):
-    """libyaml parses ten times faster; the composing and counting stay in Python."""
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
 
-    def __init__(self, text: str, limits: DocumentLimits) -> None:
-        CParser.__init__(self, text)
-        _BoundedComposer.__init__(self, limits)
-        SafeConstructor.__init__(self)
-        Resolver.__init__(self)
+    class _LibyamlLoader(BoundedLoader, CParser):
+        """libyaml parses ten times faster; the composing and counting stay in Python."""
+
+        def __init__(self, text: str, limits: DocumentLimits) -> None:
+            CParser.__init__(self, text)
+            _BoundedComposer.__init__(self, limits)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
 
 
 class _PythonLoader(BoundedLoader, Reader, Scanner, Parser):

@@ -143,3 +143,14 @@ def test_limits_are_whole_numbers_of_one_or_more():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError):
             DocumentLimits(max_nodes=bad)  # type: ignore[arg-type]
+
+
+def test_pyyaml_without_libyaml_reads_within_the_same_limits(monkeypatch):
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    text = "base: &base {band: EU_863_870, tags: [a, b]}\none: *base\n"
+    assert load_yaml(text) == yaml.safe_load(text)
+    with pytest.raises(YamlLimitExceeded) as refused:
+        load_yaml(BILLION_LAUGHS)
+    assert refused.value.where("bomb.yaml") == "bomb.yaml:6:11"
+    with pytest.raises(YamlLimitExceeded, match="nests deeper than 64 levels"):
+        load_yaml("[" * 5000 + "]" * 5000)
