@@ -22,8 +22,10 @@ from mockserver.cli_options import (
     UsageError,
     add_access_options,
     add_admin_token,
+    add_document_limit_arguments,
     add_journal_arguments,
     base_url,
+    document_limits,
     environment_port,
     environment_url,
     journal_options,
@@ -36,6 +38,7 @@ from mockserver.cli_options import (
 )
 from mockserver.clock import Clock, RealClock, VirtualClock
 from mockserver.reports import FORMATS, coverage_shortfall
+from mockserver.safe_load import limits_applied
 from mockserver.scenario.loading import ScenarioError, find_scenario
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
 from mockserver.tenants import TENANT_HEADER
@@ -54,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return refuse(str(error))
     if args.scenario_command == "validate":
-        return validate_scenarios(args.files)
+        with limits_applied(document_limits(args)):
+            return validate_scenarios(args.files)
     return list_scenarios()
 
 
@@ -98,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     request_log.add_arguments(serve)
     add_journal_arguments(serve)
     add_access_options(serve)
+    add_document_limit_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -131,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True)
     validate = scenario_commands.add_parser("validate", help="check scenario files")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    add_document_limit_arguments(validate)
     scenario_commands.add_parser("list", help="the bundled scenarios and what they do")
     return parser
 
@@ -140,6 +146,7 @@ def serve(args: argparse.Namespace) -> int:
     cannot serve says why in one line and prints nothing that looks like it started."""
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
+    limits = document_limits(args)
     try:
         server = MockServer(
             args.world,
@@ -149,14 +156,16 @@ def serve(args: argparse.Namespace) -> int:
             allow_hosts=args.allow_host,
             max_tenants=args.max_tenants,
             tenant_idle=args.tenant_idle,
+            document_limits=limits,
         )
-    except WorldError as error:
+    except WorldError as error:  # unreadable, invalid, or past a document limit
         return refuse(str(error))
     if args.scenario:
         try:
-            server.default_scenario = find_scenario(args.scenario)
+            with limits_applied(limits):
+                server.default_scenario = find_scenario(args.scenario)
             server.reset()  # in force from the start, and again after each reset
-        except ScenarioError as error:  # unreadable, or naming devices the world lacks
+        except ScenarioError as error:  # unreadable, past a limit, or naming absent devices
             return refuse(str(error))
     elif args.virtual_time:
         server.reset()  # start the virtual clock where the world says
@@ -262,22 +271,27 @@ def wait_until_healthy(url: str, timeout: float) -> int:
 
 
 def validate_scenarios(files: Sequence[str]) -> int:
-    """Each file checked against the language; problems say file:line:column and why."""
-    from mockserver.scenario.loading import ScenarioError, read_scenario
+    """Each file checked against the language; problems say file:line:column and why.
+    Exit status 1 when a file is not a valid scenario, 2 when one passes a document limit
+    (size, values, depth, YAML aliases), as for `serve --scenario`."""
+    from mockserver.scenario.loading import ScenarioError, ScenarioTooLarge, read_scenario
 
     failed = 0
     for name in files:
         try:
             scenario = read_scenario(name)
+        except ScenarioTooLarge as error:
+            print(f"{error}", file=sys.stderr)
+            failed = max(failed, 2)
         except ScenarioError as error:
             print(f"{error}", file=sys.stderr)
-            failed += 1
+            failed = max(failed, 1)
         else:
             print(
                 f"{name}: ok ({scenario.name}: {len(scenario.rules)} rule(s), "
                 f"{len(scenario.timeline)} timeline event(s))"
             )
-    return 1 if failed else 0
+    return failed
 
 
 def list_scenarios() -> int:

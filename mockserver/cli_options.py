@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from mockserver.admin.guard import ALLOW_HOSTS_ENV, TOKEN_ENV, TOKEN_HEADER
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
+from mockserver.safe_load import DEFAULT_LIMITS, MIB, DocumentLimits, size_text
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
 from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS
 
@@ -134,22 +135,19 @@ def refuse(message: str) -> int:
     return USAGE_ERROR
 
 
-# -- the journal's bounds (docs/reliability.md, "The journal") ------------------------------
-_BYTE_UNITS = {"": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
-_BYTE_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+# -- document limits: world and scenario files, admin bodies (docs/reliability.md) -----------
+_SIZE = re.compile(r"\s*(\d+)\s*(?:([KMG])(?:iB?|B)?|B)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "K": 1024, "M": MIB, "G": 1024 * MIB}
 
 
-def byte_size(text: str) -> int:
-    """A size in bytes, 1 or more: `67108864`, `64MiB`, `256KiB`, `1GB`."""
-    digits = text.strip().rstrip("bBiIkKmMgG ").strip()
-    unit = text.strip()[len(digits) :].strip().lower()
-    try:
-        value = int(digits) * _BYTE_UNITS[unit]
-    except (ValueError, KeyError):
-        value = 0
+def size(text: str) -> int:
+    """A byte count: 1048576, 512KiB, 16MiB, 16M (binary units; at least one byte)."""
+    match = _SIZE.fullmatch(text)
+    unit = match[2].upper() if match and match[2] else None
+    value = int(match[1]) * _SIZE_UNITS[unit] if match else 0
     if value < 1:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a size in bytes (a whole number, optionally with KiB, MiB, GiB)"
+            f"{text!r} is not a size (a whole number of bytes, or with KiB, MiB or GiB)"
         )
     return value
 
@@ -158,7 +156,7 @@ def add_journal_arguments(parser: argparse.ArgumentParser) -> None:
     """`--journal-bytes` and `--journal-body-bytes` (their environment variables too)."""
     parser.add_argument(
         "--journal-bytes",
-        type=byte_size,
+        type=size,
         default=None,
         metavar="SIZE",
         help="what the request journal may hold before it evicts its oldest exchanges "
@@ -166,7 +164,7 @@ def add_journal_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--journal-body-bytes",
-        type=byte_size,
+        type=size,
         default=None,
         metavar="SIZE",
         help="a longer body is journalled truncated, with its length and sha256 "
@@ -195,7 +193,7 @@ def _journal_size(args: argparse.Namespace, option: str, variable: str) -> int |
     value: int | None = getattr(args, option, None)
     text = os.environ.get(variable)
     if value is None and text is not None:
-        value = _from_environment(variable, byte_size, text)
+        value = _from_environment(variable, size, text)
     return value
 
 
@@ -261,11 +259,45 @@ def host_name(text: str) -> str:
 
 
 def count(text: str) -> int:
-    """A whole number, 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    """A whole number of 1 or more."""
+    value = int(text) if text.strip().isdigit() else 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a count (a whole number, 1 or more)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
     return value
+
+
+def add_document_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """--max-document-size/-nodes/-depth: what a world or scenario file, and an admin body,
+    may hold (a YAML alias counted at its full size)."""
+    group = parser.add_argument_group("document limits (world and scenario files, admin bodies)")
+    group.add_argument(
+        "--max-document-size",
+        type=size,
+        default=DEFAULT_LIMITS.max_bytes,
+        metavar="SIZE",
+        help=f"largest file or admin body, and the most text a YAML document may expand to "
+        f"(default {size_text(DEFAULT_LIMITS.max_bytes).replace(' ', '')}; 413 past it)",
+    )
+    group.add_argument(
+        "--max-document-nodes",
+        type=count,
+        default=DEFAULT_LIMITS.max_nodes,
+        metavar="N",
+        help=f"most values a document may hold, YAML aliases expanded "
+        f"(default {DEFAULT_LIMITS.max_nodes})",
+    )
+    group.add_argument(
+        "--max-document-depth",
+        type=count,
+        default=DEFAULT_LIMITS.max_depth,
+        metavar="N",
+        help=f"deepest nesting of a document (default {DEFAULT_LIMITS.max_depth})",
+    )
+
+
+def document_limits(args: argparse.Namespace) -> DocumentLimits:
+    return DocumentLimits(
+        max_bytes=args.max_document_size,
+        max_nodes=args.max_document_nodes,
+        max_depth=args.max_document_depth,
+    )

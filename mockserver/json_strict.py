@@ -267,3 +267,9 @@ def replace_lone_surrogates(value: Any) -> Any:
     if isinstance(value, list):
         return [replace_lone_surrogates(item) for item in value]
     return value
+
+
+def too_deep_at(text: str) -> int | None:
+    """Where in `text` (strings skipped) the bracket opening level MAX_DEPTH + 1 stands, or
+    None: a check for readers that parse with Python's own json (the admin API's bodies)."""
+    return _too_deep_at(text)

@@ -30,6 +30,7 @@ from mockserver.host import Host
 from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.providers import Provider
+from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits, limits_applied
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
@@ -73,18 +74,22 @@ class MockServer:
         allow_hosts: Iterable[str] = (),
         max_tenants: int = MAX_TENANTS,
         tenant_idle: float = IDLE_SECONDS,
+        document_limits: DocumentLimits | None = None,
     ) -> None:
+        #: How large a world or scenario file, or an admin body, may be (docs/reliability.md).
+        self.document_limits = document_limits or DEFAULT_LIMITS
         #: The pure part: everything simulated, answered one call at a time.
-        self.simulator = Simulator(
-            world,
-            clock=clock,
-            specs_dir=specs_dir,
-            journal_capacity=journal_capacity,
-            public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
-            # The journal's byte budget and body limit (docs/reliability.md, "The journal").
-            journal_bytes=journal_bytes,
-            journal_body_bytes=journal_body_bytes,
-        )
+        with limits_applied(self.document_limits):
+            self.simulator = Simulator(
+                world,
+                clock=clock,
+                specs_dir=specs_dir,
+                journal_capacity=journal_capacity,
+                public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+                # The journal's byte budget and body limit (docs/reliability.md).
+                journal_bytes=journal_bytes,
+                journal_body_bytes=journal_body_bytes,
+            )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
         self.host = Host(self.simulator)
         #: Who may use the admin API and dashboard: token, Host names (mockserver.admin.guard).
@@ -96,7 +101,9 @@ class MockServer:
             else None
         )
         #: This simulator's own pipeline (API and admin).
-        admin = mockserver.admin.build_admin_app(self.host, self.tenants, self.access)
+        admin = mockserver.admin.build_admin_app(
+            self.host, self.tenants, self.access, limits=self.document_limits
+        )
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
         home = WithoutToken(self.app)
@@ -126,7 +133,9 @@ class MockServer:
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
-        admin = mockserver.admin.build_admin_app(host, None, self.access)
+        admin = mockserver.admin.build_admin_app(
+            host, None, self.access, limits=self.document_limits
+        )
         return Tenant(host, WithoutToken(MockServerApp(host, admin)))
 
     # -- the simulator's state, as before the split --------------------------------------------
@@ -233,7 +242,8 @@ class MockServer:
         current state stays and only the rules and timeline begin. A refused scenario
         (ScenarioError) changes nothing.
         """
-        return self.host.load_scenario(reference)
+        with limits_applied(self.document_limits):
+            return self.host.load_scenario(reference)
 
     def clear_scenario(self) -> None:
         """No scenario in force from now. One that brought its own world takes it away: the
@@ -245,7 +255,8 @@ class MockServer:
 
         Pass a new world description to switch worlds; by default the current one is rebuilt.
         """
-        self.host.reset(world, keep_scenario=keep_scenario)
+        with limits_applied(self.document_limits):
+            self.host.reset(world, keep_scenario=keep_scenario)
 
     def dispatch(self, request: HttpRequest) -> HttpResponse:
         """One simulated API call, in process and without HTTP (`Simulator.dispatch`)."""

@@ -16,11 +16,11 @@ FOUND: list[str] = []
 _MAX_CHECKED_BODY = 4 * 1024 * 1024
 
 
-def checked(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def checked(build: Callable[..., Any]) -> Callable[..., Any]:
     """`build_admin_app`, with each exchange of the app it builds checked."""
 
-    def build_checked(*args: Any) -> Any:
-        return AdminContractCheck(build(*args))
+    def build_checked(*args: Any, **kwargs: Any) -> Any:
+        return AdminContractCheck(build(*args, **kwargs))
 
     return build_checked
 

@@ -13,7 +13,8 @@ from xml.etree import ElementTree
 import pytest
 
 from mockserver import cli
-from mockserver.cli_options import byte_size, journal_options
+from mockserver.cli_options import journal_options
+from mockserver.cli_options import size as byte_size
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.server import MockServer
@@ -199,7 +200,7 @@ def test_the_dashboard_feed_does_not_take_evictions_for_a_clear():
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [("67108864", 64 * 1024**2), ("64MiB", 64 * 1024**2), ("256KiB", 256 * 1024), ("1GB", 10**9)],
+    [("67108864", 64 * 1024**2), ("64MiB", 64 * 1024**2), ("256KiB", 256 * 1024), ("1GB", 1024**3)],
 )
 def test_sizes_are_read_in_bytes_or_with_a_unit(text, size):
     assert byte_size(text) == size

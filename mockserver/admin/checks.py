@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Collection
 from typing import Any
 
 from starlette.requests import Request
 
+from mockserver import json_strict
 from mockserver.admin.errors import AdminError
 from mockserver.clock import VirtualClock, to_datetime
 from mockserver.core import DeviceClass, Session
 from mockserver.lorawan.regions import band
+from mockserver.safe_load import load_json
 from mockserver.types import seconds
 
 #: The longest single clock advance: a virtual-time test has no use for more, and a value
@@ -33,14 +34,23 @@ _DEV_ADDR = re.compile("[0-9A-Fa-f]{8}")
 
 async def read_object(request: Request, *, missing: str | None = None) -> dict[str, Any]:
     """The JSON object a request carries. `missing`: the 400's message when there is no
-    body at all (None: no body reads as `{}`, for routes where every field is optional)."""
+    body at all (None: no body reads as `{}`, for routes where every field is optional).
+
+    The body is read within the admin body limit (413 past it: `mockserver.admin.limits`)
+    and parsed as Python's json module does, nested no deeper than json_strict allows."""
     raw = await request.body()
     if not raw.strip():
         if missing is not None:
             raise AdminError(400, missing)
         return {}
     try:
-        document = json.loads(raw)  # Infinity parses: each route refuses it by name
+        document = load_json(raw)  # Infinity parses: each route refuses it by name
+    except json_strict.TooDeepError as error:
+        raise AdminError(
+            413,
+            f"the body nests deeper than {json_strict.MAX_DEPTH} levels (at character "
+            f"{error.pos}), the limit on a JSON document",
+        ) from None
     except (ValueError, RecursionError):
         raise AdminError(400, "the body is not JSON") from None
     if not isinstance(document, dict):

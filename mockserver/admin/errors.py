@@ -14,11 +14,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mockserver.safe_load import clip
+
 
 class AdminError(Exception):
-    """A route's intended refusal: its status and a sentence saying what is wrong."""
+    """A route's intended refusal: its status and a sentence saying what is wrong. A long
+    message is clipped (`clip`): an error quotes the input it refuses, never all of it."""
 
     def __init__(self, status: int, message: str) -> None:
+        message = clip(message)
         super().__init__(message)
         self.status = status
         self.message = message

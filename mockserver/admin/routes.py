@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,6 +22,7 @@ from mockserver.admin.checks import (
 from mockserver.admin.description import admin_description_json
 from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
 from mockserver.admin.guard import AdminAccess, AdminGuard
+from mockserver.admin.limits import BodyLimit
 from mockserver.admin.representations import (
     coverage_json,
     device_json,
@@ -31,6 +33,7 @@ from mockserver.admin.representations import (
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render, with_journal
+from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
     ScenarioError,
@@ -47,11 +50,16 @@ if TYPE_CHECKING:
 
 
 def build_admin_app(
-    host: Host, tenants: Tenants | None = None, access: AdminAccess | None = None
+    host: Host,
+    tenants: Tenants | None = None,
+    access: AdminAccess | None = None,
+    *,
+    limits: DocumentLimits = DEFAULT_LIMITS,
 ) -> Starlette:
     """The admin API (and dashboard) of one hosted simulator; `tenants`: the home's, for the
     routes that list and drop them (None: a tenant's own admin API); `access`: who may call
-    it (`mockserver.admin.guard`; None: loopback names only, no token)."""
+    it (`mockserver.admin.guard`; None: loopback names only, no token); `limits`: on the
+    bodies it reads and the scenarios and worlds they carry (413 past them)."""
     server = host.simulator
     lock = host.lock
 
@@ -249,13 +257,14 @@ def build_admin_app(
 
     async def requested_scenario(request: Request) -> Scenario:
         """The scenario a PUT names (a bundled one only: never a path on this machine) or
-        carries as YAML or JSON."""
+        carries as YAML or JSON. It is read and checked on a worker thread: a large one
+        (within the limits) takes seconds, and other requests go on meanwhile."""
         if "yaml" in request.headers.get("content-type", ""):
             try:
                 text = (await request.body()).decode("utf-8")
             except UnicodeDecodeError:
                 raise AdminError(400, "the YAML body is not UTF-8 text") from None
-            return parse_scenario(text, "request body")
+            return await run_in_threadpool(parse_scenario, text, "request body")
         document = await read_object(
             request,
             missing='the body must name a bundled scenario ({"name": "flaky-network"}) or be '
@@ -263,7 +272,7 @@ def build_admin_app(
         )
         if set(document) == {"name"}:
             return find_bundled_scenario(document["name"])
-        return read_scenario(document)
+        return await run_in_threadpool(read_scenario, document)
 
     async def scenario(request: Request) -> Response:
         """GET the scenario in force (with how often each rule fired), PUT one, DELETE it."""
@@ -274,8 +283,8 @@ def build_admin_app(
         if request.method == "PUT":
             try:
                 active = host.load_scenario(await requested_scenario(request))
-            except ScenarioError as error:
-                raise AdminError(400, str(error)) from None
+            except ScenarioError as error:  # 413 when past a document limit
+                raise AdminError(error.status, str(error)) from None
         else:
             active = server.scenario
         return JSONResponse({"active": active.to_json() if active else None})
@@ -337,4 +346,8 @@ def build_admin_app(
         *ui_routes(host, tenants),
     ]
     guard = Middleware(AdminGuard, access=access or AdminAccess())  # before any route
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, middleware=[guard])
+    return Starlette(
+        routes=routes,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[guard, Middleware(BodyLimit, limits=limits)],
+    )

@@ -8,7 +8,6 @@ also name the operations served out of a larger description (selection.py).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +16,13 @@ from typing import Any
 import yaml
 
 from mockserver.contract.selection import select_operations
+from mockserver.safe_load import (
+    LimitExceeded,
+    YamlLimitExceeded,
+    load_json,
+    load_yaml_documents,
+    read_file,
+)
 from mockserver.types import JSON
 
 OVERLAY_SUFFIX = ".overlay"
@@ -112,9 +118,18 @@ def merge_patch(target: JSON, patch: JSON) -> JSON:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """A description, within the document limits in force (`specs_dir` is the user's)."""
     try:
-        text = path.read_text(encoding="utf-8")
-        content = json.loads(text) if path.suffix == ".json" else _single_yaml_document(text)
+        text = read_file(path, str(path))
+        content = (
+            load_json(text.encode("utf-8"))
+            if path.suffix == ".json"
+            else _single_yaml_document(text)
+        )
+    except YamlLimitExceeded as error:
+        raise SpecError(f"{error.where(str(path))}: {error}") from None
+    except LimitExceeded as error:  # it names the file
+        raise SpecError(str(error)) from None
     except (OSError, ValueError, yaml.YAMLError) as error:
         raise SpecError(f"{path}: cannot be read: {error}") from error
     if not isinstance(content, dict):
@@ -126,7 +141,7 @@ def _single_yaml_document(text: str) -> object:
     """The one document of a YAML stream. Scraped listings publish a description wrapped in
     `---` front-matter markers, which YAML reads as a second, empty document: empty
     documents are skipped so the vendor's file can be bundled byte for byte."""
-    documents = [document for document in yaml.safe_load_all(text) if document is not None]
+    documents = [document for document in load_yaml_documents(text) if document is not None]
     if len(documents) > 1:
         raise ValueError(f"{len(documents)} YAML documents where one was expected")
     return documents[0] if documents else None

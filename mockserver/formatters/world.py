@@ -29,6 +29,7 @@ from typing import Any
 
 from mockserver.formatters import engine
 from mockserver.formatters.kinds import KINDS
+from mockserver.safe_load import LimitExceeded, read_file
 
 TTS_SCRIPT_KEYS = ("down_formatter_parameter", "up_formatter_parameter")
 TTNV2_SCRIPT_KEYS = ("encoder", "decoder", "converter", "validator")
@@ -78,7 +79,9 @@ def resolve_files(description: dict[str, Any], base: Path) -> dict[str, Any]:
                 raise ScriptFileError(f"at {where}: give {key} or {key}_file, not both")
             path = base / name
             try:
-                section[key] = path.read_text(encoding="utf-8")
+                section[key] = read_file(path, str(path))  # no further than the size limit
+            except LimitExceeded as error:
+                raise ScriptFileError(f"at {where}/{key}_file: {error}") from None
             except (OSError, UnicodeDecodeError) as error:
                 raise ScriptFileError(
                     f"at {where}/{key}_file: cannot read {path}: {error}"

@@ -15,6 +15,16 @@ import yaml
 
 from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
 from mockserver.providers import PROVIDERS, Provider
+from mockserver.safe_load import (
+    DEFAULT_LIMITS,
+    LimitExceeded,
+    YamlLimitExceeded,
+    clip,
+    limits_applied,
+    load_yaml,
+    read_file,
+    schema_message,
+)
 from mockserver.world import DEFAULT_WORLD, World, WorldError, WorldSource
 
 
@@ -36,16 +46,23 @@ def world_schema() -> dict[str, Any]:
 
 
 def read_world(source: WorldSource) -> dict[str, Any]:
-    """The description as a dict, checked against the world schema."""
+    """The description as a dict, checked against the world schema. Its errors quote at
+    most a short excerpt of the file (`clip`)."""
+    try:
+        return _read_world(source)
+    except WorldError as error:
+        raise WorldError(clip(str(error))) from error.__cause__
+
+
+def _read_world(source: WorldSource) -> dict[str, Any]:
     origin = "world"
-    if source is None:
+    if source is None:  # the bundled default: its size is ours, not the user's limits
         source = DEFAULT_WORLD
-    if isinstance(source, str | Path):
+        with limits_applied(DEFAULT_LIMITS):
+            description = _load_file(source, str(source))
+    elif isinstance(source, str | Path):
         origin = str(source)
-        try:
-            description = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise WorldError(f"{origin}: cannot be read: {error}") from error
+        description = _load_file(source, origin)
     else:
         description = dict(source)
     description = description or {}
@@ -60,7 +77,7 @@ def read_world(source: WorldSource) -> dict[str, Any]:
     invalid = jsonschema.exceptions.best_match(validator.iter_errors(description))
     if invalid is not None:
         where = "/".join(str(part) for part in invalid.absolute_path) or "(top level)"
-        raise WorldError(f"{origin}: at {where}: {invalid.message}")
+        raise WorldError(f"{origin}: at {clip(where, 200)}: {schema_message(invalid)}")
     for name, provider_class in PROVIDERS.items():
         problems = provider_class.world_problems(description.get(name) or {})
         if problems:
@@ -71,6 +88,23 @@ def read_world(source: WorldSource) -> dict[str, Any]:
         where, message = unparsable[0]
         raise WorldError(f"{origin}: at {where}: {message}")
     return description
+
+
+def _load_file(path: str | Path, origin: str) -> Any:
+    """A world file's YAML (or JSON), within the document limits in force: a file past the
+    size limit, or whose aliases expand past the value limit, is refused with line:column."""
+    try:
+        return load_yaml(read_file(path, origin))
+    except YamlLimitExceeded as error:
+        raise WorldError(f"{error.where(origin)}: {error}") from None
+    except LimitExceeded as error:
+        raise WorldError(str(error)) from None
+    except UnicodeDecodeError:
+        raise WorldError(f"{origin}: cannot be read: it is not UTF-8 text") from None
+    except OSError as error:
+        raise WorldError(f"{origin}: cannot be read: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
+        raise WorldError(f"{origin}: cannot be read: {clip(str(error), 300)}") from error
 
 
 def build_providers(world: World) -> dict[str, Provider]:

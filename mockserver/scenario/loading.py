@@ -15,6 +15,21 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
+from mockserver.safe_load import (
+    DEFAULT_LIMITS,
+    BoundedLoader,
+    LimitExceeded,
+    YamlLimitExceeded,
+    bounded_loader,
+    check_value,
+    clip,
+    current_limits,
+    excerpt,
+    limits_applied,
+    read_file,
+    schema_message,
+    too_many_bytes,
+)
 from mockserver.scenario.language import (
     DURATION,
     DURATION_HELP,
@@ -43,7 +58,20 @@ _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class ScenarioError(ValueError):
-    """A scenario cannot be used; the message says where (file:line:column) and why."""
+    """A scenario cannot be used; the message says where (file:line:column) and why. It
+    quotes at most a short excerpt of the input (`clip`): never a whole huge value."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clip(message))
+
+
+class ScenarioTooLarge(ScenarioError):
+    """The scenario passes a document limit (size, values, depth, alias expansion): 413
+    over the admin API, exit status 2 for the command."""
+
+    status = 413
 
 
 def bundled_scenarios_dir() -> Path:
@@ -56,7 +84,13 @@ def bundled_scenarios_dir() -> Path:
 
 
 def bundled_scenarios() -> list[Scenario]:
-    return [read_scenario(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
+    return [_read_bundled(path) for path in sorted(bundled_scenarios_dir().glob("*.yaml"))]
+
+
+def _read_bundled(path: Path) -> Scenario:
+    """A scenario shipped with mockserver: its size is ours, not the user's limits."""
+    with limits_applied(DEFAULT_LIMITS):
+        return read_scenario(path)
 
 
 def find_bundled_scenario(name: Any) -> Scenario:
@@ -67,10 +101,10 @@ def find_bundled_scenario(name: Any) -> Scenario:
     names = sorted(p.stem for p in bundled_scenarios_dir().glob("*.yaml"))
     if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name) or name not in names:
         raise ScenarioError(
-            f"no bundled scenario {name!r}: `name` is one of {', '.join(names)} "
+            f"no bundled scenario {excerpt(name)}: `name` is one of {', '.join(names)} "
             "(or PUT a whole scenario as JSON or YAML)"
         )
-    return read_scenario(bundled_scenarios_dir() / f"{name}.yaml")
+    return _read_bundled(bundled_scenarios_dir() / f"{name}.yaml")
 
 
 def find_scenario(reference: ScenarioReference) -> Scenario:
@@ -79,36 +113,54 @@ def find_scenario(reference: ScenarioReference) -> Scenario:
         return read_scenario(reference)
     if not isinstance(reference, str | Path):
         raise ScenarioError(
-            f"no scenario {reference!r}: give a bundled name, a file or a description"
+            f"no scenario {excerpt(reference)}: give a bundled name, a file or a description"
         )
     path = Path(reference)
     if path.suffix in (".yaml", ".yml", ".json") or path.exists():
         return read_scenario(path)
     bundled = bundled_scenarios_dir() / f"{reference}.yaml"
     if bundled.exists():
-        return read_scenario(bundled)
+        return _read_bundled(bundled)
     names = ", ".join(sorted(p.stem for p in bundled_scenarios_dir().glob("*.yaml")))
-    raise ScenarioError(f"no scenario {str(reference)!r}: not a file, nor one of {names}")
+    raise ScenarioError(f"no scenario {excerpt(str(reference))}: not a file, nor one of {names}")
 
 
-def read_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+def read_scenario(source: str | Path | Mapping[str, Any], origin: str = "inline") -> Scenario:
+    """A scenario from a file (read no further than the document size limit) or a
+    description (held to the same value and depth limits as a file)."""
     if isinstance(source, Mapping):
-        return _build(dict(source), "inline", {})
+        try:
+            check_value(source, origin)
+        except LimitExceeded as error:
+            raise ScenarioTooLarge(str(error)) from None
+        return _build(dict(source), origin, {})
     origin = str(source)
     try:
-        text = Path(source).read_text(encoding="utf-8")
+        text = read_file(source, origin)
     except OSError as error:
         raise ScenarioError(f"{origin}: cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{origin}: cannot be read: it is not UTF-8 text") from None
+    except LimitExceeded as error:
+        raise ScenarioTooLarge(str(error)) from None
     return parse_scenario(text, origin)
 
 
 def parse_scenario(text: str, origin: str) -> Scenario:
+    """A scenario from YAML (or JSON) text, within the document limits in force."""
     try:
         document, positions = _load_with_positions(text, origin)
+    except YamlLimitExceeded as error:
+        raise ScenarioTooLarge(f"{error.where(origin)}: {error}") from None
+    except LimitExceeded:
+        too_large = too_many_bytes(origin, current_limits(), "the scenario")
+        raise ScenarioTooLarge(str(too_large)) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
-        raise ScenarioError(f"{where}: not valid YAML: {error.problem}") from None
+        raise ScenarioError(f"{where}: not valid YAML: {clip(str(error.problem), 200)}") from None
+    except yaml.YAMLError as error:  # the reader's: a character YAML does not allow
+        raise ScenarioError(f"{origin}: not valid YAML: {clip(str(error), 200)}") from None
     except RecursionError:
         raise ScenarioError(f"{origin}: nested too deeply to be a scenario") from None
     return _build(document, origin, positions)
@@ -137,11 +189,12 @@ def _build_checked(
             and error.validator_value == DURATION["oneOf"][1]["pattern"]
         ):
             raise fail(
-                path, f"at {_shown(path)}: {error.instance!r} is not a duration ({DURATION_HELP})"
+                path,
+                f"at {_shown(path)}: {excerpt(error.instance)} is not a duration ({DURATION_HELP})",
             )
         if error.validator == "durationLimit":
-            raise fail(path, f"at {_shown(path)}: {error.message}")
-        raise fail(path, f"at {_shown(path)}: {error.message}{_expected(error)}")
+            raise fail(path, f"at {_shown(path)}: {schema_message(error)}")
+        raise fail(path, f"at {_shown(path)}: {schema_message(error)}{_expected(error)}")
     if document.get("world") is not None:
         _check_world(document["world"], fail)
     timeline = tuple(
@@ -281,8 +334,9 @@ def _check_wire_delays(act_spec: dict[str, Any], path: tuple[Any, ...], fail: An
         if duration(value) > MAX_WIRE_DELAY:
             raise fail(
                 where,
-                f"{value!r} is longer than {MAX_WIRE_DELAY_TEXT}, the longest wall-clock wait "
-                "an act may put on a call (use the timeline for what happens later)",
+                f"{excerpt(value)} is longer than {MAX_WIRE_DELAY_TEXT}, the longest "
+                "wall-clock wait an act may put on a call (use the timeline for what happens "
+                "later)",
             )
 
 
@@ -304,7 +358,7 @@ def _check_respond(respond: dict[str, Any], path: tuple[Any, ...], fail: Any) ->
         where = (*path, "headers", name)
         if not _HEADER_NAME.fullmatch(name):
             allowed = "letters, digits and -_.!#$%&'*+^`|~"
-            raise fail(where, f"{name!r} is not an HTTP header name ({allowed})")
+            raise fail(where, f"{excerpt(name)} is not an HTTP header name ({allowed})")
         if not _HEADER_VALUE.fullmatch(value):
             raise fail(
                 where,
@@ -317,7 +371,7 @@ def _check_provider(name: str, path: tuple[Any, ...], fail: Any) -> None:
     from mockserver.providers import PROVIDERS
 
     if name not in PROVIDERS:
-        raise fail(path, f"no provider {name!r} (one of {', '.join(sorted(PROVIDERS))})")
+        raise fail(path, f"no provider {excerpt(name)} (one of {', '.join(sorted(PROVIDERS))})")
 
 
 def _check_error_name(reference: str, path: tuple[Any, ...], fail: Any) -> None:
@@ -328,7 +382,7 @@ def _check_error_name(reference: str, path: tuple[Any, ...], fail: Any) -> None:
     known = PROVIDERS[provider].scenario_error_names()
     if name not in known:
         shown = ", ".join(known[:40]) + (" ..." if len(known) > 40 else "")
-        raise fail(path, f"{provider} has no error {name!r} (known: {shown})")
+        raise fail(path, f"{provider} has no error {excerpt(name)} (known: {shown})")
 
 
 def _match(spec: dict[str, Any]) -> Match:
@@ -380,18 +434,18 @@ def _act(spec: dict[str, Any]) -> Act:
 # -- positions ---------------------------------------------------------------------------
 def _load_with_positions(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], Position]]:
     """The document, and where (line, column) each value of it starts in the text."""
-    loader = yaml.SafeLoader(text)
+    loader = bounded_loader(text)
     try:
         node = loader.get_single_node()
         positions: dict[tuple[Any, ...], Position] = {}
         document = _construct(loader, node, (), positions, origin) if node is not None else {}
     finally:
-        loader.dispose()
+        loader.release()
     return document, positions
 
 
 def _construct(
-    loader: yaml.SafeLoader,
+    loader: BoundedLoader,
     node: yaml.Node,
     path: tuple[Any, ...],
     positions: dict[tuple[Any, ...], Position],
@@ -410,7 +464,7 @@ def _construct(
             if key in result:  # YAML forbids it; PyYAML would quietly keep the last one
                 mark = key_node.start_mark
                 where = f"{origin}:{mark.line + 1}:{mark.column + 1}"
-                raise ScenarioError(f"{where}: at {_shown(path)}: {key!r} is given twice")
+                raise ScenarioError(f"{where}: at {_shown(path)}: {excerpt(key)} is given twice")
             result[key] = _construct(loader, value_node, (*path, key), positions, origin)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -428,7 +482,7 @@ def _key_problem(key: Any, yaml_read: bool = False) -> str:
             "yes, no, on, off, true, false, null and ~ for those; quote a key meant as text"
         )
     quote = " (quote it)" if yaml_read else ""
-    return f"a key must be text, not {type(key).__name__} {key!r}{quote}"
+    return f"a key must be text, not {type(key).__name__} {excerpt(key)}{quote}"
 
 
 def _not_json_data(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -449,11 +503,12 @@ def _not_json_data(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[An
     elif not isinstance(value, str | int | float | bool | None):
         kind = type(value).__name__
         hint = " (quote it to mean text)" if kind in ("date", "datetime") else ""
-        yield path, f"{kind} {value!r} is not JSON data{hint}"
+        yield path, f"{kind} {excerpt(value)} is not JSON data{hint}"
 
 
 def _shown(path: tuple[Any, ...]) -> str:
-    return "/".join(str(part) for part in path) or "(top level)"
+    """Where in the document: keys are the user's, so a long one is cut."""
+    return clip("/".join(str(part) for part in path), 200) or "(top level)"
 
 
 def _validate_duration_limit(

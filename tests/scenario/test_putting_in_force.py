@@ -27,12 +27,13 @@ def devices(server: MockServer) -> list[str]:
     return [device.id for device in server.network]
 
 
-def refused(client: httpx.Client, **request: object) -> str:
-    """PUT /_mock/scenario is a 400 with the admin's error body, and nothing changed."""
+def refused(client: httpx.Client, status: int = 400, **request: object) -> str:
+    """PUT /_mock/scenario is a 400 (413 past a document limit) with the admin's error body,
+    and nothing changed."""
     client.delete("/_mock/devices/app1.dev1/queue")
     assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 200  # a downlink queued
     response = client.put("/_mock/scenario", **request)  # type: ignore[arg-type]
-    assert response.status_code == 400, response.text
+    assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
     assert client.get("/_mock/scenario").json() == {"active": None}
     assert len(client.get("/_mock/devices/app1.dev1/queue").json()) == 1
@@ -79,13 +80,18 @@ def test_json_numbers_no_clock_can_wait_are_a_400(client: httpx.Client):
     assert error == "inline: at timeline/0/at: inf is not a finite number"
 
 
-def test_a_body_nested_deeper_than_python_recurses_is_a_400(client: httpx.Client):
+def test_a_body_nested_deeper_than_python_recurses_is_a_413(client: httpx.Client):
     deep = "[" * 5000 + "]" * 5000
-    error = refused(client, content=deep, headers={"Content-Type": "application/yaml"})
-    assert error == "request body: nested too deeply to be a scenario"
+    error = refused(client, content=deep, headers={"Content-Type": "application/yaml"}, status=413)
+    assert error == (
+        "request body:1:1001: the document nests deeper than 64 levels, the limit on a "
+        "document (--max-document-depth)"
+    )
     body = '{"name": "x", "description": "d", "rules": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    error = refused(client, content=body, headers={"Content-Type": "application/json"})
-    assert error == "the body is not JSON"
+    error = refused(client, content=body, headers={"Content-Type": "application/json"}, status=413)
+    assert error == (
+        "the body nests deeper than 256 levels (at character 298), the limit on a JSON document"
+    )
 
 
 # -- a scenario's own world ----------------------------------------------------------------
