@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -26,6 +27,11 @@ SENT_TO_CARRIER, RETRY, DELIVERED, FAILED, CANCELLED = (
     "CANCELLED",
 )
 ACTUATOR_FINAL = (DELIVERED, FAILED, CANCELLED)
+#: Every status a downlink ends in (a finished downlink never changes again).
+FINAL = (DONE, *ACTUATOR_FINAL)
+#: The failure reason of a downlink the store dropped while it was still in flight
+#: (a value every protocol spec lists); see store.py.
+EVICTED = "EVICTED"
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,61 @@ class Record:
     child: Record | None = None  # the protocol downlink an actuator downlink became
     #: Bearer state: the core Downlink, carrier Submission or mailbox entry in flight.
     in_flight: Any = None
+    #: Creation order in the store (store.py sets it; ties of `created_at` keep it).
+    seq: int = -1
+    #: When the status became final, on the simulator's clock (the store's expiry counts
+    #: from it).
+    finished_at: Micros | None = None
+    #: Told of every status change (old status), so the store's indexes never go stale
+    #: whatever code path moves a downlink. None while the record is in no store.
+    watcher: Callable[[Record, str], None] | None = field(default=None, repr=False)
+    _message_text: str | None = field(default=None, repr=False)
+    _values: tuple[str, ...] | None = field(default=None, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name != "status":
+            object.__setattr__(self, name, value)
+            return
+        old = self.__dict__.get("status")
+        object.__setattr__(self, name, value)
+        watcher = self.__dict__.get("watcher")
+        if watcher is not None and old is not None and old != value:
+            watcher(self, old)
 
     @property
     def finished(self) -> bool:
-        return self.status in (DONE, *ACTUATOR_FINAL)
+        return self.status in FINAL
+
+    @property
+    def message_text(self) -> str:
+        """The actuator's `message`: its instruction as JSON text (computed once; a
+        message never changes after the create)."""
+        if self._message_text is None:
+            # Jackson writes text as UTF-8, not as \u escapes: "é" stays "é" in the string.
+            self._message_text = json.dumps(self.message, separators=(",", ":"), ensure_ascii=False)
+        return self._message_text
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The message's scalar values as text, what `q` searches (computed once)."""
+        if self._values is None:
+            self._values = tuple(_scalar_values(self.message))
+        return self._values
+
+
+def _scalar_values(node: Any) -> Iterator[str]:
+    """The scalar values of a JSON value, as text (strings as they are; numbers and
+    booleans as JSON writes them; never keys)."""
+    if isinstance(node, dict):
+        for item in node.values():
+            yield from _scalar_values(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _scalar_values(item)
+    elif isinstance(node, str):
+        yield node
+    elif node is not None:
+        yield json.dumps(node)
 
 
 #: ASCII digits only, as Java's `\d`: Python's would also take other scripts' digits.
@@ -136,8 +193,7 @@ def _actuator(record: Record) -> dict[str, Any]:
         "id": record.id,
         "networkId": record.device_ref,
         "status": record.status,
-        # Jackson writes text as UTF-8, not as \u escapes: "é" stays "é" in the string.
-        "message": json.dumps(record.message, separators=(",", ":"), ensure_ascii=False),
+        "message": record.message_text,
         "createdAt": timestamp(record.created_at),
         "modifiedAt": timestamp(record.modified_at),
         "logs": [
