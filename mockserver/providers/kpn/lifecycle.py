@@ -197,6 +197,17 @@ class Lifecycle:
         self.mailbox.put(device.core.id, head)
 
     # -- restoring -------------------------------------------------------------------------
+    def forget(self, records: list[Record]) -> None:
+        """Before a restore replaces them: every bearer lets go of these downlinks in
+        flight (queued LoRa frames withdrawn, carrier submissions cancelled, mailbox
+        emptied), so none of them is delivered into the restored state."""
+        for record in records:
+            if not record.finished:
+                self._withdraw(record)
+        self._lora.clear()
+        self._http_queues.clear()
+        self._http_devices.clear()
+
     def resume(self, record: Record) -> None:
         """A protocol downlink restored from a snapshot while in flight (snapshot.py) goes
         back to its bearer with its feedback timer, keeping its status and times: MQTT and

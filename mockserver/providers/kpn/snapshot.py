@@ -14,10 +14,23 @@ from typing import Any
 
 from mockserver.providers.kpn.devices import DeviceBook
 from mockserver.providers.kpn.lifecycle import Lifecycle
-from mockserver.providers.kpn.records import LogEntry, Record
+from mockserver.providers.kpn.records import (
+    ACTUATOR,
+    ACTUATOR_FINAL,
+    DONE,
+    EXECUTING,
+    PENDING,
+    PROTOCOLS,
+    RETRY,
+    SENT_TO_CARRIER,
+    LogEntry,
+    Record,
+    parse_duration,
+)
 from mockserver.providers.kpn.store import RecordStore
 
 VERSION = 1
+STATUSES = (PENDING, EXECUTING, DONE, SENT_TO_CARRIER, RETRY, *ACTUATOR_FINAL)
 
 
 def dump(store: RecordStore, lifecycle: Lifecycle) -> dict[str, Any]:
@@ -50,6 +63,7 @@ def load(
         unreachable = {str(core_id) for core_id in state.get("unreachable", [])}
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"KPN state is malformed: {error!r}") from None
+    lifecycle.forget(list(store))
     store.clear()
     for record in sorted(records, key=lambda record: record.seq):
         store.restore(record)
@@ -59,7 +73,7 @@ def load(
     lifecycle.carrier.unreachable.clear()
     lifecycle.carrier.unreachable.update(unreachable)
     for record in store:
-        if not record.finished and record.api != "actuator":
+        if not record.finished and record.api != ACTUATOR:
             lifecycle.resume(record)
     store.sweep()
 
@@ -94,17 +108,27 @@ def _unrecord(item: dict[str, Any], devices: DeviceBook) -> Record:
     if device is None:
         raise ValueError(f"KPN state names device {item['device']!r}, which the world lacks")
     finished_at = item.get("finished_at")
+    api, status, feedback = str(item["api"]), str(item["status"]), item.get("feedback_timeout")
+    if api not in (ACTUATOR, *PROTOCOLS):
+        raise ValueError(f"KPN state: unknown API {api!r}")
+    if status not in STATUSES:
+        raise ValueError(f"KPN state: unknown status {status!r}")
+    if feedback is not None:
+        try:
+            parse_duration(str(feedback))
+        except ValueError:
+            raise ValueError(f"KPN state: feedback_timeout {feedback!r} is no duration") from None
     return Record(
         id=str(item["id"]),
-        api=str(item["api"]),
+        api=api,
         client=str(item["client"]),
         device=device,
         device_ref=str(item["device_ref"]),
         message=item["message"],
         created_at=int(item["created_at"]),
         modified_at=int(item["modified_at"]),
-        status=str(item["status"]),
-        feedback_timeout=item.get("feedback_timeout"),
+        status=status,
+        feedback_timeout=None if feedback is None else str(feedback),
         dry_run=bool(item.get("dry_run", False)),
         retry_limit=int(item.get("retry_limit", 0)),
         retry_count=int(item.get("retry_count", 0)),
