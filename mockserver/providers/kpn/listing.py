@@ -19,8 +19,9 @@ import ipaddress
 import json
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -112,11 +113,12 @@ class Lister:
                 tests.append(_time_test(field, instants[name], before))
         if "q" in query:
             tests.append(_search(query["q"]))
-        if not tests:
-            return _Selection(index, low, high, None)
+        test: Callable[[Record], bool] | None = None
         if len(tests) == 1:
-            return _Selection(index, low, high, tests[0])
-        return _Selection(index, low, high, lambda record: all(test(record) for test in tests))
+            test = tests[0]
+        elif tests:
+            test = lambda record: all(check(record) for check in tests)  # noqa: E731
+        return _Selection(index, low, high, test, store.monotonic)
 
     # -- cursor ----------------------------------------------------------------------------
     def _fingerprint(self, query: Mapping[str, str]) -> str:
@@ -289,14 +291,36 @@ _FIELDS: dict[str, Callable[[Record], Any]] = {
 }
 
 
+#: Fields every representation carries (never absent), read in C: their sort key is the
+#: value itself, which orders as `_key`'s `(1, value)` does.
+_PRESENT: dict[str, Callable[[Record], Any]] = {
+    "id": attrgetter("id"),
+    "status": attrgetter("status"),
+    "deviceId": attrgetter("device_ref"),
+    "networkId": attrgetter("device_ref"),
+    "dryRun": attrgetter("dry_run"),
+    "retryLimit": attrgetter("retry_limit"),
+    "retryCount": attrgetter("retry_count"),
+    "message": attrgetter("message_text"),
+    "createdAt": _FIELDS["createdAt"],
+    "modifiedAt": _FIELDS["modifiedAt"],
+}
+
+
 class _Selection:
     """`index[low:high]`, less what `test` refuses: the records a list query selects, in
-    creation order."""
+    creation order (`created_at` never decreasing along it when `monotonic`)."""
 
     def __init__(
-        self, index: list[Record], low: int, high: int, test: Callable[[Record], bool] | None
+        self,
+        index: list[Record],
+        low: int,
+        high: int,
+        test: Callable[[Record], bool] | None,
+        monotonic: bool = True,
     ) -> None:
         self.index, self.low, self.high, self.test = index, low, high, test
+        self.monotonic = monotonic
 
     def window(
         self, offset: int, limit: int, fields: list[tuple[str, bool]], api: str
@@ -304,6 +328,11 @@ class _Selection:
         """The records at `offset`..`offset + limit` of the selection in the requested
         order, and whether any follows them."""
         index, low, high, test = self.index, self.low, self.high, self.test
+        if self.monotonic and [name for name, _ in fields] == ["createdAt"]:
+            # Creation order is createdAt order: no sort needed, O(offset + page).
+            if fields[0][1]:
+                return _take(_newest_first(index, low, high), test, offset, limit)
+            fields = []
         if fields:
             chosen = [index[i] for i in range(low, high) if test is None or test(index[i])]
             for name, descending in reversed(fields):  # stable: ties keep creation order
@@ -312,22 +341,43 @@ class _Selection:
         if test is None:
             start = low + offset
             return index[start : min(start + limit, high)], start + limit < high
-        found: list[Record] = []
-        skip = offset
-        for i in range(low, high):
-            record = index[i]
-            if not test(record):
-                continue
-            if skip:
-                skip -= 1
-            elif len(found) == limit:
-                return found, True
-            else:
-                found.append(record)
-        return found, False
+        return _take((index[i] for i in range(low, high)), test, offset, limit)
 
 
-def _sort_key(name: str) -> Callable[[Record], tuple[int, Any]]:
+def _take(
+    records: Iterator[Record], test: Callable[[Record], bool] | None, offset: int, limit: int
+) -> tuple[list[Record], bool]:
+    """The `limit` records after the first `offset` that pass `test`; whether more pass."""
+    found: list[Record] = []
+    skip = offset
+    for record in records:
+        if test is not None and not test(record):
+            continue
+        if skip:
+            skip -= 1
+        elif len(found) == limit:
+            return found, True
+        else:
+            found.append(record)
+    return found, False
+
+
+def _newest_first(index: list[Record], low: int, high: int) -> Iterator[Record]:
+    """`sort=-createdAt` on an index in creation order: milliseconds newest first, and
+    within one millisecond creation order (the stable sort's tie order)."""
+    end = high
+    while end > low:
+        millisecond = index[end - 1].created_at // 1000
+        start = end - 1
+        while start > low and index[start - 1].created_at // 1000 == millisecond:
+            start -= 1
+        yield from index[start:end]
+        end = start
+
+
+def _sort_key(name: str) -> Callable[[Record], Any]:
+    if name in _PRESENT:
+        return _PRESENT[name]
     value = _FIELDS[name]
     return lambda record: _key(name, value(record))
 

@@ -37,7 +37,7 @@ from mockserver.types import SECOND, Micros
 #: Chosen defaults (docs/providers/kpn.md, "Retention"); world `kpn.record_retention`
 #: (seconds) and `kpn.max_records` change them.
 DEFAULT_RETENTION = 30 * 86_400 * SECOND
-DEFAULT_CAPACITY = 50_000
+DEFAULT_CAPACITY = 20_000
 
 Key = tuple[Hashable, ...]
 
@@ -141,6 +141,10 @@ class RecordStore:
             self.monotonic = False
         self._last_created = record.created_at
         self._by_id[record.id] = record
+        if record.api == ACTUATOR:
+            # What `q` searches and `sort=message` compares, computed now (a message never
+            # changes) rather than by the first list that needs it, for the whole index.
+            _ = record.values, record.message_text
         for key in _keys(record, record.status):
             _insert(self._indexes.setdefault(key, []), record)
         if record.api == ACTUATOR and record.external_reference is not None:

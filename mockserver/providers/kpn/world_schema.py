@@ -29,7 +29,7 @@ WORLD_SCHEMA: dict[str, Any] = {
         "max_records": {
             "type": "integer",
             "minimum": 2,
-            "description": "how many downlinks are kept at most (default 50 000)",
+            "description": "how many downlinks are kept at most (default 20 000)",
         },
         "api_keys": {
             "type": "array",

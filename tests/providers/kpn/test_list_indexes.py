@@ -238,7 +238,10 @@ def _random_query(server, rng: random.Random, api: str) -> dict[str, str]:
                 "nothing",
             ]
         )
-    if rng.random() < 0.5:
+    roll = rng.random()
+    if roll < 0.2:  # creation order's own sorts (served without sorting)
+        query["sort"] = rng.choice(["-createdAt", "createdAt", "+createdAt"])
+    elif roll < 0.6:
         fields = rng.sample(SORTABLE[api], rng.randint(1, 2))
         query["sort"] = ",".join(("-" if rng.random() < 0.5 else "") + f for f in fields)
     return query

@@ -31,9 +31,9 @@ def _ids(client, auth, path: str) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
-def test_defaults_are_thirty_days_and_fifty_thousand():
+def test_defaults_are_thirty_days_and_twenty_thousand():
     assert DEFAULT_RETENTION == 30 * DAY * SECOND
-    assert DEFAULT_CAPACITY == 50_000
+    assert DEFAULT_CAPACITY == 20_000
 
 
 def test_a_finished_downlink_expires_its_retention_after_it_finished(server, client):
