@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -16,10 +17,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mockserver.clock import from_datetime
+from mockserver.clock import from_datetime, to_datetime
 from mockserver.providers.kpn import listing
 from mockserver.providers.kpn.listing import FILTERS, SORTABLE
 from mockserver.providers.kpn.records import PROTOCOLS, Record, parse_duration, represent
+from mockserver.server import MockServer
 from tests.providers.kpn.helpers import (
     LORA_CORE_ID,
     OTHER_CLIENT_KEY,
@@ -202,8 +204,6 @@ def _random_store(server, client, rng: random.Random, steps: int) -> dict[str, d
 
 
 def _instant_text(at: int) -> str:
-    from mockserver.clock import to_datetime
-
     return to_datetime(at).isoformat().replace("+00:00", "Z")
 
 
@@ -263,8 +263,6 @@ def _walk(client, headers: dict[str, str], path: str, query: dict[str, str]) -> 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("monotonic", [True, False], ids=["bisect", "scan"])
 def test_pages_equal_the_pages_of_the_list_code_before_the_indexes(seed, monotonic):
-    from mockserver.server import MockServer
-
     world = default_world()
     world["kpn"]["devices"].extend(EXTRA_DEVICES)
     world["kpn"]["api_keys"].append(OTHER_CLIENT_KEY)
@@ -326,8 +324,6 @@ def test_a_page_costs_what_the_page_holds_not_what_the_store_holds(
     monkeypatch.setattr(
         listing, "represent", lambda record: represented.append(record.id) or represent(record)
     )
-    import time
-
     for params, size in (
         ({"limit": "50"}, 50),
         ({"limit": "1000"}, 1000),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.providers.kpn.store import DEFAULT_CAPACITY, DEFAULT_RETENTION
+from mockserver.server import MockServer
 from mockserver.types import SECOND
 from mockserver.world import WorldError
 from tests.providers.kpn.helpers import (
@@ -133,7 +134,5 @@ def test_with_every_downlink_in_flight_the_oldest_is_evicted_and_let_go_by_its_b
 def test_bounds_out_of_range_are_refused_with_the_world(setting):
     world = default_world()
     world["kpn"].update(setting)
-    from mockserver.server import MockServer
-
     with pytest.raises(WorldError):
         MockServer(world)
