@@ -15,14 +15,16 @@ from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider
+from mockserver.providers.kpn import snapshot
 from mockserver.providers.kpn.auth import TokenService
 from mockserver.providers.kpn.devices import DeviceBook, KpnDevice
 from mockserver.providers.kpn.lifecycle import Lifecycle
 from mockserver.providers.kpn.listing import Lister
 from mockserver.providers.kpn.problems import problem_response
-from mockserver.providers.kpn.records import ACTUATOR, Record
+from mockserver.providers.kpn.records import ACTUATOR, EVICTED, Record
 from mockserver.providers.kpn.routes import Routes
 from mockserver.providers.kpn.rules import body_rules
+from mockserver.providers.kpn.store import DEFAULT_CAPACITY, DEFAULT_RETENTION, RecordStore
 from mockserver.providers.kpn.world_schema import WORLD_SCHEMA
 from mockserver.types import SECOND, seconds
 
@@ -84,6 +86,12 @@ class KPNProvider(Provider):
         self.lifecycle = Lifecycle(
             world.network, world.clock, seconds(config.get("sms_delay", 5)), world.scheduler
         )
+        self.store = RecordStore(
+            world.clock,
+            retention=seconds(config.get("record_retention", DEFAULT_RETENTION / SECOND)),
+            capacity=config.get("max_records", DEFAULT_CAPACITY),
+            evict=self._evict_in_flight,
+        )
         self._routes = Routes(self)
         for spec in config.get("devices") or []:
             self._apply_flags(self.device(spec["uuid"]), spec)
@@ -126,7 +134,27 @@ class KPNProvider(Provider):
         (unreachable.discard if reachable else unreachable.add)(core_id)
 
     def record(self, downlink_id: str) -> Record:
-        return self._routes.records[downlink_id]
+        found = self.store.get(downlink_id)
+        if found is None:
+            raise KeyError(downlink_id)
+        return found
+
+    # -- snapshots (GET/PUT /_mock/snapshot) ------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Every kept downlink and what the store needs, as JSON (snapshot.py)."""
+        return snapshot.dump(self.store, self.lifecycle)
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Rebuild the store and its indexes from `snapshot_state`'s output; ValueError,
+        with nothing changed, for a state that does not fit this world."""
+        snapshot.load(state, self.devices, self.store, self.lifecycle)
+
+    def _evict_in_flight(self, record: Record) -> None:
+        """The count bound drops a downlink still in flight: its bearer lets go of it and it
+        ends `EVICTED` (with the actuator downlink it carries, or that carries it)."""
+        target = record.child if record.api == ACTUATOR else record
+        if target is not None and not target.finished:
+            self.lifecycle.cancel(target, EVICTED)
 
     def ready_token(self, client_id: str) -> str:
         """A long-lived token for the API key `client_id` (the banner prints it)."""

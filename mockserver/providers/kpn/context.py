@@ -14,6 +14,7 @@ from mockserver.providers.kpn.auth import TokenService
 from mockserver.providers.kpn.devices import DeviceBook
 from mockserver.providers.kpn.lifecycle import Lifecycle
 from mockserver.providers.kpn.listing import Lister
+from mockserver.providers.kpn.store import RecordStore
 
 
 class KPNContext(Protocol):
@@ -34,3 +35,6 @@ class KPNContext(Protocol):
 
     @property
     def lister(self) -> Lister: ...
+
+    @property
+    def store(self) -> RecordStore: ...

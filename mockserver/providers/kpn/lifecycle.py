@@ -9,6 +9,7 @@ listed in docs/providers/kpn.md ("Lifecycle per bearer").
 from __future__ import annotations
 
 import base64
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from mockserver.providers.kpn.records import (
     SENT_TO_CARRIER,
     LogEntry,
     Record,
+    parse_duration,
 )
 from mockserver.types import Micros
 
@@ -77,7 +79,7 @@ class Lifecycle:
     def start(self, record: Record, feedback_after: Micros | None) -> None:
         """Hand a new protocol downlink to its bearer; its feedback timer starts now."""
         if feedback_after is not None:
-            self.clock.call_at(record.created_at + feedback_after, lambda: self._timeout(record))
+            self._arm_feedback_timer(record, record.created_at + feedback_after)
         if record.dry_run:
 
             def dry_run() -> None:
@@ -88,6 +90,18 @@ class Lifecycle:
             return
         start: Callable[[Record], None] = getattr(self, f"_start_{record.api}")
         start(record)
+
+    def _arm_feedback_timer(self, record: Record, due: Micros) -> None:
+        """The timer holds the record weakly: a `feedbackTimeout` of years must not keep a
+        downlink the store has let go of (store.py) alive until then."""
+        held = weakref.ref(record)
+
+        def fire() -> None:
+            found = held()
+            if found is not None:
+                self._timeout(found)
+
+        self.clock.call_at(due, fire)
 
     def _soon(self, record: Record, step: Callable[[], Any]) -> None:
         """Run `step` at this instant, after the response (unless cancelled meanwhile)."""
@@ -146,6 +160,10 @@ class Lifecycle:
         self._soon(record, submit)
 
     def _submit_sms(self, record: Record) -> None:
+        self._carrier_submit(record)
+        self._transmitted(record)
+
+    def _carrier_submit(self, record: Record) -> None:
         def report(delivered: bool) -> None:
             if record.finished:
                 return
@@ -161,7 +179,6 @@ class Lifecycle:
         record.in_flight = self.carrier.submit(
             record.device.core.id, record.message["text"], report
         )
-        self._transmitted(record)
 
     def _start_http(self, record: Record) -> None:
         self._http_devices[record.device.core.id] = record.device
@@ -178,6 +195,61 @@ class Lifecycle:
         self._execute(head)
         head.in_flight = head
         self.mailbox.put(device.core.id, head)
+
+    # -- restoring -------------------------------------------------------------------------
+    def forget(self, records: list[Record]) -> None:
+        """Before a restore replaces them: every bearer lets go of these downlinks in
+        flight (queued LoRa frames withdrawn, carrier submissions cancelled, mailbox
+        emptied), so none of them is delivered into the restored state."""
+        for record in records:
+            if not record.finished:
+                self._withdraw(record)
+        self._lora.clear()
+        self._http_queues.clear()
+        self._http_devices.clear()
+
+    def resume(self, record: Record) -> None:
+        """A protocol downlink restored from a snapshot while in flight (snapshot.py) goes
+        back to its bearer with its feedback timer, keeping its status and times: MQTT and
+        SMS ones to the broker and carrier (KPN's own), HTTP ones to their device's queue;
+        a LoRa one takes up the network's queued downlink of its ID when the network has
+        one (the network's part of the snapshot), and is queued again when PENDING."""
+        if record.feedback_timeout is not None:
+            self._arm_feedback_timer(
+                record, record.created_at + parse_duration(record.feedback_timeout)
+            )
+        if record.dry_run:
+            if record.status == PENDING:
+
+                def dry_run() -> None:
+                    self._execute(record)
+                    self._succeed(record)
+
+                self._soon(record, dry_run)
+        elif record.api == "mqtt":
+            self._start_mqtt(record)
+        elif record.api == "sms":
+            (self._start_sms if record.status == PENDING else self._carrier_submit)(record)
+        elif record.api == "http":
+            device = record.device
+            self._http_devices[device.core.id] = device
+            self._http_queues.setdefault(device.uuid, []).append(record)
+            if record.status == EXECUTING:
+                record.in_flight = record
+                self.mailbox.put(device.core.id, record)
+            else:
+                self._soon(record, lambda: self._promote_http(device))
+        elif record.api == "lora":
+            queued = [
+                downlink
+                for downlink in record.device.core.queue.snapshot()
+                if (downlink.extra or {}).get(PROVIDER) == record.id
+            ]
+            if queued:
+                record.in_flight = queued[0]
+                self._lora[record.id] = record
+            elif record.status == PENDING and record.device.core.session is not None:
+                self._enqueue_lora(record)
 
     # -- device side -----------------------------------------------------------------------
     def http_request(self, device: KpnDevice) -> Record | None:
@@ -230,10 +302,11 @@ class Lifecycle:
         if record.api == "http":
             self._promote_http(record.device)
 
-    def cancel(self, record: Record) -> None:
-        """Cancel a protocol downlink (and the actuator downlink it carries) at once."""
+    def cancel(self, record: Record, reason: str = CANCELLED) -> None:
+        """Cancel a protocol downlink (and the actuator downlink it carries) at once; with
+        `EVICTED`, the store is dropping it while in flight (store.py)."""
         self._withdraw(record)
-        self._fail(record, CANCELLED)
+        self._fail(record, reason)
         if record.api == "http":
             self._promote_http(record.device)
 

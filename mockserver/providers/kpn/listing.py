@@ -12,21 +12,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import ipaddress
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mockserver.clock import from_datetime
 from mockserver.contract import HttpRequest
-from mockserver.providers.kpn.devices import DeviceBook
+from mockserver.providers.kpn.devices import DeviceBook, KpnDevice
 from mockserver.providers.kpn.problems import Problem
 from mockserver.providers.kpn.records import ACTUATOR, Record, parse_duration, represent
+from mockserver.providers.kpn.store import RecordStore
 from mockserver.types import Micros
 
 DEFAULT_LIMIT = 50
@@ -51,44 +55,70 @@ class Lister:
         self._key = hashlib.sha256(f"mockserver-kpn-cursor:{seed}".encode()).digest()
         self._public_url = public_url
 
-    def page(self, request: HttpRequest, api: str, records: list[Record]) -> dict[str, Any]:
-        """One page of `records` (in creation order) as the request's query selects it."""
+    def page(
+        self, request: HttpRequest, api: str, client: str, store: RecordStore
+    ) -> dict[str, Any]:
+        """One page of the client's downlinks of `api` as the request's query selects it.
+
+        Served from the store's indexes (store.py): without `q`, the `modified…` filters or
+        a `sort`, a page is a slice of one index, O(log n + page); otherwise the narrowest
+        index is scanned (and sorted, for `sort`), O(what that index holds)."""
         given = dict(parse_qsl(request.query, keep_blank_values=True))
         limit = _limit(given.get("limit"))
         query = {name: value for name, value in given.items() if name in FILTERS[api]}
         if "sort" in given:
             query["sort"] = given["sort"]
-        keep = self._filter(query)
-        sort = _sorter(query.get("sort"), api)
+        selection = self._select(query, api, client, store)
+        fields = _sort_fields(query.get("sort"), api)
         fingerprint = self._fingerprint(query)
         offset = self._offset(given.get("cursor"), fingerprint)
-        chosen = sort([represent(record) for record in records if keep(record)])
-        page: dict[str, Any] = {"items": chosen[offset : offset + limit]}
-        if offset + limit < len(chosen):
+        chosen, more = selection.window(offset, limit, fields, api)
+        page: dict[str, Any] = {"items": [represent(record) for record in chosen]}
+        if more:
             page["next"] = self._link(request, given, offset + limit, fingerprint)
         if offset > 0:
             page["prev"] = self._link(request, given, max(0, offset - limit), fingerprint)
         return page
 
     # -- filters ---------------------------------------------------------------------------
-    def _filter(self, query: Mapping[str, str]) -> Callable[[Record], bool]:
-        tests: list[Callable[[Record], bool]] = []
+    def _select(
+        self, query: Mapping[str, str], api: str, client: str, store: RecordStore
+    ) -> _Selection:
+        """The narrowest index holding the answer, the range of it the created… filters
+        leave, and a test for what no index answers. Bad filter values raise Problem in
+        the order the query's filters are checked."""
+        device: KpnDevice | None = None
         if "deviceId" in query:
             device = self.devices.resolve(query["deviceId"])
-            tests.append(lambda record: record.device is device)
-        if "status" in query:
-            tests.append(lambda record: record.status == query["status"])
+        status = query.get("status")
+        instants = {name: _instant(name, query[name]) for name in _TIMES if name in query}
+        if "deviceId" in query and device is None:
+            return _Selection([], 0, 0, None)  # names no device: an empty list
+        index = store.index(api, client, device, status)
+        low, high = 0, len(index)
+        tests: list[Callable[[Record], bool]] = []
         for name, field, before in zip(
             _TIMES,
             ("created_at", "created_at", "modified_at", "modified_at"),
             (True, False, True, False),
             strict=True,
         ):
-            if name in query:
-                tests.append(_time_test(field, _instant(name, query[name]), before))
+            if name not in instants:
+                continue
+            if field == "created_at" and store.monotonic:
+                at = bisect_left(index, instants[name], low, high, key=_created)
+                low, high = (low, at) if before else (at, high)
+                high = max(low, high)
+            else:
+                tests.append(_time_test(field, instants[name], before))
         if "q" in query:
             tests.append(_search(query["q"]))
-        return lambda record: all(test(record) for test in tests)
+        test: Callable[[Record], bool] | None = None
+        if len(tests) == 1:
+            test = tests[0]
+        elif tests:
+            test = lambda record: all(check(record) for check in tests)  # noqa: E731
+        return _Selection(index, low, high, test, store.monotonic)
 
     # -- cursor ----------------------------------------------------------------------------
     def _fingerprint(self, query: Mapping[str, str]) -> str:
@@ -194,6 +224,10 @@ def _time_test(field: str, instant: Micros, before: bool) -> Callable[[Record], 
     return lambda record: getattr(record, field) >= instant
 
 
+def _created(record: Record) -> Micros:
+    return record.created_at
+
+
 def _search(term: str) -> Callable[[Record], bool]:
     """`q`: a device tag equal to the term, or the term inside networkId or inside a value
     of the message (the SenML records' names, strings, numbers as JSON writes them; never
@@ -202,23 +236,9 @@ def _search(term: str) -> Callable[[Record], bool]:
     def matches(record: Record) -> bool:
         if term in record.device.tags or term in record.device_ref:
             return True
-        return any(term in value for value in _values(record.message))
+        return any(term in value for value in record.values)
 
     return matches
-
-
-def _values(node: Any) -> Iterator[str]:
-    """The scalar values of a JSON value, as text (strings as they are)."""
-    if isinstance(node, dict):
-        for item in node.values():
-            yield from _values(item)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _values(item)
-    elif isinstance(node, str):
-        yield node
-    elif node is not None:
-        yield json.dumps(node)
 
 
 _COMMON = ("id", "status", "createdAt", "modifiedAt")
@@ -233,9 +253,8 @@ SORTABLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def _sorter(raw: str | None, api: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
-    """`sort=createdAt,-status`: fields of the representation, `-` for descending. Items
-    come in creation order, which also breaks ties (the sorts are stable)."""
+def _sort_fields(raw: str | None, api: str) -> list[tuple[str, bool]]:
+    """`sort=createdAt,-status`: fields of the representation, `-` for descending."""
     fields: list[tuple[str, bool]] = []
     for part in (raw or "").split(","):
         part = part.strip()
@@ -246,13 +265,121 @@ def _sorter(raw: str | None, api: str) -> Callable[[list[dict[str, Any]]], list[
         if name not in SORTABLE[api]:
             raise Problem(400, f"Cannot sort by {name!r}: not a field of the representation")
         fields.append((name, descending))
+    return fields
 
-    def apply(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for name, descending in reversed(fields):
-            items.sort(key=lambda item: _key(name, item.get(name)), reverse=descending)
-        return items
 
-    return apply
+#: Each sortable field as the representation (records.represent) shows it, read from the
+#: record without building the representation; `None` where the representation leaves the
+#: field out. Times are compared in whole milliseconds, as their text (RFC 3339 with
+#: milliseconds) compares. tests/providers/kpn/test_list_indexes.py checks these against
+#: represent() on a randomized store.
+_FIELDS: dict[str, Callable[[Record], Any]] = {
+    "id": lambda record: record.id,
+    "status": lambda record: record.status,
+    "createdAt": lambda record: record.created_at // 1000,
+    "modifiedAt": lambda record: record.modified_at // 1000,
+    "deviceId": lambda record: record.device_ref,
+    "networkId": lambda record: record.device_ref,
+    "feedbackTimeout": lambda record: record.feedback_timeout,
+    "dryRun": lambda record: record.dry_run,
+    "lastFailureReason": lambda record: record.last_failure_reason or None,
+    "retryLimit": lambda record: record.retry_limit,
+    "retryCount": lambda record: record.retry_count,
+    "iccId": lambda record: record.device.iccid or None,
+    "externalReference": lambda record: record.external_reference,
+    "message": lambda record: record.message_text,
+}
+
+
+#: Fields every representation carries (never absent), read in C: their sort key is the
+#: value itself, which orders as `_key`'s `(1, value)` does.
+_PRESENT: dict[str, Callable[[Record], Any]] = {
+    "id": attrgetter("id"),
+    "status": attrgetter("status"),
+    "deviceId": attrgetter("device_ref"),
+    "networkId": attrgetter("device_ref"),
+    "dryRun": attrgetter("dry_run"),
+    "retryLimit": attrgetter("retry_limit"),
+    "retryCount": attrgetter("retry_count"),
+    "message": attrgetter("message_text"),
+    "createdAt": _FIELDS["createdAt"],
+    "modifiedAt": _FIELDS["modifiedAt"],
+}
+
+
+class _Selection:
+    """`index[low:high]`, less what `test` refuses: the records a list query selects, in
+    creation order (`created_at` never decreasing along it when `monotonic`)."""
+
+    def __init__(
+        self,
+        index: list[Record],
+        low: int,
+        high: int,
+        test: Callable[[Record], bool] | None,
+        monotonic: bool = True,
+    ) -> None:
+        self.index, self.low, self.high, self.test = index, low, high, test
+        self.monotonic = monotonic
+
+    def window(
+        self, offset: int, limit: int, fields: list[tuple[str, bool]], api: str
+    ) -> tuple[list[Record], bool]:
+        """The records at `offset`..`offset + limit` of the selection in the requested
+        order, and whether any follows them."""
+        index, low, high, test = self.index, self.low, self.high, self.test
+        if self.monotonic and [name for name, _ in fields] == ["createdAt"]:
+            # Creation order is createdAt order: no sort needed, O(offset + page).
+            if fields[0][1]:
+                return _take(_newest_first(index, low, high), test, offset, limit)
+            fields = []
+        if fields:
+            chosen = [index[i] for i in range(low, high) if test is None or test(index[i])]
+            for name, descending in reversed(fields):  # stable: ties keep creation order
+                chosen.sort(key=_sort_key(name), reverse=descending)
+            return chosen[offset : offset + limit], offset + limit < len(chosen)
+        if test is None:
+            start = low + offset
+            return index[start : min(start + limit, high)], start + limit < high
+        return _take((index[i] for i in range(low, high)), test, offset, limit)
+
+
+def _take(
+    records: Iterator[Record], test: Callable[[Record], bool] | None, offset: int, limit: int
+) -> tuple[list[Record], bool]:
+    """The `limit` records after the first `offset` that pass `test`; whether more pass."""
+    found: list[Record] = []
+    skip = offset
+    for record in records:
+        if test is not None and not test(record):
+            continue
+        if skip:
+            skip -= 1
+        elif len(found) == limit:
+            return found, True
+        else:
+            found.append(record)
+    return found, False
+
+
+def _newest_first(index: list[Record], low: int, high: int) -> Iterator[Record]:
+    """`sort=-createdAt` on an index in creation order: milliseconds newest first, and
+    within one millisecond creation order (the stable sort's tie order)."""
+    end = high
+    while end > low:
+        millisecond = index[end - 1].created_at // 1000
+        start = end - 1
+        while start > low and index[start - 1].created_at // 1000 == millisecond:
+            start -= 1
+        yield from index[start:end]
+        end = start
+
+
+def _sort_key(name: str) -> Callable[[Record], Any]:
+    if name in _PRESENT:
+        return _PRESENT[name]
+    value = _FIELDS[name]
+    return lambda record: _key(name, value(record))
 
 
 def _key(name: str, value: Any) -> tuple[int, Any]:
@@ -260,8 +387,14 @@ def _key(name: str, value: Any) -> tuple[int, Any]:
     if value is None:
         return (0, "")
     if name == "feedbackTimeout":
-        try:
-            return (1, parse_duration(value))
-        except ValueError:
-            return (2, value)
+        return _duration_key(value)
     return (1, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _duration_key(text: str) -> tuple[int, Any]:
+    """A feedbackTimeout's sort key; cached, as a store holds few distinct durations."""
+    try:
+        return (1, parse_duration(text))
+    except ValueError:
+        return (2, text)

@@ -51,7 +51,6 @@ _PROTOCOL_OF = {"LORA": "lora", "HTTP": "http", "SMS": "sms", "MQTT": "mqtt"}
 class Routes:
     def __init__(self, provider: KPNContext) -> None:
         self.provider = provider
-        self.records: dict[str, Record] = {}  # by id, in creation order
 
     def handlers(self) -> Mapping[str, Handler]:
         handlers: dict[str, Handler] = {"requestToken": self._guard(self.token)}
@@ -125,7 +124,7 @@ class Routes:
                 )
 
     def _visible(self, caller: Caller, api: str, downlink_id: str) -> Record:
-        record = self.records.get(downlink_id.lower())
+        record = self.provider.store.get(downlink_id.lower())
         if record is None or record.api != api or record.client != caller.client:
             label = f"{_NAME[api]} downlink" if _NAME[api] else "Downlink"
             raise Problem(404, f"{label} {downlink_id} not found")
@@ -151,8 +150,8 @@ class Routes:
         def handle(request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
             caller = self._caller(request, READ)
             self._check_request(request)
-            mine = [r for r in self.records.values() if r.api == api and r.client == caller.client]
-            page = self.provider.lister.page(request, api, mine)
+            store = self.provider.store
+            page = self.provider.lister.page(request, api, caller.client, store)
             return json_response(200, _dump(page))
 
         return handle
@@ -242,10 +241,7 @@ class Routes:
         if any(self.provider.devices.resolve(name) is not device for name in names[1:]):
             raise Problem(400, "instruction: every bn must name the same device")
         reference = body.get("externalReference")
-        if reference is not None and any(
-            r.api == ACTUATOR and r.client == device.client and r.external_reference == reference
-            for r in self.records.values()
-        ):
+        if reference is not None and self.provider.store.reference(device.client, reference):
             raise Problem(409, f"externalReference {reference!r} is already in use")
         now = self.provider.clock.now_us()
         parent = Record(
@@ -262,7 +258,7 @@ class Routes:
             external_reference=reference,
             logs=[LogEntry(now, "DOWNLINK_ACCEPTED")],
         )
-        self.records[parent.id] = parent
+        self.provider.store.add(parent)
         protocol = _PROTOCOL_OF[method["protocol"]]
         try:
             if device.bearer != protocol:
@@ -314,7 +310,7 @@ class Routes:
             dry_run=dry_run,
             retry_limit=retry_limit,
         )
-        self.records[record.id] = record
+        self.provider.store.add(record)
         return record
 
 

@@ -21,6 +21,16 @@ WORLD_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "sms_delay": {"type": "number", "minimum": 0, "description": "carrier delay, seconds"},
+        "record_retention": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "how long a finished downlink is kept, seconds (default 30 days)",
+        },
+        "max_records": {
+            "type": "integer",
+            "minimum": 2,
+            "description": "how many downlinks are kept at most (default 20 000)",
+        },
         "api_keys": {
             "type": "array",
             "items": {
