@@ -19,6 +19,7 @@ from mockserver.cli_options import (
     MIN_SPEED,
     Parser,
     UsageError,
+    add_serving_arguments,
     base_url,
     environment_port,
     environment_url,
@@ -26,6 +27,7 @@ from mockserver.cli_options import (
     port,
     refuse,
     seconds,
+    serving_limits,
     speed,
     url_help,
 )
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         help="time moves only through POST /_mock/clock/advance",
     )
     request_log.add_arguments(serve)
+    add_serving_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -133,7 +136,7 @@ def serve(args: argparse.Namespace) -> int:
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
     try:
-        server = MockServer(args.world, clock=clock)
+        server = MockServer(args.world, clock=clock, serving=serving_limits(args))
     except WorldError as error:
         return refuse(str(error))
     if args.scenario:
@@ -154,6 +157,8 @@ def serve(args: argparse.Namespace) -> int:
     print(banner(server, args.host, bound), flush=True)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     ready = f"ready: http://{shown}:{bound}"
+    # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
+    # can still come before its handlers are in place or after they are gone.
     with contextlib.suppress(KeyboardInterrupt):
         server.serve(args.host, bound, on_ready=lambda: print(ready, flush=True), sock=sock)
     return 0

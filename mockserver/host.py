@@ -3,7 +3,9 @@
 The simulator is sequential; the shell calls it from several threads (the server's event
 loop, a test's own thread through the Python API, an in-process client's loop). The host
 gives it what that takes: one lock that every call into the simulator holds, the delivery
-worker behind its outbox, and the task that fires a real clock's timers on time.
+worker behind its outbox, the task that fires a real clock's timers on time, and the thread
+an event loop hands its calls to (`call`), so that a formatter script never runs on the
+loop's thread.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
 from mockserver.delivery import Delivery
@@ -20,7 +24,10 @@ from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
 from mockserver.simulator import Simulator
 from mockserver.simulator.formatters import Formatters
+from mockserver.worker import SimulatorThread
 from mockserver.world import WorldSource
+
+T = TypeVar("T")
 
 log = logging.getLogger("mockserver")
 
@@ -36,10 +43,24 @@ class Host:
         #: Sends what the simulator's outbox hands over (`server.outbound`).
         self.delivery = Delivery(simulator.outbox, clock)
         self._clock_task: asyncio.Task[None] | None = None
+        #: Where the event loop's calls into the simulator run (`call`).
+        self.thread = SimulatorThread()
 
     def close(self) -> None:
         self.stop_clock()
         self.delivery.close()
+        self.thread.close()
+
+    async def call(self, call: Callable[[], T]) -> T:
+        """`call()` under the lock, on the simulator's thread: what a coroutine on the event
+        loop uses instead of taking the lock itself, so that the loop goes on serving while
+        the simulator is busy (a formatter script runs up to its time limit)."""
+
+        def locked() -> T:
+            with self.lock:
+                return call()
+
+        return await self.thread.run(locked)
 
     # -- the simulator's calls that change the world, one at a time --------------------------
     def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
@@ -86,13 +107,16 @@ class Host:
             loop.call_soon_threadsafe(added.set)
 
         clock.on_timer_added = wake
+
+        def fire_due() -> None:
+            try:
+                clock.fire_due()
+            except Exception:  # one failing timer must not stop simulated time
+                log.exception("a timer failed")
+
         try:
             while True:
-                with self.lock:
-                    try:
-                        clock.fire_due()
-                    except Exception:  # one failing timer must not stop simulated time
-                        log.exception("a timer failed")
+                await self.call(fire_due)  # a timer may run a formatter script
                 added.clear()
                 wait = clock.seconds_until_next()
                 if wait is not None and wait <= 0:
