@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
 from mockserver.delivery import Delivery
+from mockserver.formatters.engine import scripts_seen
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
@@ -54,12 +55,16 @@ class Host:
     async def call(self, call: Callable[[], T]) -> T:
         """`call()` under the lock, on the simulator's thread: what a coroutine on the event
         loop uses instead of taking the lock itself, so that the loop goes on serving while
-        the simulator is busy (a formatter script runs up to its time limit)."""
+        the simulator is busy (a formatter script runs up to its time limit). Until this
+        process has met a script (`engine.scripts_seen`, checked before any can run), no
+        call can be long, and it runs right here: the hop costs CPU on every request."""
 
         def locked() -> T:
             with self.lock:
                 return call()
 
+        if not scripts_seen():
+            return locked()
         return await self.thread.run(locked)
 
     # -- the simulator's calls that change the world, one at a time --------------------------
@@ -87,7 +92,8 @@ class Host:
 
     def stop_clock(self) -> None:
         if self._clock_task is not None:
-            self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
+            with contextlib.suppress(RuntimeError):  # its loop is closed: the task is gone
+                self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
             self._clock_task = None
 
     async def _drive_clock(self) -> None:

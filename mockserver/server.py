@@ -283,12 +283,12 @@ class MockServer:
     def stop(self) -> None:
         """Stop serving as `serve` does on SIGTERM: requests in flight get the grace period,
         then the host is closed."""
+        if self.tenants is not None:
+            self.tenants.close()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
             self._thread.join(timeout=self.serving.graceful_timeout + 5)
         self.host.close()
-        if self.tenants is not None:
-            self.tenants.close()
         self._thread = None
         self._uvicorn = None
         self.url = None
