@@ -5,6 +5,7 @@ limit get 503, and idle connections do not slow anyone else down (docs/reliabili
 from __future__ import annotations
 
 import contextlib
+import resource
 import socket
 import time
 from collections.abc import Iterator
@@ -108,8 +109,20 @@ def test_a_connection_beyond_the_limit_gets_503_not_a_hang(server):
         assert read_all(sock).startswith(b"HTTP/1.1 200 OK")
 
 
-@pytest.mark.parametrize("server", [ServingLimits()], indirect=True)
+def enough_files(wanted: int) -> bool:
+    """Raise this process's open-file limit to `wanted` if it may; whether it is there."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            return False
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return True
+
+
+@pytest.mark.parametrize("server", [ServingLimits(max_connections=4096)], indirect=True)
 def test_two_thousand_idle_connections_leave_health_fast(server):
+    if not enough_files(4500):  # both ends of each connection live in this process
+        pytest.skip("the open-file limit is below 4500")
     idle = []
     try:
         for _ in range(2000):
