@@ -1,9 +1,12 @@
 """The ASGI adapter: one simulator's API calls in, answers out, and its admin app beside.
 
 For an API call it reads the body within the simulator's limit, calls `Simulator.dispatch`
-once under the host's lock, and writes the answer, or carries out the scenario's wire fault
-(`mockserver.wire`). Provider routes are served by a plain ASGI callable rather than
-Starlette's router and Request/Response objects: the path runs on every simulated API call.
+once under the host's lock, on the simulator's own thread (`Host.call`: a formatter script
+never runs on the event loop's thread, so the loop goes on serving other connections), and
+writes the answer, or carries out the scenario's wire fault (`mockserver.wire`). A request
+whose client goes away before its body is complete is not dispatched. Provider routes are
+served by a plain ASGI callable rather than Starlette's router and Request/Response objects:
+the path runs on every simulated API call.
 The admin API under `/_mock` is an ordinary Starlette app, built above and handed in.
 """
 
@@ -36,6 +39,10 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    """The connection closed before the request was complete: nothing to answer."""
+
+
 class MockServerApp:
     def __init__(self, host: Host, admin: ASGIApp) -> None:
         self.host = host
@@ -58,11 +65,14 @@ class MockServerApp:
             await self._lifespan(receive, send)
 
     async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not hooks.api_logged():
-            await _send(send, (await self._answer(scope, receive))[0])
+        try:
+            if not hooks.api_logged():
+                await _send(send, (await self._answer(scope, receive))[0])
+                return
+            started = time.perf_counter()
+            response, fields = await self._answer(scope, receive)
+        except ClientGone:
             return
-        started = time.perf_counter()
-        response, fields = await self._answer(scope, receive)
         try:
             await _send(send, response)  # a scenario's latency or cut included
         finally:
@@ -83,8 +93,9 @@ class MockServerApp:
         )
         host = self.host
         simulator = host.simulator
-        with host.lock:
-            limit = simulator.body_limit(path)
+        # Without the lock: one lookup in a table a reset replaces whole, and the loop must
+        # not wait here while the simulator's thread runs a script.
+        limit = simulator.body_limit(path)
         try:
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
@@ -99,9 +110,11 @@ class MockServerApp:
             request.body = body
         except BodyTooLarge:
             request.oversized = True
-        with host.lock:
-            response = simulator.dispatch(request)
-            return response, simulator.last_exchange
+
+        def dispatch() -> tuple[HttpResponse, tuple[Any, ...] | None]:
+            return simulator.dispatch(request), simulator.last_exchange
+
+        return await host.call(dispatch)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -121,7 +134,7 @@ async def _read_rest(receive: Receive, message: Message, limit: int) -> bytes:
     size = 0
     while True:
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

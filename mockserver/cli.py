@@ -24,6 +24,7 @@ from mockserver.cli_options import (
     add_admin_token,
     add_document_limit_arguments,
     add_journal_arguments,
+    add_serving_arguments,
     base_url,
     document_limits,
     environment_port,
@@ -33,6 +34,7 @@ from mockserver.cli_options import (
     port,
     refuse,
     seconds,
+    serving_limits,
     speed,
     url_help,
 )
@@ -103,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     add_journal_arguments(serve)
     add_access_options(serve)
     add_document_limit_arguments(serve)
+    add_serving_arguments(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -157,6 +160,7 @@ def serve(args: argparse.Namespace) -> int:
             max_tenants=args.max_tenants,
             tenant_idle=args.tenant_idle,
             document_limits=limits,
+            serving=serving_limits(args),
         )
     except WorldError as error:  # unreadable, invalid, or past a document limit
         return refuse(str(error))
@@ -179,6 +183,8 @@ def serve(args: argparse.Namespace) -> int:
     print(banner(server, args.host, bound), flush=True)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     ready = f"ready: http://{shown}:{bound}"
+    # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
+    # can still come before its handlers are in place or after they are gone.
     with contextlib.suppress(KeyboardInterrupt):
         server.serve(args.host, bound, on_ready=lambda: print(ready, flush=True), sock=sock)
     return 0

@@ -18,6 +18,7 @@ from typing import NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from mockserver.admin.guard import ALLOW_HOSTS_ENV, TOKEN_ENV, TOKEN_HEADER
+from mockserver.connections import MAX_CONNECTIONS, ServingLimits
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
 from mockserver.safe_load import DEFAULT_LIMITS, MIB, DocumentLimits, size_text
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
@@ -301,3 +302,67 @@ def document_limits(args: argparse.Namespace) -> DocumentLimits:
         max_nodes=args.max_document_nodes,
         max_depth=args.max_document_depth,
     )
+
+
+# -- serving bounds (docs/reliability.md, "Connections and shutdown") ------------------------
+def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
+    """`serve`'s options for what a connection may cost and how a shutdown waits."""
+    default = ServingLimits()
+    group = parser.add_argument_group("connections and shutdown")
+    group.add_argument(
+        "--graceful-timeout",
+        type=whole_seconds,
+        default=default.graceful_timeout,
+        metavar="SECONDS",
+        help="on SIGTERM or SIGINT, how long requests in flight may take to finish "
+        f"(default {default.graceful_timeout})",
+    )
+    group.add_argument(
+        "--request-timeout",
+        type=positive_seconds,
+        default=default.request_timeout,
+        metavar="SECONDS",
+        help="close a connection whose request is not complete this long after its first "
+        f"byte (default {default.request_timeout:g})",
+    )
+    group.add_argument(
+        "--max-header-bytes",
+        type=count,
+        default=default.max_header_bytes,
+        metavar="BYTES",
+        help="answer 431 to a request whose line and headers are larger "
+        f"(default {default.max_header_bytes})",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=count,
+        metavar="N",
+        help=f"answer 503 on a connection beyond N open ones (default {MAX_CONNECTIONS}, "
+        "or fewer when the process may not open that many files)",
+    )
+
+
+def serving_limits(args: argparse.Namespace) -> ServingLimits:
+    return ServingLimits(
+        max_header_bytes=args.max_header_bytes,
+        request_timeout=args.request_timeout,
+        max_connections=args.max_connections,
+        graceful_timeout=args.graceful_timeout,
+    )
+
+
+def whole_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds (0 or more)")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (above 0)")
+    return value

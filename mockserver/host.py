@@ -3,7 +3,9 @@
 The simulator is sequential; the shell calls it from several threads (the server's event
 loop, a test's own thread through the Python API, an in-process client's loop). The host
 gives it what that takes: one lock that every call into the simulator holds, the delivery
-worker behind its outbox, and the task that fires a real clock's timers on time.
+worker behind its outbox, the task that fires a real clock's timers on time, and the thread
+an event loop hands its calls to (`call`), so that a formatter script never runs on the
+loop's thread.
 """
 
 from __future__ import annotations
@@ -12,15 +14,21 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
 from mockserver.delivery import Delivery
+from mockserver.formatters.engine import scripts_seen
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
 from mockserver.simulator import Simulator
 from mockserver.simulator.formatters import Formatters
+from mockserver.worker import SimulatorThread
 from mockserver.world import WorldSource
+
+T = TypeVar("T")
 
 log = logging.getLogger("mockserver")
 
@@ -36,10 +44,28 @@ class Host:
         #: Sends what the simulator's outbox hands over (`server.outbound`).
         self.delivery = Delivery(simulator.outbox, clock)
         self._clock_task: asyncio.Task[None] | None = None
+        #: Where the event loop's calls into the simulator run (`call`).
+        self.thread = SimulatorThread()
 
     def close(self) -> None:
         self.stop_clock()
         self.delivery.close()
+        self.thread.close()
+
+    async def call(self, call: Callable[[], T]) -> T:
+        """`call()` under the lock, on the simulator's thread: what a coroutine on the event
+        loop uses instead of taking the lock itself, so that the loop goes on serving while
+        the simulator is busy (a formatter script runs up to its time limit). Until this
+        process has met a script (`engine.scripts_seen`, checked before any can run), no
+        call can be long, and it runs right here: the hop costs CPU on every request."""
+
+        def locked() -> T:
+            with self.lock:
+                return call()
+
+        if not scripts_seen():
+            return locked()
+        return await self.thread.run(locked)
 
     # -- the simulator's calls that change the world, one at a time --------------------------
     def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
@@ -66,7 +92,8 @@ class Host:
 
     def stop_clock(self) -> None:
         if self._clock_task is not None:
-            self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
+            with contextlib.suppress(RuntimeError):  # its loop is closed: the task is gone
+                self._clock_task.get_loop().call_soon_threadsafe(self._clock_task.cancel)
             self._clock_task = None
 
     async def _drive_clock(self) -> None:
@@ -86,13 +113,16 @@ class Host:
             loop.call_soon_threadsafe(added.set)
 
         clock.on_timer_added = wake
+
+        def fire_due() -> None:
+            try:
+                clock.fire_due()
+            except Exception:  # one failing timer must not stop simulated time
+                log.exception("a timer failed")
+
         try:
             while True:
-                with self.lock:
-                    try:
-                        clock.fire_due()
-                    except Exception:  # one failing timer must not stop simulated time
-                        log.exception("a timer failed")
+                await self.call(fire_due)  # a timer may run a formatter script
                 added.clear()
                 wait = clock.seconds_until_next()
                 if wait is not None and wait <= 0:

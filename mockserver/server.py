@@ -8,10 +8,12 @@ clients. Nothing inside the package imports this module: it composes, it is not 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ import mockserver.admin
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
 from mockserver.asgi import ASGIApp, MockServerApp
 from mockserver.clock import Clock
+from mockserver.connections import ServingLimits, bounded_protocol
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
@@ -58,6 +61,27 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class GracefulServer(StreamAwareServer):
+    """uvicorn's server as `serve` runs it: SIGTERM and SIGINT stop it gracefully (no new
+    connections, requests in flight get `graceful_timeout` seconds), and the process then
+    exits normally. uvicorn re-raises the signal once it has shut down, which kills the
+    process by that signal (status 143 for SIGTERM) before `serve` can close the host;
+    this server only asks to exit (a second SIGINT still forces it)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach only the main thread: a server on a thread has none
+            return
+        signals = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 class MockServer:
     def __init__(
         self,
@@ -75,7 +99,11 @@ class MockServer:
         max_tenants: int = MAX_TENANTS,
         tenant_idle: float = IDLE_SECONDS,
         document_limits: DocumentLimits | None = None,
+        # -- serving bounds (docs/reliability.md, "Connections and shutdown") --
+        serving: ServingLimits | None = None,
     ) -> None:
+        #: Header size, request deadline, connection limit and shutdown grace when served.
+        self.serving = serving or ServingLimits()
         #: How large a world or scenario file, or an admin body, may be (docs/reliability.md).
         self.document_limits = document_limits or DEFAULT_LIMITS
         #: The pure part: everything simulated, answered one call at a time.
@@ -274,7 +302,7 @@ class MockServer:
         sock = listening_socket(host, port)
         self.access.bound = host
         bound_port = sock.getsockname()[1]
-        self._uvicorn = StreamAwareServer(self._config(host, bound_port))
+        self._uvicorn = GracefulServer(self._config(host, bound_port))
         self._thread = threading.Thread(
             target=self._uvicorn.run,
             kwargs={"sockets": [sock]},
@@ -293,12 +321,14 @@ class MockServer:
         return self.url
 
     def stop(self) -> None:
-        self.host.delivery.close()
+        """Stop serving as `serve` does on SIGTERM: requests in flight get the grace period,
+        then the host is closed."""
         if self.tenants is not None:
             self.tenants.close()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.should_exit = True
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=self.serving.graceful_timeout + 5)
+        self.host.close()
         self._thread = None
         self._uvicorn = None
         self.url = None
@@ -310,14 +340,16 @@ class MockServer:
         on_ready: Callable[[], None] | None = None,
         sock: socket.socket | None = None,
     ) -> None:
-        """Serve in the foreground until interrupted (the CLI); `on_ready` runs once the
+        """Serve in the foreground until SIGTERM or SIGINT (the CLI), then stop gracefully:
+        no new connections, `serving.graceful_timeout` seconds for requests in flight, and
+        the host closed (deliveries cancelled and journalled). `on_ready` runs once the
         port accepts connections, so a supervisor can wait for it instead of polling.
         `sock`: bound already by `listening_socket(host, port)`, so that a busy port is
         told before anything is printed."""
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self._listening_at(f"http://{shown}:{port}")
         self.access.bound = host
-        server = StreamAwareServer(self._config(host, port))
+        server = GracefulServer(self._config(host, port))
         if on_ready is not None:
 
             def announce() -> None:
@@ -327,12 +359,15 @@ class MockServer:
                     on_ready()
 
             threading.Thread(target=announce, daemon=True, name="mockserver-ready").start()
-        server.run(sockets=None if sock is None else [sock])
-        self.host.delivery.close()
-        if self.tenants is not None:
-            self.tenants.close()
+        try:
+            server.run(sockets=None if sock is None else [sock])
+        finally:
+            self.host.close()
+            if self.tenants is not None:
+                self.tenants.close()
 
     def _config(self, host: str, port: int) -> uvicorn.Config:
+        limits = self.serving
         return uvicorn.Config(
             self.asgi,
             host=host,
@@ -341,8 +376,13 @@ class MockServer:
             access_log=False,
             server_header=False,
             lifespan="on",
-            http="httptools",
+            # httptools, bounded (mockserver.connections): header bytes, request deadline.
+            http=bounded_protocol(limits),
             loop="auto",
+            # uvicorn answers 503 once this many connections (or requests) are open: its
+            # count includes the new connection, hence the one more.
+            limit_concurrency=limits.connection_limit() + 1,
+            timeout_graceful_shutdown=limits.graceful_timeout,
         )
 
     # -- clients ---------------------------------------------------------------------------

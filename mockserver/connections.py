@@ -1,0 +1,193 @@
+"""What one connection may cost the server: header bytes and the time to send a request.
+
+uvicorn's httptools protocol (kept: it is the fast parser, issue 21) bounds neither. llhttp
+has no header limit, so a client could send headers until memory runs out, and nothing
+times a request that never ends, so a client that sends half a request line holds its
+connection, and a graceful shutdown, for ever. `bounded_protocol` adds the two pieces
+uvicorn lacks, as Go's net/http has them (TTS and KPN answer from Go servers):
+
+- the head of a request (request line and headers) above `max_header_bytes` is answered
+  431 as net/http words it, and the connection closed. While the head is still arriving its
+  bytes are counted as they come, so a head that never ends is cut at the limit too;
+- a request must be complete within `request_timeout` seconds of its first byte (of the
+  connection, for the first request): otherwise the connection is closed, as net/http's
+  `ReadTimeout` does. A request whose body never ends is not dispatched (asgi.ClientGone).
+
+Idle kept-alive connections are closed by uvicorn's own `timeout_keep_alive`, the number of
+connections by its `limit_concurrency` (503), and a shutdown's wait for requests in flight by
+its `timeout_graceful_shutdown`: `server.MockServer` sets them from `ServingLimits`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+log = logging.getLogger("mockserver.connections")
+
+#: Go's net/http refusal of a head above its MaxHeaderBytes, byte for byte.
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n"
+    b"431 Request Header Fields Too Large"
+)
+
+
+#: Open connections by default, when the process may open that many files (see
+#: `ServingLimits.connection_limit`).
+MAX_CONNECTIONS = 4096
+#: File descriptors kept for what is not a client connection (world files, delivery sockets,
+#: logs) when the connection limit is derived from the process's file limit.
+RESERVED_FILES = 64
+
+
+@dataclass(frozen=True)
+class ServingLimits:
+    """What `serve` and `MockServer.start` bound (docs/reliability.md)."""
+
+    #: Bytes of request line and headers (net/http counts the same; its default is 1 MiB).
+    max_header_bytes: int = 64 * 1024
+    #: Seconds from a request's first byte to its last.
+    request_timeout: float = 30.0
+    #: Open connections; one more is answered 503. None: `MAX_CONNECTIONS`, or fewer when
+    #: the process's open-file limit is lower (past it, new connections would hang unseen).
+    max_connections: int | None = None
+    #: Seconds a shutdown (SIGTERM, SIGINT, `stop()`) waits for requests in flight.
+    graceful_timeout: int = 5
+
+    def connection_limit(self) -> int:
+        if self.max_connections is not None:
+            return self.max_connections
+        try:
+            import resource
+
+            files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        except (ImportError, OSError):  # no such limit here (Windows)
+            return MAX_CONNECTIONS
+        if files == resource.RLIM_INFINITY:
+            return MAX_CONNECTIONS
+        return max(1, min(MAX_CONNECTIONS, files - RESERVED_FILES))
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a header limit and a request deadline."""
+
+    limits = ServingLimits()
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._in_head = True  # from a request's first byte to the end of its headers
+        self._head_bytes = 0  # of this head, counted as received (an upper bound)
+        self._head_size = 0  # of this head, counted as parsed (exact once it is complete)
+        self._refused = False
+        self._deadline: asyncio.TimerHandle | None = None
+
+    # -- the deadline ----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # a connection that never sends a byte is a request never finished
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self.limits.request_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            log.info(
+                "closed a connection from %s: its request was not complete within %g s",
+                _peer(self.client),
+                self.limits.request_timeout,
+            )
+            self.transport.close()
+
+    # -- the head --------------------------------------------------------------------------
+    # Once a request is refused the connection is closing, and the rest of what was received
+    # with it is parsed for nothing: each callback below then does nothing.
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        super().data_received(data)
+        if self._in_head and not self._refused and self.parser is not None:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.limits.max_header_bytes:
+                self._refuse()
+
+    def on_message_begin(self) -> None:
+        if self._refused:
+            return
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = self._head_size = 0
+        self._arm()  # the next request on a kept-alive connection
+
+    def on_url(self, url: bytes) -> None:
+        if not self._refused:
+            super().on_url(url)
+            self._head_size += len(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if not self._refused:
+            super().on_header(name, value)
+            self._head_size += len(name) + len(value) + 4  # ": " and CRLF
+
+    def on_headers_complete(self) -> None:
+        if self._refused:
+            return
+        self._in_head = False
+        if self._head_size > self.limits.max_header_bytes:
+            self._refuse()  # the app never sees this request
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._refused:
+            return
+        super().on_message_complete()
+        self._disarm()
+
+    def _refuse(self) -> None:
+        self._refused = True
+        self._disarm()
+        log.info(
+            "refused a request from %s: its headers exceed %d bytes",
+            _peer(self.client),
+            self.limits.max_header_bytes,
+        )
+        self.transport.write(TOO_LARGE)
+        self.transport.close()
+
+
+def bounded_protocol(limits: ServingLimits) -> type[BoundedHttpToolsProtocol]:
+    """The protocol class for uvicorn's `http=`, with these limits."""
+    return type("BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"limits": limits})
+
+
+def _peer(client: tuple[str, int] | None) -> str:
+    return f"{client[0]}:{client[1]}" if client else "a client"
