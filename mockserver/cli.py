@@ -19,7 +19,9 @@ from mockserver.cli_options import (
     MIN_SPEED,
     Parser,
     UsageError,
+    add_delivery_options,
     base_url,
+    delivery_kwargs,
     environment_port,
     environment_url,
     percent,
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         help="time moves only through POST /_mock/clock/advance",
     )
     request_log.add_arguments(serve)
+    add_delivery_options(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -133,7 +136,7 @@ def serve(args: argparse.Namespace) -> int:
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
     try:
-        server = MockServer(args.world, clock=clock)
+        server = MockServer(args.world, clock=clock, **delivery_kwargs(args))
     except WorldError as error:
         return refuse(str(error))
     if args.scenario:

@@ -13,9 +13,11 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
+from mockserver.delivery import DEFAULT_CONCURRENCY, DEFAULT_QUEUE_CAPACITY
+from mockserver.outbound import OutboundTargets
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
 
 USAGE_ERROR = 2
@@ -128,3 +130,67 @@ def _from_environment(name: str, check: Callable[[str], T], text: str) -> T:
 def refuse(message: str) -> int:
     print(f"mockserver: {message}", file=sys.stderr)
     return USAGE_ERROR
+
+
+# -- outbound delivery (docs/reliability.md, "Outbound delivery") -----------------------------
+def at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def outbound_target(text: str) -> str:
+    """A CIDR, an address or a host name (`--outbound-allow`)."""
+    try:
+        OutboundTargets([text])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def add_delivery_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("outbound delivery (webhooks, integrations, reports)")
+    group.add_argument(
+        "--delivery-queue",
+        metavar="N",
+        type=at_least_one,
+        default=DEFAULT_QUEUE_CAPACITY,
+        help="messages waiting per destination; when full the oldest is dropped and "
+        f"recorded as dropped (default {DEFAULT_QUEUE_CAPACITY})",
+    )
+    group.add_argument(
+        "--delivery-concurrency",
+        metavar="N",
+        type=at_least_one,
+        default=DEFAULT_CONCURRENCY,
+        help=f"messages sent at a time per destination (default {DEFAULT_CONCURRENCY})",
+    )
+    group.add_argument(
+        "--outbound-allow",
+        metavar="CIDR|HOST",
+        action="append",
+        type=outbound_target,
+        default=[],
+        help="also let messages go to this network, address or host name, which link-local "
+        "and cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are not "
+        "by default (repeatable)",
+    )
+
+
+class DeliveryOptions(TypedDict):
+    delivery_queue: int
+    delivery_concurrency: int
+    outbound_allow: tuple[str, ...]
+
+
+def delivery_kwargs(args: argparse.Namespace) -> DeliveryOptions:
+    """The MockServer keyword arguments of the options above."""
+    return {
+        "delivery_queue": args.delivery_queue,
+        "delivery_concurrency": args.delivery_concurrency,
+        "outbound_allow": tuple(args.outbound_allow),
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,12 @@ from mockserver.clock import Clock
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
-from mockserver.delivery import Delivery
+from mockserver.delivery import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_QUEUE_CAPACITY,
+    Delivery,
+    DeliveryLimits,
+)
 from mockserver.host import Host
 from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
 from mockserver.journal import Journal
@@ -65,7 +70,15 @@ class MockServer:
         specs_dir: Path | None = None,
         journal_capacity: int = 10_000,
         tenants: bool = True,
+        # Outbound delivery (docs/reliability.md, "Outbound delivery").
+        delivery_queue: int = DEFAULT_QUEUE_CAPACITY,
+        delivery_concurrency: int = DEFAULT_CONCURRENCY,
+        outbound_allow: Iterable[str] = (),
     ) -> None:
+        #: Per destination: queue capacity, sends at a time, timeout.
+        self.delivery_limits = DeliveryLimits(delivery_queue, delivery_concurrency)
+        #: The targets outbound messages may have besides the default ones (CIDRs, hosts).
+        self.outbound_allow = tuple(outbound_allow)
         #: The pure part: everything simulated, answered one call at a time.
         self.simulator = Simulator(
             world,
@@ -73,9 +86,10 @@ class MockServer:
             specs_dir=specs_dir,
             journal_capacity=journal_capacity,
             public_url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+            outbound_allow=self.outbound_allow,
         )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
-        self.host = Host(self.simulator)
+        self.host = Host(self.simulator, self.delivery_limits)
         #: Isolated simulators behind the same port, chosen by the X-Mockserver-Tenant header.
         self.tenants = Tenants(self._build_tenant) if tenants else None
         #: This simulator's own pipeline (API and admin).
@@ -92,10 +106,12 @@ class MockServer:
         a scenario that brought its own), and the scenario `serve --scenario` armed."""
         home = self.simulator
         description, origin = home.world_before_scenario or (home.description, home.world_origin)
-        simulator = Simulator(description, clock=clock_like(home.clock))
+        simulator = Simulator(
+            description, clock=clock_like(home.clock), outbound_allow=self.outbound_allow
+        )
         simulator.world_origin = origin
         simulator.default_scenario = home.default_scenario
-        host = Host(simulator)
+        host = Host(simulator, self.delivery_limits)
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)

@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 
 from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
+from mockserver.outbound import target_problems
 from mockserver.providers import PROVIDERS, Provider
 from mockserver.world import DEFAULT_WORLD, World, WorldError, WorldSource
 
@@ -76,6 +77,8 @@ def read_world(source: WorldSource) -> dict[str, Any]:
 def build_providers(world: World) -> dict[str, Provider]:
     """Each vendor's objects (applications, subscriptions, devices...) for the world's
     description; WorldError when one refuses it."""
+    for where, refused in target_problems(world.description, world.outbound.targets):
+        raise WorldError(f"world: at {where}: {refused}")
     providers: dict[str, Provider] = {}
     for name, provider_class in PROVIDERS.items():
         try:
