@@ -9,7 +9,7 @@ they fail nothing unless the reader asks (`warnings_as_errors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 from xml.etree import ElementTree
 
@@ -100,6 +100,29 @@ def build_report(
         "violations": [violation.to_json() for violation in violations],
         "warnings": [warning.to_json() for warning in warnings],
     }
+
+
+#: The delivery worker's figures a report carries (`Delivery.stats()`).
+DELIVERY_FIGURES = ("queued", "in_flight", "delivered", "failed", "dropped", "cancelled")
+
+
+def with_delivery(report: dict[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with the server's outbound delivery figures (`delivery`): messages
+    waiting and being sent, and how many were delivered, failed, dropped or cancelled."""
+    report["delivery"] = {name: int(stats[name]) for name in DELIVERY_FIGURES}
+    return report
+
+
+def _delivery_lines(report: dict[str, Any]) -> list[str]:
+    figures = report.get("delivery")
+    if not figures:
+        return []
+    return [
+        f"Outbound messages: {figures['delivered']} delivered, {figures['failed']} failed, "
+        f"{figures['dropped']} dropped (queue full), {figures['cancelled']} cancelled "
+        f"(reset); {figures['queued']} queued, {figures['in_flight']} being sent.",
+        "",
+    ]
 
 
 def coverage_shortfall(summary: dict[str, Any], option: str) -> str:
@@ -218,6 +241,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"{summary['operations_total']}** ({summary['operation_coverage_percent']} %). "
         f"Violations: **{summary['violations']}**. Warnings: **{summary.get('warnings', 0)}**.",
         "",
+        *_delivery_lines(report),
     ]
     for name, provider in report["providers"].items():
         lines += [

@@ -28,7 +28,7 @@ from mockserver.admin.representations import (
 )
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
-from mockserver.reports import FORMATS, build_report, render
+from mockserver.reports import FORMATS, build_report, render, with_delivery
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
     ScenarioError,
@@ -182,6 +182,9 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
             return Response(status_code=204)
         return JSONResponse([attempt.to_json() for attempt in server.outbox.attempts()])
 
+    async def outbound_stats(request: Request) -> Response:
+        return JSONResponse(host.delivery.stats())
+
     async def violations(request: Request) -> Response:
         log = server.contract.log
         return JSONResponse(
@@ -209,7 +212,8 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
             raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
         providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
-            body = render(build_report(server.contract, providers_only=providers), kind)
+            built = build_report(server.contract, providers_only=providers)
+            body = render(with_delivery(built, host.delivery.stats()), kind)
         except ValueError as error:
             raise AdminError(400, str(error)) from None
         media = {
@@ -311,6 +315,7 @@ def build_admin_app(host: Host, tenants: Tenants | None = None) -> Starlette:
         Route("/_mock/devices/{device_id}/events", events, methods=["GET"]),
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
         Route("/_mock/outbound", outbound, methods=["GET", "DELETE"]),
+        Route("/_mock/outbound/stats", outbound_stats, methods=["GET"]),
         Route("/_mock/contract/violations", violations),
         Route("/_mock/contract/warnings", warnings),
         Route("/_mock/report", report, methods=["GET"]),
