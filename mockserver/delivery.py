@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import os
 import socket
 import threading
 import time
@@ -85,6 +86,19 @@ def origin_of(url: str) -> str:
     except ValueError:
         return url
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def reason(error: BaseException) -> str:
+    """An httpx error as the user needs it: its kind and the system's own reason, which
+    httpx words as "All connection attempts failed" (e.g. `ConnectError: [Errno 111]
+    Connection refused`)."""
+    name = type(error).__name__
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return f"{name}: [Errno {cause.errno}] {os.strerror(cause.errno)}"
+        cause = cause.__cause__ or cause.__context__
+    return f"{name}: {error}" if str(error) else name
 
 
 class Delivery:
@@ -300,9 +314,7 @@ class Delivery:
         except TimeoutError:
             attempt.error = f"Timeout: no answer within {self.limits.timeout:g} s"
         except httpx.HTTPError as error:
-            attempt.error = (
-                f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            )
+            attempt.error = reason(error)
         except Exception as error:  # a broken URL or header must not kill delivery
             attempt.error = f"{type(error).__name__}: {error}"
             log.exception("outbound delivery failed")
@@ -342,7 +354,9 @@ class Delivery:
         if destination.client is None:
             size = self.limits.concurrency
             destination.client = httpx.AsyncClient(
-                timeout=self.limits.timeout,
+                # The whole exchange is bounded by `limits.timeout` (asyncio.timeout in
+                # `_send`); httpx's own per-phase timeouts only back it up.
+                timeout=self.limits.timeout + 1,
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
             )
         return destination.client
