@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import os
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -43,6 +44,9 @@ DEFAULT_QUEUE_CAPACITY = 1024
 #: `http.server` (5) plus one, so even a receiver built on it never sees a connection
 #: dropped by its kernel; 1 000 messages to a local receiver still take about 2 s.
 DEFAULT_CONCURRENCY = 4
+#: A destination with nothing to send for this long gives up its connections (a long
+#: `serve` meets many receivers; each test's own is gone after it).
+IDLE_SECONDS = 60.0
 #: How much of a receiver's answer is read (the status is what counts; a body larger than
 #: this is left unread and its connection closed).
 ANSWER_BYTES = 64 * 1024
@@ -120,6 +124,7 @@ class Delivery:
         self._counts = dict.fromkeys(OUTCOMES[1:], 0)
         self._pump_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._tls: ssl.SSLContext | None = None
 
     # -- the outbox's sink -----------------------------------------------------------------
     def deliver(self, attempt: OutboundAttempt) -> None:
@@ -283,7 +288,7 @@ class Delivery:
             while True:
                 with self._lock:
                     if not destination.queue:
-                        return
+                        break
                     attempt = destination.queue.popleft()
                     destination.sending.append(attempt)
                 await self._send(destination, attempt)
@@ -291,6 +296,19 @@ class Delivery:
         finally:
             if task is not None:
                 destination.workers.discard(task)
+        if not destination.workers:
+            asyncio.get_running_loop().call_later(IDLE_SECONDS, self._prune, destination)
+
+    def _prune(self, destination: _Destination) -> None:
+        """Forget a destination that stayed idle, and close its connections."""
+        with self._lock:
+            idle = not (destination.queue or destination.sending or destination.workers)
+            if not idle or self._destinations.get(destination.origin) is not destination:
+                return
+            del self._destinations[destination.origin]
+            client, destination.client = destination.client, None
+        if client is not None:
+            asyncio.get_running_loop().create_task(client.aclose())
 
     async def _send(self, destination: _Destination, attempt: OutboundAttempt) -> None:
         message = attempt.message
@@ -352,8 +370,11 @@ class Delivery:
 
     def _client(self, destination: _Destination) -> httpx.AsyncClient:
         if destination.client is None:
+            if self._tls is None:  # loading the CA bundle takes up to 0.3 s: once
+                self._tls = httpx.create_ssl_context()
             size = self.limits.concurrency
             destination.client = httpx.AsyncClient(
+                verify=self._tls,
                 # The whole exchange is bounded by `limits.timeout` (asyncio.timeout in
                 # `_send`); httpx's own per-phase timeouts only back it up.
                 timeout=self.limits.timeout + 1,

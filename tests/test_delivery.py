@@ -281,3 +281,25 @@ def test_limits_are_refused_below_one() -> None:
         MockServer(delivery_queue=0)
     with pytest.raises(ValueError, match="at least 1"):
         MockServer(delivery_concurrency=0)
+
+
+def test_an_idle_destination_gives_up_its_connections(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long `serve` meets many receivers: one with nothing to send is forgotten (its
+    connections closed) after a while, and comes back on its next message."""
+    monkeypatch.setattr("mockserver.delivery.IDLE_SECONDS", 0.05)
+    server = MockServer()
+    try:
+        server.outbound.send(message(receiver.url + "/a"))
+        assert server.outbound.flush(timeout=30)
+        deadline = time.monotonic() + 30
+        while server.outbound._destinations and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not server.outbound._destinations
+        again = server.outbound.send(message(receiver.url + "/b"))
+        assert server.outbound.flush(timeout=30)
+        assert again.outcome == "delivered"
+    finally:
+        server.stop()
+    assert [path for path, _ in receiver.received] == ["/a", "/b"]

@@ -77,8 +77,9 @@ def read_world(source: WorldSource) -> dict[str, Any]:
 def build_providers(world: World) -> dict[str, Provider]:
     """Each vendor's objects (applications, subscriptions, devices...) for the world's
     description; WorldError when one refuses it."""
-    for where, refused in target_problems(world.description, world.outbound.targets):
-        raise WorldError(f"world: at {where}: {refused}")
+    refused = next(target_problems(world.description, world.outbound.targets), None)
+    if refused is not None:  # a webhook, integration or report URL it may not call
+        raise WorldError(f"world: at {refused[0]}: {refused[1]}")
     providers: dict[str, Provider] = {}
     for name, provider_class in PROVIDERS.items():
         try:
