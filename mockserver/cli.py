@@ -22,10 +22,12 @@ from mockserver.cli_options import (
     UsageError,
     add_access_options,
     add_admin_token,
+    add_delivery_options,
     add_document_limit_arguments,
     add_journal_arguments,
     add_serving_arguments,
     base_url,
+    delivery_kwargs,
     document_limits,
     environment_port,
     environment_url,
@@ -106,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     add_access_options(serve)
     add_document_limit_arguments(serve)
     add_serving_arguments(serve)
+    add_delivery_options(serve)
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -161,6 +164,7 @@ def serve(args: argparse.Namespace) -> int:
             tenant_idle=args.tenant_idle,
             document_limits=limits,
             serving=serving_limits(args),
+            **delivery_kwargs(args),
         )
     except WorldError as error:  # unreadable, invalid, or past a document limit
         return refuse(str(error))

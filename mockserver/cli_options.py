@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 from mockserver.admin.guard import ALLOW_HOSTS_ENV, TOKEN_ENV, TOKEN_HEADER
 from mockserver.connections import MAX_CONNECTIONS, ServingLimits
+from mockserver.delivery import DEFAULT_CONCURRENCY, DEFAULT_QUEUE_CAPACITY
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
+from mockserver.outbound import OutboundTargets
 from mockserver.safe_load import DEFAULT_LIMITS, MIB, DocumentLimits, size_text
 from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
 from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS
@@ -366,3 +368,57 @@ def positive_seconds(text: str) -> float:
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (above 0)")
     return value
+
+
+# -- outbound delivery (docs/reliability.md, "Outbound delivery") -----------------------------
+def outbound_target(text: str) -> str:
+    """A CIDR, an address or a host name (`--outbound-allow`)."""
+    try:
+        OutboundTargets([text])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def add_delivery_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("outbound delivery (webhooks, integrations, reports)")
+    group.add_argument(
+        "--delivery-queue",
+        metavar="N",
+        type=count,
+        default=DEFAULT_QUEUE_CAPACITY,
+        help="messages waiting per destination; when full the oldest is dropped and "
+        f"recorded as dropped (default {DEFAULT_QUEUE_CAPACITY})",
+    )
+    group.add_argument(
+        "--delivery-concurrency",
+        metavar="N",
+        type=count,
+        default=DEFAULT_CONCURRENCY,
+        help=f"messages sent at a time per destination (default {DEFAULT_CONCURRENCY})",
+    )
+    group.add_argument(
+        "--outbound-allow",
+        metavar="CIDR|HOST",
+        action="append",
+        type=outbound_target,
+        default=[],
+        help="also let messages go to this network, address or host name, which link-local "
+        "and cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) are not "
+        "by default (repeatable)",
+    )
+
+
+class DeliveryOptions(TypedDict):
+    delivery_queue: int
+    delivery_concurrency: int
+    outbound_allow: tuple[str, ...]
+
+
+def delivery_kwargs(args: argparse.Namespace) -> DeliveryOptions:
+    """The MockServer keyword arguments of the options above."""
+    return {
+        "delivery_queue": args.delivery_queue,
+        "delivery_concurrency": args.delivery_concurrency,
+        "outbound_allow": tuple(args.outbound_allow),
+    }

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
-from mockserver.delivery import Delivery
+from mockserver.delivery import Delivery, DeliveryLimits
 from mockserver.formatters.engine import scripts_seen
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
@@ -34,7 +34,7 @@ log = logging.getLogger("mockserver")
 
 
 class Host:
-    def __init__(self, simulator: Simulator) -> None:
+    def __init__(self, simulator: Simulator, delivery: DeliveryLimits | None = None) -> None:
         self.simulator = simulator
         #: Held by every call into the simulator: requests, timers, the Python and admin API.
         self.lock = threading.RLock()
@@ -42,7 +42,7 @@ class Host:
         if isinstance(clock, VirtualClock | RealClock):
             clock.guard = self.lock  # a test thread's `clock.advance()` waits its turn too
         #: Sends what the simulator's outbox hands over (`server.outbound`).
-        self.delivery = Delivery(simulator.outbox, clock)
+        self.delivery = Delivery(simulator.outbox, clock, delivery)
         self._clock_task: asyncio.Task[None] | None = None
         #: Where the event loop's calls into the simulator run (`call`).
         self.thread = SimulatorThread()
@@ -69,6 +69,8 @@ class Host:
 
     # -- the simulator's calls that change the world, one at a time --------------------------
     def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
+        """The simulator's reset. Its outbox hands the old world's deliveries back to the
+        worker, which cancels them at once: a reset never waits on a receiver."""
         with self.lock:
             self.simulator.reset(world, keep_scenario=keep_scenario)
 

@@ -109,6 +109,29 @@ def with_journal(report: dict[str, Any], journal: Mapping[str, int]) -> dict[str
     return {**report, "journal": dict(journal)}
 
 
+#: The delivery worker's figures a report carries (`Delivery.stats()`).
+DELIVERY_FIGURES = ("queued", "in_flight", "delivered", "failed", "dropped", "cancelled")
+
+
+def with_delivery(report: dict[str, Any], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with the server's outbound delivery figures (`delivery`): messages
+    waiting and being sent, and how many were delivered, failed, dropped or cancelled."""
+    report["delivery"] = {name: int(stats[name]) for name in DELIVERY_FIGURES}
+    return report
+
+
+def _delivery_lines(report: dict[str, Any]) -> list[str]:
+    figures = report.get("delivery")
+    if not figures:
+        return []
+    return [
+        f"Outbound messages: {figures['delivered']} delivered, {figures['failed']} failed, "
+        f"{figures['dropped']} dropped (queue full), {figures['cancelled']} cancelled "
+        f"(reset); {figures['queued']} queued, {figures['in_flight']} being sent.",
+        "",
+    ]
+
+
 def coverage_shortfall(summary: dict[str, Any], option: str) -> str:
     """Why a coverage gate failed, naming the option that set it, for the run's last lines."""
     return (
@@ -258,6 +281,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"{summary['operations_total']}** ({summary['operation_coverage_percent']} %). "
         f"Violations: **{summary['violations']}**. Warnings: **{summary.get('warnings', 0)}**.",
         "",
+        *_delivery_lines(report),
     ]
     if report.get("journal") is not None:
         lines += [journal_sentence(report["journal"]), ""]

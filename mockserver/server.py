@@ -28,7 +28,12 @@ from mockserver.connections import ServingLimits, bounded_protocol
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
-from mockserver.delivery import Delivery
+from mockserver.delivery import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_QUEUE_CAPACITY,
+    Delivery,
+    DeliveryLimits,
+)
 from mockserver.host import Host
 from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
@@ -101,7 +106,15 @@ class MockServer:
         document_limits: DocumentLimits | None = None,
         # -- serving bounds (docs/reliability.md, "Connections and shutdown") --
         serving: ServingLimits | None = None,
+        # Outbound delivery (docs/reliability.md, "Outbound delivery").
+        delivery_queue: int = DEFAULT_QUEUE_CAPACITY,
+        delivery_concurrency: int = DEFAULT_CONCURRENCY,
+        outbound_allow: Iterable[str] = (),
     ) -> None:
+        #: Per destination: queue capacity, sends at a time, timeout.
+        self.delivery_limits = DeliveryLimits(delivery_queue, delivery_concurrency)
+        #: The targets outbound messages may have besides the default ones (CIDRs, hosts).
+        self.outbound_allow = tuple(outbound_allow)
         #: Header size, request deadline, connection limit and shutdown grace when served.
         self.serving = serving or ServingLimits()
         #: How large a world or scenario file, or an admin body, may be (docs/reliability.md).
@@ -117,9 +130,10 @@ class MockServer:
                 # The journal's byte budget and body limit (docs/reliability.md).
                 journal_bytes=journal_bytes,
                 journal_body_bytes=journal_body_bytes,
+                outbound_allow=self.outbound_allow,
             )
         #: The simulator as served: its lock, delivery worker and real-clock driver.
-        self.host = Host(self.simulator)
+        self.host = Host(self.simulator, self.delivery_limits)
         #: Who may use the admin API and dashboard: token, Host names (mockserver.admin.guard).
         self.access = AdminAccess.of(admin_token, allow_hosts)
         #: Isolated simulators behind the same port, chosen by the X-Mockserver-Tenant header.
@@ -154,10 +168,11 @@ class MockServer:
             journal_capacity=journal.capacity,
             journal_bytes=journal.byte_budget,
             journal_body_bytes=journal.body_limit,
+            outbound_allow=self.outbound_allow,
         )
         simulator.world_origin = origin
         simulator.default_scenario = home.default_scenario
-        host = Host(simulator)
+        host = Host(simulator, self.delivery_limits)
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)

@@ -32,7 +32,7 @@ from mockserver.admin.representations import (
 )
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
-from mockserver.reports import FORMATS, build_report, render, with_journal
+from mockserver.reports import FORMATS, build_report, render, with_delivery, with_journal
 from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
@@ -197,6 +197,9 @@ def build_admin_app(
             return Response(status_code=204)
         return JSONResponse([attempt.to_json() for attempt in server.outbox.attempts()])
 
+    async def outbound_stats(request: Request) -> Response:
+        return JSONResponse(host.delivery.stats())
+
     async def violations(request: Request) -> Response:
         log = server.contract.log
         return JSONResponse(
@@ -224,8 +227,10 @@ def build_admin_app(
             raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
         providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
-            report = build_report(server.contract, providers_only=providers)
-            body = render(with_journal(report, server.journal.stats()), kind)
+            built = with_journal(
+                build_report(server.contract, providers_only=providers), server.journal.stats()
+            )
+            body = render(with_delivery(built, host.delivery.stats()), kind)
         except ValueError as error:
             raise AdminError(400, str(error)) from None
         media = {
@@ -333,6 +338,7 @@ def build_admin_app(
         Route("/_mock/devices/{device_id}/events", events, methods=["GET"]),
         Route("/_mock/journal", journal, methods=["GET", "DELETE"]),
         Route("/_mock/outbound", outbound, methods=["GET", "DELETE"]),
+        Route("/_mock/outbound/stats", outbound_stats, methods=["GET"]),
         Route("/_mock/contract/violations", violations),
         Route("/_mock/contract/warnings", warnings),
         Route("/_mock/report", report, methods=["GET"]),

@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 
 from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
+from mockserver.outbound import target_problems
 from mockserver.providers import PROVIDERS, Provider
 from mockserver.safe_load import (
     DEFAULT_LIMITS,
@@ -110,6 +111,9 @@ def _load_file(path: str | Path, origin: str) -> Any:
 def build_providers(world: World) -> dict[str, Provider]:
     """Each vendor's objects (applications, subscriptions, devices...) for the world's
     description; WorldError when one refuses it."""
+    refused = next(target_problems(world.description, world.outbound.targets), None)
+    if refused is not None:  # a webhook, integration or report URL it may not call
+        raise WorldError(f"world: at {refused[0]}: {refused[1]}")
     providers: dict[str, Provider] = {}
     for name, provider_class in PROVIDERS.items():
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.lorawan.regions import band
-from mockserver.outbound import Outbox
+from mockserver.outbound import OutboundTargets, Outbox
 from mockserver.providers import Handler, Provider
 from mockserver.providers.base import json_response
 from mockserver.providers.worlds import build_providers, read_world
@@ -67,6 +67,7 @@ class Simulator:
         public_url: str = DEFAULT_PUBLIC_URL,
         journal_bytes: int = DEFAULT_BYTE_BUDGET,
         journal_body_bytes: int = DEFAULT_BODY_LIMIT,
+        outbound_allow: Iterable[str] = (),
     ) -> None:
         self.description = read_world(world)
         #: Where the world came from, for the banner: a file name, "default" or "dict".
@@ -76,7 +77,9 @@ class Simulator:
         self.journal = Journal(
             journal_capacity, byte_budget=journal_bytes, body_limit=journal_body_bytes
         )
-        self.outbox = Outbox(check=self.contract.check_outbound)
+        self.outbox = Outbox(
+            check=self.contract.check_outbound, targets=OutboundTargets(outbound_allow)
+        )
         #: Where applications reach the simulator (links in bodies, X-Downlink-Push).
         self.public_url = public_url
         #: The failure scenario in force (None: the world behaves as described).
@@ -221,7 +224,7 @@ class Simulator:
             description = read_world(world)
             # Built once aside first: a world that cannot be built, or that the scenario
             # re-armed below does not fit, changes nothing.
-            trial = World.build(description, VirtualClock())
+            trial = World.build(description, VirtualClock(), Outbox(targets=self.outbox.targets))
             build_providers(trial)
             if not keep_scenario and self.default_scenario is not None:
                 self._check_default_scenario_fits([device.id for device in trial.network])

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from mockserver import json_strict
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.outbound import OutboundTargets
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import Webhook
@@ -103,12 +104,19 @@ class WebhookRegistryRoutes:
         refused = _check(changes)
         if refused:
             raise _invalid(f"webhook.{refused[0]}", refused[1])
+        base_url = _base_url_error(changes, self.provider.world.outbound.targets)
+        if base_url is not None:
+            raise base_url
         application = self._application(
             request, params, SETTINGS_BASIC, TRAFFIC_READ, TRAFFIC_DOWN_WRITE
         )
         now = self.provider.clock.now_us()
         hook = application.webhooks.get(webhook_id)
         if hook is None:
+            if not changes.get("base_url"):
+                # The registry validates the webhook it would store: an empty base_url is
+                # not absolute (TTS's ApplicationWebhook.ValidateFields).
+                raise _webhook_invalid("base_url", NOT_ABSOLUTE)
             hook = application.webhooks[webhook_id] = Webhook(id=webhook_id, created_at=now)
         for path, value in changes.items():
             if path in MESSAGE_TYPES:
@@ -222,8 +230,7 @@ def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
     key = changes.get("downlink_api_key")
     if key is not None and (not isinstance(key, str) or len(key) > 128):
         return "downlink_api_key", "value length must be at most 128 runes"
-    base_url = changes.get("base_url")
-    if base_url is not None and (not isinstance(base_url, str) or "://" not in base_url):
+    if changes.get("base_url") is not None and not isinstance(changes["base_url"], str):
         return "base_url", "value must be a valid URI"
     for kind in MESSAGE_TYPES:
         message = changes.get(kind)
@@ -234,6 +241,44 @@ def _check(changes: dict[str, Any]) -> tuple[str, str] | None:
         if len(message.get("path", "")) > 64:
             return f"{kind}.path", "value length must be at most 64 runes"
     return None
+
+
+#: The reasons of TTS's generated validator for a `uri` field (Go's url.Parse, IsAbs).
+NOT_ABSOLUTE = "value must be absolute"
+NOT_A_URI = "value must be a valid URI"
+#: The simulator's own reason for a target it does not call (TTS has no such rule).
+REFUSED_TARGET = (
+    "value must not be a link-local or cloud-metadata address "
+    "(mockserver calls none unless `--outbound-allow` names it)"
+)
+
+
+def _base_url_error(changes: dict[str, Any], targets: OutboundTargets) -> errors.TTSError | None:
+    """TTS's error for a `base_url` that is set but not an absolute URI (an empty one
+    included), or that names an address this simulator never calls."""
+    if "base_url" not in changes:
+        return None
+    base_url = changes["base_url"] or ""
+    try:
+        scheme = urlsplit(base_url).scheme
+    except ValueError:
+        return _webhook_invalid("base_url", NOT_A_URI)
+    if not scheme:
+        return _webhook_invalid("base_url", NOT_ABSOLUTE)
+    if targets.refusal(base_url) is not None:
+        return _webhook_invalid("base_url", REFUSED_TARGET)
+    return None
+
+
+def _webhook_invalid(field: str, reason: str) -> errors.TTSError:
+    """`SetApplicationWebhookRequest.ValidateFields`: the embedded webhook's field error."""
+    cause = errors.VALIDATION(field=field, reason=reason, name="ApplicationWebhookValidationError")
+    return errors.VALIDATION(
+        cause,
+        field="webhook",
+        reason=EMBEDDED,
+        name="SetApplicationWebhookRequestValidationError",
+    )
 
 
 def _application_ids_error(application_id: str) -> errors.TTSError | None:

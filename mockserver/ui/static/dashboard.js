@@ -302,8 +302,12 @@ const refreshDevice = coalesced(async () => {
 const refreshOutbound = coalesced(async () => {
   if (state.view !== 'outbound') return;
   const attempts = (await api.get('outbound')).slice(-OUTBOUND_ROWS).reverse();
+  const stats = await api.get('outbound/stats');
+  $('outbound-summary').textContent = `${stats.delivered} delivered · ${stats.failed} failed · `
+    + `${stats.dropped} dropped (queue full) · ${stats.cancelled} cancelled (reset) · `
+    + `${stats.queued} queued · ${stats.in_flight} being sent`;
   $('outbound').tBodies[0].innerHTML = attempts.map((a) => {
-    const result = a.delivered ? `<span class="ok">${a.status}</span>` : `<span class="bad">${esc(a.status || a.error || 'pending')}</span>`;
+    const result = a.delivered ? `<span class="ok">${a.status}</span>` : `<span class="bad" title="${esc(a.error || '')}">${esc(a.status || (a.outcome === 'failed' ? a.error : a.outcome) || 'pending')}</span>`;
     const contract = a.violations.length ? a.violations.map((v) => `<span class="rule" title="${esc(v.message)}">${esc(v.rule)}</span>`).join('') : '<span class="ok">valid</span>';
     return `<tr><td>${timeOf(a.at)}</td><td>${esc(a.provider)}</td><td>${esc(a.kind)}</td><td>${esc(a.device_id)}</td>`
       + `<td><details><summary>${esc(a.method)} ${esc(a.url)}</summary><pre>${json(a.body)}</pre></details></td><td>${result} <span class="muted">${a.duration_ms} ms</span></td><td>${contract}</td></tr>`;

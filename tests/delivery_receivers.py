@@ -1,0 +1,70 @@
+"""Receivers for the delivery tests: a live one (optionally slow or held), and ports where
+nothing answers (closed, or listening without ever accepting)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Receiver:
+    """An application on a real port built on Python's http.server, with its default
+    listen backlog (5) unless told otherwise: records each POST's path and body."""
+
+    def __init__(self, delay: float = 0.0, backlog: int | None = None) -> None:
+        self.received: list[tuple[str, bytes]] = []
+        #: Cleared: every request waits until it is set again.
+        self.open = threading.Event()
+        self.open.set()
+        received, gate = self.received, self.open
+        lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                gate.wait(30)
+                if delay:
+                    time.sleep(delay)
+                with lock:
+                    received.append((self.path, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = backlog or ThreadingHTTPServer.request_queue_size
+
+        self.http = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.open.set()
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def closed_port() -> str:
+    """The URL of a local port where nothing listens (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class Silent:
+    """A port that listens and never accepts: a connection may open, no answer ever comes."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()
