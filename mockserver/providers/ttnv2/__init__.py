@@ -81,10 +81,20 @@ class TTNv2Provider(Provider):
         application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
         if not isinstance(application_id, str) or not re.fullmatch(ID_PATTERN, application_id):
             raise ValueError(f"application_id {application_id!r} is not a TTN v2 ID ({ID_PATTERN})")
-        return self.registry.add_device(application_id, entry).device
+        return self.remember_added(self.registry.add_device(application_id, entry).device, spec)
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
+        self.added_devices.pop(device.id, None)
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Only run-time devices: queues are the core's, and nothing else changes at run time."""
+        return {"added_devices": list(self.added_devices.values())}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for spec in state.get("added_devices", []):
+            self.create_device(spec)
 
     def answers_unserved_path(self, path: str) -> bool:
         """A region V2 never had (`/ttn-mars/api/v2/...`) reaches the same Go mux as the five

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
@@ -16,7 +16,7 @@ from mockserver.core import Device
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
-from mockserver.providers.tts.applications import Registry
+from mockserver.providers.tts.applications import Registry, Webhook
 from mockserver.providers.tts.auth import require_rights
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
@@ -111,10 +111,36 @@ class TTSProvider(Provider):
             raise ValueError(
                 f"application_id {application_id!r} is not an application of the world"
             )
-        return self.registry.add_device(application_id, entry).device
+        return self.remember_added(self.registry.add_device(application_id, entry).device, spec)
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
+        self.added_devices.pop(device.id, None)
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Run-time devices and every application's webhooks (the registry API changes them);
+        queues and sessions are the core's."""
+        return {
+            "added_devices": list(self.added_devices.values()),
+            "webhooks": {
+                application.id: [asdict(webhook) for webhook in application.webhooks.values()]
+                for application in self.registry.applications.values()
+            },
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for spec in state.get("added_devices", []):
+            self.create_device(spec)
+        webhooks = state.get("webhooks", {})
+        if not isinstance(webhooks, dict):
+            raise ValueError("tts.webhooks must be an object")
+        for application_id, hooks in webhooks.items():
+            try:
+                restored = {hook["id"]: Webhook(**hook) for hook in hooks}
+            except (KeyError, TypeError) as problem:
+                raise ValueError(f"tts.webhooks[{application_id}]: {problem}") from None
+            self.registry.application(application_id).webhooks = restored
 
     def not_found(self, request: HttpRequest) -> HttpResponse:
         """Unmatched paths under /api/v3 fall through to grpc-gateway's catch-all."""
