@@ -26,6 +26,8 @@ NEW_TTS_DEVICE = {
     "class": "A",
     "session": {"dev_addr": "260B00A9"},
 }
+JS_ENCODER = "function encodeDownlink(input) { return { bytes: [input.data.n], fPort: 3 }; }"
+V2_ENCODER = "function Encoder(object, port) { return [object.n, 7]; }"
 NEW_THINGPARK_DEVICE = {"provider": "thingpark", "ref": "1009", "dev_eui": "0018B20000000009"}
 
 
@@ -42,6 +44,12 @@ def exercise(client: httpx.Client) -> dict[str, str]:
     """A session on every vendor: queued downlinks, added devices, time moved on. Returns
     the bearer headers the vendors' list calls need afterwards."""
     assert client.post("/_mock/devices", json=NEW_TTS_DEVICE).status_code == 201
+    script = client.put("/_mock/devices/app1.dev2/formatters/down", content=JS_ENCODER)
+    assert script.status_code == 200, script.text
+    encoder = client.put(
+        "/_mock/devices/my-app-id.my-dev-id/formatters/encoder", content=V2_ENCODER
+    )
+    assert encoder.status_code == 200, encoder.text
     push(client, "dev1", "AQI=")
     push(client, "dev1", "AwQ=")
     push(client, "dev2", "BQY=", op="replace")
@@ -131,6 +139,15 @@ def test_a_restored_session_goes_on_where_it_stopped(client: httpx.Client):
         assert len(other.get("/_mock/devices/app1.dev1/queue").json()) == queued - 1
         kinds = [event["kind"] for event in other.get("/_mock/devices/app1.dev1/events").json()]
         assert "acked" in kinds and "sent" in kinds
+        # the scripts set at run time came back too
+        body = {"downlinks": [{"decoded_payload": {"n": 9}}]}
+        url = WEBHOOK_DOWN.format(device="dev2", op="replace")
+        assert other.post(url, headers=AUTH, json=body).status_code == 200
+        assert other.get("/_mock/devices/app1.dev2/queue").json()[0]["frm_payload"] == "CQ=="
+        fields = {"dev_id": "my-dev-id", "port": 1, "payload_fields": {"n": 5}}
+        assert other.post(down_url(), json=fields).status_code == 202
+        queue = other.get("/_mock/devices/my-app-id.my-dev-id/queue").json()
+        assert queue[-1]["frm_payload"] == "BQc="
 
 
 def test_without_the_journal(client: httpx.Client):
@@ -160,6 +177,11 @@ def _broken(document: dict[str, Any], change: str) -> Any:
         broken["world"]["description"] = {"tts": {"applications": "not a list"}}
     elif change == "provider":
         broken["providers"]["tts"]["webhooks"] = {"app1": [{"no": "id"}]}
+    elif change == "formatter":
+        broken["providers"]["tts"]["formatters"]["app1.dev1"] = {
+            "down_formatter": "FORMATTER_JAVASCRIPT",
+            "down_formatter_parameter": "function (",
+        }
     elif change == "not an object":
         broken = [broken]
     return broken
@@ -176,6 +198,7 @@ def _broken(document: dict[str, Any], change: str) -> Any:
         ("journal", "journal.entries[0]"),
         ("world", "world.description"),
         ("provider", "tts.webhooks[app1]"),
+        ("formatter", "the snapshot cannot be restored"),
         ("not an object", "a snapshot is a JSON object"),
     ],
 )
@@ -214,3 +237,28 @@ def test_a_provider_without_the_hooks_is_named_not_silently_empty(client, server
     restored = client.put("/_mock/snapshot", json=document).json()
     assert "ttnv2" in restored["providers_not_carried"]
     assert client.get("/_mock/devices/my-app-id.my-dev-id/queue").json() == []
+
+
+def test_into_a_server_on_the_real_clock(client: httpx.Client):
+    """The queues come back; the real clock keeps the wall time rather than jump back."""
+    from mockserver.clock import RealClock
+
+    push(client, "dev1", "AQI=")
+    document = client.get("/_mock/snapshot").json()
+    real = MockServer(clock=RealClock())
+    with real.client() as other:
+        restored = other.put("/_mock/snapshot", json=document)
+        assert restored.status_code == 200, restored.text
+        assert restored.json()["clock"]["kind"] == "real"
+        assert restored.json()["clock"]["now"] > document["clock"]["now"]
+        queue = other.get("/_mock/devices/app1.dev1/queue").json()
+        assert [downlink["frm_payload"] for downlink in queue] == ["AQI="]
+
+
+def test_each_tenant_has_its_own(client: httpx.Client):
+    tenant = {"X-Mockserver-Tenant": "team-a"}
+    push(client, "dev1", "AQI=")
+    document = client.get("/_mock/snapshot", headers=tenant).json()
+    assert all(device["queue"] == [] for device in document["devices"])
+    assert client.put("/_mock/snapshot", json=document, headers=tenant).status_code == 200
+    assert len(client.get("/_mock/devices/app1.dev1/queue").json()) == 1

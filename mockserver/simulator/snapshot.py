@@ -15,10 +15,10 @@ A restore is tried on a world built aside first, with its own clock: a snapshot 
 be read or applied there is refused (`SnapshotError`) and the running world is untouched.
 Only then is the same document applied to the live simulator.
 
-Not carried (timers are code, not data): the scenario in force, the outbound delivery log,
-device event timelines, contract findings and formatter scripts set at run time. A downlink
-the scheduler had taken for a radio window but not yet sent goes back to the head of its
-queue; a confirmed one awaiting its answer is still awaited.
+Not carried: the scenario in force, the outbound delivery log, device event timelines and
+contract findings. Nor are timers (they are code, not data): a downlink the scheduler had
+taken for a radio window but not yet sent goes back to the head of its queue, and a
+confirmed one awaiting its answer is still awaited.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ NOT_CARRIED = (
     "the outbound delivery log",
     "device event timelines",
     "contract violations, warnings and coverage",
-    "formatter scripts set at run time",
 )
 
 
@@ -184,7 +183,8 @@ def _restore_live(simulator: Simulator, plan: _Plan) -> None:
     elif isinstance(clock, RealClock):
         clock.reset()  # wall time goes on; queued_at and journal times keep their instants
     simulator.description = plan.description
-    simulator.world_origin = f"snapshot of {plan.origin}"
+    origin = plan.origin
+    simulator.world_origin = origin if origin.startswith("snapshot of") else f"snapshot of {origin}"
     simulator.world_before_scenario = None
     simulator.scenario = None
     simulator.rebuild_world()

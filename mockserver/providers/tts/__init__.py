@@ -13,6 +13,7 @@ from mockserver.contract import ContractWarning, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
+from mockserver.formatters.tts import PayloadFormatters
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
@@ -121,12 +122,22 @@ class TTSProvider(Provider):
     def snapshot_state(self) -> dict[str, Any]:
         """Run-time devices and every application's webhooks (the registry API changes them);
         queues and sessions are the core's."""
+        formatters: dict[str, Any] = {}
+        for application in self.registry.applications.values():
+            if application.default_formatters is not None:
+                formatters[application.id] = _formatters_json(application.default_formatters)
+            for device_id, end_device in application.devices.items():
+                if end_device.formatters is not None:
+                    formatters[f"{application.id}.{device_id}"] = _formatters_json(
+                        end_device.formatters
+                    )
         return {
             "added_devices": list(self.added_devices.values()),
             "webhooks": {
                 application.id: [asdict(webhook) for webhook in application.webhooks.values()]
                 for application in self.registry.applications.values()
             },
+            "formatters": formatters,
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
@@ -141,6 +152,22 @@ class TTSProvider(Provider):
             except (KeyError, TypeError) as problem:
                 raise ValueError(f"tts.webhooks[{application_id}]: {problem}") from None
             self.registry.application(application_id).webhooks = restored
+        formatters = state.get("formatters", {})
+        if not isinstance(formatters, dict):
+            raise ValueError("tts.formatters must be an object")
+        for target, raw in formatters.items():
+            application_id, _, device_id = target.partition(".")
+            payload_formatters = PayloadFormatters.from_config(raw)
+            assert payload_formatters is not None
+            payload_formatters.check()  # a script that does not parse: ValueError
+            application = self.registry.applications.get(application_id)
+            end_device = application.devices.get(device_id) if application else None
+            if application is None or (device_id and end_device is None):
+                raise ValueError(f"tts.formatters: no TTS device or application {target!r}")
+            if end_device is not None:
+                end_device.formatters = payload_formatters
+            else:
+                application.default_formatters = payload_formatters
 
     def not_found(self, request: HttpRequest) -> HttpResponse:
         """Unmatched paths under /api/v3 fall through to grpc-gateway's catch-all."""
@@ -224,6 +251,16 @@ class TTSProvider(Provider):
                         f"{webhook.id}/devices/{device_id}/down/push"
                     )
         return lines
+
+
+def _formatters_json(formatters: PayloadFormatters) -> dict[str, Any]:
+    """A device's or application's formatters as a world file writes them."""
+    out: dict[str, Any] = {
+        key: value for key, value in asdict(formatters).items() if key != "origins"
+    }
+    for direction, origin in formatters.origins.items():
+        out[f"{direction}_formatter_parameter_origin"] = origin
+    return out
 
 
 def _is_webhook_route(path: str) -> bool:
