@@ -14,12 +14,14 @@ queue). KPN's MQTT, HTTP and SMS downlinks are found by their KPN record instead
 
 Prints the 5xx count, the server's RSS at start, after warm-up and at the end (/proc), p50
 and p99 latency per minute, and the accounting. Exits 1 on any 5xx, any unaccounted
-downlink, RSS growth of 10 % or more after warm-up, or a last-minute p99 over twice the
-first's.
+downlink, RSS growth of 10 % or more after warm-up, a last-minute p99 over twice the
+first's, a request of the load that got no answer (30 s), or a server that died. Hostile
+requests get 2 s: their timeouts are counted apart.
 
 Environment: SOAK_SECONDS (default 600), SOAK_WORKERS (4), SOAK_EPOCH (20 s),
 SOAK_YAML_BOMB (1: include the YAML bomb; 0 leaves it out, for a server that still hangs
-on it), SOAK_SPEED (clock speed, 10).
+on it), SOAK_SPEED (clock speed, 10), SOAK_SERVER_MAX_MIB (cap the server's address space),
+SOAK_OUTBOUND (1; 0: no webhooks or reports at all, to tell what delivery costs apart).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import base64
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,11 @@ WORKERS = int(os.environ.get("SOAK_WORKERS", "4"))
 EPOCH = float(os.environ.get("SOAK_EPOCH", "20"))
 YAML_BOMB = os.environ.get("SOAK_YAML_BOMB", "1") != "0"
 SPEED = os.environ.get("SOAK_SPEED", "10")
+#: A cap on the server's address space (MiB; none by default), so that a server that blows
+#: up on the YAML bomb fails alone instead of taking the machine with it.
+SERVER_MAX_MIB = int(os.environ.get("SOAK_SERVER_MAX_MIB", "0"))
+#: 0: no webhook message types and no ThingPark reports (to tell delivery's share apart).
+OUTBOUND = os.environ.get("SOAK_OUTBOUND", "1") != "0"
 BUCKET = 60.0  # seconds per latency bucket ("per minute")
 HOSTILE_SHARE = 0.01
 HOSTILE_TIMEOUT = 2.0
@@ -110,17 +118,21 @@ def soak_world(receiver_url: str) -> dict[str, Any]:
     for application in world["tts"]["applications"]:
         for hook in application.get("webhooks", []):
             hook["base_url"] = f"{receiver_url}/tts"
-            for kind in (*messages, "downlink_nack"):
+            for kind in (*messages, "downlink_nack") if OUTBOUND else ():
                 hook[kind] = {"path": f"/{kind}"}
     for server in world["thingpark"]["application_servers"]:
         server["url"] = f"{receiver_url}/thingpark"
+    if not OUTBOUND:
+        world["thingpark"]["application_servers"] = []
     return world
 
 
 def start_server(world_file: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
     command += ["--world", str(world_file), "--speed", SPEED, "--log-level", "off"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_cap_memory
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -130,6 +142,12 @@ def start_server(world_file: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     process.kill()
     raise SystemExit("soak: the server did not answer /_mock/health within 60 s")
+
+
+def _cap_memory() -> None:
+    if SERVER_MAX_MIB:
+        limit = SERVER_MAX_MIB * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def rss_mib(pid: int) -> float:
@@ -155,6 +173,7 @@ class Tally:
     kpn_accepted: list[tuple[str, str]] = field(default_factory=list)
     accounting: Counter[str] = field(default_factory=Counter)
     unaccounted: list[str] = field(default_factory=list)
+    died: str = ""
 
     def record(self, started: float, label: str, response: httpx.Response, t0: float) -> None:
         elapsed = time.monotonic() - t0
@@ -289,7 +308,10 @@ class Load:
                 if response.status_code == 200:
                     self.accept(f"thingpark.{ref}", payload)
             else:
-                self.send(client, "thingpark list", "GET", TP_BASE.format(ref=ref), headers=headers)
+                url = TP_BASE.format(ref=ref)
+                response = self.send(client, "thingpark list", "GET", url, headers=headers)
+            if response.status_code == 401:  # expired (the clock runs fast): a new one
+                self.thingpark_token = ""
         elif roll < 0.90:  # KPN create or list
             api = rng.choice(tuple(KPN_TARGETS))
             headers = {"Authorization": f"Bearer {self.kpn_bearer(client)}"}
@@ -321,7 +343,7 @@ class Load:
                         with self.tally.lock:
                             self.tally.kpn_accepted.append((api, response.json()["id"]))
             else:
-                self.send(
+                response = self.send(
                     client,
                     f"kpn {api} list",
                     "GET",
@@ -329,6 +351,8 @@ class Load:
                     params={"limit": 50},
                     headers=headers,
                 )
+            if response.status_code == 401:  # expired: a new one next time
+                self.kpn_token = ""
         else:  # uplinks, which open class A windows and start class C
             device = rng.choice(UPLINKERS)
             self.send(
@@ -371,10 +395,15 @@ class Load:
         with httpx.Client(base_url=self.base, timeout=HOSTILE_TIMEOUT) as client:
             try:
                 if kind == "oversized":
-                    url = rng.choice([TTN_DOWN, "/lora/downlinks", TP_BASE.format(ref="1001")])
-                    big = b'{"x":"' + b"x" * (2 * 1024 * 1024) + b'"}'
-                    response = client.post(
-                        url, content=big, headers={"content-type": "application/json"}
+                    url = rng.choice(
+                        [TTN_DOWN, "/lora/downlinks", TP_BASE.format(ref="1001"), "/_mock/scenario"]
+                    )
+                    size = 17 if url.startswith("/_mock") else 2  # MiB: over each limit
+                    big = b'{"x":"' + b"x" * (size * 1024 * 1024) + b'"}'
+                    kind = f"oversized {url.split('/')[1]}"
+                    method = "PUT" if url.startswith("/_mock") else "POST"
+                    response = client.request(
+                        method, url, content=big, headers={"content-type": "application/json"}
                     )
                 elif kind == "bad json":
                     url = TTS_DOWN.format(app="app1", hook="wh1", device="dev1", op="push")
@@ -388,12 +417,17 @@ class Load:
                 elif kind == "unknown route":
                     response = client.get(rng.choice(["/nowhere", "/_mock/nowhere", "/api/v3/x"]))
                 else:
-                    url = TTS_DOWN.format(app="app1", hook="wh1", device="dev1", op="push")
-                    response = client.post(
-                        url,
-                        json={"downlinks": []},
-                        headers={"Authorization": "Bearer NNSXS.BAD.KEY"},
+                    bad = {"Authorization": "Bearer NNSXS.BAD.KEY"}
+                    url, body = rng.choice(
+                        [
+                            (TTS_DOWN.format(app="app1", hook="wh1", device="dev1", op="push"), {}),
+                            (TTN_DOWN.replace("secret", "wrong"), {"dev_id": "my-dev-id"}),
+                            (TP_BASE.format(ref="1001"), {"payloadHex": "01"}),
+                            ("/lora/downlinks", {"deviceId": KPN_TARGETS["lora"]}),
+                        ]
                     )
+                    response = client.post(url, json=body, headers=bad)
+                    kind = f"bad credentials {url.split('/')[1]}"
             except httpx.TimeoutException:
                 with self.tally.lock:
                     self.tally.hostile_timeouts[kind] += 1
@@ -519,8 +553,17 @@ def run(server: subprocess.Popen[bytes], base: str, receiver: FlappingReceiver) 
         while (elapsed := time.monotonic() - started) < SECONDS:
             time.sleep(min(EPOCH, SECONDS - elapsed))
             load.pause()
+            if server.poll() is not None:
+                tally.died = f"the server exited with status {server.returncode}"
+                print(f"  {tally.died}", flush=True)
+                break
             t0 = time.monotonic()
-            account(admin, tally)
+            try:
+                account(admin, tally)
+            except httpx.HTTPError as error:
+                tally.died = f"the admin API did not answer the accounting: {error!r}"
+                print(f"  {tally.died}", flush=True)
+                break
             accounted_in = time.monotonic() - t0
             if not warm_taken and time.monotonic() - started >= WARM_UP:
                 rss_warm, warm_taken = rss_mib(server.pid), True
@@ -543,8 +586,8 @@ def run(server: subprocess.Popen[bytes], base: str, receiver: FlappingReceiver) 
         load.resume()
         for thread in threads:
             thread.join(timeout=60)
-        outbound = admin.get("/_mock/outbound").json()
-    rss_end = rss_mib(server.pid)
+        outbound = admin.get("/_mock/outbound").json() if not tally.died else []
+    rss_end = rss_mib(server.pid) if not tally.died else 0.0
     return report(tally, rss_start, rss_warm, rss_end, outbound, receiver)
 
 
@@ -589,7 +632,11 @@ def report(
         failures.append(f"{len(tally.five_xx)} 5xx")
     if tally.unaccounted:
         failures.append(f"{len(tally.unaccounted)} unaccounted downlinks: {tally.unaccounted[:5]}")
-    if growth >= 0.10:
+    if tally.died:
+        failures.append(tally.died)
+    if tally.errors:
+        failures.append(f"{sum(tally.errors.values())} requests of the load got no answer")
+    if growth >= 0.10 and not tally.died:
         failures.append(f"RSS grew {growth:.1%} after warm-up")
     if len(p99s) >= 2 and p99s[-1] > 2 * p99s[0]:
         failures.append(f"p99 of the last minute {p99s[-1] * 1000:.1f} ms > 2x the first's")
