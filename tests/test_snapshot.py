@@ -182,6 +182,12 @@ def _broken(document: dict[str, Any], change: str) -> Any:
             "down_formatter": "FORMATTER_JAVASCRIPT",
             "down_formatter_parameter": "function (",
         }
+    elif change == "webhook type":
+        broken["providers"]["tts"]["webhooks"]["app1"][0]["headers"] = ["not", "a", "map"]
+    elif change == "formatter type":
+        broken["providers"]["tts"]["formatters"]["app1.dev1"] = None
+    elif change == "added device":
+        broken["providers"]["thingpark"]["added_devices"] = [{"dev_eui": 7}]
     elif change == "not an object":
         broken = [broken]
     return broken
@@ -199,6 +205,9 @@ def _broken(document: dict[str, Any], change: str) -> Any:
         ("world", "world.description"),
         ("provider", "tts.webhooks[app1]"),
         ("formatter", "the snapshot cannot be restored"),
+        ("webhook type", "tts.webhooks[app1]"),
+        ("formatter type", "tts.formatters[app1.dev1]"),
+        ("added device", "the snapshot cannot be restored"),
         ("not an object", "a snapshot is a JSON object"),
     ],
 )

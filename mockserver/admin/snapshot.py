@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -28,25 +29,34 @@ _TOO_LARGE = (
 def snapshot_routes(host: Host) -> list[Route]:
     async def snapshot(request: Request) -> Response:
         if request.method == "PUT":
-            document = await _read_snapshot(request)
-            with host.lock:
-                try:
-                    summary = restore_snapshot(host.simulator, document)
-                except SnapshotError as error:
-                    raise AdminError(400, str(error)) from None
+            raw = await _read_snapshot(request)
+            try:  # seconds for a full journal: off the event loop, which keeps serving
+                summary = await run_in_threadpool(restore, raw)
+            except SnapshotError as error:
+                raise AdminError(400, str(error)) from None
             return JSONResponse(summary)
         journal = request.query_params.get("journal", "true")
         if journal not in ("true", "false"):
             raise AdminError(400, "journal must be true or false")
-        with host.lock:
-            exported = export_snapshot(host.simulator, journal=journal == "true")
-        return JSONResponse(exported)
+        body = await run_in_threadpool(export, journal == "true")
+        return Response(body, media_type="application/json")
+
+    def export(journal: bool) -> bytes:
+        document = export_snapshot(host.simulator, journal=journal, guard=host.lock)
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def restore(raw: bytes) -> dict[str, object]:
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise SnapshotError("the body is not JSON") from None
+        return restore_snapshot(host.simulator, document, guard=host.lock)
 
     return [Route("/_mock/snapshot", snapshot, methods=["GET", "PUT"])]
 
 
-async def _read_snapshot(request: Request) -> object:
-    """The JSON body, read no further than the limit."""
+async def _read_snapshot(request: Request) -> bytes:
+    """The body, read no further than the limit."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_SNAPSHOT_BYTES:
         raise AdminError(413, _TOO_LARGE)
@@ -60,7 +70,4 @@ async def _read_snapshot(request: Request) -> object:
     raw = b"".join(chunks)
     if not raw.strip():
         raise AdminError(400, "the body must be a snapshot (GET /_mock/snapshot gives one)")
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise AdminError(400, "the body is not JSON") from None
+    return raw

@@ -24,6 +24,7 @@ confirmed one awaiting its answer is still awaited.
 from __future__ import annotations
 
 import base64
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,33 +63,50 @@ class SnapshotError(ValueError):
 
 
 # -- export --------------------------------------------------------------------------------
-def export_snapshot(simulator: Simulator, *, journal: bool = True) -> dict[str, Any]:
+def export_snapshot(
+    simulator: Simulator,
+    *,
+    journal: bool = True,
+    guard: AbstractContextManager[object] | None = None,
+) -> dict[str, Any]:
     """The simulator's state as JSON values (`journal=False`: without the journal, for a
-    small document)."""
-    world = simulator.world
-    now = simulator.clock.now_us()
-    carried: dict[str, Any] = {}
-    not_carried: dict[str, str] = {}
-    for name, provider in simulator.providers.items():
-        try:
-            carried[name] = _plain(provider.snapshot_state())
-        except SnapshotUnsupported as unsupported:
-            not_carried[name] = str(unsupported)
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "clock": {"kind": simulator.clock.kind, "now": timestamp(now), "now_us": now},
-        "world": {
-            "origin": simulator.world_origin,
-            "description": _plain(simulator.description),
-            "random": random_to_json(world.random),
-        },
-        "devices": [device_to_json(device, world.scheduler) for device in world.network],
-        "providers": carried,
-        "providers_not_carried": not_carried,
-        "journal": _journal_to_json(simulator) if journal else None,
-        "not_carried": list(NOT_CARRIED),
-    }
+    small document). `guard` (the shell's lock) is held while the state is read, not while
+    the journal's copy is written out: that is most of the work, and no request waits on it."""
+    with guard or nullcontext():
+        world = simulator.world
+        now = simulator.clock.now_us()
+        carried: dict[str, Any] = {}
+        not_carried: dict[str, str] = {}
+        for name, provider in simulator.providers.items():
+            try:
+                carried[name] = _plain(provider.snapshot_state())
+            except SnapshotUnsupported as unsupported:
+                not_carried[name] = str(unsupported)
+        state = {
+            "format": FORMAT,
+            "version": VERSION,
+            "clock": {"kind": simulator.clock.kind, "now": timestamp(now), "now_us": now},
+            "world": {
+                "origin": simulator.world_origin,
+                "description": _plain(simulator.description),
+                "random": random_to_json(world.random),
+            },
+            "devices": [device_to_json(device, world.scheduler) for device in world.network],
+            "providers": carried,
+            "providers_not_carried": not_carried,
+        }
+        entries = simulator.journal.entries() if journal else None
+        last_sequence = simulator.journal.last_sequence
+    state["journal"] = (
+        {
+            "last_sequence": last_sequence,
+            "entries": [_entry_to_json(entry) for entry in entries],
+        }
+        if entries is not None
+        else None
+    )
+    state["not_carried"] = list(NOT_CARRIED)
+    return state
 
 
 def _plain(value: Any) -> Any:
@@ -100,13 +118,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     return value
-
-
-def _journal_to_json(simulator: Simulator) -> dict[str, Any]:
-    return {
-        "last_sequence": simulator.journal.last_sequence,
-        "entries": [_entry_to_json(entry) for entry in simulator.journal.entries()],
-    }
 
 
 def _entry_to_json(entry: JournalEntry) -> dict[str, Any]:
@@ -144,34 +155,38 @@ def _body_to_json(body: bytes) -> Any:
 
 
 # -- import --------------------------------------------------------------------------------
-def restore_snapshot(simulator: Simulator, document: Any) -> dict[str, Any]:
+def restore_snapshot(
+    simulator: Simulator, document: Any, *, guard: AbstractContextManager[object] | None = None
+) -> dict[str, Any]:
     """Replace the simulator's state with a snapshot's; a summary of what came back.
 
     SnapshotError (nothing changed) for a document that is not a snapshot of this format,
-    or that cannot be applied to a world built aside from it."""
+    or that cannot be applied to a world built aside from it. Reading the document and the
+    trial touch nothing of the simulator's: only the swap holds `guard` (the shell's lock)."""
     plan = _Plan.read(document)
     try:
         trial = World.build(plan.description, VirtualClock(plan.now))
         _apply(plan, trial, build_providers(trial))
     except SnapshotError:
         raise
-    except (ValueError, KeyError, TypeError, NotImplementedError) as problem:
+    except Exception as problem:  # whatever a hand-edited document trips: a 400, not a 500
         raise SnapshotError(f"the snapshot cannot be restored: {_say(problem)}") from None
-    try:
-        _restore_live(simulator, plan)
-    except Exception:  # proven aside, so not expected: never leave a half-restored world
-        simulator.reset()
-        raise
-    carried = sorted(plan.providers)
-    return {
-        "status": "restored",
-        "clock": {"kind": simulator.clock.kind, "now": timestamp(simulator.clock.now_us())},
-        "devices": len(simulator.network),
-        "queued": sum(len(device.queue) for device in simulator.network),
-        "journal": len(simulator.journal),
-        "providers": carried,
-        "providers_not_carried": sorted(set(simulator.providers) - set(carried)),
-    }
+    with guard or nullcontext():
+        try:
+            _restore_live(simulator, plan)
+        except Exception:  # proven aside, so not expected: never leave a half-restored world
+            simulator.reset()
+            raise
+        carried = sorted(plan.providers)
+        return {
+            "status": "restored",
+            "clock": {"kind": simulator.clock.kind, "now": timestamp(simulator.clock.now_us())},
+            "devices": len(simulator.network),
+            "queued": sum(len(device.queue) for device in simulator.network),
+            "journal": len(simulator.journal),
+            "providers": carried,
+            "providers_not_carried": sorted(set(simulator.providers) - set(carried)),
+        }
 
 
 def _restore_live(simulator: Simulator, plan: _Plan) -> None:
@@ -285,6 +300,8 @@ def _say(problem: BaseException) -> str:
     text = str(problem.args[0]) if problem.args else type(problem).__name__
     if isinstance(problem, KeyError):
         text = f"missing {text!r}"
+    elif not isinstance(problem, ValueError):  # a TypeError or the like: say which
+        text = f"{type(problem).__name__}: {text}"
     return text[:300]
 
 

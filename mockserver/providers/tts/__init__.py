@@ -148,7 +148,7 @@ class TTSProvider(Provider):
             raise ValueError("tts.webhooks must be an object")
         for application_id, hooks in webhooks.items():
             try:
-                restored = {hook["id"]: Webhook(**hook) for hook in hooks}
+                restored = {hook["id"]: _webhook(hook) for hook in hooks}
             except (KeyError, TypeError) as problem:
                 raise ValueError(f"tts.webhooks[{application_id}]: {problem}") from None
             self.registry.application(application_id).webhooks = restored
@@ -157,8 +157,9 @@ class TTSProvider(Provider):
             raise ValueError("tts.formatters must be an object")
         for target, raw in formatters.items():
             application_id, _, device_id = target.partition(".")
-            payload_formatters = PayloadFormatters.from_config(raw)
-            assert payload_formatters is not None
+            if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+                raise ValueError(f"tts.formatters[{target}] must be an object of strings")
+            payload_formatters = PayloadFormatters.from_config(raw) or PayloadFormatters()
             payload_formatters.check()  # a script that does not parse: ValueError
             application = self.registry.applications.get(application_id)
             end_device = application.devices.get(device_id) if application else None
@@ -261,6 +262,23 @@ def _formatters_json(formatters: PayloadFormatters) -> dict[str, Any]:
     for direction, origin in formatters.origins.items():
         out[f"{direction}_formatter_parameter_origin"] = origin
     return out
+
+
+def _webhook(raw: Mapping[str, Any]) -> Webhook:
+    """A webhook as `asdict` wrote it; TypeError for a field of the wrong type."""
+    webhook = Webhook(**raw)
+    texts = (webhook.id, webhook.base_url, webhook.format, webhook.downlink_api_key)
+    maps = (webhook.headers, webhook.messages)
+    if (
+        not all(isinstance(text, str) for text in texts)
+        or not all(
+            isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in maps
+        )
+        or not isinstance(webhook.paused, bool)
+        or not all(isinstance(t, int) for t in (webhook.created_at, webhook.updated_at))
+    ):
+        raise TypeError(f"webhook {webhook.id!r} has a field of the wrong type")
+    return webhook
 
 
 def _is_webhook_route(path: str) -> bool:
