@@ -69,7 +69,17 @@ TTS_APP2_AUTH = {
 }
 TTS_DOWN = "/api/v3/as/applications/{app}/webhooks/{hook}/devices/{device}/down/{op}"
 TTS_LIST = "/api/v3/as/applications/{app}/devices/{device}/down"
-TTS_DEVICES = [("app1", "wh1", "dev1"), ("app1", "wh1", "dev2"), ("app2", "wh2", "dev1")]
+#: Devices added at the start of each epoch, to spread the load (and to exercise the
+#: admin API's device creation): a device's timeline keeps its last 1 000 events only.
+ADDED_TTS = [f"soak-{n}" for n in range(1, 5)]
+ADDED_TTNV2 = [f"soak-{n}" for n in range(1, 4)]
+TTS_DEVICES = [
+    ("app1", "wh1", "dev1"),
+    ("app1", "wh1", "dev2"),
+    ("app2", "wh2", "dev1"),
+    *(("app1", "wh1", device) for device in ADDED_TTS),
+]
+TTNV2_DEVICES = ["my-dev-id", *ADDED_TTNV2]
 TTN_DOWN = "/ttn/api/v2/down/my-app-id/my-process-id?key=ttn-account-v2.secret"
 TP_BASE = "/core/v141/api/devices/{ref}/downlinkMessages"
 TP_REFS = ("1001", "1002")
@@ -81,6 +91,8 @@ KPN_TARGETS = {
     "sms": "imei:356938035643817",
 }
 UPLINKERS = (
+    *(f"app1.{device}" for device in ADDED_TTS),
+    *(f"my-app-id.{device}" for device in ADDED_TTNV2),
     "app1.dev1",
     "app1.dev2",
     "app2.dev1",
@@ -284,13 +296,14 @@ class Load:
             self.send(client, "tts list", "GET", url, headers=auth)
         elif roll < 0.52:  # TTN v2
             _, payload = self.payload()
+            device = rng.choice(TTNV2_DEVICES)
             body = {
-                "dev_id": "my-dev-id",
+                "dev_id": device,
                 "port": 1,
                 "payload_raw": base64.b64encode(payload).decode(),
             }
             if self.send(client, "ttnv2 down", "POST", TTN_DOWN, json=body).status_code == 202:
-                self.accept("my-app-id.my-dev-id", payload)
+                self.accept(f"my-app-id.{device}", payload)
         elif roll < 0.66:  # ThingPark send or list
             ref = rng.choice(TP_REFS)
             headers = {"Authorization": f"Bearer {self.thingpark_bearer(client)}"}
@@ -495,6 +508,17 @@ def kpn_token(client: httpx.Client) -> str:
 def new_epoch(admin: httpx.Client, number: int) -> None:
     """Reset, switch scenario, set the JavaScript encoder again (a reset drops it)."""
     admin.post("/_mock/reset").raise_for_status()
+    for index, device in enumerate(ADDED_TTS, start=1):
+        spec = {"provider": "tts", "application_id": "app1", "id": device, "class": "C"}
+        spec |= {
+            "dev_eui": f"70B3D57ED0AA{index:04X}",
+            "session": {"dev_addr": f"260BAA{index:02X}"},
+        }
+        admin.post("/_mock/devices", json=spec).raise_for_status()
+    for index, device in enumerate(ADDED_TTNV2, start=1):
+        spec = {"provider": "ttnv2", "application_id": "my-app-id", "id": device}
+        spec |= {"dev_eui": f"01020304050607{index:02X}", "dev_addr": f"260112{index:02X}"}
+        admin.post("/_mock/devices", json=spec).raise_for_status()
     scenario = SCENARIOS[number % len(SCENARIOS)]
     if scenario is not None:
         admin.put("/_mock/scenario", json={"name": scenario}).raise_for_status()
