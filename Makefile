@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Tests run on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: serve test lint bench schemathesis clean
+.PHONY: serve test lint bench soak schemathesis clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| (echo "bench needs wrk (apt-get install wrk)"; exit 1)
 	$(BIN)/python -m benchmarks.run
+
+## A mixed load against a served instance for SOAK_SECONDS (default 600), with a flapping
+## webhook receiver and 1 % hostile input; fails on a 5xx, a lost downlink, RSS growth or
+## a p99 that doubles (not part of make test). SOAK_YAML_BOMB=0 leaves the YAML bomb out.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 ## A longer schemathesis run against every bundled spec (make test runs a short one).
 schemathesis: $(STAMP)

@@ -324,6 +324,22 @@ class Journal:
         its rows are gone, whatever was recorded since."""
         return self._clears
 
+    def load(self, entries: list[JournalEntry], last_sequence: int) -> None:
+        """Replace the journal with a snapshot's entries, keeping their sequence numbers."""
+        self.clear()
+        for entry in entries:
+            self._sequence = entry.sequence - 1
+            self.add(
+                entry.at,
+                entry.provider,
+                entry.operation,
+                entry.request,
+                entry.response,
+                list(entry.violations),
+                entry.scenario_rule,
+            )
+        self._sequence = max(self._sequence, last_sequence)
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -30,6 +30,7 @@ from mockserver.admin.representations import (
     event_json,
     uplink_json,
 )
+from mockserver.admin.snapshot import snapshot_routes
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
 from mockserver.reports import FORMATS, build_report, render, with_delivery, with_journal
@@ -347,6 +348,7 @@ def build_admin_app(
         Route("/_mock/clock/advance", clock, methods=["POST"]),
         Route("/_mock/clock/run-until-idle", run_until_idle, methods=["POST"]),
         Route("/_mock/scenario", scenario, methods=["GET", "PUT", "DELETE"]),
+        *snapshot_routes(host),
         Route("/_mock/tenants", list_tenants, methods=["GET"]),
         Route("/_mock/tenants/{name}", drop_tenant, methods=["DELETE"]),
         *ui_routes(host, tenants),

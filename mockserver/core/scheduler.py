@@ -75,6 +75,8 @@ class _DeviceState:
     awaiting_ack_since: Micros = 0
     last_network_initiated: Micros | None = None
     wake_at: Micros | None = None
+    #: Taken from the queue for a window and not yet on air (a snapshot carries it back).
+    in_flight: Downlink | None = None
 
 
 class Scheduler:
@@ -327,8 +329,11 @@ class Scheduler:
             "frequency": frequency,
         }
         self.network.emit("scheduled", device, [downlink], **details)
+        state.in_flight = downlink
 
         def send() -> None:
+            if state.in_flight is downlink:
+                state.in_flight = None
             if fault is not None:  # the gateway did not transmit it
                 self.network.emit("failed", device, [downlink], at=at, reason=fault, **details)
                 if len(device.queue):

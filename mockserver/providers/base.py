@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 Handler = Callable[[HttpRequest, Mapping[str, str]], HttpResponse]
 
 
+class SnapshotUnsupported(NotImplementedError):
+    """The provider cannot carry its own state in a snapshot (GET/PUT /_mock/snapshot): the
+    snapshot says so by name instead of exporting nothing as if that were the state."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} does not carry its state in a snapshot yet")
+        self.provider = provider
+
+
 class Provider:
     """Base class: subclasses set `name` and `prefixes`, and fill `handlers`."""
 
@@ -40,6 +49,9 @@ class Provider:
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         self.world = world
         self.config = config
+        #: Devices added at run time (admin API, Python), by core ID: the spec each was
+        #: created from, so that a snapshot can create them again in a fresh world.
+        self.added_devices: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def world_problems(cls, config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -75,6 +87,24 @@ class Provider:
 
     def delete_device(self, device: Device) -> None:
         raise NotImplementedError(f"{self.name} devices cannot be deleted at run time")
+
+    def remember_added(self, device: Device, spec: Mapping[str, Any]) -> Device:
+        """Note a device created at run time from `spec` (for `snapshot_state`)."""
+        self.added_devices[device.id] = dict(spec)
+        return device
+
+    # -- snapshots (GET/PUT /_mock/snapshot) -------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """What this provider holds beyond its world section and the core's devices and
+        queues (run-time devices, webhooks, revoked keys, records), as JSON values. The
+        default refuses: a provider that says nothing is not thereby stateless."""
+        raise SnapshotUnsupported(self.name)
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Put back what `snapshot_state` exported, on a provider freshly built from the
+        same world, before the core's devices and queues come back. ValueError (with the
+        field) for a state it cannot read."""
+        raise SnapshotUnsupported(self.name)
 
     # -- warnings (contract.WarningPolicy) ---------------------------------------------------
     def field_key(self, name: str) -> str:

@@ -115,6 +115,11 @@ class Simulator:
         self._prefixes = self._prefix_table()
         self._start_periodic_uplinks()
 
+    def rebuild_world(self) -> None:
+        """Build the world afresh from `description` on the clock as it stands (a snapshot's
+        restore puts its state on it next); journal, outbox and scenario are the caller's."""
+        self._build_world()
+
     def set_public_url(self, url: str) -> None:
         """Where the shell listens, for the links the vendors put in bodies."""
         self.public_url = self.world.public_url = url

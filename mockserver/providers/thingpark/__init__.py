@@ -12,6 +12,7 @@ from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
+from mockserver.core.snapshot import random_to_json, restore_random
 from mockserver.providers.base import Handler, Provider
 from mockserver.providers.thingpark import errors
 from mockserver.providers.thingpark.downlink_messages import (
@@ -94,10 +95,35 @@ class ThingParkProvider(Provider):
         problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))
         if problems:
             raise ValueError(problems[0].message)
-        return self.subscription.add_device(spec).device
+        return self.remember_added(self.subscription.add_device(spec).device, spec)
 
     def delete_device(self, device: Device) -> None:
         self.subscription.remove_device(device)
+        self.added_devices.pop(device.id, None)
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Run-time devices, the position of ThingPark's own dice (token keys, error IDs,
+        correlation IDs) and the report sequence; queues are the core's. Tokens are signed,
+        not stored: those issued before stay valid in a world of the same seed."""
+        return {
+            "added_devices": list(self.added_devices.values()),
+            "random": random_to_json(self.rng),
+            "report_sequence": self.reports.sequence,
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for spec in state.get("added_devices", []):
+            self.create_device(spec)
+        if "random" in state:
+            restore_random(self.rng, state["random"], "thingpark.random")
+        sequence = state.get("report_sequence", 0)
+        if not isinstance(sequence, int):
+            raise ValueError("thingpark.report_sequence must be an integer")
+        self.reports.sequence = sequence
+        # The queues come back right after this; the class C expiry timers of their frames
+        # are set again once they are there (a timer due now runs at the clock's next step).
+        self.clock.call_at(self.clock.now_us(), self.lrc.rearm_expiry)
 
     def _error(self, request: HttpRequest, error: errors.DxError) -> HttpResponse:
         """`error` in the shape of the service `request` reached: RFC 6749 on the token

@@ -7,8 +7,10 @@ class C frame still unsent 60 s after it was queued is dropped with cause E0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mockserver.clock import Clock
-from mockserver.core import DeviceClass, Downlink, Network
+from mockserver.core import Device, DeviceClass, Downlink, Network
 from mockserver.providers.thingpark.subscription import ThingParkDevice
 from mockserver.types import SECOND, Micros
 
@@ -33,6 +35,25 @@ class Lrc:
                 self.clock.now_us() + CLASS_C_MAX_QUEUED,
                 lambda: self._expire(entry, downlink),
             )
+
+    def rearm_expiry(self) -> None:
+        """Set the class C expiry of every queued frame again, from when it was queued (after
+        a snapshot is restored: timers are not part of it). A frame past its time goes now;
+        a second timer for the same frame finds it gone and does nothing."""
+        for device in self.network:
+            if device.provider != "thingpark" or device.device_class is not DeviceClass.C:
+                continue
+            for downlink in device.queue:
+                self.clock.call_at(
+                    downlink.queued_at + CLASS_C_MAX_QUEUED, self._dropper(device, downlink)
+                )
+
+    def _dropper(self, device: Device, downlink: Downlink) -> Callable[[], None]:
+        def drop() -> None:
+            if self.network.find(device.id) is device:
+                self.network.drop(device, downlink, cause=CLASS_C_EXPIRED_CAUSE)
+
+        return drop
 
     def _expire(self, entry: ThingParkDevice, downlink: Downlink) -> None:
         device = entry.device

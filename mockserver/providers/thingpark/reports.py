@@ -111,7 +111,7 @@ class ReportPublisher:
 
     def __init__(self, provider: ThingParkContext) -> None:
         self.provider = provider
-        self._sequence = 0
+        self.sequence = 0
         provider.world.network.subscribe(
             self._on_event, kinds=_EVENT_KINDS, providers=("thingpark",)
         )
@@ -284,9 +284,9 @@ class ReportPublisher:
         f_port: str,
         body_elements: str,
     ) -> None:
-        self._sequence += 1
+        self.sequence += 1
         time = report_time(at)
-        infos = f"{server.id}-1-{self._sequence}"
+        infos = f"{server.id}-1-{self.sequence}"
         signed = (
             f"LrnDevEui={entry.dev_eui}&LrnFPort={f_port}&LrnInfos={infos}"
             f"&AS_ID={server.id}&Time={time}"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.core import Device
+from mockserver.formatters import engine
+from mockserver.formatters.ttnv2 import FUNCTIONS, PayloadFunctions
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.ttnv2 import errors
 from mockserver.providers.ttnv2.applications import Registry
@@ -81,10 +84,43 @@ class TTNv2Provider(Provider):
         application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
         if not isinstance(application_id, str) or not re.fullmatch(ID_PATTERN, application_id):
             raise ValueError(f"application_id {application_id!r} is not a TTN v2 ID ({ID_PATTERN})")
-        return self.registry.add_device(application_id, entry).device
+        return self.remember_added(self.registry.add_device(application_id, entry).device, spec)
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
+        self.added_devices.pop(device.id, None)
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Run-time devices and each application's payload functions (scripts can be set at
+        run time); queues are the core's."""
+        return {
+            "added_devices": list(self.added_devices.values()),
+            "payload_functions": {
+                application.id: asdict(application.payload_functions)
+                for application in self.registry.applications.values()
+                if application.payload_functions is not None
+            },
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for spec in state.get("added_devices", []):
+            self.create_device(spec)
+        functions = state.get("payload_functions", {})
+        if not isinstance(functions, dict):
+            raise ValueError("ttnv2.payload_functions must be an object")
+        for application_id, scripts in functions.items():
+            application = self.registry.applications.get(application_id)
+            if application is None:
+                raise ValueError(f"ttnv2.payload_functions: no application {application_id!r}")
+            try:
+                restored = PayloadFunctions(**scripts)
+            except TypeError as problem:
+                raise ValueError(f"ttnv2.payload_functions[{application_id}]: {problem}") from None
+            for name in FUNCTIONS:
+                if getattr(restored, name):
+                    engine.check(getattr(restored, name), name)
+            application.payload_functions = restored
 
     def answers_unserved_path(self, path: str) -> bool:
         """A region V2 never had (`/ttn-mars/api/v2/...`) reaches the same Go mux as the five

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
@@ -13,10 +13,11 @@ from mockserver.contract import ContractWarning, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
 from mockserver.core import Device
+from mockserver.formatters.tts import PayloadFormatters
 from mockserver.providers.base import Handler, Provider, application_device_spec
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
-from mockserver.providers.tts.applications import Registry
+from mockserver.providers.tts.applications import Registry, Webhook
 from mockserver.providers.tts.auth import require_rights
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
@@ -111,10 +112,63 @@ class TTSProvider(Provider):
             raise ValueError(
                 f"application_id {application_id!r} is not an application of the world"
             )
-        return self.registry.add_device(application_id, entry).device
+        return self.remember_added(self.registry.add_device(application_id, entry).device, spec)
 
     def delete_device(self, device: Device) -> None:
         self.registry.remove_device(device)
+        self.added_devices.pop(device.id, None)
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any]:
+        """Run-time devices and every application's webhooks (the registry API changes them);
+        queues and sessions are the core's."""
+        formatters: dict[str, Any] = {}
+        for application in self.registry.applications.values():
+            if application.default_formatters is not None:
+                formatters[application.id] = _formatters_json(application.default_formatters)
+            for device_id, end_device in application.devices.items():
+                if end_device.formatters is not None:
+                    formatters[f"{application.id}.{device_id}"] = _formatters_json(
+                        end_device.formatters
+                    )
+        return {
+            "added_devices": list(self.added_devices.values()),
+            "webhooks": {
+                application.id: [asdict(webhook) for webhook in application.webhooks.values()]
+                for application in self.registry.applications.values()
+            },
+            "formatters": formatters,
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for spec in state.get("added_devices", []):
+            self.create_device(spec)
+        webhooks = state.get("webhooks", {})
+        if not isinstance(webhooks, dict):
+            raise ValueError("tts.webhooks must be an object")
+        for application_id, hooks in webhooks.items():
+            try:
+                restored = {hook["id"]: _webhook(hook) for hook in hooks}
+            except (KeyError, TypeError) as problem:
+                raise ValueError(f"tts.webhooks[{application_id}]: {problem}") from None
+            self.registry.application(application_id).webhooks = restored
+        formatters = state.get("formatters", {})
+        if not isinstance(formatters, dict):
+            raise ValueError("tts.formatters must be an object")
+        for target, raw in formatters.items():
+            application_id, _, device_id = target.partition(".")
+            if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+                raise ValueError(f"tts.formatters[{target}] must be an object of strings")
+            payload_formatters = PayloadFormatters.from_config(raw) or PayloadFormatters()
+            payload_formatters.check()  # a script that does not parse: ValueError
+            application = self.registry.applications.get(application_id)
+            end_device = application.devices.get(device_id) if application else None
+            if application is None or (device_id and end_device is None):
+                raise ValueError(f"tts.formatters: no TTS device or application {target!r}")
+            if end_device is not None:
+                end_device.formatters = payload_formatters
+            else:
+                application.default_formatters = payload_formatters
 
     def not_found(self, request: HttpRequest) -> HttpResponse:
         """Unmatched paths under /api/v3 fall through to grpc-gateway's catch-all."""
@@ -198,6 +252,33 @@ class TTSProvider(Provider):
                         f"{webhook.id}/devices/{device_id}/down/push"
                     )
         return lines
+
+
+def _formatters_json(formatters: PayloadFormatters) -> dict[str, Any]:
+    """A device's or application's formatters as a world file writes them."""
+    out: dict[str, Any] = {
+        key: value for key, value in asdict(formatters).items() if key != "origins"
+    }
+    for direction, origin in formatters.origins.items():
+        out[f"{direction}_formatter_parameter_origin"] = origin
+    return out
+
+
+def _webhook(raw: Mapping[str, Any]) -> Webhook:
+    """A webhook as `asdict` wrote it; TypeError for a field of the wrong type."""
+    webhook = Webhook(**raw)
+    texts = (webhook.id, webhook.base_url, webhook.format, webhook.downlink_api_key)
+    maps = (webhook.headers, webhook.messages)
+    if (
+        not all(isinstance(text, str) for text in texts)
+        or not all(
+            isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in maps
+        )
+        or not isinstance(webhook.paused, bool)
+        or not all(isinstance(t, int) for t in (webhook.created_at, webhook.updated_at))
+    ):
+        raise TypeError(f"webhook {webhook.id!r} has a field of the wrong type")
+    return webhook
 
 
 def _is_webhook_route(path: str) -> bool:
