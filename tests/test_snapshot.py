@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.admin.snapshot import MAX_SNAPSHOT_BYTES
+from mockserver.safe_load import DEFAULT_LIMITS
 from mockserver.server import MockServer
 from mockserver.simulator.snapshot import FORMAT, VERSION
 from tests.conftest import AUTH, WEBHOOK_DOWN
@@ -225,7 +225,7 @@ def test_a_bad_snapshot_is_refused_and_changes_nothing(client: httpx.Client, cha
 def test_a_body_that_is_not_json_or_too_large(client: httpx.Client):
     assert client.put("/_mock/snapshot", content=b"{nope").status_code == 400
     assert client.put("/_mock/snapshot", content=b"").status_code == 400
-    huge = b"[" + b" " * MAX_SNAPSHOT_BYTES + b"]"
+    huge = b"[" + b" " * DEFAULT_LIMITS.max_bytes + b"]"
     refused = client.put("/_mock/snapshot", content=huge)
     assert refused.status_code == 413
     assert "journal=false" in refused.json()["error"]

@@ -17,11 +17,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.admin.errors import AdminError, error_response
 from mockserver.safe_load import DocumentLimits, limits_applied, size_text
 
+#: What to do instead, for the routes whose bodies grow with the session.
+_HINTS = {"/_mock/snapshot": "; take one without the journal: GET /_mock/snapshot?journal=false"}
 
-def too_large(limits: DocumentLimits) -> str:
+
+def too_large(limits: DocumentLimits, path: str = "") -> str:
     return (
         f"the body is larger than {size_text(limits.max_bytes)}, the limit on an admin "
         "body (mockserver serve --max-document-size, or MockServer(document_limits=...))"
+        + _HINTS.get(path, "")
     )
 
 
@@ -39,7 +43,9 @@ class BodyLimit:
         limit = self.limits.max_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await error_response(413, too_large(self.limits))(scope, receive, send)
+            await error_response(413, too_large(self.limits, scope.get("path", "")))(
+                scope, receive, send
+            )
             return
         received = 0
 
@@ -49,7 +55,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:  # a chunked body, or one longer than it declared
-                    raise AdminError(413, too_large(self.limits))
+                    raise AdminError(413, too_large(self.limits, scope.get("path", "")))
             return message
 
         with limits_applied(self.limits):

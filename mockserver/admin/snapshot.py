@@ -17,14 +17,6 @@ from mockserver.simulator.snapshot import SnapshotError, export_snapshot, restor
 if TYPE_CHECKING:
     from mockserver.host import Host
 
-#: The largest snapshot PUT reads: the admin API's body limit (16 MiB). A larger one is
-#: refused with 413 before it is read; GET ?journal=false takes a smaller snapshot.
-MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
-_TOO_LARGE = (
-    f"the snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes (the admin body limit); "
-    "take one without the journal: GET /_mock/snapshot?journal=false"
-)
-
 
 def snapshot_routes(host: Host) -> list[Route]:
     async def snapshot(request: Request) -> Response:
@@ -56,18 +48,8 @@ def snapshot_routes(host: Host) -> list[Route]:
 
 
 async def _read_snapshot(request: Request) -> bytes:
-    """The body, read no further than the limit."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_SNAPSHOT_BYTES:
-        raise AdminError(413, _TOO_LARGE)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_SNAPSHOT_BYTES:
-            raise AdminError(413, _TOO_LARGE)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    """The body, which the admin app's body limit (`admin.limits`) bounds as it is read."""
+    raw = await request.body()
     if not raw.strip():
         raise AdminError(400, "the body must be a snapshot (GET /_mock/snapshot gives one)")
     return raw
