@@ -271,3 +271,36 @@ def test_each_tenant_has_its_own(client: httpx.Client):
     assert all(device["queue"] == [] for device in document["devices"])
     assert client.put("/_mock/snapshot", json=document, headers=tenant).status_code == 200
     assert len(client.get("/_mock/devices/app1.dev1/queue").json()) == 1
+
+
+def test_a_restored_kpn_downlink_goes_on_with_its_record(client: httpx.Client):
+    """KPN's record keeps its link to the queued downlink: the uplink that sends it moves
+    the record on (EXECUTING), as it does in the session the snapshot was taken from."""
+    kp = kpn.bearer(kpn.token(client))
+    created = kpn.create(client, kp, "lora")
+    device = next(
+        d["id"]
+        for d in client.get("/_mock/devices").json()
+        if d["provider"] == "kpn" and client.get(f"/_mock/devices/{d['id']}/queue").json()
+    )
+    document = client.get("/_mock/snapshot").json()
+    assert "kpn" in document["providers"]
+    with MockServer().client() as other:
+        assert other.put("/_mock/snapshot", json=document).status_code == 200
+        assert other.post(f"/_mock/devices/{device}/uplinks", json={}).status_code == 201
+        assert other.post("/_mock/clock/advance", json={"seconds": 30}).status_code == 200
+        records = other.get("/lora/downlinks", headers=kp).json()["items"]
+    assert [(r["id"], r["status"]) for r in records] == [(created["id"], "EXECUTING")]
+
+
+def test_a_kpn_device_added_at_run_time_comes_back_with_its_downlink(client: httpx.Client):
+    from tests.providers.kpn.test_world import NEW_DEVICE
+
+    assert client.post("/_mock/devices", json=NEW_DEVICE).status_code == 201
+    kp = kpn.bearer(kpn.token(client))
+    sent = kpn.create(client, kp, "sms", deviceId=f"imei:{NEW_DEVICE['imei']}")
+    document = client.get("/_mock/snapshot").json()
+    with MockServer().client() as other:
+        assert other.put("/_mock/snapshot", json=document).status_code == 200
+        assert other.get(f"/_mock/devices/kpn.{NEW_DEVICE['uuid']}").status_code == 200
+        assert kpn.get(other, kp, "sms", sent["id"])["status"] == sent["status"]

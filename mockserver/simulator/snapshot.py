@@ -210,30 +210,47 @@ def _restore_live(simulator: Simulator, plan: _Plan) -> None:
 
 
 def _apply(plan: _Plan, world: World, providers: dict[str, Provider]) -> None:
-    """Providers' own state first (they create run-time devices), then each carried
-    provider's devices: removed when the snapshot lacks them, else put back as saved."""
+    """Devices the world already has get their saved state first, so a provider's own state
+    can link to the queued downlinks it left (KPN's records hold their queue item's id);
+    then the providers' state, which creates run-time devices; then those devices, and the
+    removal of the devices the snapshot lacks."""
     restore_random(world.random, plan.random, "world.random")
     unknown = sorted(set(plan.providers) - set(providers))
     if unknown:
         raise SnapshotError(f"providers: {', '.join(unknown)} not in the snapshot's world")
+    saved = {
+        raw["id"]: raw for raw in plan.devices if raw["provider"] in plan.providers
+    }  # a provider whose state is not carried: its world's start stands
+    applied: set[str] = set()
+
+    def apply_saved() -> None:
+        for device_id, raw in saved.items():
+            found = world.network.find(device_id)
+            if device_id in applied or found is None:
+                continue
+            if found.provider != raw["provider"]:
+                raise SnapshotError(
+                    f"devices[{device_id}]: no such {raw['provider']} device in the "
+                    "snapshot's world, nor added by its provider's state"
+                )
+            apply_device_json(found, world.scheduler, raw)
+            applied.add(device_id)
+
+    apply_saved()
     for name, state in plan.providers.items():
         if not isinstance(state, dict):
             raise SnapshotError(f"providers.{name} must be an object")
         providers[name].restore_state(state)
-    saved = {raw["id"]: raw for raw in plan.devices}
-    for device in world.network:
+    apply_saved()
+    missing = sorted(set(saved) - applied)
+    if missing:
+        raise SnapshotError(
+            f"devices[{missing[0]}]: no such {saved[missing[0]]['provider']} device in the "
+            "snapshot's world, nor added by its provider's state"
+        )
+    for device in list(world.network):
         if device.provider in plan.providers and device.id not in saved:
             providers[device.provider].delete_device(device)
-    for device_id, raw in saved.items():
-        if raw["provider"] not in plan.providers:
-            continue  # that provider's state is not carried: its world's start stands
-        found = world.network.find(device_id)
-        if found is None or found.provider != raw["provider"]:
-            raise SnapshotError(
-                f"devices[{device_id}]: no such {raw['provider']} device in the snapshot's "
-                "world, nor added by its provider's state"
-            )
-        apply_device_json(found, world.scheduler, raw)
     world.scheduler.reconsider()
 
 

@@ -141,13 +141,23 @@ class KPNProvider(Provider):
 
     # -- snapshots (GET/PUT /_mock/snapshot) ------------------------------------------------
     def snapshot_state(self) -> dict[str, Any]:
-        """Every kept downlink and what the store needs, as JSON (snapshot.py)."""
-        return snapshot.dump(self.store, self.lifecycle)
+        """Every kept downlink and what the store needs, as JSON (snapshot.py), and the
+        devices added at run time."""
+        return {
+            **snapshot.dump(self.store, self.lifecycle),
+            "added_devices": list(self.added_devices.values()),
+        }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Rebuild the store and its indexes from `snapshot_state`'s output; ValueError,
         with nothing changed, for a state that does not fit this world."""
-        snapshot.load(state, self.devices, self.store, self.lifecycle)
+        added = state.get("added_devices", [])
+        if not isinstance(added, list):
+            raise ValueError("KPN state: added_devices must be a list")
+        for spec in added:  # first: the records name them
+            self.create_device(spec)
+        records = {name: value for name, value in state.items() if name != "added_devices"}
+        snapshot.load(records, self.devices, self.store, self.lifecycle)
 
     def _evict_in_flight(self, record: Record) -> None:
         """The count bound drops a downlink still in flight: its bearer lets go of it and it
@@ -172,12 +182,13 @@ class KPNProvider(Provider):
             raise ValueError(problems[0].message)
         device = self.devices.add(spec)
         self._apply_flags(device, spec)
-        return device.core
+        return self.remember_added(device.core, spec)
 
     def delete_device(self, device: Device) -> None:
         found = self.devices.by_core_id(device.id)
         if found is not None:
             self.devices.remove(found)
+        self.added_devices.pop(device.id, None)
 
     def _apply_flags(self, device: KpnDevice, spec: Mapping[str, Any]) -> None:
         if spec.get("broker_up") is False:
