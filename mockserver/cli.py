@@ -109,6 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     add_document_limit_arguments(serve)
     add_serving_arguments(serve)
     add_delivery_options(serve)
+    serve.add_argument(
+        "--report",
+        metavar="FILE",
+        type=report_file,
+        action="append",
+        default=[],
+        help="write the contract report here when the server stops (SIGTERM, SIGINT): "
+        ".json, .xml (JUnit) or .md (Markdown) by the file's suffix (repeatable)",
+    )
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
@@ -189,9 +198,38 @@ def serve(args: argparse.Namespace) -> int:
     ready = f"ready: http://{shown}:{bound}"
     # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
     # can still come before its handlers are in place or after they are gone.
-    with contextlib.suppress(KeyboardInterrupt):
-        server.serve(args.host, bound, on_ready=lambda: print(ready, flush=True), sock=sock)
-    return 0
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve(args.host, bound, on_ready=lambda: print(ready, flush=True), sock=sock)
+    finally:
+        written = write_reports(server, args.report)
+    return 0 if written else 1
+
+
+#: The report format a `serve --report` file's suffix asks for.
+REPORT_SUFFIXES = {".json": "json", ".xml": "junit", ".md": "markdown"}
+
+
+def report_file(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in REPORT_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a report file ends in {', '.join(REPORT_SUFFIXES)} (its format)"
+        )
+    return path
+
+
+def write_reports(server: MockServer, paths: Sequence[Path]) -> bool:
+    """The run's reports, written as the server stops: what a CI job that ran the server
+    as a service reads afterwards. False (exit status 1) when one could not be written."""
+    written = True
+    for path in paths:
+        try:
+            path.write_text(server.host.report(REPORT_SUFFIXES[path.suffix.lower()]))
+        except OSError as error:
+            print(f"mockserver: cannot write the report {path}: {error}", file=sys.stderr)
+            written = False
+    return written
 
 
 def report(args: argparse.Namespace) -> int:

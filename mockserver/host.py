@@ -14,12 +14,13 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
 from mockserver.delivery import Delivery, DeliveryLimits
 from mockserver.formatters.engine import scripts_seen
+from mockserver.reports import build_report, render, with_delivery, with_journal
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
@@ -51,6 +52,16 @@ class Host:
         self.stop_clock()
         self.delivery.close()
         self.thread.close()
+
+    def report(self, kind: str, providers: Collection[str] | None = None) -> str:
+        """The CI report in `kind` (reports.FORMATS): the contract's findings and coverage,
+        with the journal's and the delivery worker's figures. ValueError for an unknown
+        provider or format."""
+        with self.lock:
+            simulator = self.simulator
+            built = build_report(simulator.contract, providers_only=providers)
+            built = with_journal(built, simulator.journal.stats())
+            return render(with_delivery(built, self.delivery.stats()), kind)
 
     async def call(self, call: Callable[[], T]) -> T:
         """`call()` under the lock, on the simulator's thread: what a coroutine on the event

@@ -3,6 +3,7 @@ grace period, closes the host and exits 0; a half-sent request never holds it.""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.serving import Output
@@ -82,3 +84,42 @@ def test_a_request_in_flight_is_answered_within_the_grace_period():
             process.kill()
     assert answer.startswith(b"HTTP/1.1 200 OK"), answer
     assert status == 0
+
+
+def test_the_reports_are_written_when_the_server_stops(tmp_path: Path):
+    """`serve --report` writes the run's report as it stops: the push made before the
+    signal is counted in it, as `GET /_mock/report` counted it."""
+    json_report, junit = tmp_path / "run.json", tmp_path / "run.xml"
+    process, _, port = serve("--report", str(json_report), "--report", str(junit))
+    try:
+        push = httpx.post(
+            f"http://127.0.0.1:{port}/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push",
+            headers={"Authorization": "Bearer NNSXS.XXXXXXXXX"},
+            json={"downlinks": [{"f_port": 1, "frm_payload": "AQ=="}]},
+            timeout=30,
+        )
+        assert push.status_code == 200, push.text
+        served = httpx.get(f"http://127.0.0.1:{port}/_mock/report", timeout=30).json()
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert status == 0
+    written = json.loads(json_report.read_text())
+    assert written["summary"] == served["summary"]
+    assert written["summary"]["operations_exercised"] >= 1
+    assert junit.read_text().startswith("<?xml")
+
+
+def test_a_report_file_of_an_unknown_kind_is_refused_before_serving(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--report", "run.txt"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "run.txt" in done.stderr and ".json" in done.stderr

@@ -33,7 +33,7 @@ from mockserver.admin.representations import (
 from mockserver.admin.snapshot import snapshot_routes
 from mockserver.clock import VirtualClock, timestamp
 from mockserver.core import Device, DeviceExists, UnknownDevice
-from mockserver.reports import FORMATS, build_report, render, with_delivery, with_journal
+from mockserver.reports import FORMATS
 from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits
 from mockserver.scenario.engine import ActiveScenario
 from mockserver.scenario.loading import (
@@ -228,10 +228,7 @@ def build_admin_app(
             raise AdminError(400, f"format must be one of {', '.join(FORMATS)}")
         providers = [name for name in request.query_params.getlist("provider") if name] or None
         try:
-            built = with_journal(
-                build_report(server.contract, providers_only=providers), server.journal.stats()
-            )
-            body = render(with_delivery(built, host.delivery.stats()), kind)
+            body = host.report(kind, providers)
         except ValueError as error:
             raise AdminError(400, str(error)) from None
         media = {
