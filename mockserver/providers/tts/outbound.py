@@ -321,7 +321,12 @@ def _omit_empty(value: Any) -> Any:
         return dict(value)  # a Struct's values are values: kept as they are
     if isinstance(value, dict):
         cleaned = {key: _omit_empty(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if not _is_zero(item)}
+        # A Struct is a message: once set it is written, even empty (`decoded_payload: {}`).
+        return {
+            key: item
+            for key, item in cleaned.items()
+            if isinstance(value[key], formatter_tts.Verbatim) or not _is_zero(item)
+        }
     if isinstance(value, list):
         return [_omit_empty(item) for item in value]
     return value
