@@ -120,7 +120,7 @@ def _decode_downlink(
 
 
 def decode_uplink(
-    formatters: PayloadFormatters, frm_payload: bytes, f_port: int
+    formatters: PayloadFormatters, frm_payload: bytes, f_port: int, recv_time_ms: int | None = None
 ) -> tts_javascript.Decoded | None:
     """What the uplink decoder adds to an `uplink_message`; None without one, on FPort 0,
     or when it failed (TTS publishes the uplink all the same)."""
@@ -130,7 +130,7 @@ def decode_uplink(
     try:
         if kind == JAVASCRIPT:
             return tts_javascript.decode_uplink(
-                formatters.up_formatter_parameter, frm_payload, f_port
+                formatters.up_formatter_parameter, frm_payload, f_port, recv_time_ms
             )
         if kind == CAYENNELPP:
             return tts_javascript.Decoded(cayennelpp.decode_uplink(frm_payload))
@@ -181,13 +181,15 @@ class Verbatim(dict):  # type: ignore[type-arg]
     empty values included (they are values, not unset fields)."""
 
 
-def uplink_fields(formatter: Formatter, frm_payload: bytes, f_port: int) -> dict[str, Any]:
+def uplink_fields(
+    formatter: Formatter, frm_payload: bytes, f_port: int, recv_time_ms: int | None = None
+) -> dict[str, Any]:
     """What an `uplink_message` gets from the uplink decoder, in TTS's field order."""
     if formatter is None:
         return {}
     if not isinstance(formatter, PayloadFormatters):  # the world's declared `bytes`
         return {"decoded_payload": formatter.decode(frm_payload)} if frm_payload else {}
-    decoded = decode_uplink(formatter, frm_payload, f_port)
+    decoded = decode_uplink(formatter, frm_payload, f_port, recv_time_ms)
     if decoded is None:
         return {}
     return {

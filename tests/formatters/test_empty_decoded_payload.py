@@ -7,13 +7,10 @@ from __future__ import annotations
 import base64
 
 from tests.conftest import AUTH
-from tests.formatters.test_tts_javascript import (  # noqa: F401 (fixtures)
-    app,
-    client,
-    push,
-    server,
-    uplink_message,
-)
+from tests.formatters import test_tts_javascript as base
+from tests.formatters.test_tts_javascript import push, uplink_message
+
+app, server, client = base.app, base.server, base.client  # the fixtures
 
 EMPTY = (
     "function decodeUplink(input) { return { data: {} }; }\n"

@@ -227,7 +227,9 @@ class WebhookPublisher:
             application.default_formatters,
             application.formatter,
         )
-        decoded = formatter_tts.uplink_fields(formatter, uplink.frm_payload, uplink.f_port or 0)
+        decoded = formatter_tts.uplink_fields(
+            formatter, uplink.frm_payload, uplink.f_port or 0, uplink.received_at // 1000
+        )
         return {
             "session_key_id": base64.b64encode(device.session.session_key_id).decode()
             if device.session
