@@ -1,0 +1,86 @@
+"""One script on one input, as TTS runs it, without a device: what TTS's formatter test
+routes (`…/devices/{id}/up/decode`, `…/down/encode`, `…/down/decode`, the console's
+"test" panel) and `mockserver formatter run` answer.
+
+From TTS's AppAs service (pkg/applicationserver/grpc.go): the formatter and its
+parameter come from the request, not from the device; the message is run through it and
+handed back with what the formatter added; a formatter error is the answer (it is not
+swallowed as on the uplink path). Unlike the uplink path, FPort 0 is decoded too.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from mockserver.formatters import cayennelpp, tts_javascript
+from mockserver.formatters import tts_errors as errors
+from mockserver.formatters.kinds import CAYENNELPP, JAVASCRIPT
+
+
+def decode_uplink(
+    script: str,
+    frm_payload: bytes,
+    f_port: int,
+    *,
+    formatter: str = JAVASCRIPT,
+    recv_time_ms: int | None = None,
+) -> dict[str, Any]:
+    """The fields the uplink decoder adds (`decoded_payload`, its warnings, the normalized
+    payload), in TTS's order; a TTSError when the script fails."""
+    if formatter == JAVASCRIPT:
+        decoded = tts_javascript.decode_uplink(script, frm_payload, f_port, recv_time_ms)
+    elif formatter == CAYENNELPP:
+        try:
+            decoded = tts_javascript.Decoded(cayennelpp.decode_uplink(frm_payload))
+        except cayennelpp.DecodeError:
+            raise errors.CAYENNELPP_OUTPUT() from None
+    else:
+        return {}
+    return _decoded_fields(decoded)
+
+
+def decode_downlink(
+    script: str, frm_payload: bytes, f_port: int, *, formatter: str = JAVASCRIPT
+) -> dict[str, Any]:
+    """`decoded_payload` (and its warnings) of downlink bytes; a TTSError on failure."""
+    if formatter == JAVASCRIPT:
+        return _decoded_fields(tts_javascript.decode_downlink(script, frm_payload, f_port))
+    if formatter == CAYENNELPP:
+        try:
+            return _decoded_fields(tts_javascript.Decoded(cayennelpp.decode_downlink(frm_payload)))
+        except cayennelpp.DecodeError:
+            raise errors.CAYENNELPP_OUTPUT() from None
+    return {}
+
+
+def encode_downlink(
+    script: str, decoded_payload: dict[str, Any], f_port: int, *, formatter: str = JAVASCRIPT
+) -> dict[str, Any]:
+    """`f_port`, `frm_payload` (base64) and `decoded_payload_warnings` of an encoded
+    `decoded_payload`; a TTSError on failure."""
+    if formatter == JAVASCRIPT:
+        encoded = tts_javascript.encode_downlink(script, decoded_payload, f_port)
+    elif formatter == CAYENNELPP:
+        encoded = tts_javascript.Encoded(cayennelpp.encode_downlink(decoded_payload), f_port)
+    else:
+        return {}
+    fields: dict[str, Any] = {"f_port": encoded.f_port}
+    if encoded.frm_payload:
+        fields["frm_payload"] = base64.b64encode(encoded.frm_payload).decode()
+    if encoded.warnings:
+        fields["decoded_payload_warnings"] = list(encoded.warnings)
+    return fields
+
+
+def _decoded_fields(decoded: tts_javascript.Decoded) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if decoded.data is not None:  # set, even empty: protojson writes {}
+        fields["decoded_payload"] = decoded.data
+    if decoded.warnings:
+        fields["decoded_payload_warnings"] = list(decoded.warnings)
+    if decoded.normalized:
+        fields["normalized_payload"] = decoded.normalized
+    if decoded.normalized_warnings:
+        fields["normalized_payload_warnings"] = list(decoded.normalized_warnings)
+    return fields
