@@ -11,9 +11,10 @@ swallowed as on the uplink path). Unlike the uplink path, FPort 0 is decoded too
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.formatters import cayennelpp, tts_javascript
+from mockserver.formatters import cayennelpp, engine, tts_javascript
 from mockserver.formatters import tts_errors as errors
 from mockserver.formatters.kinds import CAYENNELPP, JAVASCRIPT
 
@@ -84,3 +85,58 @@ def _decoded_fields(decoded: tts_javascript.Decoded) -> dict[str, Any]:
     if decoded.normalized_warnings:
         fields["normalized_payload_warnings"] = list(decoded.normalized_warnings)
     return fields
+
+
+def run(
+    script: str,
+    *,
+    f_port: int,
+    uplink: bytes | None = None,
+    downlink: bytes | None = None,
+    encode: dict[str, Any] | None = None,
+    formatter: str = JAVASCRIPT,
+    recv_time: datetime | None = None,
+    name: str = "script",
+) -> dict[str, Any]:
+    """Run `script` on one input, as TTS's formatter test routes do, and answer as they do:
+    `{"uplink": …}` for uplink bytes (decodeUplink), `{"downlink": …}` for downlink bytes
+    (decodeDownlink) or for a `decoded_payload` to encode (encodeDownlink). Exactly one of
+    `uplink`, `downlink`, `encode`. `recv_time` is the uplink's `recvTime` (now when None).
+    A script that does not parse: engine.CompileError; one that fails: a TTSError.
+
+        run(Path("codec.js").read_text(), uplink=bytes.fromhex("0167"), f_port=1)
+    """
+    if sum(given is not None for given in (uplink, downlink, encode)) != 1:
+        raise ValueError("give exactly one of uplink, downlink or encode")
+    if not 0 <= f_port <= 255:
+        raise ValueError("f_port is a number from 0 to 255")
+    if formatter == JAVASCRIPT:
+        engine.check(script, name)  # `name` (its file) in the message
+    if uplink is not None:
+        received = recv_time or datetime.now(UTC)
+        fields = decode_uplink(
+            script,
+            uplink,
+            f_port,
+            formatter=formatter,
+            recv_time_ms=int(received.timestamp() * 1000),
+        )
+        return {"uplink": {**_message(f_port, uplink), **fields}}
+    if downlink is not None:
+        fields = decode_downlink(script, downlink, f_port, formatter=formatter)
+        return {"downlink": {**_message(f_port, downlink), **fields}}
+    assert encode is not None
+    fields = encode_downlink(script, encode, f_port, formatter=formatter)
+    message: dict[str, Any] = {"decoded_payload": encode}
+    if f_port:
+        message["f_port"] = f_port
+    return {"downlink": {**message, **fields}}
+
+
+def _message(f_port: int, frm_payload: bytes) -> dict[str, Any]:
+    message: dict[str, Any] = {}
+    if f_port:
+        message["f_port"] = f_port
+    if frm_payload:
+        message["frm_payload"] = base64.b64encode(frm_payload).decode()
+    return message

@@ -117,7 +117,12 @@ def decode_uplink(
         argument["recvTime"] = recv_time_ms
     result = _run(program(script, _DECODE_UP_MAIN), argument)
     output = _fields(result)
-    decoded = go_export.fields(output.get("decoded", _UNDEFINED)) or {}
+    decoded_node = output.get("decoded", _UNDEFINED)
+    decoded = go_export.fields(decoded_node)
+    if decoded is None:
+        if decoded_node[0] not in ("u", "n"):  # a number, string or boolean: not a struct
+            raise errors.OUTPUT()
+        decoded = {}
     plain = _decoded(decoded)
     normalized_node = output.get("normalized", _UNDEFINED)
     if normalized_node[0] in ("u", "n"):
