@@ -19,7 +19,7 @@ Uplinks with an FPort other than 0 go through the uplink decoder; a failure leav
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.formatters import cayennelpp, engine, tts_javascript
@@ -198,3 +198,28 @@ def uplink_fields(
         "normalized_payload": [Verbatim(item) for item in decoded.normalized or []],
         "normalized_payload_warnings": decoded.normalized_warnings,
     }
+
+
+def listed(formatter: Formatter, downlink: Any) -> Any:
+    """A queued `core.Downlink` as TTS lists it: decoded again by the downlink decoder,
+    whose `decoded_payload` and warnings replace the stored ones; as it is when there is
+    no decoder or the decoder fails (TTS logs that and lists the item)."""
+    if formatter is None or not downlink.frm_payload:
+        return downlink
+    if isinstance(formatter, PayloadFormatters):
+        decoded = decode_downlink(formatter, downlink.frm_payload, downlink.f_port)
+        if decoded is None:
+            return downlink
+        data, warnings = decoded.data, decoded.warnings
+    else:  # the world's declared `bytes` formatter
+        data, warnings = formatter.decode(downlink.frm_payload), []
+    extra = {
+        key: value
+        for key, value in (downlink.extra or {}).items()
+        if key not in ("decoded_payload", "decoded_payload_warnings")
+    }
+    if data is not None:
+        extra["decoded_payload"] = data
+    if warnings:
+        extra["decoded_payload_warnings"] = list(warnings)
+    return replace(downlink, extra=extra or None)

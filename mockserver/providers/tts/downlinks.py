@@ -43,6 +43,11 @@ _ALIAS_NAMES = _ALIASES.keys()
 _UINT32_MAX = 2**32 - 1
 
 
+#: In a queued downlink's `extra`: the Application Server put it back after a NACK, which
+#: TTS does without publishing `downlink_queued` again (handleDownlinkNack).
+NACK_RETRY = "nack_retry"
+
+
 class DecodeError(ValueError):
     """The body is not an `ApplicationDownlinks` in JSON (TTS: decode_body)."""
 

@@ -25,7 +25,7 @@ from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ulid
-from mockserver.providers.tts.downlinks import represent
+from mockserver.providers.tts.downlinks import NACK_RETRY, represent
 
 if TYPE_CHECKING:
     from mockserver.providers.tts.applications import Application, EndDevice, Webhook
@@ -131,6 +131,8 @@ class WebhookPublisher:
             )
             return
         for downlink in event.downlinks:
+            if message_type == "downlink_queued" and (downlink.extra or {}).get(NACK_RETRY):
+                continue  # TTS: a NACKed downlink is pushed again without a new message
             body = represent(downlink)
             if message_type == "downlink_failed":
                 failure = errors.DOWNLINK_FAILURES.get(str(event.details.get("reason")))
