@@ -41,7 +41,8 @@ _LEAST = 0.001
 #: integers, `builtin_math.go`), and Go raises to a whole power by repeated squaring of the
 #: mantissa (math/pow.go), which can differ from QuickJS's libm `pow` in the last digits.
 #: This is that algorithm, step for step; `frexp`/`ldexp` are Go's, bit for bit.
-_GO_POW = """
+_GO_POW_SOURCE = """(function () {
+
   var view = new DataView(new ArrayBuffer(8)), abs = Math.abs, floor = Math.floor,
       exp = Math.exp, log = Math.log, sqrt = Math.sqrt, isInteger = Number.isInteger,
       bigint = BigInt, number = Number, TINY = 2.2250738585072014e-308, P52 = 4503599627370496;
@@ -115,7 +116,16 @@ _GO_POW = """
     }
     return goPow(x, y);
   }
-  Math.pow = pow;
+  return pow;
+})()"""
+#: Compiling the algorithm costs about 100 µs, more than most runs: it is compiled the first
+#: time a script calls `Math.pow` (a fresh context per run, so at most once per run).
+_GO_POW = f"""
+  var goPow = null, evaluate = eval, goPowSource = {json.dumps(_GO_POW_SOURCE)};
+  Math.pow = function pow(x, y) {{
+    if (goPow === null) goPow = evaluate(goPowSource);
+    return goPow(x, y);
+  }};
 """
 #: Evaluated in each fresh context before the script: it takes the built-ins it needs (a
 #: script that replaces `JSON` or `Object.keys` only changes what it sees itself), gives
