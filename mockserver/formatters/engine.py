@@ -267,11 +267,11 @@ def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcom
 
 
 def _fatal(text: str) -> Outcome | None:
-    """The limits' own exceptions, which no script can catch or raise."""
+    """The limits' own exceptions (QuickJS's InternalError: a script cannot make one)."""
     first = text.split("\n", 1)[0]
     if first == "InternalError: interrupted":
         return Outcome("timeout", text="interrupted")
-    if "out of memory" in first:
+    if first.startswith("InternalError") and "out of memory" in first:
         return Outcome("memory", text="InternalError: out of memory")
     return None
 
