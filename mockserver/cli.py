@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import random
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,8 @@ from mockserver.cli_options import (
     url_help,
 )
 from mockserver.clock import Clock, RealClock, VirtualClock
+from mockserver.formatters import engine, trial
+from mockserver.formatters.tts_errors import TTSError
 from mockserver.reports import FORMATS, coverage_shortfall
 from mockserver.safe_load import limits_applied
 from mockserver.scenario.loading import ScenarioError, find_scenario
@@ -58,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report(args)
         if args.command == "wait":
             return wait_until_healthy(args.url or environment_url(), args.timeout)
+        if args.command == "formatter":
+            return formatter_run(args)
     except UsageError as error:
         return refuse(str(error))
     if args.scenario_command == "validate":
@@ -153,7 +160,55 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     add_document_limit_arguments(validate)
     scenario_commands.add_parser("list", help="the bundled scenarios and what they do")
+    _add_formatter_parser(commands)
     return parser
+
+
+# -- mockserver formatter run (docs/formatters.md) ----------------------------------------------
+def _add_formatter_parser(commands: Any) -> None:
+    formatter = commands.add_parser("formatter", help="run a payload formatter as TTS would")
+    formatter_commands = formatter.add_subparsers(dest="formatter_command", required=True)
+    run = formatter_commands.add_parser(
+        "run",
+        help="run a TTS JavaScript formatter on one input, without a device",
+        description="Runs FILE as TTS runs a FORMATTER_JAVASCRIPT script and prints what "
+        "TTS's formatter test route would answer (JSON). Exit 0; 1 when the script fails "
+        "(TTS's error on stdout); 2 for bad arguments or a script that does not parse.",
+    )
+    run.add_argument("file", metavar="FILE", type=Path, help="the script (.js)")
+    given = run.add_mutually_exclusive_group(required=True)
+    given.add_argument("--uplink", metavar="HEX", help="uplink bytes: runs decodeUplink")
+    given.add_argument("--downlink", metavar="HEX", help="downlink bytes: runs decodeDownlink")
+    given.add_argument("--encode", metavar="JSON", help="a decoded_payload: runs encodeDownlink")
+    run.add_argument("--f-port", type=int, default=1, metavar="N", help="FPort (default 1)")
+    run.add_argument("--recv-time", metavar="RFC3339", help="the uplink's recvTime (default: now)")
+
+
+def formatter_run(args: argparse.Namespace) -> int:
+    try:
+        script = args.file.read_text(encoding="utf-8")
+        uplink = bytes.fromhex(args.uplink) if args.uplink is not None else None
+        downlink = bytes.fromhex(args.downlink) if args.downlink is not None else None
+        encode = json.loads(args.encode) if args.encode is not None else None
+        if encode is not None and not isinstance(encode, dict):
+            raise ValueError("--encode takes a JSON object")
+        recv_time = datetime.fromisoformat(args.recv_time) if args.recv_time else None
+        answer = trial.run(
+            script,
+            f_port=args.f_port,
+            uplink=uplink,
+            downlink=downlink,
+            encode=encode,
+            recv_time=recv_time,
+            name=args.file.name,
+        )
+    except TTSError as error:
+        print(json.dumps(error.status_body(random.Random(0)), indent=2, ensure_ascii=False))
+        return 1
+    except (OSError, ValueError, engine.CompileError) as error:
+        return refuse(str(error))
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:

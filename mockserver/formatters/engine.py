@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,18 +34,109 @@ TIMEOUT = 0.1
 MEMORY_LIMIT = 64 * 1024 * 1024
 #: How deep the result is read: a cyclic or absurdly nested result is cut here.
 MAX_DEPTH = 64
+#: What the entry point gets at least when the script's top level used up the time.
+_LEAST = 0.001
 
-_JOB = "__mockserver_job__"
-#: Runs the script in the global scope, then the entry point, and hands back what happened
-#: as JSON text. The built-ins it needs are taken before the script runs, so a script that
-#: replaces `JSON` or `Object.keys` only changes what it sees itself.
-_HARNESS = f"""
-(function (job) {{
-  delete globalThis.{_JOB};
+#: TTS's engine, goja, answers `Math.pow` with Go's `math.Pow` (after an exact path for two
+#: integers, `builtin_math.go`), and Go raises to a whole power by repeated squaring of the
+#: mantissa (math/pow.go), which can differ from QuickJS's libm `pow` in the last digits.
+#: This is that algorithm, step for step; `frexp`/`ldexp` are Go's, bit for bit.
+_GO_POW_SOURCE = """(function () {
+
+  var view = new DataView(new ArrayBuffer(8)), abs = Math.abs, floor = Math.floor,
+      exp = Math.exp, log = Math.log, sqrt = Math.sqrt, isInteger = Number.isInteger,
+      bigint = BigInt, number = Number, TINY = 2.2250738585072014e-308, P52 = 4503599627370496;
+  function frexp(f) {
+    var e = 0;
+    if (abs(f) < TINY) { f *= P52; e = -52; }
+    view.setFloat64(0, f);
+    var hi = view.getUint32(0);
+    e += ((hi >>> 20) & 0x7ff) - 1022;
+    view.setUint32(0, ((hi & 0x800fffff) | (1022 << 20)) >>> 0);
+    return [view.getFloat64(0), e];
+  }
+  function ldexp(frac, e) {
+    if (frac === 0 || frac !== frac || abs(frac) === Infinity) return frac;
+    if (abs(frac) < TINY) { frac *= P52; e -= 52; }
+    view.setFloat64(0, frac);
+    var hi = view.getUint32(0), m = 1;
+    e += ((hi >>> 20) & 0x7ff) - 1023;
+    if (e < -1075) return frac < 0 ? -0 : 0;
+    if (e > 1023) return frac < 0 ? -Infinity : Infinity;
+    if (e < -1022) { e += 53; m = 1.1102230246251565e-16; }
+    view.setUint32(0, ((hi & 0x800fffff) | ((e + 1023) << 20)) >>> 0);
+    return m * view.getFloat64(0);
+  }
+  function isOddInt(v) { return isInteger(v) && abs(v) < 9007199254740992 && abs(v % 2) === 1; }
+  function goPow(x, y) {
+    if (y === 0 || x === 1) return 1;
+    if (y === 1) return x;
+    if (x !== x || y !== y) return NaN;
+    if (x === 0) {
+      if (y < 0) return isOddInt(y) && 1 / x < 0 ? -Infinity : Infinity;
+      return isOddInt(y) ? x : 0;
+    }
+    if (abs(y) === Infinity) {
+      if (x === -1) return 1;
+      return (abs(x) < 1) === (y > 0) ? 0 : Infinity;
+    }
+    if (x === -Infinity) return goPow(1 / x, -y);
+    if (x === Infinity) return y < 0 ? 0 : Infinity;
+    if (y === 0.5) return sqrt(x);
+    if (y === -0.5) return 1 / sqrt(x);
+    var yi = floor(abs(y)), yf = abs(y) - yi, a1 = 1, ae = 0;
+    if (yf !== 0 && x < 0) return NaN;
+    if (yi >= 9223372036854775808) {
+      if (x === -1) return 1;
+      return (abs(x) < 1) === (y > 0) ? 0 : Infinity;
+    }
+    if (yf !== 0) {
+      if (yf > 0.5) { yf--; yi++; }
+      a1 = exp(yf * log(x));
+    }
+    var parts = frexp(x), x1 = parts[0], xe = parts[1];
+    for (var i = yi; i !== 0; i = floor(i / 2)) {
+      if (xe < -4096 || 4096 < xe) { ae += xe; break; }
+      if (i % 2 === 1) { a1 *= x1; ae += xe; }
+      x1 *= x1;
+      xe *= 2;
+      if (x1 < 0.5) { x1 += x1; xe--; }
+    }
+    if (y < 0) { a1 = 1 / a1; ae = -ae; }
+    return ldexp(a1, ae);
+  }
+  function pow(x, y) {
+    x = number(x); y = number(y);
+    if (isInteger(x) && isInteger(y) && abs(x) <= 9007199254740992 && !(x === 0 && 1 / x < 0)
+        && y >= 0 && y < 64) {
+      if (y === 0) return 1;
+      if (x === 0) return 0;
+      var exact = bigint(x) ** bigint(y);
+      if (exact >= -9223372036854775808n && exact < 9223372036854775808n) return number(exact);
+    }
+    return goPow(x, y);
+  }
+  return pow;
+})()"""
+#: Compiling the algorithm costs about 100 µs, more than most runs: it is compiled the first
+#: time a script calls `Math.pow` (a fresh context per run, so at most once per run).
+_GO_POW = f"""
+  var goPow = null, evaluate = eval, goPowSource = {json.dumps(_GO_POW_SOURCE)};
+  Math.pow = function pow(x, y) {{
+    if (goPow === null) goPow = evaluate(goPowSource);
+    return goPow(x, y);
+  }};
+"""
+#: Evaluated in each fresh context before the script: it takes the built-ins it needs (a
+#: script that replaces `JSON` or `Object.keys` only changes what it sees itself), gives
+#: `Math.pow` goja's behaviour, and returns the function that calls the entry point and
+#: hands back what happened as JSON text. It leaves no global behind.
+_PRELUDE = f"""
+(function () {{
   var parse = JSON.parse, stringify = JSON.stringify, keys = Object.keys,
       isArray = Array.isArray, isView = ArrayBuffer.isView, from = Array.from,
-      str = String, indirectEval = eval, isFinite_ = isFinite, max = {MAX_DEPTH};
-  job = parse(job);
+      str = String, isFinite_ = isFinite, global = globalThis, max = {MAX_DEPTH};
+  {_GO_POW}
   function describe(e) {{
     var text;
     try {{ text = str(e); }} catch (ignored) {{ text = "[exception]"; }}
@@ -52,7 +144,7 @@ _HARNESS = f"""
     try {{
       if (e !== null && typeof e === "object" && typeof e.stack === "string") stack = e.stack;
     }} catch (ignored) {{}}
-    return {{text: text, stack: stack, syntax: e instanceof SyntaxError}};
+    return {{text: text, stack: stack}};
   }}
   function tag(v, depth) {{
     if (depth > max) return ["u"];
@@ -78,15 +170,16 @@ _HARNESS = f"""
     for (var k = 0; k < names.length; k++) fields.push([names[k], tag(v[names[k]], depth + 1)]);
     return ["o", fields];
   }}
-  try {{ indirectEval(job.source); }}
-  catch (e) {{ return stringify({{stage: "script", error: describe(e)}}); }}
-  var entry = globalThis[job.entry];
-  if (typeof entry !== "function") return stringify({{stage: "entrypoint"}});
-  var output;
-  try {{ output = entry.apply(undefined, job.args); }}
-  catch (e) {{ return stringify({{stage: "call", error: describe(e)}}); }}
-  return stringify({{stage: "done", value: tag(output, 0)}});
-}})(globalThis.{_JOB})
+  return function (job) {{
+    job = parse(job);
+    var entry = global[job.entry];
+    if (typeof entry !== "function") return stringify({{stage: "entrypoint"}});
+    var output;
+    try {{ output = entry.apply(undefined, job.args); }}
+    catch (e) {{ return stringify({{stage: "call", error: describe(e)}}); }}
+    return stringify({{stage: "done", value: tag(output, 0)}});
+  }};
+}})()
 """
 _FRAME = re.compile(r"^\s*at (?:(?P<function>[^(]+?) \()?<input>:(?P<line>\d+):(?P<column>\d+)\)?")
 
@@ -142,21 +235,27 @@ def scripts_seen() -> bool:
 
 
 def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcome:
-    """Run `source` in a fresh context, then `entry(*args)`; `args` are JSON values."""
+    """Run `source` in a fresh context as ordinary global code (as goja's RunString does:
+    its functions become globals even under `'use strict'`), then `entry(*args)`; `args`
+    are JSON values. Both share one `timeout` of CPU time, as TTS's run does."""
     _Seen.scripts = True
     context = quickjs.Context()
     context.set_memory_limit(MEMORY_LIMIT)
     context.set_time_limit(timeout)
-    context.set(_JOB, json.dumps({"source": source, "entry": entry, "args": list(args)}))
+    started = time.process_time()
     try:
-        report = json.loads(context.eval(_HARNESS))
+        finish = context.eval(_PRELUDE)
+        try:
+            context.eval(source)
+        except quickjs.JSException as exception:
+            return _thrown(str(exception))
+        context.set_time_limit(max(timeout - (time.process_time() - started), _LEAST))
+        report = json.loads(finish(json.dumps({"entry": entry, "args": list(args)})))
     except quickjs.JSException as exception:
-        text = str(exception)
-        if "interrupted" in text.split("\n", 1)[0]:
-            return Outcome("timeout", text="interrupted")
-        if "out of memory" in text:
-            return Outcome("memory", text="InternalError: out of memory")
-        raise  # an exception of the harness itself: a bug here, not in the script
+        outcome = _fatal(str(exception))
+        if outcome is None:
+            raise  # an exception of the harness itself: a bug here, not in the script
+        return outcome
     except quickjs.StackOverflow:
         return Outcome("call", text="RangeError: Maximum call stack size exceeded")
     finally:
@@ -164,17 +263,41 @@ def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcom
     error = report.get("error")
     if error is None:
         return Outcome(report["stage"], value=report.get("value"))
-    frames = [frame.strip() for frame in error["stack"].strip().splitlines()]
-    # The parser's own frame right on the harness's (only) indirect eval: nothing ran yet.
-    unparsable = (
-        error["syntax"]
-        and len(frames) > 1
-        and frames[1] == "at eval (native)"
-        and frames.count("at eval (native)") == 1
-    )
-    return Outcome(
-        report["stage"], text=error["text"], frame=_frame(error["stack"]), unparsable=unparsable
-    )
+    return Outcome(report["stage"], text=error["text"], frame=_frame(error["stack"]))
+
+
+def _fatal(text: str) -> Outcome | None:
+    """The limits' own exceptions (QuickJS's InternalError: a script cannot make one)."""
+    first = text.split("\n", 1)[0]
+    if first == "InternalError: interrupted":
+        return Outcome("timeout", text="interrupted")
+    if first.startswith("InternalError") and "out of memory" in first:
+        return Outcome("memory", text="InternalError: out of memory")
+    return None
+
+
+def _thrown(report: str) -> Outcome:
+    """What the script's top level threw, from QuickJS's report: the value as a string,
+    a newline, then its stack (`undefined` for a value without one)."""
+    fatal = _fatal(report)
+    if fatal is not None:
+        return fatal
+    lines = report.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    first_frame = len(lines)
+    while first_frame > 1 and lines[first_frame - 1].startswith("    at "):
+        first_frame -= 1
+    frames = lines[first_frame:]
+    if not frames and len(lines) > 1 and lines[-1] == "undefined":
+        lines.pop()
+    text = "\n".join(lines[:first_frame])
+    # The parser's report has one frame, the source position, and no function: nothing ran.
+    match = _FRAME.match(frames[0]) if len(frames) == 1 else None
+    unparsable = text.startswith("SyntaxError") and match is not None
+    unparsable = unparsable and not (match and match.group("function"))
+    stack = "\n".join(frames)
+    return Outcome("script", text=text, frame=_frame(stack), unparsable=unparsable)
 
 
 def check(source: str, name: str = "script") -> None:

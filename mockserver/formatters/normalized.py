@@ -1,8 +1,10 @@
 """TTS's normalized payload: measurements of known fields, checked against their ranges.
 
-pkg/messageprocessors/normalizedpayload: a measurement is an object of known fields
-(`time`, `air.{temperature, relativeHumidity, pressure, co2, lightIntensity}`,
-`wind.{speed, direction}`). An unknown field or a value of the wrong type fails the whole
+pkg/messageprocessors/normalizedpayload: a measurement is an object of known fields, those
+of the Device Repository's payload schema (lib/payload.json of
+TheThingsNetwork/lorawan-devices, which TTS's parser follows): `time`, `battery`,
+`soil.*`, `air.*`, `wind.*`, `water.*`, `metering.water.total`, `action.*`, `position.*`.
+An unknown field or a value of the wrong type fails the whole
 parse; a value out of range is dropped and reported as a warning
 (`measurement 1: \\`air.temperature\\` should be equal or greater than \\`-273.15\\``); a
 measurement with no valid field is left out.
@@ -23,7 +25,18 @@ from mockserver.formatters import tts_errors as errors
 #: path → (kind, minimum, maximum, exclusive maximum), bounds as Go's %v prints them.
 _FIELDS: dict[str, tuple[str, str | None, str | None, str | None]] = {
     "time": ("time", None, None, None),
+    "battery": ("number", "0", None, None),
+    "soil": ("object", None, None, None),
+    "soil.depth": ("number", "0", None, None),
+    "soil.moisture": ("number", "0", "100", None),
+    "soil.temperature": ("number", "-273.15", None, None),
+    "soil.ec": ("number", "0", "621", None),
+    "soil.pH": ("number", "0", "14", None),
+    "soil.n": ("number", "0", "1e+06", None),
+    "soil.p": ("number", "0", "1e+06", None),
+    "soil.k": ("number", "0", "1e+06", None),
     "air": ("object", None, None, None),
+    "air.location": ("string", None, None, None),
     "air.temperature": ("number", "-273.15", None, None),
     "air.relativeHumidity": ("number", "0", "100", None),
     "air.pressure": ("number", "900", "1100", None),
@@ -32,6 +45,24 @@ _FIELDS: dict[str, tuple[str, str | None, str | None, str | None]] = {
     "wind": ("object", None, None, None),
     "wind.speed": ("number", "0", None, None),
     "wind.direction": ("number", "0", None, "360"),
+    "water": ("object", None, None, None),
+    "water.leak": ("boolean or string", None, None, None),
+    "water.temperature": ("object", None, None, None),
+    "water.temperature.min": ("number", "-273.15", None, None),
+    "water.temperature.max": ("number", "-273.15", None, None),
+    "water.temperature.avg": ("number", "-273.15", None, None),
+    "water.temperature.current": ("number", "-273.15", None, None),
+    "metering": ("object", None, None, None),
+    "metering.water": ("object", None, None, None),
+    "metering.water.total": ("number", None, None, None),
+    "action": ("object", None, None, None),
+    "action.motion": ("object", None, None, None),
+    "action.motion.detected": ("boolean", None, None, None),
+    "action.motion.count": ("number", None, None, None),
+    "action.contactState": ("string", None, None, None),
+    "position": ("object", None, None, None),
+    "position.latitude": ("number", None, None, None),
+    "position.longitude": ("number", None, None, None),
 }
 
 
@@ -99,6 +130,13 @@ def _fields(source: dict[str, Any], prefix: str, problems: list[str]) -> dict[st
             nested = _fields(value, path + ".", problems)
             if nested:
                 valid[key] = nested
+        elif kind in ("boolean", "string", "boolean or string"):
+            if not (
+                (isinstance(value, bool) and "boolean" in kind)
+                or (isinstance(value, str) and "string" in kind)
+            ):
+                raise ParseError(errors.FIELD_TYPE(path=path))
+            valid[key] = value
         elif kind == "time":
             if not isinstance(value, str):
                 raise ParseError(errors.FIELD_TYPE(path=path))

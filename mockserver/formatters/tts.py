@@ -19,7 +19,7 @@ Uplinks with an FPort other than 0 go through the uplink decoder; a failure leav
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockserver.formatters import cayennelpp, engine, tts_javascript
@@ -120,7 +120,7 @@ def _decode_downlink(
 
 
 def decode_uplink(
-    formatters: PayloadFormatters, frm_payload: bytes, f_port: int
+    formatters: PayloadFormatters, frm_payload: bytes, f_port: int, recv_time_ms: int | None = None
 ) -> tts_javascript.Decoded | None:
     """What the uplink decoder adds to an `uplink_message`; None without one, on FPort 0,
     or when it failed (TTS publishes the uplink all the same)."""
@@ -130,7 +130,7 @@ def decode_uplink(
     try:
         if kind == JAVASCRIPT:
             return tts_javascript.decode_uplink(
-                formatters.up_formatter_parameter, frm_payload, f_port
+                formatters.up_formatter_parameter, frm_payload, f_port, recv_time_ms
             )
         if kind == CAYENNELPP:
             return tts_javascript.Decoded(cayennelpp.decode_uplink(frm_payload))
@@ -181,13 +181,15 @@ class Verbatim(dict):  # type: ignore[type-arg]
     empty values included (they are values, not unset fields)."""
 
 
-def uplink_fields(formatter: Formatter, frm_payload: bytes, f_port: int) -> dict[str, Any]:
+def uplink_fields(
+    formatter: Formatter, frm_payload: bytes, f_port: int, recv_time_ms: int | None = None
+) -> dict[str, Any]:
     """What an `uplink_message` gets from the uplink decoder, in TTS's field order."""
     if formatter is None:
         return {}
     if not isinstance(formatter, PayloadFormatters):  # the world's declared `bytes`
         return {"decoded_payload": formatter.decode(frm_payload)} if frm_payload else {}
-    decoded = decode_uplink(formatter, frm_payload, f_port)
+    decoded = decode_uplink(formatter, frm_payload, f_port, recv_time_ms)
     if decoded is None:
         return {}
     return {
@@ -196,3 +198,28 @@ def uplink_fields(formatter: Formatter, frm_payload: bytes, f_port: int) -> dict
         "normalized_payload": [Verbatim(item) for item in decoded.normalized or []],
         "normalized_payload_warnings": decoded.normalized_warnings,
     }
+
+
+def listed(formatter: Formatter, downlink: Any) -> Any:
+    """A queued `core.Downlink` as TTS lists it: decoded again by the downlink decoder,
+    whose `decoded_payload` and warnings replace the stored ones; as it is when there is
+    no decoder or the decoder fails (TTS logs that and lists the item)."""
+    if formatter is None or not downlink.frm_payload:
+        return downlink
+    if isinstance(formatter, PayloadFormatters):
+        decoded = decode_downlink(formatter, downlink.frm_payload, downlink.f_port)
+        if decoded is None:
+            return downlink
+        data, warnings = decoded.data, decoded.warnings
+    else:  # the world's declared `bytes` formatter
+        data, warnings = formatter.decode(downlink.frm_payload), []
+    extra = {
+        key: value
+        for key, value in (downlink.extra or {}).items()
+        if key not in ("decoded_payload", "decoded_payload_warnings")
+    }
+    if data is not None:
+        extra["decoded_payload"] = data
+    if warnings:
+        extra["decoded_payload_warnings"] = list(warnings)
+    return replace(downlink, extra=extra or None)

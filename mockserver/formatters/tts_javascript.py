@@ -14,7 +14,8 @@ Facts from pkg/messageprocessors/javascript and pkg/scripting/javascript (TTS v3
   `decoded_payload_warnings`.
 - decode downlink: `decodeDownlink({bytes, fPort})` (a copy of the bytes) →
   `{data map, warnings, errors}`.
-- decode uplink: `decodeUplink({bytes, fPort})`, then `normalizeUplink({data})` when that
+- decode uplink: `decodeUplink({bytes, fPort, recvTime})` (`recvTime` a Date of the
+  uplink's reception, as TTS documents it today), then `normalizeUplink({data})` when that
   is a function and decoding gave data and no errors; else the TTN v2 `Decoder(bytes,
   fPort)` as `data`. Without a normalizer, decoded data that parses as normalized payload
   is taken as it (mockserver.formatters.normalized).
@@ -46,8 +47,10 @@ _DECODE_DOWN_MAIN = """function main(input) {
 		}"""
 _DECODE_UP_MAIN = """function main(input) {
 			var bytes = input.bytes.slice(), fPort = input.fPort;
+			var recvTime = input.recvTime === undefined ? undefined : new Date(input.recvTime);
 			if (typeof decodeUplink === 'function') {
-				var decoded = decodeUplink({ bytes: bytes, fPort: fPort }), normalized;
+				var decoded = decodeUplink({ bytes: bytes, fPort: fPort, recvTime: recvTime });
+				var normalized;
 				var data = decoded.data, errors = decoded.errors;
 				if ((!errors || !errors.length) && data && typeof normalizeUplink === 'function') {
 					normalized = normalizeUplink({ data: data });
@@ -104,10 +107,22 @@ def decode_downlink(script: str, frm_payload: bytes, f_port: int) -> Decoded:
     return _decoded(_fields(result))
 
 
-def decode_uplink(script: str, frm_payload: bytes, f_port: int) -> Decoded:
-    result = _run(program(script, _DECODE_UP_MAIN), _bytes_input(frm_payload, f_port))
+def decode_uplink(
+    script: str, frm_payload: bytes, f_port: int, recv_time_ms: int | None = None
+) -> Decoded:
+    """`recv_time_ms`: when the uplink was received (ms since the epoch), the input's
+    `recvTime` (a Date), as current TTS passes it; None leaves it out."""
+    argument = _bytes_input(frm_payload, f_port)
+    if recv_time_ms is not None:
+        argument["recvTime"] = recv_time_ms
+    result = _run(program(script, _DECODE_UP_MAIN), argument)
     output = _fields(result)
-    decoded = go_export.fields(output.get("decoded", _UNDEFINED)) or {}
+    decoded_node = output.get("decoded", _UNDEFINED)
+    decoded = go_export.fields(decoded_node)
+    if decoded is None:
+        if decoded_node[0] not in ("u", "n"):  # a number, string or boolean: not a struct
+            raise errors.OUTPUT()
+        decoded = {}
     plain = _decoded(decoded)
     normalized_node = output.get("normalized", _UNDEFINED)
     if normalized_node[0] in ("u", "n"):

@@ -19,7 +19,7 @@ from mockserver.formatters import tts as formatter_tts
 from mockserver.lorawan.regions import band
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.applications import QUEUE_CAPACITY, Registry, device_uid
-from mockserver.providers.tts.downlinks import ApplicationDownlink, absolute_time
+from mockserver.providers.tts.downlinks import NACK_RETRY, ApplicationDownlink, absolute_time
 from mockserver.types import Micros
 
 #: `as.downlinks.confirmation.max-retry-attempts` upper bound.
@@ -123,7 +123,7 @@ class ApplicationServer:
                 self.network.emit("failed", device, [downlink], reason=errors.DOWNLINK_EXPIRED.name)
                 continue
             try:
-                again = {**extra, "confirmed_retry": retry_at(retry, attempt + 1)}
+                again = {**extra, "confirmed_retry": retry_at(retry, attempt + 1), NACK_RETRY: True}
                 self.network.push(device, [replace(downlink, extra=again)])
             except QueueFull:
                 self.network.emit("failed", device, [downlink], reason="downlink_queue_capacity")
@@ -139,13 +139,7 @@ class ApplicationServer:
         end_device = self.registry.end_device(application_id, device_id)
         if end_device is None:
             raise errors.DEVICE_NOT_FOUND(device_uid=device_uid(application_id, device_id))
-        application = self.registry.applications[application_id]
-        formatter = formatter_tts.select(
-            end_device.formatters,
-            end_device.formatter,
-            application.default_formatters,
-            application.formatter,
-        )
+        formatter = self._formatter(application_id, end_device)
         for item in items:
             if item.decoded_payload is None and not item.frm_payload:
                 raise errors.NO_PAYLOAD()
@@ -205,7 +199,23 @@ class ApplicationServer:
             self.network.push(device, downlinks)
 
     def queued(self, application_id: str, device_id: str) -> list[Downlink]:
+        """The queue as TTS lists it: each item through the device's downlink decoder
+        again (DownlinkQueueList → decryptAndDecodeDownlink), whose output replaces
+        `decoded_payload` and its warnings; a decoder that fails leaves the item as it is."""
         end_device = self.registry.end_device(application_id, device_id)
         if end_device is None:
             raise errors.DEVICE_NOT_FOUND(device_uid=device_uid(application_id, device_id))
-        return end_device.device.queue.snapshot()
+        formatter = self._formatter(application_id, end_device)
+        return [
+            formatter_tts.listed(formatter, downlink)
+            for downlink in end_device.device.queue.snapshot()
+        ]
+
+    def _formatter(self, application_id: str, end_device: Any) -> formatter_tts.Formatter:
+        application = self.registry.applications[application_id]
+        return formatter_tts.select(
+            end_device.formatters,
+            end_device.formatter,
+            application.default_formatters,
+            application.formatter,
+        )

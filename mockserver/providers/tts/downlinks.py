@@ -22,6 +22,7 @@ from mockserver import json_strict
 from mockserver.clock import from_datetime
 from mockserver.contract.validation import UNPARSED
 from mockserver.core import Downlink
+from mockserver.formatters.tts import Verbatim
 from mockserver.providers.tts import errors
 from mockserver.types import Micros
 
@@ -40,6 +41,11 @@ _ALIASES = {
 }
 _ALIAS_NAMES = _ALIASES.keys()
 _UINT32_MAX = 2**32 - 1
+
+
+#: In a queued downlink's `extra`: the Application Server put it back after a NACK, which
+#: TTS does without publishing `downlink_queued` again (handleDownlinkNack).
+NACK_RETRY = "nack_retry"
 
 
 class DecodeError(ValueError):
@@ -72,7 +78,7 @@ class ApplicationDownlink:
             extra["session_key_id"] = self.session_key_id
         if self.f_cnt:
             extra["f_cnt"] = self.f_cnt
-        if self.decoded_payload:
+        if self.decoded_payload is not None:  # a set Struct, even an empty one
             extra["decoded_payload"] = self.decoded_payload
         if self.decoded_payload_warnings:
             extra["decoded_payload_warnings"] = self.decoded_payload_warnings
@@ -102,8 +108,8 @@ def represent(downlink: Downlink) -> dict[str, Any]:
         out["f_cnt"] = extra["f_cnt"]
     if downlink.frm_payload:
         out["frm_payload"] = base64.b64encode(downlink.frm_payload).decode()
-    if extra.get("decoded_payload"):
-        out["decoded_payload"] = extra["decoded_payload"]
+    if extra.get("decoded_payload") is not None:  # protojson writes a set empty Struct as {}
+        out["decoded_payload"] = Verbatim(extra["decoded_payload"])
     if extra.get("decoded_payload_warnings"):
         out["decoded_payload_warnings"] = list(extra["decoded_payload_warnings"])
     if downlink.confirmed:

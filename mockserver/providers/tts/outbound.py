@@ -25,7 +25,7 @@ from mockserver.lorawan.regions import LoRa, band
 from mockserver.outbound import OutboundMessage
 from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ulid
-from mockserver.providers.tts.downlinks import represent
+from mockserver.providers.tts.downlinks import NACK_RETRY, represent
 
 if TYPE_CHECKING:
     from mockserver.providers.tts.applications import Application, EndDevice, Webhook
@@ -131,6 +131,8 @@ class WebhookPublisher:
             )
             return
         for downlink in event.downlinks:
+            if message_type == "downlink_queued" and (downlink.extra or {}).get(NACK_RETRY):
+                continue  # TTS: a NACKed downlink is pushed again without a new message
             body = represent(downlink)
             if message_type == "downlink_failed":
                 failure = errors.DOWNLINK_FAILURES.get(str(event.details.get("reason")))
@@ -227,7 +229,9 @@ class WebhookPublisher:
             application.default_formatters,
             application.formatter,
         )
-        decoded = formatter_tts.uplink_fields(formatter, uplink.frm_payload, uplink.f_port or 0)
+        decoded = formatter_tts.uplink_fields(
+            formatter, uplink.frm_payload, uplink.f_port or 0, uplink.received_at // 1000
+        )
         return {
             "session_key_id": base64.b64encode(device.session.session_key_id).decode()
             if device.session
@@ -321,7 +325,12 @@ def _omit_empty(value: Any) -> Any:
         return dict(value)  # a Struct's values are values: kept as they are
     if isinstance(value, dict):
         cleaned = {key: _omit_empty(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if not _is_zero(item)}
+        # A Struct is a message: once set it is written, even empty (`decoded_payload: {}`).
+        return {
+            key: item
+            for key, item in cleaned.items()
+            if isinstance(value[key], formatter_tts.Verbatim) or not _is_zero(item)
+        }
     if isinstance(value, list):
         return [_omit_empty(item) for item in value]
     return value

@@ -29,6 +29,7 @@ from mockserver.providers.tts.downlinks import (
     represent,
     validate,
 )
+from mockserver.providers.tts.formatter_routes import FormatterRoutes
 
 if TYPE_CHECKING:
     from mockserver.providers.tts.context import TTSContext
@@ -86,6 +87,7 @@ class Routes:
             "AppAs_DownlinkQueuePush": self._app_as(replace=False),
             "AppAs_DownlinkQueueReplace": self._app_as(replace=True),
             "AppAs_DownlinkQueueList": self.list_queue,
+            **FormatterRoutes(self.provider, self._gateway).handlers(),  # formatter tests
         }
 
     # -- webhook routes --------------------------------------------------------------------

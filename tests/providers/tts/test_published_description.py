@@ -24,6 +24,9 @@ SERVED_BY_THE_SWAGGER = {
     ("POST", "ApplicationWebhookRegistry_Set2"),
     ("PUT", "ApplicationWebhookRegistry_Set"),
     ("DELETE", "ApplicationWebhookRegistry_Delete"),
+    ("POST", "AppAs_DecodeUplink"),  # the formatter test routes
+    ("POST", "AppAs_EncodeDownlink"),
+    ("POST", "AppAs_DecodeDownlink"),
 }
 
 
