@@ -95,7 +95,7 @@ class MockServerApp:
         simulator = host.simulator
         # Without the lock: one lookup in a table a reset replaces whole, and the loop must
         # not wait here while the simulator's thread runs a script.
-        limit = simulator.body_limit(path)
+        limit = simulator.intake(path)
         try:
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:

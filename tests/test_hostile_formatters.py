@@ -129,3 +129,25 @@ def test_a_huge_warnings_string_is_kept_as_tts_keeps_it_and_every_answer_is_comp
     queued = server.network.get("app1.es5").queue.snapshot()
     assert len(queued[-1].extra["decoded_payload_warnings"][0]) == 20_000_000
     server.network.get("app1.es5").queue.clear()
+
+
+def test_a_script_brought_in_a_body_is_expected_before_the_call_runs():
+    """In a fresh process that has met no script, asking for a formatter test route's body
+    limit marks scripts as met, so the shell's `Host.call` hands that very call to the
+    simulator's thread; an ordinary route does not."""
+    import subprocess
+    import sys
+
+    program = (
+        "from mockserver.simulator import Simulator\n"
+        "from mockserver.formatters.engine import scripts_seen\n"
+        "s = Simulator()\n"
+        "s.intake('/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push')\n"
+        "print(scripts_seen())\n"
+        "s.intake('/api/v3/as/applications/app1/devices/dev1/up/decode')\n"
+        "print(scripts_seen())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split() == ["False", "True"], done.stderr

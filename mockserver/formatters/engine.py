@@ -234,6 +234,11 @@ def scripts_seen() -> bool:
     return _Seen.scripts
 
 
+def expect_scripts() -> None:
+    """A script is about to be run that nothing has checked yet (one a request brings)."""
+    _Seen.scripts = True
+
+
 def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcome:
     """Run `source` in a fresh context as ordinary global code (as goja's RunString does:
     its functions become globals even under `'use strict'`), then `entry(*args)`; `args`

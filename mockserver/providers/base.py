@@ -46,6 +46,11 @@ class Provider:
     #: an oversized request then reaches the handler flagged `oversized`, with no body.
     reads_body_late: ClassVar[bool] = False
 
+    def carries_script(self, path: str) -> bool:
+        """True when a request to `path` brings a script to run in its body (TTS's
+        formatter test routes): the serving shell must not run it on its event loop."""
+        return False
+
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         self.world = world
         self.config = config

@@ -28,6 +28,7 @@ from mockserver.contract.operations import Operation, OperationIndex
 from mockserver.contract.records import ContractViolation
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
+from mockserver.formatters.engine import expect_scripts
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.lorawan.regions import band
 from mockserver.outbound import OutboundTargets, Outbox
@@ -315,6 +316,18 @@ class Simulator:
         body is not read; its request is dispatched with `oversized` set."""
         provider = self.provider_for(path)
         return provider.max_body if provider is not None else MAX_BODY
+
+    def intake(self, path: str) -> int:
+        """What the serving shell asks before it reads a request's body: its limit
+        (`body_limit`). A request that brings a script to run marks scripts as met first
+        (`engine.expect_scripts`), so that the shell runs this very call on the simulator's
+        thread, not on its event loop."""
+        provider = self.provider_for(path)
+        if provider is None:
+            return MAX_BODY
+        if provider.carries_script(path):
+            expect_scripts()
+        return provider.max_body
 
     # -- requests --------------------------------------------------------------------------
     def dispatch(self, request: HttpRequest) -> HttpResponse:

@@ -19,6 +19,7 @@ from mockserver.providers.tts import errors
 from mockserver.providers.tts.application_server import ApplicationServer, ulid
 from mockserver.providers.tts.applications import Registry, Webhook
 from mockserver.providers.tts.auth import require_rights
+from mockserver.providers.tts.formatter_routes import SCRIPT_ROUTE_SUFFIXES
 from mockserver.providers.tts.outbound import WebhookPublisher
 from mockserver.providers.tts.routes import Routes, gateway_status
 from mockserver.providers.tts.rules import queue_body_rules
@@ -54,6 +55,9 @@ class TTSProvider(Provider):
     #: webmiddleware.MaxBody on every web route; the limit trips only when a handler reads.
     max_body: ClassVar[int] = 16 * 1024 * 1024
     reads_body_late: ClassVar[bool] = True
+
+    def carries_script(self, path: str) -> bool:
+        return path.endswith(SCRIPT_ROUTE_SUFFIXES)
 
     def __init__(self, world: World, config: Mapping[str, Any]) -> None:
         super().__init__(world, config)

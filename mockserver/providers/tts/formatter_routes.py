@@ -28,6 +28,9 @@ from mockserver.providers.tts.auth import TRAFFIC_READ
 if TYPE_CHECKING:
     from mockserver.providers.tts.context import TTSContext
 
+#: The routes whose body brings the script they run (TTSProvider.carries_script).
+SCRIPT_ROUTE_SUFFIXES = ("/up/decode", "/down/encode", "/down/decode")
+
 Run = Callable[[dict[str, Any], str, str], dict[str, Any]]
 Gateway = Callable[[Callable[[], HttpResponse]], HttpResponse]
 
