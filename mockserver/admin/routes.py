@@ -19,7 +19,7 @@ from mockserver.admin.checks import (
     read_object,
     uplink_arguments,
 )
-from mockserver.admin.description import admin_description_json
+from mockserver.admin.description import served_description_json
 from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
 from mockserver.admin.guard import AdminAccess, AdminGuard
 from mockserver.admin.limits import BodyLimit
@@ -70,7 +70,8 @@ def build_admin_app(
             raise AdminError(404, f"no device {device_id!r}") from None
 
     async def openapi(request: Request) -> Response:
-        return Response(admin_description_json(), media_type="application/json")
+        served = served_description_json(str(request.base_url))
+        return Response(served, media_type="application/json")
 
     async def health(request: Request) -> Response:
         return JSONResponse(
