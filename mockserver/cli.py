@@ -109,7 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
-        "--format", choices=FORMATS, default="json", help="report format (default json)"
+        "--format",
+        choices=(*FORMATS, "text"),
+        default=None,
+        help="report format: json, junit, markdown, or text (a summary for a person); "
+        "default json, or text when a gate (--fail-on-violations, --cov-fail-under) "
+        "writes to the terminal",
     )
     report.add_argument("--out", help="file to write (default: standard output)")
     report.add_argument(
@@ -196,10 +201,70 @@ def report(args: argparse.Namespace) -> int:
     headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
     if args.admin_token:
         headers[TOKEN_HEADER] = args.admin_token
-    written = fetch_report(url, {**query, "format": args.format}, args.out, headers)
-    if written or (args.cov_fail_under is None and not args.fail_on_violations):
+    gated = args.cov_fail_under is not None or args.fail_on_violations
+    kind = args.format or ("text" if gated and not args.out else "json")
+    if kind == "text":  # one fetch: the summary and the gates read the same report
+        response = _get_report(url, {**query, "format": "json"}, headers)
+        if response is None:
+            return 1
+        document = response.json()
+        text = report_summary(document, url)
+        written = _write(text, args.out) if args.out else _print(text)
+        if written or not gated:
+            return written
+        return judge(document["summary"], args.cov_fail_under, args.fail_on_violations)
+    written = fetch_report(url, {**query, "format": kind}, args.out, headers)
+    if written or not gated:
         return written
     return judge_report(url, query, args.cov_fail_under, args.fail_on_violations, headers)
+
+
+#: How many findings of each kind the text summary names; the JSON report has them all.
+SUMMARY_FINDINGS = 10
+
+
+def report_summary(document: Mapping[str, Any], url: str) -> str:
+    """The report in a few lines for a person at a terminal (or a CI log): the figures, then
+    the first findings, each as `METHOD path: where: message`, and where to find the rest."""
+    summary = document["summary"]
+    lines = [
+        f"mockserver contract report ({url})",
+        f"  operations exercised: {summary['operations_exercised']} of "
+        f"{summary['operations_total']} ({summary['operation_coverage_percent']} %)",
+        f"  violations: {summary['violations']}; warnings: {summary.get('warnings', 0)}",
+    ]
+    for title, found in (
+        ("violations", document.get("violations") or []),
+        ("warnings", document.get("warnings") or []),
+    ):
+        if not found:
+            continue
+        lines.append(f"{title}:")
+        for finding in found[:SUMMARY_FINDINGS]:
+            rule = f" [{finding['rule']}]" if finding.get("rule") else ""
+            lines.append(
+                f"  {finding['method']} {finding['path']}: {finding['where']}: "
+                f"{finding['message']}{rule}"
+            )
+        if len(found) > SUMMARY_FINDINGS:
+            lines.append(f"  ... and {len(found) - SUMMARY_FINDINGS} more")
+    lines.append("(the whole report: --format json, junit or markdown)")
+    return "\n".join(lines) + "\n"
+
+
+def _print(text: str) -> int:
+    sys.stdout.write(text)
+    return 0
+
+
+def _write(text: str, out: str) -> int:
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename not in (None, out) else ""
+        return refuse(f"cannot write the report to {out}: {error.strerror or error}{where}")
+    return 0
 
 
 def _get_report(
@@ -225,16 +290,7 @@ def fetch_report(
     response = _get_report(url, query, headers)
     if response is None:
         return 1
-    if out:
-        try:
-            Path(out).parent.mkdir(parents=True, exist_ok=True)
-            Path(out).write_text(response.text, encoding="utf-8")
-        except OSError as error:
-            where = f" ({error.filename})" if error.filename not in (None, out) else ""
-            return refuse(f"cannot write the report to {out}: {error.strerror or error}{where}")
-    else:
-        sys.stdout.write(response.text)
-    return 0
+    return _write(response.text, out) if out else _print(response.text)
 
 
 def judge_report(
@@ -248,7 +304,11 @@ def judge_report(
     response = _get_report(url, {**query, "format": "json"}, headers)
     if response is None:
         return 1
-    summary = response.json()["summary"]
+    return judge(response.json()["summary"], minimum, no_violations)
+
+
+def judge(summary: dict[str, Any], minimum: float | None, no_violations: bool) -> int:
+    """1 when the report's summary fails a gate, each failure said on standard error."""
     failed = False
     if minimum is not None and summary["operation_coverage_percent"] < minimum:
         print(coverage_shortfall(summary, f"--cov-fail-under={minimum:g}"), file=sys.stderr)
