@@ -185,9 +185,9 @@ def serve(args: argparse.Namespace) -> int:
         return refuse(f"cannot listen on {args.host} port {chosen_port}: {reason}")
     bound = sock.getsockname()[1]
     request_log.install(args.log_format, args.log_level)
-    print(banner(server, args.host, bound), flush=True)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    ready = f"ready: http://{shown}:{bound}"
+    shown_banner = banner_json if args.log_format == "json" else banner
+    print(shown_banner(server, args.host, bound), flush=True)
+    ready = ready_line(_served_url(args.host, bound), args.log_format)
     # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
     # can still come before its handlers are in place or after they are gone.
     with contextlib.suppress(KeyboardInterrupt):
@@ -370,8 +370,9 @@ def list_scenarios() -> int:
 
 
 def banner(server: MockServer, host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+    """What `serve` prints before it serves: where, on which world and clock, the admin API
+    and the dashboard, who may come in, and each vendor's base paths and credentials."""
+    url = _served_url(host, port)
     clock = server.clock
     timing = (
         "virtual (POST /_mock/clock/advance)"
@@ -381,6 +382,7 @@ def banner(server: MockServer, host: str, port: int) -> str:
     lines = [
         f"mockserver {__version__} on {url}  (world: {server.world_origin})",
         f"time: {timing}; admin API: {url}/_mock/health",
+        f"dashboard: {_dashboard(server, url)}",
     ]
     lines.extend(exposure(server, host, url))
     for provider in server.providers.values():
@@ -393,13 +395,69 @@ def banner(server: MockServer, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+def banner_json(server: MockServer, host: str, port: int) -> str:
+    """The banner as one JSON line, for `--log-format json`: a log collector reads every
+    line of the output as JSON. Each vendor's part is its text lines."""
+    url = _served_url(host, port)
+    clock = server.clock
+    scenario = server.scenario.scenario if server.scenario is not None else None
+    return request_log.json_line(
+        "banner",
+        {
+            "version": __version__,
+            "url": url,
+            "world": str(server.world_origin),
+            "clock": {
+                "kind": clock.kind,
+                "speed": clock.speed if isinstance(clock, RealClock) else None,
+            },
+            "admin_api": f"{url}/_mock/health",
+            "openapi": f"{url}/_mock/openapi.json",
+            "dashboard": _dashboard(server, url),
+            "admin_token_required": server.access.token is not None,
+            "warnings": [line for line in exposure(server, host, url) if line.startswith("WARN")],
+            "providers": {
+                name: [line.strip() for line in provider.banner()]
+                for name, provider in server.providers.items()
+            },
+            "scenario": None
+            if scenario is None
+            else {
+                "name": scenario.name,
+                "rules": len(scenario.rules),
+                "source": str(scenario.source),
+            },
+        },
+    )
+
+
+def ready_line(url: str, log_format: str) -> str:
+    """`ready: <url>` once the port accepts connections; in JSON for `--log-format json`,
+    its `message` the same words, so that a job waiting for `ready: ` finds it either way."""
+    if log_format == "json":
+        return request_log.json_line("ready", {"url": url, "message": f"ready: {url}"})
+    return f"ready: {url}"
+
+
+def _served_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _dashboard(server: MockServer, url: str) -> str:
+    """The dashboard's address; with an admin token, where the page takes it (never the
+    token itself: logs keep banners)."""
+    page = f"{url}/_mock/ui/"
+    return f"{page}#token=<token>" if server.access.token is not None else page
+
+
 def exposure(server: MockServer, host: str, url: str) -> list[str]:
     """The banner's word on who may come in: a warning when other machines can reach the
     port, since the admin API and dashboard can reset the server and read every credential.
     The token itself is never printed (logs keep banners)."""
     token = server.access.token is not None
     lines = (
-        [f"admin token: required in {TOKEN_HEADER}; dashboard: {url}/_mock/ui/#token=<token>"]
+        [f"admin token: required in {TOKEN_HEADER} (the dashboard takes it as #token=<token>)"]
         if token
         else []
     )
