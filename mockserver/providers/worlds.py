@@ -110,7 +110,8 @@ def first_error(
     if not found:
         return None
     first = min(found, key=lambda error: _position(instance, error.absolute_path))
-    return jsonschema.exceptions.best_match([first])
+    best: jsonschema.ValidationError | None = jsonschema.exceptions.best_match([first])
+    return best
 
 
 def _position(instance: Any, path: Iterable[Any]) -> tuple[int, ...]:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from mockserver.redaction import redact_url
 from mockserver.types import Micros
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     )
     from mockserver.outbound import OutboundAttempt
 
-    Finding = ContractViolation | ContractWarning
+    #: What one exchange's contract check found: a broken rule, or a warning.
+    Finding: TypeAlias = ContractViolation | ContractWarning
 
 #: API calls. Its children carry the other events; all of them have a NullHandler, so that
 #: outside `serve` (the pytest fixture, in-process use) nothing reaches Python's last-resort
