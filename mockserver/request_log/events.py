@@ -40,8 +40,8 @@ OUTBOUND = logging.getLogger("mockserver.requests.outbound")
 API.addHandler(logging.NullHandler())
 
 #: An API call is logged at WARNING when it broke its description or drew a contract
-#: warning, at INFO otherwise: so
-#: WARNING is the lowest level at which any call may need its timing taken.
+#: warning, at INFO otherwise: so WARNING is the lowest level at which any call may need its
+#: timing taken.
 LOWEST_API_LEVEL = logging.WARNING
 TENANT_HEADER = "x-mockserver-tenant"
 _NOTE_LENGTH = 100
