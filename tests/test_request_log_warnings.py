@@ -102,3 +102,15 @@ def test_the_server_fixture_in_process_logs_nothing_without_a_handler(
     with caplog.at_level("WARNING", logger="mockserver.requests"):
         client.post(PUSH, headers=AUTH, json=TYPO)
     assert any("did you mean `confirmed`" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_field_name_no_stream_can_write_is_said_escaped(client, log, log_format) -> None:
+    """A lone surrogate in a field name (valid JSON, not UTF-8) would make the handler fail
+    and the line be lost, under pytest-xdist the whole worker."""
+    written = log("info", log_format)
+    body = b'{"downlinks": [{"f_port": 1, "frm_payload": "AQ==", "\\ud800x": 1}]}'
+    client.post(PUSH, headers=AUTH, content=body)
+    (line,) = written.lines()
+    line.encode("utf-8")  # writable
+    assert "\\ud800x" in (json.loads(line)["warning"] if log_format == "json" else line)

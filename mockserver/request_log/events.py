@@ -161,9 +161,16 @@ def _note(broken: list[Finding], advice: list[Finding], style: Style) -> str:
 
 
 def _said(finding: Finding) -> str:
-    """`where: message`, as every reader of findings shows them: the message names no place."""
+    """`where: message`, as every reader of findings shows them: the message names no place.
+    A field name is the client's: one with a lone surrogate (`"\\ud800"` in JSON) is shown
+    escaped, since no stream can write it as UTF-8 and the line would be lost."""
     where = getattr(finding, "where", "")
-    return f"{where}: {finding.message}" if where else finding.message
+    said = f"{where}: {finding.message}" if where else finding.message
+    return said if said.isascii() else _writable(said)
+
+
+def _writable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _target(request: HttpRequest) -> str:
