@@ -114,9 +114,14 @@ class AdminClient:
                     raise TimeoutError(f"{self.url} did not answer within {timeout:g} s") from None
                 time.sleep(interval)
 
-    def reset(self) -> None:
-        """Back to the world's start: devices, queues, journal, contract findings, clock."""
-        self._call("POST", "/reset")
+    def reset(self, *, clear_findings: bool = False) -> None:
+        """Back to the world's start: devices, queues, journal, clock. The contract findings
+        are kept for the run's report unless `clear_findings`."""
+        self._call("POST", "/reset", json={"clear_findings": True} if clear_findings else None)
+
+    def clear_findings(self) -> None:
+        """Forget the contract findings (violations, warnings, coverage): a new report."""
+        self._call("POST", "/contract/clear")
 
     # -- devices ---------------------------------------------------------------------------
     def devices(self) -> list[JSON]:
@@ -221,8 +226,18 @@ class AdminClient:
         """Webhook and report POSTs the simulator made, with their outcome."""
         return self._list("GET", "/outbound")
 
-    def violations(self) -> list[JSON]:
-        return cast(list[JSON], self._object("GET", "/contract/violations")["violations"])
+    def violations(self, *, since_reset: bool = False) -> list[JSON]:
+        """The run's contract violations; `since_reset`: only those since the last reset
+        (the current test's)."""
+        params = {"since": "reset"} if since_reset else None
+        found = self._object("GET", "/contract/violations", params=params)
+        return cast(list[JSON], found["violations"])
+
+    def warnings(self, *, since_reset: bool = False) -> list[JSON]:
+        """The run's contract warnings (fields the vendor drops); `since_reset` as above."""
+        params = {"since": "reset"} if since_reset else None
+        found = self._object("GET", "/contract/warnings", params=params)
+        return cast(list[JSON], found["warnings"])
 
     def coverage(self) -> JSON:
         return self._object("GET", "/contract/coverage")

@@ -128,7 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
-        "--format", choices=FORMATS, default="json", help="report format (default json)"
+        "--format",
+        choices=(*FORMATS, "text"),
+        default=None,
+        help="report format: json, junit, markdown, or text (a summary for a person); "
+        "default json, or text when a gate (--fail-on-violations, --cov-fail-under) "
+        "writes to the terminal",
     )
     report.add_argument("--out", help="file to write (default: standard output)")
     report.add_argument(
@@ -248,9 +253,9 @@ def serve(args: argparse.Namespace) -> int:
         return refuse(f"cannot listen on {args.host} port {chosen_port}: {reason}")
     bound = sock.getsockname()[1]
     request_log.install(args.log_format, args.log_level)
-    print(banner(server, args.host, bound), flush=True)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    ready = f"ready: http://{shown}:{bound}"
+    shown_banner = banner_json if args.log_format == "json" else banner
+    print(shown_banner(server, args.host, bound), flush=True)
+    ready = ready_line(_served_url(args.host, bound), args.log_format)
     # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
     # can still come before its handlers are in place or after they are gone.
     try:
@@ -293,10 +298,70 @@ def report(args: argparse.Namespace) -> int:
     headers = {TENANT_HEADER: args.tenant} if args.tenant else {}
     if args.admin_token:
         headers[TOKEN_HEADER] = args.admin_token
-    written = fetch_report(url, {**query, "format": args.format}, args.out, headers)
-    if written or (args.cov_fail_under is None and not args.fail_on_violations):
+    gated = args.cov_fail_under is not None or args.fail_on_violations
+    kind = args.format or ("text" if gated and not args.out else "json")
+    if kind == "text":  # one fetch: the summary and the gates read the same report
+        response = _get_report(url, {**query, "format": "json"}, headers)
+        if response is None:
+            return 1
+        document = response.json()
+        text = report_summary(document, url)
+        written = _write(text, args.out) if args.out else _print(text)
+        if written or not gated:
+            return written
+        return judge(document["summary"], args.cov_fail_under, args.fail_on_violations)
+    written = fetch_report(url, {**query, "format": kind}, args.out, headers)
+    if written or not gated:
         return written
     return judge_report(url, query, args.cov_fail_under, args.fail_on_violations, headers)
+
+
+#: How many findings of each kind the text summary names; the JSON report has them all.
+SUMMARY_FINDINGS = 10
+
+
+def report_summary(document: Mapping[str, Any], url: str) -> str:
+    """The report in a few lines for a person at a terminal (or a CI log): the figures, then
+    the first findings, each as `METHOD path: where: message`, and where to find the rest."""
+    summary = document["summary"]
+    lines = [
+        f"mockserver contract report ({url})",
+        f"  operations exercised: {summary['operations_exercised']} of "
+        f"{summary['operations_total']} ({summary['operation_coverage_percent']} %)",
+        f"  violations: {summary['violations']}; warnings: {summary.get('warnings', 0)}",
+    ]
+    for title, found in (
+        ("violations", document.get("violations") or []),
+        ("warnings", document.get("warnings") or []),
+    ):
+        if not found:
+            continue
+        lines.append(f"{title}:")
+        for finding in found[:SUMMARY_FINDINGS]:
+            rule = f" [{finding['rule']}]" if finding.get("rule") else ""
+            lines.append(
+                f"  {finding['method']} {finding['path']}: {finding['where']}: "
+                f"{finding['message']}{rule}"
+            )
+        if len(found) > SUMMARY_FINDINGS:
+            lines.append(f"  ... and {len(found) - SUMMARY_FINDINGS} more")
+    lines.append("(the whole report: --format json, junit or markdown)")
+    return "\n".join(lines) + "\n"
+
+
+def _print(text: str) -> int:
+    sys.stdout.write(text)
+    return 0
+
+
+def _write(text: str, out: str) -> int:
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename not in (None, out) else ""
+        return refuse(f"cannot write the report to {out}: {error.strerror or error}{where}")
+    return 0
 
 
 def _get_report(
@@ -322,16 +387,7 @@ def fetch_report(
     response = _get_report(url, query, headers)
     if response is None:
         return 1
-    if out:
-        try:
-            Path(out).parent.mkdir(parents=True, exist_ok=True)
-            Path(out).write_text(response.text, encoding="utf-8")
-        except OSError as error:
-            where = f" ({error.filename})" if error.filename not in (None, out) else ""
-            return refuse(f"cannot write the report to {out}: {error.strerror or error}{where}")
-    else:
-        sys.stdout.write(response.text)
-    return 0
+    return _write(response.text, out) if out else _print(response.text)
 
 
 def judge_report(
@@ -345,7 +401,11 @@ def judge_report(
     response = _get_report(url, {**query, "format": "json"}, headers)
     if response is None:
         return 1
-    summary = response.json()["summary"]
+    return judge(response.json()["summary"], minimum, no_violations)
+
+
+def judge(summary: dict[str, Any], minimum: float | None, no_violations: bool) -> int:
+    """1 when the report's summary fails a gate, each failure said on standard error."""
     failed = False
     if minimum is not None and summary["operation_coverage_percent"] < minimum:
         print(coverage_shortfall(summary, f"--cov-fail-under={minimum:g}"), file=sys.stderr)
@@ -407,8 +467,9 @@ def list_scenarios() -> int:
 
 
 def banner(server: MockServer, host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+    """What `serve` prints before it serves: where, on which world and clock, the admin API
+    and the dashboard, who may come in, and each vendor's base paths and credentials."""
+    url = _served_url(host, port)
     clock = server.clock
     timing = (
         "virtual (POST /_mock/clock/advance)"
@@ -418,6 +479,7 @@ def banner(server: MockServer, host: str, port: int) -> str:
     lines = [
         f"mockserver {__version__} on {url}  (world: {server.world_origin})",
         f"time: {timing}; admin API: {url}/_mock/health",
+        f"dashboard: {_dashboard(server, url)}",
     ]
     lines.extend(exposure(server, host, url))
     for provider in server.providers.values():
@@ -430,13 +492,69 @@ def banner(server: MockServer, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+def banner_json(server: MockServer, host: str, port: int) -> str:
+    """The banner as one JSON line, for `--log-format json`: a log collector reads every
+    line of the output as JSON. Each vendor's part is its text lines."""
+    url = _served_url(host, port)
+    clock = server.clock
+    scenario = server.scenario.scenario if server.scenario is not None else None
+    return request_log.json_line(
+        "banner",
+        {
+            "version": __version__,
+            "url": url,
+            "world": str(server.world_origin),
+            "clock": {
+                "kind": clock.kind,
+                "speed": clock.speed if isinstance(clock, RealClock) else None,
+            },
+            "admin_api": f"{url}/_mock/health",
+            "openapi": f"{url}/_mock/openapi.json",
+            "dashboard": _dashboard(server, url),
+            "admin_token_required": server.access.token is not None,
+            "warnings": [line for line in exposure(server, host, url) if line.startswith("WARN")],
+            "providers": {
+                name: [line.strip() for line in provider.banner()]
+                for name, provider in server.providers.items()
+            },
+            "scenario": None
+            if scenario is None
+            else {
+                "name": scenario.name,
+                "rules": len(scenario.rules),
+                "source": str(scenario.source),
+            },
+        },
+    )
+
+
+def ready_line(url: str, log_format: str) -> str:
+    """`ready: <url>` once the port accepts connections; in JSON for `--log-format json`,
+    its `message` the same words, so that a job waiting for `ready: ` finds it either way."""
+    if log_format == "json":
+        return request_log.json_line("ready", {"url": url, "message": f"ready: {url}"})
+    return f"ready: {url}"
+
+
+def _served_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _dashboard(server: MockServer, url: str) -> str:
+    """The dashboard's address; with an admin token, where the page takes it (never the
+    token itself: logs keep banners)."""
+    page = f"{url}/_mock/ui/"
+    return f"{page}#token=<token>" if server.access.token is not None else page
+
+
 def exposure(server: MockServer, host: str, url: str) -> list[str]:
     """The banner's word on who may come in: a warning when other machines can reach the
     port, since the admin API and dashboard can reset the server and read every credential.
     The token itself is never printed (logs keep banners)."""
     token = server.access.token is not None
     lines = (
-        [f"admin token: required in {TOKEN_HEADER}; dashboard: {url}/_mock/ui/#token=<token>"]
+        [f"admin token: required in {TOKEN_HEADER} (the dashboard takes it as #token=<token>)"]
         if token
         else []
     )

@@ -79,11 +79,22 @@ class Host:
         return await self.thread.run(locked)
 
     # -- the simulator's calls that change the world, one at a time --------------------------
-    def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
+    def reset(
+        self,
+        world: WorldSource | bool = False,
+        *,
+        keep_scenario: bool = False,
+        clear_findings: bool = False,
+    ) -> None:
         """The simulator's reset. Its outbox hands the old world's deliveries back to the
         worker, which cancels them at once: a reset never waits on a receiver."""
         with self.lock:
-            self.simulator.reset(world, keep_scenario=keep_scenario)
+            self.simulator.reset(world, keep_scenario=keep_scenario, clear_findings=clear_findings)
+
+    def clear_findings(self) -> None:
+        """Forget the contract findings (violations, warnings, coverage), and nothing else."""
+        with self.lock:
+            self.simulator.contract.log.clear()
 
     def load_scenario(self, reference: ScenarioReference | Scenario) -> ActiveScenario:
         with self.lock:

@@ -300,14 +300,15 @@ class Journal:
         }
 
     def since(self, sequence: int, limit: int, *, broken: bool = False) -> list[JournalEntry]:
-        """The newest `limit` entries recorded after `sequence` (only those that broke a rule,
-        if `broken`), oldest first: what a live view has not seen yet. Read from the newest
-        end, and only the entries returned are built, so it costs what is new and kept."""
+        """The newest `limit` entries recorded after `sequence` (only those that broke a rule
+        or drew a contract warning, if `broken`), oldest first: what a live view has not seen
+        yet. Read from the newest end, and only the entries returned are built, so it costs
+        what is new and kept."""
         newer: list[tuple[Any, ...]] = []
         for fields in reversed(tuple(self._entries)):
             if fields[0] <= sequence or len(newer) == limit:
                 break
-            if fields[6] or not broken:  # fields[6]: the violations
+            if fields[6] or fields[4].warnings or not broken:  # violations, warnings
                 newer.append(fields)
         return [JournalEntry(*fields) for fields in reversed(newer)]
 

@@ -336,8 +336,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Genera
 
 
 def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterator[MockServer]:
-    """A fresh world for the test; its findings join the session's before the next reset."""
-    server.reset()
+    """A fresh world for the test; its findings join the session's when it ends.
+
+    The server's own findings are cleared here, having joined the session's at the end of
+    the test before: what the server holds during a test is that test's alone, so a test
+    fails only for what its own requests did. A reset the test makes itself (its code
+    calling `POST /_mock/reset`) keeps them, so they still count for it and for the run.
+    """
+    server.reset(clear_findings=True)
     marker = request.node.get_closest_marker(SCENARIO_MARKER)
     if marker is not None:
         if len(marker.args) != 1:

@@ -293,13 +293,22 @@ class MockServer:
         world before it comes back from its start, as after a reset."""
         self.host.clear_scenario()
 
-    def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
-        """Back to the world's start: devices, queues, journal, findings and virtual time.
+    def reset(
+        self,
+        world: WorldSource | bool = False,
+        *,
+        keep_scenario: bool = False,
+        clear_findings: bool = False,
+    ) -> None:
+        """Back to the world's start: devices, queues, journal and virtual time.
 
         Pass a new world description to switch worlds; by default the current one is rebuilt.
+        The contract findings (`contract.log`: violations, warnings, coverage) are kept, so
+        that a report covers every test of a run; `clear_findings=True` forgets them too
+        (`contract.log.violations_since_mark()` has those since the last reset).
         """
         with limits_applied(self.document_limits):
-            self.host.reset(world, keep_scenario=keep_scenario)
+            self.host.reset(world, keep_scenario=keep_scenario, clear_findings=clear_findings)
 
     def dispatch(self, request: HttpRequest) -> HttpResponse:
         """One simulated API call, in process and without HTTP (`Simulator.dispatch`)."""

@@ -35,7 +35,7 @@ class Output:
 
     def until_ready(self, timeout: float = 60) -> list[str]:
         """The lines up to the `ready:` line (printed once the port is bound), banner included."""
-        while not self.next_line(timeout).startswith("ready: "):
+        while not _is_ready(self.next_line(timeout)):
             pass
         return self.seen
 
@@ -47,3 +47,8 @@ def wait_until_ready(process: subprocess.Popen[str], timeout: float = 60) -> lis
     silent for `timeout` seconds.
     """
     return Output(process).until_ready(timeout)
+
+
+def _is_ready(line: str) -> bool:
+    """`ready: <url>`, or its JSON form under `--log-format json`."""
+    return line.startswith("ready: ") or (line.startswith("{") and '"event":"ready"' in line)

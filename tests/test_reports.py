@@ -249,7 +249,10 @@ def test_the_report_command_gates_ci_on_coverage_and_violations(server, tmp_path
         assert main([*base, "--fail-on-violations"]) == 1
         assert "1 contract violation(s)" in capsys.readouterr().err
         assert (tmp_path / "r.xml").read_text().startswith("<?xml")  # written all the same
-        server.reset()
+        server.reset()  # the findings are the run's: a reset keeps them
+        assert main([*base, "--fail-on-violations"]) == 1
+        capsys.readouterr()
+        server.reset(clear_findings=True)
         assert main([*base, "--fail-on-violations"]) == 0
     finally:
         server.stop()

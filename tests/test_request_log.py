@@ -112,6 +112,7 @@ def test_serve_json_lines_for_a_log_collector():
         "violations": 1,
         "warnings": 0,
         "finding": TOO_BIG,
+        "warning": None,
         "scenario_rule": None,
         "journal_sequence": 1,
     }
@@ -171,21 +172,22 @@ def test_the_first_finding_in_a_few_words_and_how_many_more():
 
 @dataclass(frozen=True)
 class Advice(ContractViolation):
-    """A contract warning as the contract layer reports it: a severity besides the rule."""
+    """A finding that says it is advice by a severity besides the rule."""
 
     severity: str = "warning"
 
 
-def test_a_warning_is_shown_after_violations_and_alone_keeps_the_call_at_info():
+def test_a_warning_is_shown_after_violations_and_keeps_the_call_at_warning_level():
     advice = Advice(None, "request", "header", "deprecated", "old header", "", "GET", "/p")
     broken = ContractViolation(None, "request", "body", "maximum", "too big", "", "GET", "/p")
     both = Exchange((1, 0, "tts", None, _request(), _response(400), (advice, broken)), 1, None)
-    assert str(both).endswith("  violation: body: too big (+1 more)")
+    assert str(both).endswith("  violation: body: too big  warning: header: old header")
     alone = Exchange((1, 0, "tts", None, _request(), _response(200), (advice,)), 1, None)
     assert str(alone).endswith("  warning: header: old header")
     assert alone.fields()["warnings"] == 1 and alone.fields()["violations"] == 0
-    assert exchange_level((advice,)) == logging.INFO
+    assert exchange_level((advice,)) == logging.WARNING  # `-q` keeps warnings
     assert exchange_level((advice, broken)) == logging.WARNING
+    assert exchange_level(()) == logging.INFO
 
 
 def test_tenant_query_and_simulated_time(server, client, log):

@@ -167,3 +167,14 @@ def journal_limit(text: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise AdminError(400, "limit must be a whole number (the last N entries)")
     return int(text)
+
+
+def since_reset(request: Request) -> bool:
+    """`?since=reset`: only the findings since the last reset (the current test's), not the
+    whole run's; any other `since` is refused rather than read as the whole run."""
+    since = request.query_params.get("since")
+    if since is None:
+        return False
+    if since != "reset":
+        raise AdminError(400, f"since must be `reset`, not {since[:40]!r}")
+    return True

@@ -35,6 +35,16 @@ def admin_description_json() -> bytes:
     return json.dumps(admin_description(), separators=(",", ":")).encode()
 
 
+@functools.lru_cache(maxsize=32)
+def served_description_json(url: str) -> bytes:
+    """The description as `/_mock/openapi.json` serves it: `servers` is the URL the request
+    came in on (`http://127.0.0.1:41234`), so that a client generated from it works on
+    whatever port the server was given, not on the document's example. A server answers
+    to few names (the admin guard refuses other `Host`s), so a few are cached."""
+    served = {**admin_description(), "servers": [{"url": url.rstrip("/")}]}
+    return json.dumps(served, separators=(",", ":")).encode()
+
+
 @functools.cache
 def _contract() -> Contract:
     return Contract([load_spec(admin_spec_path(), provider=ADMIN)])

@@ -16,10 +16,12 @@ from mockserver.admin.checks import (
     advance_seconds,
     device_changes,
     journal_limit,
+    only_known,
     read_object,
+    since_reset,
     uplink_arguments,
 )
-from mockserver.admin.description import admin_description_json
+from mockserver.admin.description import served_description_json
 from mockserver.admin.errors import EXCEPTION_HANDLERS, AdminError
 from mockserver.admin.guard import AdminAccess, AdminGuard
 from mockserver.admin.limits import BodyLimit
@@ -71,7 +73,8 @@ def build_admin_app(
             raise AdminError(404, f"no device {device_id!r}") from None
 
     async def openapi(request: Request) -> Response:
-        return Response(admin_description_json(), media_type="application/json")
+        served = served_description_json(str(request.base_url))
+        return Response(served, media_type="application/json")
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -84,8 +87,17 @@ def build_admin_app(
         )
 
     async def reset(request: Request) -> Response:
-        host.reset()
+        options = await read_object(request)  # no body: keep the findings
+        only_known(options, ("clear_findings",), "a reset")
+        clear = options.get("clear_findings", False)
+        if not isinstance(clear, bool):
+            raise AdminError(400, "clear_findings must be true or false")
+        host.reset(clear_findings=clear)
         return JSONResponse({"status": "reset"})
+
+    async def clear_findings(request: Request) -> Response:
+        host.clear_findings()
+        return Response(status_code=204)
 
     async def list_devices(request: Request) -> Response:
         with lock:
@@ -203,20 +215,22 @@ def build_admin_app(
 
     async def violations(request: Request) -> Response:
         log = server.contract.log
+        if since_reset(request):
+            found, dropped = log.violations_since_mark()
+        else:
+            found, dropped = log.violations, log.dropped
         return JSONResponse(
-            {
-                "violations": [violation.to_json() for violation in log.violations],
-                "dropped": log.dropped,
-            }
+            {"violations": [violation.to_json() for violation in found], "dropped": dropped}
         )
 
     async def warnings(request: Request) -> Response:
         log = server.contract.log
+        if since_reset(request):
+            advice, dropped = log.warnings_since_mark()
+        else:
+            advice, dropped = log.warnings, log.warnings_dropped
         return JSONResponse(
-            {
-                "warnings": [warning.to_json() for warning in log.warnings],
-                "dropped": log.warnings_dropped,
-            }
+            {"warnings": [warning.to_json() for warning in advice], "dropped": dropped}
         )
 
     async def coverage(request: Request) -> Response:
@@ -339,6 +353,7 @@ def build_admin_app(
         Route("/_mock/outbound/stats", outbound_stats, methods=["GET"]),
         Route("/_mock/contract/violations", violations),
         Route("/_mock/contract/warnings", warnings),
+        Route("/_mock/contract/clear", clear_findings, methods=["POST"]),
         Route("/_mock/report", report, methods=["GET"]),
         Route("/_mock/contract/coverage", coverage),
         Route("/_mock/clock", clock, methods=["GET"]),

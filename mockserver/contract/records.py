@@ -1,5 +1,8 @@
-"""What the contract layer found: violations, warnings and coverage, kept per world and reset
-with it."""
+"""What the contract layer found: violations, warnings and coverage, kept for the whole run.
+
+A reset of the world does not clear them (a suite that resets before each test still gets a
+report of the whole run); it marks where the current test's findings begin. `clear()` (the
+admin API's `POST /_mock/contract/clear`, or a reset asked to) forgets them."""
 
 from __future__ import annotations
 
@@ -74,6 +77,29 @@ class ContractLog:
         self._warnings_dropped = 0
         self._max = max_violations
         self._coverage: Counter[tuple[str, str, int]] = Counter()
+        #: Where the findings since the last reset begin: (violations kept, dropped,
+        #: warnings kept, warnings dropped) at that reset.
+        self._mark = (0, 0, 0, 0)
+
+    def mark(self) -> None:
+        """A reset: the findings from here on are the current test's (`since_mark`)."""
+        self._mark = (
+            len(self._violations),
+            self._dropped,
+            len(self._warnings),
+            self._warnings_dropped,
+        )
+
+    def violations_since_mark(self) -> tuple[list[ContractViolation], int]:
+        """The violations since the last reset, and how many of them were dropped past the
+        log's limit."""
+        kept, dropped, _, _ = self._mark
+        return self._violations[kept:], self._dropped - dropped
+
+    def warnings_since_mark(self) -> tuple[list[ContractWarning], int]:
+        """The warnings since the last reset, and how many of them were dropped."""
+        _, _, kept, dropped = self._mark
+        return self._warnings[kept:], self._warnings_dropped - dropped
 
     def record(self, violations: list[ContractViolation]) -> None:
         if not violations:
@@ -117,6 +143,7 @@ class ContractLog:
         self._warnings.clear()
         self._coverage.clear()
         self._dropped = self._warnings_dropped = 0
+        self._mark = (0, 0, 0, 0)
 
     def to_json(self) -> dict[str, Any]:
         """Everything the log holds, as JSON: how a pytest-xdist worker hands it over."""

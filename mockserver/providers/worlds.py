@@ -7,6 +7,7 @@ This sits on the providers' layer because a world file's sections are the provid
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,11 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
         description = _load_file(source, origin)
     else:
         description = dict(source)
-    description = description or {}
+    if description is None:  # an empty file (or one of comments only) describes no world
+        raise WorldError(
+            f"{origin}: the file is empty: a world needs at least one provider's section "
+            f"({', '.join(PROVIDERS)}); see mockserver/worlds/default.yaml"
+        )
     base = Path(source).parent if isinstance(source, str | Path) else Path.cwd()
     try:
         description = resolve_files(description, base)
@@ -75,10 +80,15 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
     validator = jsonschema.Draft202012Validator(
         world_schema(), format_checker=jsonschema.FormatChecker()
     )
-    invalid = jsonschema.exceptions.best_match(validator.iter_errors(description))
+    invalid = first_error(validator.iter_errors(description), description)
     if invalid is not None:
         where = "/".join(str(part) for part in invalid.absolute_path) or "(top level)"
         raise WorldError(f"{origin}: at {clip(where, 200)}: {schema_message(invalid)}")
+    if isinstance(source, str | Path) and not any(name in description for name in PROVIDERS):
+        raise WorldError(
+            f"{origin}: names no provider ({', '.join(PROVIDERS)}): it would serve no device "
+            "(an empty section, such as `kpn: {}`, says that is meant)"
+        )
     for name, provider_class in PROVIDERS.items():
         problems = provider_class.world_problems(description.get(name) or {})
         if problems:
@@ -89,6 +99,37 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
         where, message = unparsable[0]
         raise WorldError(f"{origin}: at {where}: {message}")
     return description
+
+
+def first_error(
+    errors: Iterable[jsonschema.ValidationError], instance: Any
+) -> jsonschema.ValidationError | None:
+    """The error of the first bad element, in the file's order (jsonschema's `best_match`
+    prefers the last of sibling errors), then narrowed as `best_match` narrows it (into the
+    branch of an `anyOf` that fits best). A shallower error at the same place comes first."""
+    found = list(errors)
+    if not found:
+        return None
+    first = min(found, key=lambda error: _position(instance, error.absolute_path))
+    best: jsonschema.ValidationError | None = jsonschema.exceptions.best_match([first])
+    return best
+
+
+def _position(instance: Any, path: Iterable[Any]) -> tuple[int, ...]:
+    """Where `path` is in `instance`, as the file orders it: an index per step (a list's
+    own, a mapping's key by insertion order, which is the file's)."""
+    position: list[int] = []
+    for step in path:
+        if isinstance(instance, Mapping):
+            keys = list(instance)
+            position.append(keys.index(step) if step in keys else len(keys))
+            instance = instance.get(step)
+        elif isinstance(instance, list) and isinstance(step, int):
+            position.append(step)
+            instance = instance[step] if step < len(instance) else None
+        else:
+            break
+    return tuple(position)
 
 
 def _load_file(path: str | Path, origin: str) -> Any:

@@ -5,5 +5,6 @@ calls the pipeline makes where the events happen, `console` is `serve`'s options
 """
 
 from mockserver.request_log.console import add_arguments, install, uninstall
+from mockserver.request_log.formatting import json_line
 
-__all__ = ["add_arguments", "install", "uninstall"]
+__all__ = ["add_arguments", "install", "json_line", "uninstall"]

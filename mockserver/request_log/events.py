@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from mockserver.redaction import redact_url
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
     from mockserver.clock import Clock
-    from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
+    from mockserver.contract import (
+        ContractViolation,
+        ContractWarning,
+        HttpRequest,
+        HttpResponse,
+    )
     from mockserver.outbound import OutboundAttempt
+
+    #: What one exchange's contract check found: a broken rule, or a warning.
+    Finding: TypeAlias = ContractViolation | ContractWarning
 
 #: API calls. Its children carry the other events; all of them have a NullHandler, so that
 #: outside `serve` (the pytest fixture, in-process use) nothing reaches Python's last-resort
@@ -31,11 +39,16 @@ SCENARIO = logging.getLogger("mockserver.requests.scenario")
 OUTBOUND = logging.getLogger("mockserver.requests.outbound")
 API.addHandler(logging.NullHandler())
 
-#: An API call is logged at WARNING when it broke its description, at INFO otherwise: so
-#: WARNING is the lowest level at which any call may need its timing taken.
+#: An API call is logged at WARNING when it broke its description or drew a contract
+#: warning, at INFO otherwise: so WARNING is the lowest level at which any call may need its
+#: timing taken.
 LOWEST_API_LEVEL = logging.WARNING
 TENANT_HEADER = "x-mockserver-tenant"
 _NOTE_LENGTH = 100
+#: A warning's message ends with its suggestion ("did you mean `confirmed`?"): room for it.
+_WARNING_LENGTH = 200
+#: The rules of `ContractWarning`s (contract.records): advice, not a broken rule.
+WARNING_RULES = frozenset({"undeclared-field", "missing-wrapper"})
 
 
 class Style:
@@ -109,29 +122,55 @@ def iso(instant: Micros, seconds_cache: SecondsCache = _utc_second) -> str:
     return f"{seconds_cache(seconds)}.{micros // 1000:03d}Z"
 
 
-def is_warning(finding: ContractViolation) -> bool:
-    """A finding that is advice rather than a broken rule. Violations have no severity yet;
-    contract warnings say so by `severity` or `kind`."""
-    return "warning" in (getattr(finding, "severity", None), getattr(finding, "kind", None))
+def is_warning(finding: Finding) -> bool:
+    """A finding that is advice rather than a broken rule: a `ContractWarning` (kept on the
+    request it judged), or a finding that says so by `severity` or `kind`."""
+    return finding.rule in WARNING_RULES or "warning" in (
+        getattr(finding, "severity", None),
+        getattr(finding, "kind", None),
+    )
 
 
-def _note(findings: tuple[ContractViolation, ...], style: Style) -> str:
-    """The first finding in a few words, violations before warnings, and how many more."""
-    if not findings:
-        return ""
-    ordered = sorted(findings, key=is_warning)
-    first = ordered[0]
-    label, code = ("warning", "33") if is_warning(first) else ("violation", "31")
-    said = _said(first)
-    message = said if len(said) <= _NOTE_LENGTH else (said[: _NOTE_LENGTH - 3] + "...")
-    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
-    return "  " + style.paint(f"{label}: {message}{more}", code)
+def split_findings(
+    findings: tuple[Finding, ...], warnings: Sequence[Finding] = ()
+) -> tuple[list[Finding], list[Finding]]:
+    """(violations, warnings) of one exchange: the journal's findings, and the warnings the
+    contract layer kept on its request."""
+    if not findings:  # most calls: nothing to sort
+        return [], list(warnings)
+    broken = [finding for finding in findings if not is_warning(finding)]
+    advice = [finding for finding in findings if is_warning(finding)]
+    return broken, advice + list(warnings)
 
 
-def _said(finding: ContractViolation) -> str:
-    """`where: message`, as every reader of findings shows them: the message names no place."""
+def _note(broken: list[Finding], advice: list[Finding], style: Style) -> str:
+    """The first violation and the first warning in a few words, each with how many more:
+    a warning's message ends with what the client likely meant, so it is kept longer."""
+    note = ""
+    for found, label, code, length in (
+        (broken, "violation", "31", _NOTE_LENGTH),
+        (advice, "warning", "33", _WARNING_LENGTH),
+    ):
+        if not found:
+            continue
+        said = _said(found[0])
+        message = said if len(said) <= length else (said[: length - 3] + "...")
+        more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+        note += "  " + style.paint(f"{label}: {message}{more}", code)
+    return note
+
+
+def _said(finding: Finding) -> str:
+    """`where: message`, as every reader of findings shows them: the message names no place.
+    A field name is the client's: one with a lone surrogate (`"\\ud800"` in JSON) is shown
+    escaped, since no stream can write it as UTF-8 and the line would be lost."""
     where = getattr(finding, "where", "")
-    return f"{where}: {finding.message}" if where else finding.message
+    said = f"{where}: {finding.message}" if where else finding.message
+    return said if said.isascii() else _writable(said)
+
+
+def _writable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _target(request: HttpRequest) -> str:
@@ -166,12 +205,14 @@ class Exchange(Event):
     def findings(self) -> tuple[ContractViolation, ...]:
         return self.journal[6]  # type: ignore[no-any-return]
 
+    def split(self) -> tuple[list[Finding], list[Finding]]:
+        """(violations, warnings): the journal's findings and its request's warnings."""
+        return split_findings(self.findings, self.request.warnings)
+
     def fields(self) -> dict[str, Any]:
-        sequence, _, provider, operation, request, response, findings, *rule = self.journal
-        warnings, first = 0, None
-        if findings:  # most calls have none: nothing to count or sort
-            warnings = sum(1 for finding in findings if is_warning(finding))
-            first = _said(sorted(findings, key=is_warning)[0])
+        sequence, _, provider, operation, request, response, _findings, *rule = self.journal
+        broken, advice = self.split()
+        first = broken or advice
         return {
             "tenant": self.tenant,
             "provider": provider,
@@ -181,9 +222,10 @@ class Exchange(Event):
             "status": response.status,
             "duration_ms": round(self.duration_ms, 2),
             "operation": operation,
-            "violations": len(findings) - warnings,
-            "warnings": warnings,
-            "finding": first,
+            "violations": len(broken),
+            "warnings": len(advice),
+            "finding": _said(first[0]) if first else None,
+            "warning": _said(advice[0]) if advice else None,
             "scenario_rule": rule[0] if rule else None,
             "journal_sequence": sequence,
         }
@@ -196,15 +238,16 @@ class Exchange(Event):
         return (
             f"{_tenant(self.tenant, style)}{style.paint(provider, '1')} {request.method} "
             f"{_target(request)} {style.status(self.response.status)} "
-            f"{self.duration_ms:.1f} ms{acted}{_note(self.findings, style)}"
+            f"{self.duration_ms:.1f} ms{acted}{_note(*self.split(), style)}"
         )
 
 
-def exchange_level(findings: tuple[ContractViolation, ...]) -> int:
-    """WARNING when the call broke its description (what `-q` keeps), INFO otherwise."""
-    if findings and not all(is_warning(finding) for finding in findings):
-        return logging.WARNING
-    return logging.INFO
+def exchange_level(
+    findings: tuple[ContractViolation, ...], warnings: Sequence[ContractWarning] = ()
+) -> int:
+    """WARNING when the call broke its description or drew a contract warning (what `-q`
+    keeps: a field the vendor drops is as worth a look as a broken rule), INFO otherwise."""
+    return logging.WARNING if findings or warnings else logging.INFO
 
 
 @dataclass(slots=True)

@@ -67,3 +67,15 @@ class JsonFormatter(logging.Formatter):
             if record.exc_info:
                 line["exception"] = self.formatException(record.exc_info)
         return _encode(line)
+
+
+def json_line(event: str, fields: dict[str, Any]) -> str:
+    """One line in the JSON log's shape (`time`, `level`, `event`, then `fields`) for what
+    `serve` prints outside the loggers: its banner and its `ready` line."""
+    line: dict[str, Any] = {
+        "time": iso(int(time.time() * 1_000_000)),
+        "level": "info",
+        "event": event,
+    }
+    line.update(fields)
+    return _encode(line)

@@ -46,7 +46,7 @@ def log_exchange(clock: Clock, fields: tuple[Any, ...] | None, started: float) -
     """One API call, answered (or cut); `started` is its `time.perf_counter()` on arrival."""
     if fields is None:
         return
-    level = exchange_level(fields[6])
+    level = exchange_level(fields[6], fields[4].warnings)
     if API.isEnabledFor(level):
         duration = (time.perf_counter() - started) * 1000
         tenant = fields[4].headers.get(TENANT_HEADER)

@@ -219,12 +219,20 @@ class Simulator:
             self.reset(description, keep_scenario=True)
             self.world_origin = origin
 
-    def reset(self, world: WorldSource | bool = False, *, keep_scenario: bool = False) -> None:
-        """Back to the world's start: devices, queues, journal, findings and virtual time.
+    def reset(
+        self,
+        world: WorldSource | bool = False,
+        *,
+        keep_scenario: bool = False,
+        clear_findings: bool = False,
+    ) -> None:
+        """Back to the world's start: devices, queues, journal and virtual time.
 
         Pass a new world description to switch worlds; by default the current one is rebuilt.
         Messages already handed to the outbox's sink are settled first (the sink decides
-        what that means: the shell's delivery worker waits for them).
+        what that means: the shell's delivery worker waits for them). The contract findings
+        (violations, warnings, coverage) are kept for the run's report, with a mark where
+        the next test's begin; `clear_findings` forgets them too.
         """
         if world is not False and not isinstance(world, bool):
             description = read_world(world)
@@ -249,7 +257,10 @@ class Simulator:
         self._build_world()
         self.journal.clear()
         self.outbox.clear()
-        self.contract.log.clear()
+        if clear_findings:
+            self.contract.log.clear()
+        else:
+            self.contract.log.mark()
         if not keep_scenario:
             self.scenario = None
             if self.default_scenario is not None:

@@ -47,7 +47,8 @@ def device_summary(server: Simulator, device: Device) -> dict[str, Any]:
 
 
 def exchange_summary(entry: JournalEntry) -> dict[str, Any]:
-    """A journal row: the exchange and the rules it broke, without its bodies."""
+    """A journal row: the exchange, the rules it broke and its contract warnings (what the
+    vendor accepted but dropped), without its bodies."""
     return {
         "sequence": entry.sequence,
         "at": timestamp(entry.at),
@@ -65,6 +66,15 @@ def exchange_summary(entry: JournalEntry) -> dict[str, Any]:
                 "message": violation.message,
             }
             for violation in entry.violations
+        ],
+        "warnings": [
+            {
+                "where": warning.where,
+                "rule": warning.rule,
+                "message": warning.message,
+                "suggestion": warning.suggestion,
+            }
+            for warning in entry.warnings
         ],
         "scenario_rule": entry.scenario_rule,
     }

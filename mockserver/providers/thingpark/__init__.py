@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsonschema
 
+from mockserver.clock import DEFAULT_VIRTUAL_START, from_datetime
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
 from mockserver.contract.suggestions import BodyRules
@@ -26,6 +28,7 @@ from mockserver.providers.thingpark.reports import ReportPublisher
 from mockserver.providers.thingpark.subscription import Subscription
 from mockserver.providers.thingpark.tokens import INFINITE_SECONDS, InvalidToken, TokenIssuer
 from mockserver.providers.thingpark.world_schema import WORLD_SCHEMA
+from mockserver.types import Micros
 
 if TYPE_CHECKING:
     from mockserver.world import World
@@ -63,11 +66,13 @@ class ThingParkProvider(Provider):
         self._downlink_messages = DownlinkMessageRoutes(self)
         self._tokens = TokenRoutes(self)
         #: A token for the world's first client, valid "infinitely" (the banner shows it).
+        #: Issued at the world's start, not the clock's now: the same world prints the same
+        #: token under a real clock too, so the README's curls work verbatim (as KPN's).
         self.ready_token: str | None = None
         if self.subscription.clients:
             client = next(iter(self.subscription.clients.values()))
             self.ready_token = self.tokens.issue(
-                client.client_id, self.scope(), self.clock.now_us(), INFINITE_SECONDS
+                client.client_id, self.scope(), _world_start(world), INFINITE_SECONDS
             )
 
     def scope(self) -> tuple[str, ...]:
@@ -181,3 +186,12 @@ class ThingParkProvider(Provider):
                 f"  (DevEUI {entry.dev_eui}, class {entry.device.device_class.value})"
             )
         return lines
+
+
+def _world_start(world: World) -> Micros:
+    """The world's `clock.start` (its virtual clock's first instant), else the default one."""
+    start = (world.description.get("clock") or {}).get("start")
+    moment = (
+        datetime.fromisoformat(start.replace("Z", "+00:00")) if start else DEFAULT_VIRTUAL_START
+    )
+    return from_datetime(moment)

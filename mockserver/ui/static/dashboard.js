@@ -223,27 +223,37 @@ function renderTimeline() {
   });
 }
 
+// An exchange's contract cell: "valid", the rules it broke, and a badge of its own for
+// contract warnings (the vendor accepted the request but dropped part of it).
+function contractCell(entry, advice) {
+  const broken = entry.violations.map((v) => `<span class="rule" title="${esc(v.direction)} ${esc(v.where)}: ${esc(v.message)}">${esc(v.rule)}</span><span class="muted">${esc(v.where)}</span>`).join(' ');
+  const warned = advice.length
+    ? `<span class="warn" data-role="warning-badge" title="${esc(advice.map((w) => `${w.where}: ${w.message}`).join('\n'))}">${advice.length === 1 ? 'warning' : `${advice.length} warnings`}</span><span class="muted">${esc(advice[0].where)}</span>`
+    : '';
+  if (entry.valid) return warned || '<span class="ok">valid</span>';
+  return warned ? `${broken} ${warned}` : broken;
+}
+
 function renderJournal() {
   if (state.view !== 'journal') return;
   const onlyBad = $('journal-violations-only').checked;
   const rows = [];
   for (const entry of state.journal) {
     if (rows.length >= JOURNAL_SHOWN) break;
-    if (onlyBad && entry.valid) continue;
-    const contract = entry.valid
-      ? '<span class="ok">valid</span>'
-      : entry.violations.map((v) => `<span class="rule" title="${esc(v.direction)} ${esc(v.where)}: ${esc(v.message)}">${esc(v.rule)}</span><span class="muted">${esc(v.where)}</span>`).join(' ');
+    const advice = entry.warnings || [];
+    if (onlyBad && entry.valid && !advice.length) continue;
+    const contract = contractCell(entry, advice);
     const scenario = entry.scenario_rule ? ` <span class="muted">scenario: ${esc(entry.scenario_rule)}</span>` : '';
     const selected = entry.sequence === state.openExchange ? ' class="selected"' : '';
     rows.push(`<tr data-sequence="${entry.sequence}"${selected}><td>${entry.sequence}</td><td>${timeOf(entry.at)}</td>`
       + `<td>${esc(entry.provider || '—')}</td><td title="${esc(`${entry.method} ${entry.path}\n${entry.operation || 'no operation'}`)}">${esc(entry.method)} ${esc(entry.path)}</td>`
       + `<td class="${entry.status >= 400 || entry.status === 0 ? 'bad' : ''}">${entry.status || 'no answer'}</td>`
-      + `<td title="${esc(entry.violations.map((v) => `${v.rule} ${v.where}: ${v.message}`).join('\n'))}">${contract}${scenario}</td></tr>`);
+      + `<td title="${esc([...entry.violations.map((v) => `${v.rule} ${v.where}: ${v.message}`), ...advice.map((w) => `warning ${w.where}: ${w.message}`)].join('\n'))}">${contract}${scenario}</td></tr>`);
   }
   $('journal').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">no exchange yet</td></tr>';
   const skipped = state.journalSkipped;
   $('journal-note').textContent = `newest ${rows.length} of the ${state.journal.length} kept`
-    + `${skipped ? `; ${skipped} valid ones went by in bursts (GET /_mock/journal has them all)` : ''}`;
+    + `${skipped ? `; ${skipped} valid ones without warnings went by in bursts (GET /_mock/journal has them all)` : ''}`;
 }
 
 function renderScenario() {
@@ -340,14 +350,25 @@ async function openExchange(sequence) {
   if (state.openExchange !== sequence) return;
   const violations = entry.violations.map((v) => `<li><span class="rule">${esc(v.rule)}</span> <strong>${esc(v.direction)}</strong> ${esc(v.where)}: ${esc(v.message)}`
     + `<div class="muted">${esc(v.spec_location)}</div>${v.expected === null || v.expected === undefined ? '' : `<pre>${json(v.expected)}</pre>`}</li>`).join('');
+  const advice = entry.warnings || [];
   const nearest = entry.nearest_valid_body === null || entry.nearest_valid_body === undefined
     ? '' : `<h3>Nearest valid body</h3><pre data-role="nearest">${json(entry.nearest_valid_body)}</pre>`;
   box.innerHTML = `<h3>#${entry.sequence} ${esc(entry.request.method)} ${esc(entry.request.path)}${entry.request.query ? `?${esc(entry.request.query)}` : ''}</h3>`
     + `<p class="muted">${timeOf(entry.at)} · ${esc(entry.provider || 'no provider')} · ${esc(entry.operation || 'no operation')}${entry.scenario_rule ? ` · scenario rule ${esc(entry.scenario_rule)}` : ''}</p>`
-    + (entry.valid ? '<p class="ok">The exchange kept to its API description.</p>' : `<h3>Broken rules</h3><ul>${violations}</ul>`)
+    + (entry.valid ? (advice.length ? '' : '<p class="ok">The exchange kept to its API description.</p>') : `<h3>Broken rules</h3><ul>${violations}</ul>`)
+    + warningList(advice)
     + nearest
     + `<h3>Request</h3><details><summary>headers</summary><pre>${json(entry.request.headers)}</pre></details><pre>${json(entry.request.body === null ? '(no body)' : entry.request.body)}</pre>`
     + `<h3>Response ${entry.response.status || '(no answer)'}</h3><details><summary>headers</summary><pre>${json(entry.response.headers)}</pre></details><pre>${json(entry.response.body === null ? '(no body)' : entry.response.body)}</pre>`;
+}
+
+// Each contract warning of an exchange with what the client likely meant: the vendor
+// answered as if all was well, so this is the only place the page can say it was not.
+function warningList(advice) {
+  if (!advice.length) return '';
+  const items = advice.map((w) => `<li><span class="warn">${esc(w.rule)}</span> ${esc(w.where)}: ${esc(w.message)}`
+    + `${w.suggestion ? `<div data-role="suggestion">suggestion: <code>${esc(w.suggestion)}</code></div>` : ''}</li>`).join('');
+  return `<h3 class="warn-head">Warnings: the vendor accepted the request but ignores part of it</h3><ul data-role="warnings">${items}</ul>`;
 }
 
 // -- the stream -----------------------------------------------------------------------------
