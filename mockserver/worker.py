@@ -87,14 +87,16 @@ def _work(jobs: queue.SimpleQueue[_Job | None]) -> None:
         if job is None:
             return
         loop, future, call = job
-        if future.cancelled():  # read across threads: at worst the call runs for nothing
-            continue
-        try:
-            result = call()
-        except BaseException as error:  # handed to the awaiting task, which raises it
-            _settle(loop, future, None, error)
-        else:
-            _settle(loop, future, result, None)
+        del job  # nothing of a finished call stays on this frame while the queue is empty:
+        if not future.cancelled():  # a request and its body would live until the next one
+            try:
+                result = call()
+            except BaseException as error:  # handed to the awaiting task, which raises it
+                _settle(loop, future, None, error)
+            else:
+                _settle(loop, future, result, None)
+                del result
+        del loop, future, call
 
 
 def _settle(

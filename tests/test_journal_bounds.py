@@ -16,6 +16,7 @@ from mockserver import cli
 from mockserver.cli_options import journal_options
 from mockserver.cli_options import size as byte_size
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.formatters.engine import expect_scripts
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.server import MockServer
 from mockserver.ui.stream import Watcher
@@ -146,9 +147,13 @@ def test_the_reports_say_how_much_was_evicted():
     assert suite.get("failures") == "0"
 
 
-def test_nothing_else_holds_a_long_body():
+@pytest.mark.parametrize("thread", [False, True], ids=["on-the-caller", "simulator-thread"])
+def test_nothing_else_holds_a_long_body(thread):
     """A journalled push leaves only its truncated copy behind: not in `last_exchange`, not
-    as parsed JSON, not in the contract log or the scenario engine."""
+    as parsed JSON, not in the contract log or the scenario engine, nor on the simulator's
+    thread (where calls go once the process has met a script) after the call."""
+    if thread:
+        expect_scripts()  # process-wide and sticky: later tests here use the thread too
     server = MockServer(journal_body_bytes=64 * 1024)
     body = push_body(2 * 1024 * 1024)
     with server.client() as http:
