@@ -12,11 +12,15 @@ Every answer must be 2xx: a failing route would measure its error path.
 
 Run from the repository root: `python -m benchmarks.inprocess` (all routes), or name routes:
 `python -m benchmarks.inprocess kpn_create kpn_list`. `--profile ROUTE` prints a cProfile
-of one round of that route instead.
+of one round of that route instead. `--asgi` adds a column: the same calls through the
+served ASGI app (`MockServer.asgi`: tenant router, adapter, the simulator's thread hop,
+the answer written to a callable) on one event loop, still without a socket or uvicorn;
+the difference is what the shell costs per call above `dispatch`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import gc
 import json
@@ -200,13 +204,72 @@ def one_round(route: Route) -> float:
     return spent
 
 
-def measure(route: Route) -> tuple[float, float]:
+def _scope(made: HttpRequest) -> dict[str, object]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": made.method,
+        "scheme": "http",
+        "path": made.path,
+        "raw_path": made.path.encode(),
+        "query_string": made.query.encode(),
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1:8080"),
+            *((name.encode(), value.encode()) for name, value in made.headers.items()),
+            (b"content-length", str(len(made.body)).encode()),
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8080),
+    }
+
+
+def asgi_round(route: Route) -> float:
+    """CPU seconds (every thread of the process) for `route.calls` calls through the ASGI
+    app, one after the other on one event loop."""
+    made = [route.call() for _ in range(route.calls)]
+    app = route.server.asgi
+
+    async def run() -> list[int]:
+        statuses = []
+        for each in made:
+            body = each.body
+
+            async def receive(body: bytes = body) -> dict[str, object]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            sent: list[dict[str, object]] = []
+
+            async def send(
+                message: dict[str, object], sent: list[dict[str, object]] = sent
+            ) -> None:
+                sent.append(message)
+
+            await app(_scope(each), receive, send)  # type: ignore[arg-type]
+            statuses.append(int(sent[0]["status"]))  # type: ignore[call-overload]
+        return statuses
+
+    loop = asyncio.new_event_loop()
+    try:
+        started = time.process_time()
+        statuses = loop.run_until_complete(run())
+        spent = time.process_time() - started
+    finally:
+        loop.close()
+    failed = [status for status in statuses if not 200 <= status < 300]
+    if failed:
+        raise RuntimeError(f"{len(failed)} calls failed through ASGI: {failed[0]}")
+    return spent
+
+
+def measure(route: Route, measured: Callable[[Route], float] = one_round) -> tuple[float, float]:
     """Best and median microseconds per call over the route's rounds."""
-    one_round(route)  # warm-up: compiled validators, caches
+    measured(route)  # warm-up: compiled validators, caches
     figures = []
     for _ in range(route.rounds):
         route.reset()
-        figures.append(one_round(route) / route.calls * 1e6)
+        figures.append(measured(route) / route.calls * 1e6)
     figures.sort()
     return figures[0], figures[len(figures) // 2]
 
@@ -232,16 +295,21 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["--profile"]:
         profile(args[1])
         return
-    names = args or list(ROUTES)
+    through_asgi = "--asgi" in args
+    names = [arg for arg in args if arg != "--asgi"] or list(ROUTES)
     print("in-process dispatch, CPU per call (process_time, best and median of rounds)")
     for name in names:
         route = ROUTES[name]()
         best, median = measure(route)
         unit = f"{route.calls} calls x {route.rounds}"
         if best >= 10_000:
-            print(f"{name:16}{best / 1000:>9.1f} ms  median {median / 1000:>7.1f} ms  ({unit})")
+            line = f"{name:16}{best / 1000:>9.1f} ms  median {median / 1000:>7.1f} ms  ({unit})"
         else:
-            print(f"{name:16}{best:>9.1f} us  median {median:>7.1f} us  ({unit})")
+            line = f"{name:16}{best:>9.1f} us  median {median:>7.1f} us  ({unit})"
+        if through_asgi:
+            served, _ = measure(route, asgi_round)
+            line += f"  asgi {served:.1f} us (shell {served - best:+.1f} us)"
+        print(line)
         route.server.host.close()
 
 
