@@ -28,6 +28,7 @@ violation test's bodies and random mutations of them.
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -83,6 +84,9 @@ class RustChecks:
         self._components = components
         self._translated: dict[str, Any] = {}  # pointer -> translated schema, or _Unshared
         self._formats: dict[str, Callable[[str], bool]] = {}
+        #: Format names: `next` on a count is atomic, so two simulators' threads compiling
+        #: at once (the catalog is shared per process) never give two checks one name.
+        self._names = itertools.count()
 
     def check(self, schema: Any) -> Check | None:
         """jsonschema-rs's `is_valid` for `schema` (lowered), with the string checks in
@@ -160,7 +164,7 @@ class RustChecks:
                 out[key] = value
         check = _string_check(schema)
         if check is not None:
-            name = f"{_PREFIX}{len(self._formats)}"
+            name = f"{_PREFIX}{next(self._names)}"
             self._formats[name] = check
             out["format"] = name
         return out
