@@ -195,6 +195,12 @@ def _decode(stripped: str, decoder: json.JSONDecoder, first_value_only: bool) ->
 #: no input makes the scan quadratic.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]', re.S)
 _DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
+#: A string literal alone, as `_TOKEN` reads one, unrolled (a run of plain characters is one
+#: step), to cut strings out of a long body quickly.
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.S)
+#: `str.translate` tables keeping only brackets (and quotes).
+_BRACKETS_ONLY = {code: None for code in range(128) if chr(code) not in "[]{}"}
+_BRACKETS_AND_QUOTES = {code: None for code in range(128) if chr(code) not in '[]{}"'}
 
 
 def _check_depth(text: str, decoder: json.JSONDecoder) -> None:
@@ -222,6 +228,8 @@ def _too_deep_at(text: str) -> int | None:
     """Where the first bracket that opens level MAX_DEPTH + 1 is, strings skipped."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None
+    if not _deeper_than_limit(text):
+        return None  # the common long body (a page of records): no position to find
     tokens = _TOKEN.findall(text)
     depths = accumulate(map(_DELTA.get, tokens, repeat(0)))
     try:
@@ -229,6 +237,21 @@ def _too_deep_at(text: str) -> int | None:
     except ValueError:
         return None
     return next(islice(_TOKEN.finditer(text), index, None)).start()
+
+
+def _deeper_than_limit(text: str) -> bool:
+    """Whether some bracket outside strings opens level MAX_DEPTH + 1, found in C as far as
+    possible: without a backslash, every `"` opens or closes a string, so the text reduced
+    to brackets and quotes and split at the quotes has the brackets outside strings at even
+    places; with one, the strings (escapes and all) are cut out by a regex first."""
+    if "\\" in text:
+        outside = _STRING.sub("", text)
+    else:
+        outside = "".join(text.translate(_BRACKETS_AND_QUOTES).split('"')[::2])
+    brackets = outside.translate(_BRACKETS_ONLY)
+    if brackets.count("[") + brackets.count("{") <= MAX_DEPTH:
+        return False
+    return max(accumulate(map(_DELTA.get, brackets, repeat(0)))) > MAX_DEPTH
 
 
 # -- surrogates ------------------------------------------------------------------------------

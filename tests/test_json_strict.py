@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import sys
 
 import pytest
@@ -63,6 +64,56 @@ def test_the_limit_itself_parses():
 def test_brackets_inside_strings_do_not_count():
     body = json.dumps(["[" * 10_000, '{\\"[' * 1000]).encode()
     assert json_strict.loads(body) == ["[" * 10_000, '{\\"[' * 1000]
+
+
+def _too_deep_by_tokens(text: str) -> int | None:
+    """The depth scan as it was before its quick pass: every token, one at a time."""
+    depth = 0
+    for match in json_strict._TOKEN.finditer(text):
+        depth += json_strict._DELTA.get(match.group(), 0)
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quick_depth_pass_finds_what_the_token_scan_finds(seed):
+    """Long texts of brackets, quotes, backslashes and letters (with and without
+    backslashes: the two quick ways), some nested past the limit: same answer."""
+    rng = random.Random(seed)
+    for alphabet in ('[]{}"\\a,é', '[]{}"a,é'):
+        for _ in range(500):
+            weights = [rng.random() for _ in alphabet]
+            text = "".join(rng.choices(alphabet, weights, k=rng.choice([300, 1000])))
+            if rng.random() < 0.3:
+                text = "[" * rng.randint(MAX_DEPTH - 5, MAX_DEPTH + 5) + text
+            if rng.random() < 0.3:
+                text = '{"a":' * rng.randint(MAX_DEPTH - 5, MAX_DEPTH + 5) + text
+            assert json_strict.too_deep_at(text) == _too_deep_by_tokens(text), text[:80]
+
+
+def test_a_long_flat_page_is_not_scanned_token_by_token(monkeypatch):
+    """A page of 1 000 records has thousands of brackets but depth 4: the quick pass answers
+    and the token scan (tens of milliseconds on 250 KB) never runs."""
+    page = {"items": [{"id": f"{i}", "s": "[{", "m": {"a": [1, 2]}} for i in range(1000)]}
+    scans = []
+    real = json_strict._TOKEN
+    monkeypatch.setattr(
+        json_strict,
+        "_TOKEN",
+        type(
+            "Spy",
+            (),
+            {
+                "findall": lambda self, text: scans.append(text) or real.findall(text),
+                "finditer": lambda self, text: real.finditer(text),
+            },
+        )(),
+    )
+    for body in (json.dumps(page), json.dumps(page, ensure_ascii=True) + json.dumps(["\\é"])):
+        assert json_strict.too_deep_at(body) is None
+    assert json_strict.loads(json.dumps(page).encode()) == page
+    assert scans == []
 
 
 def test_a_syntax_error_before_the_deep_part_is_reported_as_such():

@@ -2,7 +2,10 @@
 
 Schemas are lowered to draft-07 (lowering.py) and compiled by fastjsonschema the first time
 an operation is used, then kept: validating a request costs a few microseconds, so the
-contract layer can sit on every request without being the server's bottleneck.
+contract layer can sit on every request without being the server's bottleneck. The
+pass/fail question is asked of jsonschema-rs first (passfail.py), with fastjsonschema's
+meaning: its "valid" is final, anything else goes to fastjsonschema, which decides and
+explains in the words every violation test expects.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from mockserver.contract.lowering import (
     lower_components,
 )
 from mockserver.contract.operations import MediaType, Operation, Parameter
+from mockserver.contract.passfail import Check, RustChecks
 from mockserver.contract.records import ContractViolation, ContractWarning
 
 Validate = Callable[[Any], Any]
@@ -109,16 +113,28 @@ class SchemaCompiler:
             for direction in ("request", "response")
         }
         self._components: dict[str, dict[str, Any]] = {}
+        self._rust: dict[str, RustChecks] = {}
 
     def compile(self, schema: Any, direction: Direction) -> CompiledSchema:
-        return CompiledSchema(self.lowered(schema, direction))
+        lowered = self._lowerings[direction].lower(schema)
+        rust = self._rust.get(direction)
+        if rust is None:
+            rust = self._rust[direction] = RustChecks(self._lowered_components(direction))
+        return CompiledSchema(self._rooted(lowered, direction), rust.check(lowered))
 
     def lowered(self, schema: Any, direction: Direction) -> dict[str, Any]:
         """`schema` in draft-07, with the components its references reach."""
-        lowering = self._lowerings[direction]
+        return self._rooted(self._lowerings[direction].lower(schema), direction)
+
+    def _rooted(self, lowered: Any, direction: Direction) -> dict[str, Any]:
+        return {**self._lowered_components(direction), "allOf": [lowered]}
+
+    def _lowered_components(self, direction: Direction) -> dict[str, Any]:
         if direction not in self._components:
-            self._components[direction] = lower_components(self.spec.document, lowering)
-        return {**self._components[direction], "allOf": [lowering.lower(schema)]}
+            self._components[direction] = lower_components(
+                self.spec.document, self._lowerings[direction]
+            )
+        return self._components[direction]
 
 
 class CompiledSchema:
@@ -129,21 +145,26 @@ class CompiledSchema:
     and fails exactly the same values. Calling the object runs the fast build and, on
     failure, the detailed one, to raise the exception the violation is made of; `check` is
     the fast build alone, for callers that call the object only once it failed.
+
+    With `rust` (passfail.py: jsonschema-rs, with fastjsonschema's meaning), `check` asks it
+    first and takes its "valid" as final; its "invalid" (or any error of its own) goes on to
+    fastjsonschema, which decides and explains as before.
     """
 
-    __slots__ = ("_detailed", "_root", "check")
+    __slots__ = ("_detailed", "_root", "check", "fast", "rust")
 
-    def __init__(self, root: dict[str, Any]) -> None:
+    def __init__(self, root: dict[str, Any], rust: Check | None = None) -> None:
         self._root = root
         self._detailed: Validate | None = None
         try:
-            self.check: Validate = fastjsonschema.compile(
+            fast: Validate = fastjsonschema.compile(
                 root, formats=FORMATS, use_default=False, detailed_exceptions=False
             )
         except KeyError:  # fastjsonschema 2.x cannot build some messages (oneOf) that way
-            self.check = self._detailed = fastjsonschema.compile(
-                root, formats=FORMATS, use_default=False
-            )
+            fast = self._detailed = fastjsonschema.compile(root, formats=FORMATS, use_default=False)
+        #: fastjsonschema's check (the reference) and jsonschema-rs's, kept for the tests.
+        self.fast, self.rust = fast, rust
+        self.check: Validate = fast if rust is None else _rust_first(rust, fast)
 
     def __call__(self, value: Any) -> Any:
         try:
@@ -155,6 +176,18 @@ class CompiledSchema:
                     self._root, formats=FORMATS, use_default=False
                 )
             return detailed(value)
+
+
+def _rust_first(rust: Check, fast: Validate) -> Validate:
+    def check(value: Any) -> Any:
+        try:
+            if rust(value):
+                return value
+        except Exception:  # a value Rust cannot hold (a lone surrogate): Python decides
+            pass
+        return fast(value)
+
+    return check
 
 
 class RequestResponseValidator:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from mockserver import json_strict
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.suggestions import BodyRules
+from mockserver.contract.validation import UNPARSED
 from mockserver.core import Downlink
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.thingpark import errors
@@ -176,10 +177,12 @@ def _check_media_type(request: HttpRequest) -> None:
 def _message(request: HttpRequest) -> dict[str, Any]:
     if not request.body.strip():
         return {}
-    try:
-        message = json_strict.loads(request.body)
-    except ValueError:
-        raise errors.bad_request("Malformed JSON request body") from None
+    message = request.json  # the contract layer's parse (the last of repeated keys, as here)
+    if message is UNPARSED:
+        try:
+            message = json_strict.loads(request.body)
+        except ValueError:
+            raise errors.bad_request("Malformed JSON request body") from None
     if not isinstance(message, dict):
         raise errors.bad_request("The request body must be a JSON object")
     return message

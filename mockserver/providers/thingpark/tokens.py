@@ -4,6 +4,11 @@ Real DX tokens are JWTs (clients decode their `exp`, research A6). These are sig
 key drawn from the world's seed, so the same world issues the same tokens; `exp` is checked
 against the simulator's clock, so tests expire a token by advancing virtual time.
 HS256 over stdlib `hmac` is a dozen lines; no JWT library is needed for one algorithm.
+
+A token's signature is checked and its claims read once: the claims of a token that verified
+are kept in a small LRU keyed by the token's exact text (`VERIFIED_TOKENS` of them).
+Revocation and expiry are still checked on every call. The cache belongs to this issuer,
+which a reset builds anew.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hmac
 import json
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.types import SECOND, Micros
@@ -21,6 +27,8 @@ from mockserver.types import SECOND, Micros
 #: `validityPeriod=infinite`: ten years, so `exp` stays a number clients can read.
 INFINITE_SECONDS = 10 * 365 * 86_400
 _HEADER = {"alg": "HS256", "typ": "JWT"}
+#: How many verified tokens' claims are kept (least recently used go first).
+VERIFIED_TOKENS = 256
 
 
 class InvalidToken(Exception):
@@ -38,6 +46,12 @@ class TokenClaims:
         return max(0, self.expires_at - now // SECOND)
 
 
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    client_id: Any  # the claim as sent (revocation compares it as is)
+    claims: TokenClaims
+
+
 class TokenIssuer:
     def __init__(self, rng: random.Random, issuer: str) -> None:
         self._key = rng.getrandbits(256).to_bytes(32, "big")
@@ -45,6 +59,8 @@ class TokenIssuer:
         self.issuer = issuer
         #: Clients removed since their tokens were issued.
         self._revoked: set[str] = set()
+        #: Tokens whose signature verified, by their exact text (see the module's docstring).
+        self._signed = lru_cache(maxsize=VERIFIED_TOKENS)(self._check_signature)
 
     def revoke_subject(self, client_id: str) -> None:
         self._revoked.add(client_id)
@@ -68,6 +84,17 @@ class TokenIssuer:
         return signing_input + "." + _b64(self._sign(signing_input))
 
     def verify(self, token: str, now: Micros) -> TokenClaims:
+        signed = self._signed(token)
+        claims = signed.claims
+        if signed.client_id in self._revoked:
+            raise InvalidToken("the client of this token was removed")
+        if now // SECOND >= claims.expires_at:
+            raise InvalidToken("token expired")
+        return claims
+
+    def _check_signature(self, token: str) -> _Signed:
+        """What never changes about a token: its signature and claims (cached: one call per
+        token; a token that fails raises, and is checked again the next time)."""
         parts = token.split(".")
         if len(parts) != 3:
             raise InvalidToken("malformed token")
@@ -81,16 +108,14 @@ class TokenIssuer:
         if not hmac.compare_digest(signature, self._sign(signing_input)):
             raise InvalidToken("invalid token signature")
         claims: dict[str, Any] = json.loads(_unb64(parts[1]))
-        if claims.get("client_id") in self._revoked:
-            raise InvalidToken("the client of this token was removed")
-        expires_at = int(claims.get("exp", 0))
-        if now // SECOND >= expires_at:
-            raise InvalidToken("token expired")
-        return TokenClaims(
-            client_id=str(claims.get("client_id", "")),
-            scope=tuple(claims.get("scope") or ()),
-            issued_at=int(claims.get("iat", 0)),
-            expires_at=expires_at,
+        return _Signed(
+            claims.get("client_id"),
+            TokenClaims(
+                client_id=str(claims.get("client_id", "")),
+                scope=tuple(claims.get("scope") or ()),
+                issued_at=int(claims.get("iat", 0)),
+                expires_at=int(claims.get("exp", 0)),
+            ),
         )
 
     def _sign(self, signing_input: str) -> bytes:
