@@ -9,12 +9,9 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mockserver import __version__, request_log
-from mockserver.admin.guard import TOKEN_HEADER, is_loopback
 from mockserver.cli_options import (
     MAX_SPEED,
     MIN_SPEED,
@@ -38,13 +35,20 @@ from mockserver.cli_options import (
     speed,
     url_help,
 )
-from mockserver.clock import Clock, RealClock, VirtualClock
-from mockserver.reports import FORMATS, coverage_shortfall
-from mockserver.safe_load import limits_applied
-from mockserver.scenario.loading import ScenarioError, find_scenario
-from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
-from mockserver.tenants import TENANT_HEADER
-from mockserver.world import WorldError
+from mockserver.defaults import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    REPORT_FORMATS,
+    TENANT_HEADER,
+    TOKEN_HEADER,
+)
+
+# The server, uvicorn, starlette and httpx are imported by the commands that use them, never
+# here: `mockserver --version` and `--help` build the parser alone (issue 21, start-up).
+if TYPE_CHECKING:
+    import httpx
+
+    from mockserver.server import MockServer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return refuse(str(error))
     if args.scenario_command == "validate":
+        from mockserver.safe_load import limits_applied
+
         with limits_applied(document_limits(args)):
             return validate_scenarios(args.files)
     return list_scenarios()
@@ -109,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="fetch a running server's contract report")
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
-        "--format", choices=FORMATS, default="json", help="report format (default json)"
+        "--format", choices=REPORT_FORMATS, default="json", help="report format (default json)"
     )
     report.add_argument("--out", help="file to write (default: standard output)")
     report.add_argument(
@@ -147,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     """Check everything, bind the port, and only then print the banner: a command that
     cannot serve says why in one line and prints nothing that looks like it started."""
+    from mockserver.clock import Clock, RealClock, VirtualClock
+    from mockserver.safe_load import limits_applied
+    from mockserver.scenario.loading import ScenarioError, find_scenario
+    from mockserver.server import MockServer, listening_socket
+    from mockserver.world import WorldError
+
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
     limits = document_limits(args)
@@ -205,6 +217,8 @@ def report(args: argparse.Namespace) -> int:
 def _get_report(
     url: str, query: Mapping[str, Any], headers: Mapping[str, str]
 ) -> httpx.Response | None:
+    import httpx
+
     try:
         response = httpx.get(
             f"{url.rstrip('/')}/_mock/report", params=query, headers=headers, timeout=30
@@ -245,6 +259,8 @@ def judge_report(
     headers: Mapping[str, str],
 ) -> int:
     """CI's gate on a run against a server: coverage and violations, from the JSON report."""
+    from mockserver.reports import coverage_shortfall
+
     response = _get_report(url, {**query, "format": "json"}, headers)
     if response is None:
         return 1
@@ -262,6 +278,8 @@ def judge_report(
 def wait_until_healthy(url: str, timeout: float) -> int:
     """Poll `/_mock/health` until it answers 200: a CI step can start `serve` in the
     background and go on only once the port is bound and the world loaded."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     health = f"{url.rstrip('/')}/_mock/health"
     while True:
@@ -310,6 +328,8 @@ def list_scenarios() -> int:
 
 
 def banner(server: MockServer, host: str, port: int) -> str:
+    from mockserver.clock import RealClock
+
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
     clock = server.clock
@@ -337,6 +357,8 @@ def exposure(server: MockServer, host: str, url: str) -> list[str]:
     """The banner's word on who may come in: a warning when other machines can reach the
     port, since the admin API and dashboard can reset the server and read every credential.
     The token itself is never printed (logs keep banners)."""
+    from mockserver.admin.guard import is_loopback
+
     token = server.access.token is not None
     lines = (
         [f"admin token: required in {TOKEN_HEADER}; dashboard: {url}/_mock/ui/#token=<token>"]
