@@ -93,6 +93,12 @@ def test_the_package_imports_its_classes_on_first_use() -> None:
     assert loaded_after("from mockserver import MockServer") != []
 
 
+def test_the_admin_client_imports_no_server() -> None:
+    """A client of a server started elsewhere needs httpx, not the simulator."""
+    found = loaded_after("from mockserver import AdminClient")
+    assert [name for name in found if name.startswith("mockserver")] == []
+
+
 def test_the_lazy_names_are_the_classes() -> None:
     from mockserver.admin_client import AdminClient
     from mockserver.server import MockServer
