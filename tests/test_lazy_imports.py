@@ -120,3 +120,17 @@ def test_the_defaults_are_those_the_modules_apply() -> None:
     assert journal.DEFAULT_BYTE_BUDGET == defaults.DEFAULT_BYTE_BUDGET
     assert safe_load.DEFAULT_LIMITS.max_bytes == defaults.DOCUMENT_MAX_BYTES
     assert connections.ServingLimits().graceful_timeout == defaults.GRACEFUL_TIMEOUT
+
+
+def test_a_world_without_uplinks_draws_no_gateways() -> None:
+    """The radio's gateways (and faker) wait for the first uplink that needs them."""
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "server = MockServer()\n"
+        "server.reset()\n"
+        "assert 'faker' not in sys.modules, 'faker imported by a world build'\n"
+        "assert server.world.radio.gateways\n"
+        "assert 'faker' in sys.modules\n"
+    )
+    loaded_after(code)
