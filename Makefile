@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## Benchmarks: ratios against a raw Starlette app measured in the same run (needs wrk).
+## Benchmarks: CPU time per request against raw Starlette, start-up, memory (benchmarks/README.md).
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| (echo "bench needs wrk (apt-get install wrk)"; exit 1)

@@ -15,8 +15,7 @@ from typing import Any, Literal, cast
 
 import httpx
 
-from mockserver.admin.guard import TOKEN_ENV, TOKEN_HEADER
-from mockserver.tenants import TENANT_HEADER
+from mockserver.defaults import TENANT_HEADER, TOKEN_ENV, TOKEN_HEADER
 
 JSON = dict[str, Any]
 ReportFormat = Literal["json", "junit", "markdown"]

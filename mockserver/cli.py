@@ -12,12 +12,9 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from mockserver import __version__, request_log
-from mockserver.admin.guard import TOKEN_HEADER, is_loopback
 from mockserver.cli_options import (
     MAX_SPEED,
     MIN_SPEED,
@@ -43,15 +40,20 @@ from mockserver.cli_options import (
     speed,
     url_help,
 )
-from mockserver.clock import Clock, RealClock, VirtualClock
-from mockserver.formatters import engine, trial
-from mockserver.formatters.tts_errors import TTSError
-from mockserver.reports import FORMATS, coverage_shortfall
-from mockserver.safe_load import limits_applied
-from mockserver.scenario.loading import ScenarioError, find_scenario
-from mockserver.server import DEFAULT_HOST, DEFAULT_PORT, MockServer, listening_socket
-from mockserver.tenants import TENANT_HEADER
-from mockserver.world import WorldError
+from mockserver.defaults import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    REPORT_FORMATS,
+    TENANT_HEADER,
+    TOKEN_HEADER,
+)
+
+# The server, uvicorn, starlette and httpx are imported by the commands that use them, never
+# here: `mockserver --version` and `--help` build the parser alone (issue 21, start-up).
+if TYPE_CHECKING:
+    import httpx
+
+    from mockserver.server import MockServer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return refuse(str(error))
     if args.scenario_command == "validate":
+        from mockserver.safe_load import limits_applied
+
         with limits_applied(document_limits(args)):
             return validate_scenarios(args.files)
     return list_scenarios()
@@ -129,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--url", type=base_url, help=url_help())
     report.add_argument(
         "--format",
-        choices=(*FORMATS, "text"),
+        choices=(*REPORT_FORMATS, "text"),
         default=None,
         help="report format: json, junit, markdown, or text (a summary for a person); "
         "default json, or text when a gate (--fail-on-violations, --cov-fail-under) "
@@ -190,6 +194,9 @@ def _add_formatter_parser(commands: Any) -> None:
 
 
 def formatter_run(args: argparse.Namespace) -> int:
+    from mockserver.formatters import engine, trial
+    from mockserver.formatters.tts_errors import TTSError
+
     try:
         script = args.file.read_text(encoding="utf-8")
         uplink = bytes.fromhex(args.uplink) if args.uplink is not None else None
@@ -219,6 +226,12 @@ def formatter_run(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Check everything, bind the port, and only then print the banner: a command that
     cannot serve says why in one line and prints nothing that looks like it started."""
+    from mockserver.clock import Clock, RealClock, VirtualClock
+    from mockserver.safe_load import limits_applied
+    from mockserver.scenario.loading import ScenarioError, find_scenario
+    from mockserver.server import MockServer, listening_socket
+    from mockserver.world import WorldError
+
     chosen_port = environment_port() if args.port is None else args.port
     clock: Clock = VirtualClock() if args.virtual_time else RealClock(args.speed)
     limits = document_limits(args)
@@ -367,6 +380,8 @@ def _write(text: str, out: str) -> int:
 def _get_report(
     url: str, query: Mapping[str, Any], headers: Mapping[str, str]
 ) -> httpx.Response | None:
+    import httpx
+
     try:
         response = httpx.get(
             f"{url.rstrip('/')}/_mock/report", params=query, headers=headers, timeout=30
@@ -398,6 +413,7 @@ def judge_report(
     headers: Mapping[str, str],
 ) -> int:
     """CI's gate on a run against a server: coverage and violations, from the JSON report."""
+
     response = _get_report(url, {**query, "format": "json"}, headers)
     if response is None:
         return 1
@@ -406,6 +422,8 @@ def judge_report(
 
 def judge(summary: dict[str, Any], minimum: float | None, no_violations: bool) -> int:
     """1 when the report's summary fails a gate, each failure said on standard error."""
+    from mockserver.reports import coverage_shortfall
+
     failed = False
     if minimum is not None and summary["operation_coverage_percent"] < minimum:
         print(coverage_shortfall(summary, f"--cov-fail-under={minimum:g}"), file=sys.stderr)
@@ -419,6 +437,8 @@ def judge(summary: dict[str, Any], minimum: float | None, no_violations: bool) -
 def wait_until_healthy(url: str, timeout: float) -> int:
     """Poll `/_mock/health` until it answers 200: a CI step can start `serve` in the
     background and go on only once the port is bound and the world loaded."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     health = f"{url.rstrip('/')}/_mock/health"
     while True:
@@ -467,6 +487,8 @@ def list_scenarios() -> int:
 
 
 def banner(server: MockServer, host: str, port: int) -> str:
+    from mockserver.clock import RealClock
+
     """What `serve` prints before it serves: where, on which world and clock, the admin API
     and the dashboard, who may come in, and each vendor's base paths and credentials."""
     url = _served_url(host, port)
@@ -495,6 +517,8 @@ def banner(server: MockServer, host: str, port: int) -> str:
 def banner_json(server: MockServer, host: str, port: int) -> str:
     """The banner as one JSON line, for `--log-format json`: a log collector reads every
     line of the output as JSON. Each vendor's part is its text lines."""
+    from mockserver.clock import RealClock
+
     url = _served_url(host, port)
     clock = server.clock
     scenario = server.scenario.scenario if server.scenario is not None else None
@@ -552,6 +576,8 @@ def exposure(server: MockServer, host: str, url: str) -> list[str]:
     """The banner's word on who may come in: a warning when other machines can reach the
     port, since the admin API and dashboard can reset the server and read every credential.
     The token itself is never printed (logs keep banners)."""
+    from mockserver.admin.guard import is_loopback
+
     token = server.access.token is not None
     lines = (
         [f"admin token: required in {TOKEN_HEADER} (the dashboard takes it as #token=<token>)"]

@@ -14,17 +14,35 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypedDict, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
-from mockserver.admin.guard import ALLOW_HOSTS_ENV, TOKEN_ENV, TOKEN_HEADER
-from mockserver.connections import MAX_CONNECTIONS, ServingLimits
-from mockserver.delivery import DEFAULT_CONCURRENCY, DEFAULT_QUEUE_CAPACITY
-from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET
-from mockserver.outbound import OutboundTargets
-from mockserver.safe_load import DEFAULT_LIMITS, MIB, DocumentLimits, size_text
-from mockserver.server import DEFAULT_HOST, DEFAULT_PORT
-from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS
+from mockserver.defaults import (
+    ALLOW_HOSTS_ENV,
+    DEFAULT_BODY_LIMIT,
+    DEFAULT_BYTE_BUDGET,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_QUEUE_CAPACITY,
+    DOCUMENT_MAX_BYTES,
+    DOCUMENT_MAX_DEPTH,
+    DOCUMENT_MAX_NODES,
+    GRACEFUL_TIMEOUT,
+    IDLE_SECONDS,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+    MAX_TENANTS,
+    MIB,
+    REQUEST_TIMEOUT,
+    TOKEN_ENV,
+    TOKEN_HEADER,
+    size_text,
+)
+
+if TYPE_CHECKING:  # built only once the command runs: --version and --help import no server
+    from mockserver.connections import ServingLimits
+    from mockserver.safe_load import DocumentLimits
 
 USAGE_ERROR = 2
 #: Simulated time from a thousandth of the wall clock's pace to a million times faster (a
@@ -276,29 +294,31 @@ def add_document_limit_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-document-size",
         type=size,
-        default=DEFAULT_LIMITS.max_bytes,
+        default=DOCUMENT_MAX_BYTES,
         metavar="SIZE",
         help=f"largest file or admin body, and the most text a YAML document may expand to "
-        f"(default {size_text(DEFAULT_LIMITS.max_bytes).replace(' ', '')}; 413 past it)",
+        f"(default {size_text(DOCUMENT_MAX_BYTES).replace(' ', '')}; 413 past it)",
     )
     group.add_argument(
         "--max-document-nodes",
         type=count,
-        default=DEFAULT_LIMITS.max_nodes,
+        default=DOCUMENT_MAX_NODES,
         metavar="N",
         help=f"most values a document may hold, YAML aliases expanded "
-        f"(default {DEFAULT_LIMITS.max_nodes})",
+        f"(default {DOCUMENT_MAX_NODES})",
     )
     group.add_argument(
         "--max-document-depth",
         type=count,
-        default=DEFAULT_LIMITS.max_depth,
+        default=DOCUMENT_MAX_DEPTH,
         metavar="N",
-        help=f"deepest nesting of a document (default {DEFAULT_LIMITS.max_depth})",
+        help=f"deepest nesting of a document (default {DOCUMENT_MAX_DEPTH})",
     )
 
 
 def document_limits(args: argparse.Namespace) -> DocumentLimits:
+    from mockserver.safe_load import DocumentLimits
+
     return DocumentLimits(
         max_bytes=args.max_document_size,
         max_nodes=args.max_document_nodes,
@@ -309,31 +329,30 @@ def document_limits(args: argparse.Namespace) -> DocumentLimits:
 # -- serving bounds (docs/reliability.md, "Connections and shutdown") ------------------------
 def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
     """`serve`'s options for what a connection may cost and how a shutdown waits."""
-    default = ServingLimits()
     group = parser.add_argument_group("connections and shutdown")
     group.add_argument(
         "--graceful-timeout",
         type=whole_seconds,
-        default=default.graceful_timeout,
+        default=GRACEFUL_TIMEOUT,
         metavar="SECONDS",
         help="on SIGTERM or SIGINT, how long requests in flight may take to finish "
-        f"(default {default.graceful_timeout})",
+        f"(default {GRACEFUL_TIMEOUT})",
     )
     group.add_argument(
         "--request-timeout",
         type=positive_seconds,
-        default=default.request_timeout,
+        default=REQUEST_TIMEOUT,
         metavar="SECONDS",
         help="close a connection whose request is not complete this long after its first "
-        f"byte (default {default.request_timeout:g})",
+        f"byte (default {REQUEST_TIMEOUT:g})",
     )
     group.add_argument(
         "--max-header-bytes",
         type=count,
-        default=default.max_header_bytes,
+        default=MAX_HEADER_BYTES,
         metavar="BYTES",
         help="answer 431 to a request whose line and headers are larger "
-        f"(default {default.max_header_bytes})",
+        f"(default {MAX_HEADER_BYTES})",
     )
     group.add_argument(
         "--max-connections",
@@ -345,6 +364,8 @@ def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serving_limits(args: argparse.Namespace) -> ServingLimits:
+    from mockserver.connections import ServingLimits
+
     return ServingLimits(
         max_header_bytes=args.max_header_bytes,
         request_timeout=args.request_timeout,
@@ -373,6 +394,8 @@ def positive_seconds(text: str) -> float:
 # -- outbound delivery (docs/reliability.md, "Outbound delivery") -----------------------------
 def outbound_target(text: str) -> str:
     """A CIDR, an address or a host name (`--outbound-allow`)."""
+    from mockserver.outbound import OutboundTargets
+
     try:
         OutboundTargets([text])
     except ValueError as error:

@@ -29,6 +29,9 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from mockserver.defaults import GRACEFUL_TIMEOUT, MAX_HEADER_BYTES, REQUEST_TIMEOUT
+from mockserver.defaults import MAX_CONNECTIONS as MAX_CONNECTIONS  # re-exported: its old home
+
 log = logging.getLogger("mockserver.connections")
 
 #: Go's net/http refusal of a head above its MaxHeaderBytes, byte for byte.
@@ -40,9 +43,6 @@ TOO_LARGE = (
 )
 
 
-#: Open connections by default, when the process may open that many files (see
-#: `ServingLimits.connection_limit`).
-MAX_CONNECTIONS = 4096
 #: File descriptors kept for what is not a client connection (world files, delivery sockets,
 #: logs) when the connection limit is derived from the process's file limit.
 RESERVED_FILES = 64
@@ -53,14 +53,14 @@ class ServingLimits:
     """What `serve` and `MockServer.start` bound (docs/reliability.md)."""
 
     #: Bytes of request line and headers (net/http counts the same; its default is 1 MiB).
-    max_header_bytes: int = 64 * 1024
+    max_header_bytes: int = MAX_HEADER_BYTES
     #: Seconds from a request's first byte to its last.
-    request_timeout: float = 30.0
+    request_timeout: float = REQUEST_TIMEOUT
     #: Open connections; one more is answered 503. None: `MAX_CONNECTIONS`, or fewer when
     #: the process's open-file limit is lower (past it, new connections would hang unseen).
     max_connections: int | None = None
     #: Seconds a shutdown (SIGTERM, SIGINT, `stop()`) waits for requests in flight.
-    graceful_timeout: int = 5
+    graceful_timeout: int = GRACEFUL_TIMEOUT
 
     def connection_limit(self) -> int:
         if self.max_connections is not None:

@@ -33,17 +33,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from mockserver.clock import Clock
+from mockserver.defaults import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
+from mockserver.defaults import DEFAULT_QUEUE_CAPACITY as DEFAULT_QUEUE_CAPACITY
 from mockserver.outbound import OUTCOMES, OutboundAttempt, OutboundMessage, Outbox, Outcome
 from mockserver.request_log import hooks
 
 #: TTS's `as.webhooks.timeout`: one try, this long from the moment the request is sent.
 TIMEOUT_SECONDS = 5.0
-#: Messages waiting per destination (TTS's `as.webhooks.queue-size` is 1024, too).
-DEFAULT_QUEUE_CAPACITY = 1024
-#: Sends at a time per destination. At most the listen backlog of Python's own
-#: `http.server` (5) plus one, so even a receiver built on it never sees a connection
-#: dropped by its kernel; 1 000 messages to a local receiver still take about 2 s.
-DEFAULT_CONCURRENCY = 4
 #: A destination with nothing to send for this long gives up its connections (a long
 #: `serve` meets many receivers; each test's own is gone after it).
 IDLE_SECONDS = 60.0

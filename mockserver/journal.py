@@ -18,16 +18,14 @@ from typing import Any
 from mockserver import json_strict
 from mockserver.clock import to_datetime
 from mockserver.contract import ContractViolation, ContractWarning, HttpRequest, HttpResponse
+from mockserver.defaults import DEFAULT_BODY_LIMIT as DEFAULT_BODY_LIMIT
+from mockserver.defaults import DEFAULT_BYTE_BUDGET as DEFAULT_BYTE_BUDGET
 from mockserver.redaction import redact_body, redact_headers, redact_query
 from mockserver.types import Micros
 
 _BODY_PREVIEW = 16 * 1024
 #: How many exchanges the journal keeps at most.
 DEFAULT_CAPACITY = 10_000
-#: What the kept exchanges may weigh together (`--journal-bytes`).
-DEFAULT_BYTE_BUDGET = 64 * 1024 * 1024
-#: A longer body is kept truncated to this many bytes (`--journal-body-bytes`).
-DEFAULT_BODY_LIMIT = 256 * 1024
 #: What an exchange weighs beyond the characters of its bodies, headers, path and query: the
 #: Python objects that hold them (a request, a response, their header dicts, the entry's
 #: tuple). tracemalloc measured about 1.9 KiB for a TTS push; rounded up.

@@ -35,27 +35,32 @@ users could reach its port. `mockserver.client()` sends it; other clients send i
 
 Under pytest-xdist (`-n N`) every worker gets its own simulator on its own port, and the
 report is written once, by the controller, from all workers' findings.
+
+Installed, the plugin is loaded by every pytest run on the machine, so it imports nothing of
+the simulator until a fixture, a report or a gate needs it: its always-run hooks check a
+name or an option first (issue 21: a session that never takes a fixture pays nothing).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pluggy
 import pytest
 
 from mockserver.cli_options import percent
-from mockserver.contract import Contract, ContractLog, ContractViolation, ContractWarning
-from mockserver.contract.suggestions import nearest_valid_body
-from mockserver.journal import JournalEntry
-from mockserver.reports import build_report, coverage_shortfall, render
-from mockserver.scenario.loading import ScenarioError
-from mockserver.server import MockServer
 
-SESSION_LOG = pytest.StashKey[ContractLog]()
+if TYPE_CHECKING:
+    from mockserver.contract import ContractLog, ContractViolation, ContractWarning
+    from mockserver.journal import JournalEntry
+    from mockserver.server import MockServer
+
+SESSION_LOG = pytest.StashKey["ContractLog"]()
 COVERAGE_SHORTFALL = pytest.StashKey[str]()
 #: The word the closing "N passed" line gets for a failed gate, so it is not all green.
 GATE_STAT = "coverage gate failed"
@@ -122,9 +127,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[SESSION_LOG] = ContractLog(max_violations=100_000)
     only = _report_providers(config)
     if only is not None:
+        from mockserver.contract import Contract
+
         known = {operation.spec.provider for operation in Contract.load().operations()}
         if unknown := sorted(set(only) - known):
             raise pytest.UsageError(
@@ -151,9 +157,13 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, pluggy.Result[None
     """After the test body: its requests to the simulator must have kept the contract, and
     its contract warnings are said (or fail it, when asked)."""
     outcome = yield
+    funcargs = getattr(item, "funcargs", {})
+    if "mockserver.server" not in sys.modules or not any(name in funcargs for name in FIXTURES):
+        return  # no simulator in this test (none in this process yet): nothing to import
     if item.get_closest_marker(ALLOW_MARKER) is not None:
         return
-    funcargs = getattr(item, "funcargs", {})
+    from mockserver.server import MockServer
+
     servers = [server for name in FIXTURES if isinstance(server := funcargs.get(name), MockServer)]
     passed = outcome.excinfo is None
     if (
@@ -240,6 +250,8 @@ def _requests(servers: list[MockServer]) -> list[ContractViolation]:
 
 
 def _nearest_valid(server: MockServer, entry: JournalEntry) -> str | None:
+    from mockserver.contract.suggestions import nearest_valid_body
+
     if not any(v.where.startswith("body") for v in entry.violations):
         return None
     operation = next((op for op in server.contract.operations() if op.key == entry.operation), None)
@@ -262,10 +274,23 @@ def _admin_token(config: pytest.Config) -> str | None:
 
 @pytest.fixture(scope="session")
 def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    from mockserver.server import MockServer
+
     server = MockServer(_world(request.config), admin_token=_admin_token(request.config))
     server.start()
     yield server
     server.stop()
+
+
+def _session_log(config: pytest.Config) -> ContractLog:
+    """The session's findings, every test's summed: made when the first test that takes a
+    fixture ends (or a report asks), so that a session without one imports no contract."""
+    found = config.stash.get(SESSION_LOG, None)
+    if found is None:
+        from mockserver.contract import ContractLog
+
+        found = config.stash[SESSION_LOG] = ContractLog(max_violations=100_000)
+    return found
 
 
 def _report_providers(config: pytest.Config) -> list[str] | None:
@@ -282,8 +307,10 @@ def pytest_testnodedown(node: object, error: object) -> None:
     """pytest-xdist, on the controller: a worker's findings join the session's."""
     output = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
     if output is not None:
+        from mockserver.contract import ContractLog
+
         config: pytest.Config = node.config  # type: ignore[attr-defined]
-        config.stash[SESSION_LOG].absorb(ContractLog.from_json(json.loads(output)))
+        _session_log(config).absorb(ContractLog.from_json(json.loads(output)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -294,15 +321,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """
     config = session.config
     if _is_xdist_worker(config):
-        config.workeroutput[WORKER_OUTPUT_KEY] = json.dumps(  # type: ignore[attr-defined]
-            config.stash[SESSION_LOG].to_json()
-        )
+        found = config.stash.get(SESSION_LOG, None)  # None: no test here took a fixture
+        if found is not None:
+            config.workeroutput[WORKER_OUTPUT_KEY] = json.dumps(  # type: ignore[attr-defined]
+                found.to_json()
+            )
         return
     folder = config.getoption("mockserver_report")
     minimum = config.getoption("mockserver_cov_fail_under")
     if not folder and minimum is None:
         return
-    report = build_report(Contract.load(), config.stash[SESSION_LOG], _report_providers(config))
+    from mockserver.contract import Contract
+    from mockserver.reports import build_report, coverage_shortfall, render
+
+    report = build_report(Contract.load(), _session_log(config), _report_providers(config))
     if folder:
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
@@ -343,6 +375,8 @@ def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterato
     fails only for what its own requests did. A reset the test makes itself (its code
     calling `POST /_mock/reset`) keeps them, so they still count for it and for the run.
     """
+    from mockserver.scenario.loading import ScenarioError
+
     server.reset(clear_findings=True)
     marker = request.node.get_closest_marker(SCENARIO_MARKER)
     if marker is not None:
@@ -353,7 +387,7 @@ def _for_one_test(request: pytest.FixtureRequest, server: MockServer) -> Iterato
         except ScenarioError as error:
             raise pytest.UsageError(str(error)) from None
     yield server
-    request.config.stash[SESSION_LOG].absorb(server.contract.log)
+    _session_log(request.config).absorb(server.contract.log)
 
 
 @pytest.fixture
@@ -365,6 +399,8 @@ def mockserver(
 
 @pytest.fixture(scope="session")
 def mockserver_inprocess_session(request: pytest.FixtureRequest) -> MockServer:
+    from mockserver.server import MockServer
+
     return MockServer(_world(request.config), admin_token=_admin_token(request.config))
 
 

@@ -15,9 +15,10 @@ from xml.etree import ElementTree
 
 from mockserver.contract import Contract, ContractLog
 from mockserver.contract.operations import documented_status
+from mockserver.defaults import REPORT_FORMATS
 
 REPORT_VERSION = 1
-FORMATS = ("json", "junit", "markdown")
+FORMATS = REPORT_FORMATS
 #: The JUnit case of a request whose exchange ended without an HTTP answer (a scenario's
 #: reset connection): it has no status to be counted under.
 NO_ANSWER = "no HTTP answer"

@@ -42,8 +42,11 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from mockserver import json_strict
-
-MIB = 1024 * 1024
+from mockserver.defaults import DOCUMENT_MAX_BYTES as DOCUMENT_MAX_BYTES
+from mockserver.defaults import DOCUMENT_MAX_DEPTH as DOCUMENT_MAX_DEPTH
+from mockserver.defaults import DOCUMENT_MAX_NODES as DOCUMENT_MAX_NODES
+from mockserver.defaults import MIB as MIB
+from mockserver.defaults import size_text as size_text
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,9 @@ class DocumentLimits:
     an admin body) and the scalar text it expands to; `max_nodes` the values it expands to,
     every alias counted at its full size; `max_depth` how deeply they nest."""
 
-    max_bytes: int = 16 * MIB
-    max_nodes: int = 200_000
-    max_depth: int = 64
+    max_bytes: int = DOCUMENT_MAX_BYTES
+    max_nodes: int = DOCUMENT_MAX_NODES
+    max_depth: int = DOCUMENT_MAX_DEPTH
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_nodes", "max_depth"):
@@ -90,14 +93,6 @@ class LimitExceeded(ValueError):
     message says where (origin, and line:column when known), which limit, and its value."""
 
     status = 413
-
-
-def size_text(count: int) -> str:
-    """A byte count as people write limits: 16 MiB, 512 KiB, 1000 bytes."""
-    for unit, name in ((MIB, "MiB"), (1024, "KiB")):
-        if count >= unit and count % unit == 0:
-            return f"{count // unit} {name}"
-    return f"{count} bytes"
 
 
 def too_many_bytes(origin: str, limits: DocumentLimits, what: str) -> LimitExceeded:

@@ -28,6 +28,8 @@ from mockserver.connections import ServingLimits, bounded_protocol
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.core import Network
 from mockserver.core.uplinks import Uplink
+from mockserver.defaults import DEFAULT_HOST as DEFAULT_HOST
+from mockserver.defaults import DEFAULT_PORT as DEFAULT_PORT
 from mockserver.delivery import (
     DEFAULT_CONCURRENCY,
     DEFAULT_QUEUE_CAPACITY,
@@ -48,8 +50,6 @@ from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS, Tenant, TenantRouter, 
 from mockserver.ui.stream import StreamAwareServer
 from mockserver.world import World, WorldSource
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8080
 INPROCESS_URL = "http://mockserver.invalid"
 
 

@@ -31,13 +31,12 @@ from dataclasses import dataclass
 
 from mockserver.asgi import ASGIApp, Receive, Scope, Send
 from mockserver.clock import Clock, RealClock, VirtualClock
+from mockserver.defaults import IDLE_SECONDS as IDLE_SECONDS
+from mockserver.defaults import MAX_TENANTS as MAX_TENANTS
+from mockserver.defaults import TENANT_HEADER as TENANT_HEADER
 from mockserver.host import Host
 
-TENANT_HEADER = "X-Mockserver-Tenant"
 LOG = logging.getLogger(__name__)
-#: The default bounds: tenants at once, and seconds unused before one is dropped.
-MAX_TENANTS = 64
-IDLE_SECONDS = 3600.0
 _HEADER_KEY = TENANT_HEADER.lower().encode("latin-1")
 _VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 

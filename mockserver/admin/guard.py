@@ -35,12 +35,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mockserver.asgi import ASGIApp, Receive, Scope, Send
+from mockserver.defaults import ALLOW_HOSTS_ENV as ALLOW_HOSTS_ENV
+from mockserver.defaults import TOKEN_ENV as TOKEN_ENV
+from mockserver.defaults import TOKEN_HEADER as TOKEN_HEADER
 from mockserver.inprocess import IN_PROCESS
 from mockserver.tenants import send_error
 
-TOKEN_HEADER = "X-Mockserver-Admin-Token"
-TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
-ALLOW_HOSTS_ENV = "MOCKSERVER_ALLOW_HOSTS"
 #: Served to anyone: what CI polls to know the server is up.
 OPEN_PATHS = frozenset({"/_mock/health"})
 #: The dashboard's page and its static files: Host-checked, but served without the token.

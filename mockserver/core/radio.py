@@ -10,20 +10,23 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from faker import Faker
-
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
+    from faker import Faker
+
     from mockserver.core.uplinks import Uplink
 
 _FAKER: Faker | None = None
 
 
 def _faker() -> Faker:
-    """One Faker per process (building one takes tens of milliseconds); callers reseed it."""
+    """One Faker per process, made when a world's gateways are first needed (importing and
+    building one takes a quarter of a second: every locale's providers); callers reseed it."""
     global _FAKER
     if _FAKER is None:
+        from faker import Faker
+
         _FAKER = Faker()
     return _FAKER
 
@@ -50,28 +53,50 @@ class Reception:
 
 
 class RadioEnvironment:
-    """The gateways of a world and the receptions they report."""
+    """The gateways of a world and the receptions they report.
+
+    The gateways are drawn when first read (an uplink's metadata, a ThingPark report), not
+    when the world is built: a server start or a test's reset that sends no uplink skips
+    faker. They depend on the seed alone, so they are the same bytes whenever drawn."""
 
     def __init__(self, seed: int, gateways: int = 2) -> None:
+        self.seed = seed
+        self._gateway_count = gateways
+        self._drawn: tuple[tuple[Gateway, ...], list[int]] | None = None
+
+    @property
+    def gateways(self) -> tuple[Gateway, ...]:
+        return self._draw()[0]
+
+    @property
+    def _counter_offsets(self) -> list[int]:
+        return self._draw()[1]
+
+    def _draw(self) -> tuple[tuple[Gateway, ...], list[int]]:
+        if self._drawn is None:
+            self._drawn = self._draw_gateways(self.seed, self._gateway_count)
+        return self._drawn
+
+    @staticmethod
+    def _draw_gateways(seed: int, gateways: int) -> tuple[tuple[Gateway, ...], list[int]]:
         fake = _faker()
         fake.seed_instance(seed)
-        self.seed = seed
-        self._random = random.Random(seed)
+        draw = random.Random(seed)
         # One town (from faker's list of real places), gateways within a few kilometres of it.
         place = fake.local_latlng("NL", coords_only=True)
         assert place is not None  # None only for a country faker has no places for
         latitude, longitude = (float(v) for v in place)
-        self.gateways = tuple(
+        drawn = tuple(
             Gateway(
                 gateway_id=f"{fake.slug()[:28]}-gw{index}",
                 eui=f"{fake.random_int(0, 2**64 - 1):016X}",
-                latitude=round(latitude + self._random.uniform(-0.03, 0.03), 6),
-                longitude=round(longitude + self._random.uniform(-0.05, 0.05), 6),
+                latitude=round(latitude + draw.uniform(-0.03, 0.03), 6),
+                longitude=round(longitude + draw.uniform(-0.05, 0.05), 6),
                 altitude=fake.random_int(0, 120),
             )
             for index in range(gateways)
         )
-        self._counter_offsets = [self._random.getrandbits(32) for _ in self.gateways]
+        return drawn, [draw.getrandbits(32) for _ in drawn]
 
     def receptions(self, device_id: str, uplink: Uplink) -> tuple[Reception, ...]:
         """Who heard an uplink; at least one gateway always does.

@@ -1,0 +1,112 @@
+"""Start-up: what a user waits for before anything is simulated (issue 21).
+
+Wall time and CPU time (user + system, which a busy neighbour disturbs less), each the best
+of `BENCH_STARTUP_RUNS` (default 5), each run in a fresh interpreter:
+`mockserver --version`, `mockserver --help`, `mockserver serve` from the command to the first
+200 of /_mock/health, and a pytest run of one empty test with the plugin installed but
+unused against the same run with `-p no:mockserver` (other installed plugins load in both).
+`python -X importtime` says where the rest goes.
+
+Run from the repository root: `python -m benchmarks.startup`.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.cpu import cpu_seconds, free_port, wait_ready
+
+RUNS = int(os.environ.get("BENCH_STARTUP_RUNS", "5"))
+
+
+Timing = tuple[float, float]  # wall seconds, CPU seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _once(command: list[str], cwd: str | None = None) -> Timing:
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _best(timings: list[Timing]) -> Timing:
+    return min(wall for wall, _ in timings), min(cpu for _, cpu in timings)
+
+
+def best(command: list[str]) -> Timing:
+    return _best([_once(command) for _ in range(RUNS)])
+
+
+def serve_to_first_200() -> Timing:
+    """From the command to the first 200 of /_mock/health; CPU: the server's until then."""
+    timings = []
+    for _ in range(RUNS):
+        port = free_port()
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "off",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/_mock/health")
+            timings.append((time.perf_counter() - started, cpu_seconds(process.pid)))
+        finally:
+            process.terminate()
+            process.wait()
+    return _best(timings)
+
+
+def plugin_cost() -> tuple[Timing, Timing]:
+    """One empty test: with the plugin (installed, unused), and with `-p no:mockserver`."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "test_empty.py").write_text("def test_nothing():\n    pass\n")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_empty.py"]
+        with_plugin, without = [], []
+        for _ in range(RUNS):  # interleaved, so that a busy neighbour weighs on both
+            with_plugin.append(_once(command, folder))
+            without.append(_once([*command, "-p", "no:mockserver"], folder))
+    return _best(with_plugin), _best(without)
+
+
+def _shown(timing: Timing) -> str:
+    return f"{timing[0] * 1000:6.0f} ms wall {timing[1] * 1000:6.0f} ms CPU"
+
+
+def main() -> None:
+    python = [sys.executable, "-m", "mockserver"]
+    print(f"start-up, best of {RUNS}:")
+    print(f"  python -c pass:                 {_shown(best([sys.executable, '-c', 'pass']))}")
+    print(f"  mockserver --version:           {_shown(best([*python, '--version']))}")
+    print(f"  mockserver --help:              {_shown(best([*python, '--help']))}")
+    print(f"  mockserver serve to first 200:  {_shown(serve_to_first_200())}")
+    with_plugin, without = plugin_cost()
+    print(f"  pytest, one empty test:         {_shown(with_plugin)} with the plugin")
+    print(
+        f"                                  {_shown(without)} with -p no:mockserver "
+        f"({(with_plugin[0] - without[0]) * 1000:+.0f} ms wall, "
+        f"{(with_plugin[1] - without[1]) * 1000:+.0f} ms CPU)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""What start-up imports (issue 21): the pytest plugin, `mockserver --version` and `--help`
+load no server, uvicorn, starlette, httpx or PyYAML until something needs them.
+
+Each check runs in a fresh interpreter and reads its `sys.modules`; none measures a time
+(the figures are in benchmarks/README.md, "Start-up").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mockserver
+
+ROOT = Path(__file__).resolve().parent.parent
+#: What a command or a session that never takes a fixture must not import.
+HEAVY = (
+    "mockserver.server",
+    "mockserver.simulator",
+    "mockserver.contract",
+    "mockserver.admin",
+    "uvicorn",
+    "starlette",
+    "httpx",
+    "yaml",
+)
+
+_REPORT = "import json, sys; print(json.dumps(sorted(sys.modules)), file=sys.__stderr__)"
+
+
+def loaded_after(code: str, *, cwd: Path = ROOT, autoload: bool = True) -> list[str]:
+    """The heavy modules present once `code` has run in a fresh interpreter."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if not autoload:  # other installed plugins (faker, hypothesis) import what they like
+        environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{_REPORT}"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
+    return [name for name in found if any(name == h or name.startswith(h + ".") for h in HEAVY)]
+
+
+def test_the_plugin_imports_no_server() -> None:
+    assert loaded_after("import mockserver.pytest_plugin") == []
+
+
+def test_a_session_without_fixtures_imports_no_server(tmp_path: Path) -> None:
+    (tmp_path / "test_empty.py").write_text("def test_nothing():\n    pass\n")
+    code = (
+        "import pytest, sys\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'mockserver.pytest_plugin',"
+        " 'test_empty.py'])\n"
+        "assert code == 0, code\n"
+        "assert 'mockserver.pytest_plugin' in sys.modules\n"
+    )
+    assert loaded_after(code, cwd=tmp_path, autoload=False) == []
+
+
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_version_and_help_import_no_server(option: str) -> None:
+    code = (
+        "import contextlib, io\n"
+        "from mockserver.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main([{option!r}])\n"
+    )
+    assert loaded_after(code) == []
+
+
+def test_serve_help_imports_no_server() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from mockserver.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['serve', '--help'])\n"
+    )
+    assert loaded_after(code) == []
+
+
+def test_the_package_imports_its_classes_on_first_use() -> None:
+    assert loaded_after("import mockserver") == []
+    assert loaded_after("from mockserver import MockServer") != []
+
+
+def test_the_admin_client_imports_no_server() -> None:
+    """A client of a server started elsewhere needs httpx, not the simulator."""
+    found = loaded_after("from mockserver import AdminClient")
+    assert [name for name in found if name.startswith("mockserver")] == []
+
+
+def test_the_lazy_names_are_the_classes() -> None:
+    from mockserver.admin_client import AdminClient
+    from mockserver.server import MockServer
+
+    assert mockserver.MockServer is MockServer
+    assert mockserver.AdminClient is AdminClient
+    with pytest.raises(AttributeError):
+        mockserver.NoSuchThing  # noqa: B018
+
+
+def test_the_defaults_are_those_the_modules_apply() -> None:
+    """The command's help shows the values the server uses: one source, re-exported."""
+    from mockserver import connections, defaults, journal, safe_load, server, tenants
+    from mockserver.admin import guard
+
+    assert (server.DEFAULT_HOST, server.DEFAULT_PORT) == ("127.0.0.1", 8080)
+    assert guard.TOKEN_HEADER is defaults.TOKEN_HEADER
+    assert tenants.MAX_TENANTS == defaults.MAX_TENANTS
+    assert journal.DEFAULT_BYTE_BUDGET == defaults.DEFAULT_BYTE_BUDGET
+    assert safe_load.DEFAULT_LIMITS.max_bytes == defaults.DOCUMENT_MAX_BYTES
+    assert connections.ServingLimits().graceful_timeout == defaults.GRACEFUL_TIMEOUT
+
+
+def test_a_world_without_uplinks_draws_no_gateways() -> None:
+    """The radio's gateways (and faker) wait for the first uplink that needs them."""
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "server = MockServer()\n"
+        "server.reset()\n"
+        "assert 'faker' not in sys.modules, 'faker imported by a world build'\n"
+        "assert server.world.radio.gateways\n"
+        "assert 'faker' in sys.modules\n"
+    )
+    loaded_after(code)
