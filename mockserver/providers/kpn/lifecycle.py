@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +68,11 @@ class Lifecycle:
         self.mailbox: Mailbox[Record] = Mailbox()
         self._lora: dict[str, Record] = {}  # LoRa records in flight, by ID (the core
         # Downlink carries the ID in `extra`, so network events lead back to the record)
-        self._http_queues: dict[str, list[Record]] = {}
+        #: Per HTTP device (by UUID), its downlinks in creation order; finished ones leave
+        #: from the head as it is reached, and all at once when they outnumber the rest.
+        self._http_queues: dict[str, deque[Record]] = {}
+        #: Per HTTP device, the one downlink its mailbox holds (EXECUTING), if any.
+        self._http_executing: dict[str, Record] = {}
         self._http_devices: dict[str, KpnDevice] = {}  # core ID → device, once one is used
         network.subscribe(
             self._on_network_event,
@@ -182,18 +187,33 @@ class Lifecycle:
 
     def _start_http(self, record: Record) -> None:
         self._http_devices[record.device.core.id] = record.device
-        self._http_queues.setdefault(record.device.uuid, []).append(record)
+        self._queue_http(record)
         self._soon(record, lambda: self._promote_http(record.device))
 
+    def _queue_http(self, record: Record) -> None:
+        queue = self._http_queues.setdefault(record.device.uuid, deque())
+        queue.append(record)
+        if len(queue) > 64 and len(queue) & (len(queue) - 1) == 0:  # at each power of two
+            kept = [waiting for waiting in queue if not waiting.finished]
+            self._http_queues[record.device.uuid] = deque(kept)
+
     def _promote_http(self, device: KpnDevice) -> None:
-        """One HTTP downlink per device is EXECUTING: the one the next request collects."""
-        queue = self._http_queues.get(device.uuid, [])
-        queue[:] = [record for record in queue if not record.finished]
-        if not queue or any(record.status == EXECUTING for record in queue):
+        """One HTTP downlink per device is EXECUTING: the one the next request collects.
+        O(1) but for finished downlinks passed on the way: a device that never polls keeps
+        thousands waiting, and each one cancelled or evicted promotes the next."""
+        executing = self._http_executing.get(device.uuid)
+        if executing is not None and executing.status == EXECUTING and not executing.finished:
+            return
+        queue = self._http_queues.get(device.uuid)
+        while queue and queue[0].finished:
+            queue.popleft()
+        if not queue:
+            self._http_executing.pop(device.uuid, None)
             return
         head = queue[0]
         self._execute(head)
         head.in_flight = head
+        self._http_executing[device.uuid] = head
         self.mailbox.put(device.core.id, head)
 
     # -- restoring -------------------------------------------------------------------------
@@ -206,6 +226,7 @@ class Lifecycle:
                 self._withdraw(record)
         self._lora.clear()
         self._http_queues.clear()
+        self._http_executing.clear()
         self._http_devices.clear()
 
     def resume(self, record: Record) -> None:
@@ -233,9 +254,10 @@ class Lifecycle:
         elif record.api == "http":
             device = record.device
             self._http_devices[device.core.id] = device
-            self._http_queues.setdefault(device.uuid, []).append(record)
+            self._queue_http(record)
             if record.status == EXECUTING:
                 record.in_flight = record
+                self._http_executing[device.uuid] = record
                 self.mailbox.put(device.core.id, record)
             else:
                 self._soon(record, lambda: self._promote_http(device))

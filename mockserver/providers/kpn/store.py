@@ -80,6 +80,10 @@ class RecordStore:
         #: (finished_at, record) in the order records finished: the oldest finished first.
         #: Entries of records that left otherwise are skipped when reached.
         self._finished: deque[tuple[Micros, Record]] = deque()
+        #: Every record in creation (`seq`) order, for the count bound when all are in
+        #: flight: the oldest is at the left. Entries of records that left are skipped when
+        #: reached, and compacted away once they outnumber the kept ones.
+        self._created: deque[Record] = deque()
         self._next_seq = 0
         #: Whether `created_at` never decreases along `seq`, so that the created… filters
         #: can bisect an index (a clock never goes back; a restored state might).
@@ -141,6 +145,13 @@ class RecordStore:
             self.monotonic = False
         self._last_created = record.created_at
         self._by_id[record.id] = record
+        created = self._created
+        if created and created[-1].seq > record.seq:  # a snapshot's records, out of order
+            self._created = created = deque(sorted([*created, record], key=_seq))
+        else:
+            created.append(record)
+        if len(created) > 2 * len(self._by_id) + 64:
+            self._created = deque(r for r in created if self._by_id.get(r.id) is r)
         if record.api == ACTUATOR:
             # What `q` searches and `sort=message` compares, computed now (a message never
             # changes) rather than by the first list that needs it, for the whole index.
@@ -174,6 +185,7 @@ class RecordStore:
         self._indexes.clear()
         self._references.clear()
         self._finished.clear()
+        self._created.clear()
         self._next_seq = 0
         self.monotonic, self._last_created = True, None
 
@@ -197,7 +209,10 @@ class RecordStore:
                 self.remove(record)
                 self.evicted += 1
                 return
-        oldest = min(self._by_id.values(), key=_seq)  # none finished: all in flight (rare)
+        created = self._created  # none finished: all in flight, the oldest at the left
+        while self._by_id.get(created[0].id) is not created[0]:
+            created.popleft()
+        oldest = created.popleft()
         self._evict_in_flight(oldest)
         self.remove(oldest)
         self.evicted += 1
