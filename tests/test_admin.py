@@ -100,7 +100,7 @@ def test_violations_and_coverage(client, server):
     assert push["covered_statuses"] == ["401"]
     assert coverage["operations_exercised"] == 1
     assert coverage["operations_total"] == len(server.contract.operations())
-    assert len([op for op in server.contract.operations() if op.spec.provider == "tts"]) == 11
+    assert len([op for op in server.contract.operations() if op.spec.provider == "tts"]) == 14
 
 
 def test_reset_restores_the_world(client, server):
