@@ -9,6 +9,7 @@ from mockserver.clock import timestamp
 from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
 from mockserver.core.network import NetworkEvent
+from mockserver.core.snapshot import downlink_to_json
 from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.airtime import phy_payload_size
 from mockserver.lorawan.regions import band
@@ -41,14 +42,12 @@ def device_json(device: Device) -> dict[str, Any]:
 
 
 def downlink_json(downlink: Downlink) -> dict[str, Any]:
-    return {
-        "f_port": downlink.f_port,
-        "frm_payload": base64.b64encode(downlink.frm_payload).decode(),
-        "confirmed": downlink.confirmed,
-        "priority": downlink.priority,
-        "correlation_ids": list(downlink.correlation_ids),
-        "queued_at": timestamp(downlink.queued_at),
-    }
+    """A snapshot's downlink as the admin API shows it: a timestamp, not microseconds, and
+    none of the provider's own `extra`."""
+    shown = downlink_to_json(downlink)
+    del shown["extra"]
+    shown["queued_at"] = timestamp(downlink.queued_at)
+    return shown
 
 
 def uplink_json(uplink: Uplink) -> dict[str, Any]:
