@@ -9,7 +9,7 @@ from mockserver.clock import timestamp
 from mockserver.contract import Contract
 from mockserver.core import Device, Downlink
 from mockserver.core.network import NetworkEvent
-from mockserver.core.snapshot import downlink_to_json
+from mockserver.core.snapshot import downlink_to_json, uplink_to_json
 from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.airtime import phy_payload_size
 from mockserver.lorawan.regions import band
@@ -51,16 +51,9 @@ def downlink_json(downlink: Downlink) -> dict[str, Any]:
 
 
 def uplink_json(uplink: Uplink) -> dict[str, Any]:
-    return {
-        "received_at": timestamp(uplink.received_at),
-        "f_port": uplink.f_port,
-        "frm_payload": base64.b64encode(uplink.frm_payload).decode(),
-        "confirmed": uplink.confirmed,
-        "ack": uplink.ack,
-        "data_rate": uplink.data_rate,
-        "frequency": uplink.frequency,
-        "f_cnt": uplink.f_cnt,
-    }
+    shown = uplink_to_json(uplink)
+    shown["received_at"] = timestamp(uplink.received_at)
+    return shown
 
 
 def event_json(event: NetworkEvent, device: Device | None = None) -> dict[str, Any]:

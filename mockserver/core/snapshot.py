@@ -100,7 +100,7 @@ def downlink_from_json(raw: Any, where: str) -> Downlink:
     )
 
 
-def _uplink_to_json(uplink: Uplink) -> dict[str, Any]:
+def uplink_to_json(uplink: Uplink) -> dict[str, Any]:
     return {
         "received_at": uplink.received_at,
         "f_port": uplink.f_port,
@@ -153,7 +153,7 @@ def device_to_json(device: Device, scheduler: Scheduler) -> dict[str, Any]:
         else None,
         "queue": [downlink_to_json(downlink) for downlink in queue],
         "scheduler": {
-            "last_uplink": _uplink_to_json(state.last_uplink) if state.last_uplink else None,
+            "last_uplink": uplink_to_json(state.last_uplink) if state.last_uplink else None,
             "windows_available": state.windows_available and state.in_flight is None,
             "awaiting_ack": downlink_to_json(state.awaiting_ack) if state.awaiting_ack else None,
             "awaiting_ack_since": state.awaiting_ack_since,
