@@ -61,6 +61,7 @@ class HealthProbe:
         self.slowest = 0.0
         self.count = 0
         self._stop = threading.Event()
+        self._answered = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -70,10 +71,14 @@ class HealthProbe:
                 assert client.get("/_mock/health").status_code == 200
                 self.slowest = max(self.slowest, time.perf_counter() - started)
                 self.count += 1
+                self._answered.set()
                 time.sleep(0.005)
 
     def __enter__(self) -> HealthProbe:
+        """Once health has answered: a short script (deep recursion ends in about 0.1 s)
+        must not be over before the probe's client is even connected."""
         self._thread.start()
+        assert self._answered.wait(timeout=30), "health never answered"
         return self
 
     def __exit__(self, *exc: object) -> None:
