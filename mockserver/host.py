@@ -26,7 +26,7 @@ from mockserver.scenario.loading import ScenarioReference
 from mockserver.scenario.model import Scenario
 from mockserver.simulator import Simulator
 from mockserver.simulator.formatters import Formatters
-from mockserver.worker import SimulatorThread
+from mockserver.worker import HostThread
 from mockserver.world import WorldSource
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ class Host:
         self.delivery = Delivery(simulator.outbox, clock, delivery)
         self._clock_task: asyncio.Task[None] | None = None
         #: Where the event loop's calls into the simulator run (`call`).
-        self.thread = SimulatorThread()
+        self.thread = HostThread()
 
     def close(self) -> None:
         self.stop_clock()

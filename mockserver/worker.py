@@ -1,4 +1,4 @@
-"""`SimulatorThread`: the one thread an event loop hands a simulator's calls to.
+"""`HostThread`: the one thread an event loop hands a simulator's calls to.
 
 A call into the simulator may run a payload formatter script, and a hostile script runs up
 to its time limit (100 ms of CPU, about 200 ms of wall time on a loaded machine). On the
@@ -34,7 +34,7 @@ STACK_SIZE = 8 * 1024 * 1024
 _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
 
 
-class SimulatorThread:
+class HostThread:
     """Runs callables one at a time on a thread of its own, started on first use.
 
     The thread ends with `close()`, or when this object is garbage-collected (a `MockServer`
@@ -81,7 +81,7 @@ class SimulatorThread:
 
 
 def _work(jobs: queue.SimpleQueue[_Job | None]) -> None:
-    """The thread's loop; it holds the queue, never the `SimulatorThread` (see above)."""
+    """The thread's loop; it holds the queue, never the `HostThread` (see above)."""
     while True:
         job = jobs.get()
         if job is None:
