@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# `make serve` installs only what serving needs; `make test` adds the test extra.
+SERVE_STAMP := $(VENV)/.installed-serve
 # Tests run on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
 PYTEST_ARGS ?= -n auto
 
@@ -12,10 +14,16 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
-## Install, then serve the bundled default world on 127.0.0.1:8080 (ARGS="--port 9000" ...).
-serve: $(STAMP)
+$(SERVE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+## Install what serving needs, then serve the bundled default world on 127.0.0.1:8080
+## (ARGS="--port 9000" ...).
+serve: $(SERVE_STAMP)
 	$(BIN)/mockserver serve $(ARGS)
 
 ## Install, lint, check the layers (import-linter) and the types (mypy --strict), then run
