@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from mockserver.clock import from_datetime, timestamp
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.core import DeviceClass
+from mockserver.inprocess import IN_PROCESS
 from mockserver.journal import JournalEntry
 from mockserver.lorawan.class_b import BEACON_PERIOD, beacon_start_at, ping_slots_in_period
 from mockserver.scenario.loading import bundled_scenarios
@@ -38,6 +39,14 @@ _MEDIA = {
 MAX_PING_SLOTS = 1024
 #: A ping-slot window with no bounds given: the ten minutes around now.
 DEFAULT_SPAN = 300 * SECOND
+
+
+#: Why an in-process client gets no live feed: its transport reads a body to its end.
+IN_PROCESS_STREAM = (
+    "the live feed never ends, and a client without a socket (MockServer.client() before "
+    "start()) reads a body to its end: read it from the served URL (server.start(), then "
+    "server.url + '/_mock/ui/stream'), or poll GET /_mock/journal"
+)
 
 
 def _missing(message: str) -> Response:
@@ -71,6 +80,8 @@ def ui_routes(host: Host, tenants: Tenants | None) -> list[BaseRoute]:
 
     async def stream(request: Request) -> Response:
         """The live feed. EventSource cannot send headers, so `?tenant=` names the tenant."""
+        if request.scope.get(IN_PROCESS):  # it would wait for the end of an endless body
+            return JSONResponse({"error": IN_PROCESS_STREAM}, status_code=400)
         name = request.query_params.get("tenant") or None
         target = host
         if name is not None:

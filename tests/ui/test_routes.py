@@ -64,3 +64,13 @@ def test_an_exchange_in_full_shows_the_nearest_valid_body_of_a_broken_one(client
     assert broken["nearest_valid_body"] == {"downlinks": [{"f_port": 255, "frm_payload": "AQ=="}]}
     gone = client.get("/_mock/ui/journal/999")
     assert (gone.status_code, gone.json()) == (404, {"error": "no exchange 999 in the journal"})
+
+
+def test_the_live_feed_refuses_an_in_process_client_instead_of_hanging():
+    """`MockServer.client()` without a socket reads a body to its end; the feed has none."""
+    from mockserver import MockServer
+
+    with MockServer().client() as client:
+        refused = client.get("/_mock/ui/stream", timeout=10)
+    assert refused.status_code == 400
+    assert "server.url" in refused.json()["error"]
