@@ -183,8 +183,8 @@ def _rust_first(rust: Check, fast: Validate) -> Validate:
         try:
             if rust(value):
                 return value
-        except Exception:  # a value Rust cannot hold (a lone surrogate): Python decides
-            pass
+        except Exception:  # not swallowed: a value Rust cannot take (a lone surrogate,
+            pass  # UnicodeEncodeError) or any other refusal of Rust's, fastjsonschema decides
         return fast(value)
 
     return check

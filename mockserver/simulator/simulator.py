@@ -322,15 +322,11 @@ class Simulator:
                 return provider
         return None
 
-    def body_limit(self, path: str) -> int:
-        """The most body bytes a request to `path` may carry: its vendor's limit. A larger
-        body is not read; its request is dispatched with `oversized` set."""
-        provider = self.provider_for(path)
-        return provider.max_body if provider is not None else MAX_BODY
-
     def intake(self, path: str) -> int:
-        """What the serving shell asks before it reads a request's body: its limit
-        (`body_limit`). A request that brings a script to run marks scripts as met first
+        """What the serving shell asks before it reads a request's body: the most body bytes
+        a request to `path` may carry (its vendor's limit; a larger body is not read, and
+        its request is dispatched with `oversized` set). A request that brings a script to
+        run marks scripts as met first
         (`engine.expect_scripts`), so that the shell runs this very call on the simulator's
         thread, not on its event loop."""
         provider = self.provider_for(path)
