@@ -35,6 +35,11 @@ function esc(value) {
   return String(value === null || value === undefined ? '' : value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+// A path or URL that may wrap after each slash (where a reader splits it), never mid-name.
+function breakable(path) {
+  return esc(path).replace(/\//g, '/<wbr>');
+}
+
 function json(value) {
   return esc(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 }
@@ -45,6 +50,12 @@ function timeOf(iso) {
   const clockDay = state.clock.now ? state.clock.now.slice(0, 10) : '';
   const shown = iso.slice(0, 10) === clockDay ? iso.slice(11, -1) : iso.replace('T', ' ').replace('Z', '');
   return `<time datetime="${esc(iso)}" title="${esc(iso)}">${esc(shown)}</time>`;
+}
+
+// A device state that names an instant ("silent until <ISO>") shows it as the list's other
+// times: the time of day, whole on hover, never split over two lines.
+function stateText(state) {
+  return esc(state).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, (iso) => timeOf(iso));
 }
 
 function hexToBase64(hex) {
@@ -173,8 +184,8 @@ function renderDevices() {
     parts.push(`<h4>${esc(provider)}</h4><table class="grid"><thead><tr><th>device</th><th>class</th><th>state</th><th>last uplink</th><th>queue</th></tr></thead><tbody>`);
     for (const row of byProvider.get(provider)) {
       const selected = row.id === state.selected ? ' class="selected"' : '';
-      parts.push(`<tr data-device="${esc(row.id)}"${selected}><td>${esc(row.id)}</td><td>${esc(row.class)}</td>`
-        + `<td>${esc(row.state)}</td><td>${timeOf(row.last_uplink)}</td><td data-col="queued">${row.queued}</td></tr>`);
+      parts.push(`<tr data-device="${esc(row.id)}"${selected}><td title="${esc(row.id)}">${esc(row.id)}</td><td>${esc(row.class)}</td>`
+        + `<td>${stateText(row.state)}</td><td>${timeOf(row.last_uplink)}</td><td data-col="queued">${row.queued}</td></tr>`);
     }
     parts.push('</tbody></table>');
   }
@@ -248,7 +259,7 @@ function renderJournal() {
     rows.push(`<tr data-sequence="${entry.sequence}"${selected}><td>${entry.sequence}</td><td>${timeOf(entry.at)}</td>`
       + `<td>${esc(entry.provider || '—')}</td><td title="${esc(`${entry.method} ${entry.path}\n${entry.operation || 'no operation'}`)}">${esc(entry.method)} ${esc(entry.path)}</td>`
       + `<td class="${entry.status >= 400 || entry.status === 0 ? 'bad' : ''}">${entry.status || 'no answer'}</td>`
-      + `<td title="${esc([...entry.violations.map((v) => `${v.rule} ${v.where}: ${v.message}`), ...advice.map((w) => `warning ${w.where}: ${w.message}`)].join('\n'))}">${contract}${scenario}</td></tr>`);
+      + `<td title="${esc([...entry.violations.map((v) => `${v.rule} ${v.where}: ${v.message}`), ...advice.map((w) => `warning ${w.where}: ${w.message}`), ...(entry.scenario_rule ? [`scenario: ${entry.scenario_rule}`] : [])].join('\n'))}">${contract}${scenario}</td></tr>`);
   }
   $('journal').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">no exchange yet</td></tr>';
   const skipped = state.journalSkipped;
@@ -319,8 +330,8 @@ const refreshOutbound = coalesced(async () => {
   $('outbound').tBodies[0].innerHTML = attempts.map((a) => {
     const result = a.delivered ? `<span class="ok">${a.status}</span>` : `<span class="bad" title="${esc(a.error || '')}">${esc(a.status || (a.outcome === 'failed' ? a.error : a.outcome) || 'pending')}</span>`;
     const contract = a.violations.length ? a.violations.map((v) => `<span class="rule" title="${esc(v.message)}">${esc(v.rule)}</span>`).join('') : '<span class="ok">valid</span>';
-    return `<tr><td>${timeOf(a.at)}</td><td>${esc(a.provider)}</td><td>${esc(a.kind)}</td><td>${esc(a.device_id)}</td>`
-      + `<td><details><summary>${esc(a.method)} ${esc(a.url)}</summary><pre>${json(a.body)}</pre></details></td><td>${result} <span class="muted">${a.duration_ms} ms</span></td><td>${contract}</td></tr>`;
+    return `<tr><td>${timeOf(a.at)}</td><td>${esc(a.provider)}</td><td title="${esc(a.kind)}">${esc(a.kind)}</td><td title="${esc(a.device_id)}">${esc(a.device_id)}</td>`
+      + `<td><details><summary>${esc(a.method)} ${breakable(a.url)}</summary><pre>${json(a.body)}</pre></details></td><td>${result} <span class="muted">${a.duration_ms} ms</span></td><td>${contract}</td></tr>`;
   }).join('') || '<tr><td colspan="7" class="muted">no message sent to an application yet</td></tr>';
 }, SLOW_REFRESH_MS);
 
@@ -331,7 +342,7 @@ const refreshCoverage = coalesced(async () => {
   $('coverage').tBodies[0].innerHTML = coverage.operations.map((op) => {
     const statuses = op.documented_statuses.map((s) => `<span class="${op.covered_statuses.includes(s) ? 'cov-hit' : 'cov-miss'}">${esc(s)}</span>`).join(' ');
     const seen = Object.keys(op.seen || {}).map((k) => `${esc(k)}×${esc(op.seen[k])}`).join(' ');
-    return `<tr><td>${esc(op.operation)}</td><td>${esc(op.method)} ${esc(op.path)}</td><td>${statuses}</td><td>${seen}</td></tr>`;
+    return `<tr><td>${esc(op.operation)}</td><td>${esc(op.method)} ${breakable(op.path)}</td><td>${statuses}</td><td>${seen}</td></tr>`;
   }).join('');
 }, SLOW_REFRESH_MS);
 
@@ -360,6 +371,7 @@ async function openExchange(sequence) {
     + nearest
     + `<h3>Request</h3><details><summary>headers</summary><pre>${json(entry.request.headers)}</pre></details><pre>${json(entry.request.body === null ? '(no body)' : entry.request.body)}</pre>`
     + `<h3>Response ${entry.response.status || '(no answer)'}</h3><details><summary>headers</summary><pre>${json(entry.response.headers)}</pre></details><pre>${json(entry.response.body === null ? '(no body)' : entry.response.body)}</pre>`;
+  box.scrollIntoView({ block: 'nearest' }); // under the list when the view is narrow
 }
 
 // Each contract warning of an exchange with what the client likely meant: the vendor
