@@ -36,6 +36,9 @@ WIDTHS = [800, 1280, 1440, 1920]
 LONG_DEVICE = "app1.eui-70b3d57ed0000042-greenhouse"
 TTS_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/{op}"
 PAYLOAD_51 = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIz"
+#: How long a wait for an element may take here, and Playwright's own default for `expect`.
+WAIT_MS = 30_000
+PLAYWRIGHT_EXPECT_MS = 5_000
 #: The narrowest request column that still reads "POST /api/v3/as/appl…" (about 20 characters).
 REQUEST_COLUMN_PX = 150
 
@@ -201,15 +204,22 @@ def width(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def page(browser: Any, server: MockServer, console: list[str], width: int) -> Iterator[Any]:  # noqa: F811
+    from playwright.sync_api import expect
+
+    # Generous waits for a loaded machine: every wait is for an element, never for time.
+    expect.set_options(timeout=WAIT_MS)
     context = browser.new_context(viewport={"width": width, "height": 900})
     opened = context.new_page()
-    opened.set_default_timeout(30_000)  # generous: a loaded machine, never a fixed wait
+    opened.set_default_timeout(WAIT_MS)
     opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     opened.on("pageerror", lambda error: console.append(str(error)))
-    opened.goto(f"{server.url}/_mock/ui")
-    live(opened)
-    yield opened
-    context.close()
+    try:
+        opened.goto(f"{server.url}/_mock/ui")
+        live(opened)
+        yield opened
+    finally:
+        context.close()
+        expect.set_options(timeout=PLAYWRIGHT_EXPECT_MS)
 
 
 def tab(page: Any, view: str) -> None:
@@ -245,10 +255,9 @@ def test_every_tab_fits_at_this_width(page, server, width, console) -> None:  # 
     thingpark = page.locator("#journal tbody tr", has_text="POST /core/latest/api/devices").first
     thingpark.click()
     expect(page.locator("#exchange h3").first).to_contain_text("confirmDownlink=false")
+    expect(page.locator("#exchange")).to_be_in_viewport()  # beside the list or under it
     shoot(page, "journal-exchange", width)
-    found["journal with an exchange open"] = problems_of(page, "#view-journal") + exchange_widths(
-        page
-    )
+    found["journal-exchange"] = problems_of(page, "#view-journal") + exchange_widths(page)
 
     tab(page, "outbound")
     attempts = len(server.outbound.attempts())
