@@ -36,6 +36,9 @@ WIDTHS = [800, 1280, 1440, 1920]
 LONG_DEVICE = "app1.eui-70b3d57ed0000042-greenhouse"
 TTS_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/{op}"
 PAYLOAD_51 = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIz"
+#: Queue listings after the rest: the journal's list is taller than the window, so an
+#: exchange opened under it must be brought into view.
+BURST = 40
 #: How long a wait for an element may take here, and Playwright's own default for `expect`.
 WAIT_MS = 30_000
 PLAYWRIGHT_EXPECT_MS = 5_000
@@ -86,6 +89,8 @@ def populate(server: MockServer) -> None:
             ok(http.post(f"/_mock/devices/{device}/uplinks", json=uplink), 200, 201)
         ok(http.post("/_mock/clock/advance", json={"seconds": 10}))
         ok(http.put("/_mock/scenario", json={"name": "kpn-feedback-timeout"}))
+        for _ in range(BURST):  # an application polling a queue: a journal longer than a screen
+            ok(http.get("/api/v3/as/applications/app1/devices/dev1/down", headers=AUTH))
     assert server.outbound.flush(timeout=60), "the messages to applications never settled"
 
 
@@ -252,10 +257,13 @@ def test_every_tab_fits_at_this_width(page, server, width, console) -> None:  # 
     shoot(page, "journal", width)
     found["journal"] = problems_of(page, "#view-journal") + journal_widths(page)
 
+    heading = page.locator("#exchange h3").first
+    page.locator("#journal tbody tr").first.click()  # the newest: under the list, it is far
+    expect(heading).to_contain_text("GET /api/v3/as/applications/app1/devices/dev1/down")
+    expect(heading).to_be_in_viewport(ratio=1)  # beside the list, or brought up under it
     thingpark = page.locator("#journal tbody tr", has_text="POST /core/latest/api/devices").first
     thingpark.click()
-    expect(page.locator("#exchange h3").first).to_contain_text("confirmDownlink=false")
-    expect(page.locator("#exchange")).to_be_in_viewport()  # beside the list or under it
+    expect(heading).to_contain_text("confirmDownlink=false")
     shoot(page, "journal-exchange", width)
     found["journal-exchange"] = problems_of(page, "#view-journal") + exchange_widths(page)
 
