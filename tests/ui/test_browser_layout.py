@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.mockserver_allow_violations]
 #: 800 px: the panes stack (the dashboard's narrow layout); the rest side by side.
 WIDTHS = [800, 1280, 1440, 1920]
 LONG_DEVICE = "app1.eui-70b3d57ed0000042-greenhouse"
+SMS_DEVICE = "kpn.9b2e3f4a-1c5d-4e6f-8a7b-0c1d2e3f4a5b"
 TTS_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/{op}"
 PAYLOAD_51 = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIz"
 #: Queue listings after the rest: the journal's list is taller than the window, so an
@@ -250,6 +251,13 @@ def test_every_tab_fits_at_this_width(page, server, width, console) -> None:  # 
     shoot(page, "device", width)
     shoot(page, "timeline", width, "#timeline")
     found["device"] = problems_of(page, "#view-device")
+
+    page.click(f"tr[data-device='{SMS_DEVICE}']")  # a KPN device without LoRa radio
+    expect(page.locator("#device-title")).to_have_text(SMS_DEVICE)
+    events = httpx.get(f"{server.url}/_mock/devices/{SMS_DEVICE}/events").json()
+    expect(page.locator("#events tbody tr[data-kind]")).to_have_count(min(len(events), 100))
+    shoot(page, "device-kpn-sms", width)
+    found["device-kpn-sms"] = problems_of(page, "#view-device")
 
     tab(page, "journal")
     entries = len(server.journal.entries())
