@@ -31,8 +31,9 @@
     while (walker.nextNode()) if (walker.currentNode.data.trim()) found.push(walker.currentNode);
     return found;
   };
-  // A cut cell is fine when a title holds what it cuts: each piece of its text is in the
-  // cell's or a descendant's title, or sits in an element of the cell that has a title.
+  // A cut cell (never one with a time) is fine when a title holds what it cuts: each piece
+  // of its text is in the cell's or a descendant's title, or sits in an element of the cell
+  // that has a title.
   const explained = (cell) => {
     const titled = [cell, ...cell.querySelectorAll('[title]')];
     const titles = titled.map((el) => el.getAttribute('title') || '').join('\n');
@@ -81,6 +82,7 @@
         const cut = style.overflowX !== 'visible' && style.textOverflow === 'ellipsis';
         const widths = `${cell.scrollWidth} > ${cell.clientWidth} px`;
         if (!cut) problems.push(`${name(cell)} spills over (${widths}): ${text}`);
+        else if (cell.querySelector('time')) problems.push(`${name(cell)} cuts a time: ${text}`);
         else if (!explained(cell)) problems.push(`${name(cell)} is cut, no title has it: ${text}`);
       }
       if (cell.tagName === 'TH' && lines(cell) > 1) {

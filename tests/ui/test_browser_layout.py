@@ -90,6 +90,7 @@ def populate(server: MockServer) -> None:
             ok(http.post(f"/_mock/devices/{device}/uplinks", json=uplink), 200, 201)
         ok(http.post("/_mock/clock/advance", json={"seconds": 10}))
         ok(http.put("/_mock/scenario", json={"name": "kpn-feedback-timeout"}))
+        ok(http.post("/_mock/clock/advance", json={"seconds": 0.25}))  # times with microseconds
         for _ in range(BURST):  # an application polling a queue: a journal longer than a screen
             ok(http.get("/api/v3/as/applications/app1/devices/dev1/down", headers=AUTH))
     assert server.outbound.flush(timeout=60), "the messages to applications never settled"
