@@ -20,8 +20,8 @@ from mockserver.inprocess import IN_PROCESS
 from mockserver.journal import JournalEntry
 from mockserver.lorawan.class_b import BEACON_PERIOD, beacon_start_at, ping_slots_in_period
 from mockserver.scenario.loading import bundled_scenarios
-from mockserver.types import SECOND
 from mockserver.simulator.device_pages import page_request, select
+from mockserver.types import SECOND
 from mockserver.ui.stream import EventStreamResponse, Watcher
 from mockserver.ui.summaries import device_summary
 

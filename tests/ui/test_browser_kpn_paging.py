@@ -13,7 +13,7 @@ import pytest
 
 from mockserver.server import MockServer
 from mockserver.ui.stream import MAX_DEVICES
-from tests.providers.kpn.helpers import SMS_IMEI, bearer, body, default_world, token
+from tests.providers.kpn.helpers import bearer, body, default_world, token
 from tests.ui.test_browser import browser, console, page, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -98,32 +98,32 @@ def big(browser: Any) -> Iterator[tuple[MockServer, Any]]:  # noqa: F811
 def test_a_device_past_the_feed_s_2000_is_reached_by_search_and_by_paging(big) -> None:
     from playwright.sync_api import expect
 
-    server, page = big
+    server, tab = big
     total = len(server.network)
     assert total > MAX_DEVICES + 500
     last = list(server.network)[-1].id  # past the 2 000 the live feed lists
-    expect(page.locator("#device-count")).to_have_text(str(total))
-    expect(page.locator("#devices tbody tr")).to_have_count(500)  # one page
-    expect(device_row(page, last)).to_have_count(0)
+    expect(tab.locator("#device-count")).to_have_text(str(total))
+    expect(tab.locator("#devices tbody tr")).to_have_count(500)  # one page
+    expect(device_row(tab, last)).to_have_count(0)
 
-    page.fill("#device-filter", "bulk-02600")  # searched by the server
-    expect(device_row(page, "app1.bulk-02600")).to_be_visible()
-    expect(page.locator("#devices tbody tr")).to_have_count(1)
-    expect(page.locator("#device-count")).to_have_text(f"1 of {total}")
-    device_row(page, "app1.bulk-02600").click()
-    expect(page.locator("#device-title")).to_have_text("app1.bulk-02600")
-    expect(page.locator("#device-facts")).to_contain_text("class A · EU868")
+    tab.fill("#device-filter", "bulk-02600")  # searched by the server
+    expect(device_row(tab, "app1.bulk-02600")).to_be_visible()
+    expect(tab.locator("#devices tbody tr")).to_have_count(1)
+    expect(tab.locator("#device-count")).to_have_text(f"1 of {total}")
+    device_row(tab, "app1.bulk-02600").click()
+    expect(tab.locator("#device-title")).to_have_text("app1.bulk-02600")
+    expect(tab.locator("#device-facts")).to_contain_text("class A · EU868")
 
-    page.fill("#device-filter", "")
-    expect(page.locator("#devices-range")).to_have_text(f"1–500 of {total}")
+    tab.fill("#device-filter", "")
+    expect(tab.locator("#devices-range")).to_have_text(f"1–500 of {total}")
     pages = -(-total // 500)
     for _ in range(pages - 1):
-        page.click("#devices-next")
-    expect(page.locator("#devices-range")).to_have_text(
+        tab.click("#devices-next")
+    expect(tab.locator("#devices-range")).to_have_text(
         f"{(pages - 1) * 500 + 1}–{total} of {total}"
     )
-    expect(device_row(page, last)).to_be_visible()
-    expect(page.locator("#devices-next")).to_be_disabled()
-    device_row(page, last).click()
-    expect(page.locator("#device-title")).to_have_text(last)
-    screenshot(page, "devices-paged")
+    expect(device_row(tab, last)).to_be_visible()
+    expect(tab.locator("#devices-next")).to_be_disabled()
+    device_row(tab, last).click()
+    expect(tab.locator("#device-title")).to_have_text(last)
+    screenshot(tab, "devices-paged")

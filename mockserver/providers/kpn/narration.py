@@ -38,7 +38,9 @@ class Narrator:
     def __init__(self, network: Network) -> None:
         self.network = network
 
-    def _emit(self, kind: str, record: Record, *, status: str | None = None, **details: Any) -> None:
+    def _emit(
+        self, kind: str, record: Record, *, status: str | None = None, **details: Any
+    ) -> None:
         """A status step is stamped with the record's `modifiedAt` (the API's time of that
         status); a bearer's step with now."""
         facts: dict[str, Any] = {"downlink_id": record.id, "bearer": record.api}
