@@ -136,3 +136,18 @@ def test_the_feed_lists_the_first_2000_and_says_the_page_must_ask_for_the_rest(b
     assert [row["id"] for row in snapshot["devices"]] == [
         device.id for device in list(big.network)[:MAX_DEVICES]
     ]
+
+
+def test_the_admin_client_follows_every_page_of_a_world_past_the_bound():
+    from mockserver import AdminClient
+    from mockserver.inprocess import InProcessTransport
+    from mockserver.server import INPROCESS_URL
+
+    huge = MockServer(big_world(MAX_PAGE + 50))
+    transport = InProcessTransport(huge.asgi)
+    with AdminClient(INPROCESS_URL, transport=transport) as admin:
+        every = admin.devices()
+        assert [device["id"] for device in every] == [device.id for device in huge.network]
+        assert len(every) > MAX_PAGE  # two pages, followed
+        sms = admin.devices(q="SMS", provider="kpn")
+        assert [(device["provider"], device["bearer"]) for device in sms] == [("kpn", "sms")]
