@@ -126,8 +126,8 @@ class AdminClient:
     def devices(self, q: str | None = None, provider: str | None = None) -> list[JSON]:
         """Every device (matching `q`, a piece of the id, DevEUI or bearer, and `provider`),
         however many pages the server answers them in: each `Link: rel="next"` is followed."""
-        params = {name: value for name, value in (("q", q), ("provider", provider)) if value}
-        response = self._call("GET", "/devices", params=params or None)
+        asked = tuple((name, value) for name, value in (("q", q), ("provider", provider)) if value)
+        response = self._call("GET", "/devices", params=asked or None)
         found = cast(list[JSON], response.json())
         while (following := response.links.get("next")) is not None:
             path = following["url"].removeprefix("/_mock")
