@@ -217,6 +217,7 @@ export function draw(container, { events, pingSlots, now, span, classB, bearer }
   }
 
   const layer = element('g', {}, svg);
+  let statusLabel = null; // the status lane's last label, which a later one may shorten
   for (const m of all) {
     if (m.end < from || m.start > to) continue;
     const y = laneY.get(m.lane);
@@ -242,7 +243,19 @@ export function draw(container, { events, pingSlots, now, span, classB, bearer }
       // A label that would run past the right edge is written before its mark instead.
       const fits = after + m.label.length * LABEL_CHAR <= WIDTH;
       const where = fits ? { x: after } : { x: left - (point ? 7 : 3), 'text-anchor': 'end' };
-      element('text', Object.assign(where, { y: y + 15 }), layer).textContent = m.label;
+      const text = element('text', Object.assign(where, { y: y + 15 }), layer);
+      text.textContent = m.label;
+      if (m.lane === 'status') {
+        // Statuses moments apart (LoRa: PENDING, then EXECUTING 200 ms on) would overprint:
+        // the earlier label gives way to the later one, whole in its mark's tooltip.
+        const before = statusLabel;
+        if (before && fits && before.end > left) {
+          const room = Math.floor((left - before.x - 4) / LABEL_CHAR);
+          if (room >= 2) before.node.textContent = `${before.label.slice(0, room - 1)}…`;
+          else before.node.remove();
+        }
+        statusLabel = fits ? { node: text, label: m.label, x: after, end: after + m.label.length * LABEL_CHAR } : null;
+      }
     }
   }
   container.replaceChildren(svg);
