@@ -88,6 +88,12 @@ class TestSms:
         assert shown["status"] == "DONE" and "lastFailureReason" not in shown
         assert kinds(events) == ["created", "executing", "sent", "delivered", "done"]
         assert events[3]["at"] == events[4]["at"] == "2026-01-01T00:00:05Z"
+        # The journal's exchange that created it is at the `created` step's instant, and
+        # its answer is the `created` step's status and message.
+        (made,) = client.get("/_mock/journal", params={"operation": "kpn.createSmsDownlink"}).json()
+        assert (made["at"], made["response"]["body"]["id"]) == (events[0]["at"], downlink)
+        assert made["response"]["body"]["status"] == events[0]["status"]
+        assert made["response"]["body"]["message"] == events[0]["message"]
 
     def test_each_carrier_failure_and_retry_then_the_failure_reason(self, server, client, auth):
         server.providers["kpn"].set_reachable(SMS_IMEI, False)
