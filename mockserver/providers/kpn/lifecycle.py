@@ -161,8 +161,11 @@ class Lifecycle:
                 self._transmitted(record)
                 self._succeed(record)
             else:
-                self.narrator.failed(record, FAILED_TO_TRANSMIT["mqtt"], will_retry=False)
-                self._fail(record, FAILED_TO_TRANSMIT["mqtt"])
+                # Down by the world or the Python API, else by a scenario's `broker_down`.
+                fault = None if record.device.core.id in self.broker.down else "broker_down"
+                reason = FAILED_TO_TRANSMIT["mqtt"]
+                self.narrator.failed(record, reason, will_retry=False, fault=fault)
+                self._fail(record, reason)
 
         self._soon(record, publish)
 
@@ -186,7 +189,8 @@ class Lifecycle:
                 self._succeed(record)
                 return
             again = record.retry_count < record.retry_limit
-            self.narrator.failed(record, FAILED_TO_TRANSMIT["sms"], will_retry=again)
+            fault = record.in_flight.fault if isinstance(record.in_flight, Submission) else None
+            self.narrator.failed(record, FAILED_TO_TRANSMIT["sms"], will_retry=again, fault=fault)
             if again:
                 record.retry_count += 1
                 self._retry(record, FAILED_TO_TRANSMIT["sms"])

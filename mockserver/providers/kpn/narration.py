@@ -16,7 +16,8 @@ and, for the bearers the core does not narrate, what the bearer did in between:
 - `sent` (handed to the broker or the carrier; an SMS once per attempt), `delivered` (the
   broker took it, the carrier reported it delivered, the device's request carried it), and
   `failed` (the broker connection was down, the carrier reported it undelivered; `will_retry`
-  says whether another attempt follows).
+  says whether another attempt follows, `fault` names a scenario's `broker_down` or
+  `carrier_failure` when one caused it).
 
 Every event names its `downlink_id` (the API's `id`) and `bearer`; an actuator downlink's
 protocol downlink also names the `actuator_id`. Details are plain values (the timeline
@@ -83,12 +84,18 @@ class Narrator:
         if self.by_bearer(record) and not record.dry_run:
             self._emit("delivered", record)
 
-    def failed(self, record: Record, reason: str, *, will_retry: bool) -> None:
+    def failed(
+        self, record: Record, reason: str, *, will_retry: bool, fault: str | None = None
+    ) -> None:
+        """`fault`: the scenario's delivery fault that caused it (`broker_down`,
+        `carrier_failure`), which the dashboard draws as a scenario fault."""
         if self.by_bearer(record):
+            extra = {"fault": fault} if fault else {}
             self._emit(
                 "failed",
                 record,
                 reason=reason,
                 retry_count=record.retry_count,
                 will_retry=will_retry,
+                **extra,
             )

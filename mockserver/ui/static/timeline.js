@@ -106,14 +106,14 @@ export function marks(events) {
         break;
       }
       case 'failed': {
-        const fault = FAULT_REASONS.has(e.reason);
+        const fault = FAULT_REASONS.has(e.reason) || FAULT_REASONS.has(e.fault);
         if (e.transmit_at) {
           const start = ms(e.transmit_at);
           out.push({ lane: 'downlink', kind: 'failed', start, end: start + air, label: e.window,
             title: `not transmitted in ${e.window}: ${e.reason};${payloadText(e)}` });
         }
         out.push({ lane: 'outcome', kind: fault ? 'fault' : 'failed', start: at, end: at, label: e.reason,
-          title: `failed: ${e.reason}${fault ? ' (scenario fault)' : ''}${e.will_retry ? ', retried' : ''};${payloadText(e)}` });
+          title: `failed: ${e.reason}${fault ? ` (scenario fault${e.fault ? `: ${e.fault}` : ''})` : ''}${e.will_retry ? ', retried' : ''};${payloadText(e)}` });
         break;
       }
       case 'delivered':

@@ -228,6 +228,44 @@ def test_a_dry_run_goes_from_created_to_done_and_nothing_is_sent(
     assert events[0]["dry_run"] is True
 
 
+@pytest.mark.parametrize(
+    ("api", "core_id", "fault", "reason"),
+    [
+        ("sms", SMS_CORE_ID, "carrier_failure", "FAILURE_TO_TRANSMIT_TO_DEVICE"),
+        ("mqtt", MQTT_CORE_ID, "broker_down", "FAILED_TO_TRANSMIT_TO_DEVICE"),
+    ],
+)
+def test_a_scenario_s_bearer_fault_is_named_on_the_failed_step(
+    server, client, auth, api, core_id, fault, reason
+):
+    server.load_scenario(
+        {
+            "name": "t",
+            "description": "test",
+            "seed": 1,
+            "rules": [{"match": {"provider": "kpn"}, "act": {"delivery": fault}}],
+            "timeline": [],
+        }
+    )
+    downlink = create(client, auth, api)["id"]
+    server.clock.advance(5)
+    shown, events = agrees(client, auth, api, core_id, downlink)
+    (failed,) = [event for event in events if event["kind"] == "failed"]
+    assert (failed["fault"], failed["reason"]) == (fault, reason)
+    assert shown["lastFailureReason"] == reason
+
+
+def test_a_device_out_of_reach_is_no_scenario_fault(server, client, auth):
+    server.providers["kpn"].set_reachable(SMS_IMEI, False)
+    server.providers["kpn"].set_broker_up(MQTT_UUID, False)
+    sms, mqtt = create(client, auth, "sms")["id"], create(client, auth, "mqtt")["id"]
+    server.clock.advance(5)
+    for api, core_id, downlink in (("sms", SMS_CORE_ID, sms), ("mqtt", MQTT_CORE_ID, mqtt)):
+        _, events = agrees(client, auth, api, core_id, downlink)
+        (failed,) = [event for event in events if event["kind"] == "failed"]
+        assert "fault" not in failed
+
+
 class TestDeviceRows:
     """What the dashboard lists beside a device another bearer reaches."""
 
