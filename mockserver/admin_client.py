@@ -123,8 +123,17 @@ class AdminClient:
         self._call("POST", "/contract/clear")
 
     # -- devices ---------------------------------------------------------------------------
-    def devices(self) -> list[JSON]:
-        return self._list("GET", "/devices")
+    def devices(self, q: str | None = None, provider: str | None = None) -> list[JSON]:
+        """Every device (matching `q`, a piece of the id, DevEUI or bearer, and `provider`),
+        however many pages the server answers them in: each `Link: rel="next"` is followed."""
+        asked = tuple((name, value) for name, value in (("q", q), ("provider", provider)) if value)
+        response = self._call("GET", "/devices", params=asked or None)
+        found = cast(list[JSON], response.json())
+        while (following := response.links.get("next")) is not None:
+            path = following["url"].removeprefix("/_mock")
+            response = self._call("GET", path)
+            found += cast(list[JSON], response.json())
+        return found
 
     def device(self, device_id: str) -> JSON:
         return self._object("GET", f"/devices/{device_id}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import pytest
 
 import mockserver.admin
 from mockserver.server import MockServer
-from tests import admin_contract
+from tests import admin_contract, install_lines
 
 pytest_plugins = ["pytester"]
 
@@ -82,15 +80,5 @@ WEBHOOK_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/
 
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `pip install` would get, built once for the tests that install it."""
-    out = tmp_path_factory.mktemp("dist")
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", out, root],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return next(out.glob("mockserver-*.whl"))
+    """The wheel `pip install` would get, built once by the README's own `pip wheel` line."""
+    return install_lines.build_wheel(tmp_path_factory.mktemp("install"))

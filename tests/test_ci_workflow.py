@@ -4,9 +4,9 @@ Every `run:` step of examples/{ci,node}/.github/workflows/mockserver.yml is exec
 with bash, in a copy of the sample app, in a fresh venv per job; `actions/checkout` is the
 copy, `actions/setup-python` the venv, `actions/setup-node` the machine's Node.js (the
 Node.js job skips without one), `actions/upload-artifact` a check that what it uploads
-exists. The one substitution: `MOCKSERVER_PACKAGE` points at the wheel built from this
-checkout (the workflow's own variable for where pip finds mockserver), and the server jobs
-get a free port instead of 8080.
+exists. Nothing is substituted but the port (the server jobs get a free one instead of
+8080): the wheel is built from this checkout by the README's own install line and put where
+the workflow's `MOCKSERVER_PACKAGE` says an application keeps it.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def free_port() -> int:
 class Runner:
     """One job on a fresh runner: its workspace, its Python, its environment."""
 
-    def __init__(self, sample: Path, workspace: Path, env: dict[str, str]) -> None:
+    def __init__(self, sample: Path, workspace: Path, env: dict[str, str], wheel: Path) -> None:
         self.sample = sample
+        self.wheel = wheel
         self.workspace = workspace
         self.env = env
         self.sessions: list[int] = []
@@ -56,6 +57,11 @@ class Runner:
         action = step["uses"].split("@")[0]
         if action == "actions/checkout":
             shutil.copytree(self.sample, self.workspace)
+            # What the application commits: the wheel, under the name its workflow gives.
+            kept = self.workspace / self.env["MOCKSERVER_PACKAGE"]
+            assert kept.name == self.wheel.name, "the workflow names another wheel"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.wheel, kept)
         elif action == "actions/setup-node":
             assert str(step["with"]["node-version"]) == str(NODE_MAJOR)
             if node_major() < NODE_MAJOR:
@@ -109,8 +115,8 @@ def run_job(
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     env.update({**workflow.get("env", {}), **job.get("env", {})})
-    env.update({"MOCKSERVER_PACKAGE": str(wheel), "CI": "true", **overrides})
-    runner = Runner(sample, tmp_path / "workspace", env)
+    env.update({"CI": "true", **overrides})
+    runner = Runner(sample, tmp_path / "workspace", env, wheel)
     failed = False
     try:
         for step in job["steps"]:

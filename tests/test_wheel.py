@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import install_lines
 from tests.serving import wait_until_ready
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Pa
     work = tmp_path_factory.mktemp("wheel")
     env = work / "venv"
     venv.EnvBuilder(with_pip=True).create(env)
-    run(env / "bin" / "python", "-m", "pip", "install", "--quiet", built_wheel, cwd=work)
+    # The README's install line, verbatim, where its `dist/` holds the wheel.
+    install_lines.run_line(
+        install_lines.line_starting("python -m pip install"),
+        built_wheel.parent.parent,
+        env / "bin" / "python",
+    )
     return env
 
 
@@ -104,3 +110,17 @@ def test_the_installed_plugin_gives_fixtures(installed: Path, tmp_path: Path):
         installed / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path
     )
     assert "1 passed" in out
+
+
+def test_the_distribution_has_its_own_name(installed: Path, tmp_path: Path):
+    """`mockserver` is the import name only: the distribution's name is free on PyPI and
+    is not that of MockServer's client (`mockserver-client`), which installs `mockserver` too."""
+    out = run(
+        installed / "bin" / "python",
+        "-c",
+        "import importlib.metadata as m;"
+        "print(m.packages_distributions()['mockserver']);"
+        "print(m.distribution('iot-downlink-simulator').entry_points.select(group='console_scripts')['mockserver'].value)",
+        cwd=tmp_path,
+    )
+    assert out.splitlines() == ["['iot-downlink-simulator']", "mockserver.cli:main"]

@@ -25,6 +25,7 @@ def device_json(device: Device) -> dict[str, Any]:
     return {
         "id": device.id,
         "provider": device.provider,
+        "bearer": device.bearer,
         "dev_eui": device.dev_eui,
         "join_eui": device.join_eui,
         "class": device.device_class.value,

@@ -45,6 +45,7 @@ from mockserver.scenario.loading import (
     read_scenario,
 )
 from mockserver.scenario.model import Scenario
+from mockserver.simulator.device_pages import page_request, select
 from mockserver.tenants import TENANT_HEADER, Tenants
 from mockserver.ui import ui_routes
 
@@ -100,8 +101,20 @@ def build_admin_app(
         return Response(status_code=204)
 
     async def list_devices(request: Request) -> Response:
+        """A page of the devices (`?q=&provider=&offset=&limit=`, simulator.device_pages):
+        every device of a world up to the page bound when nothing is asked; `X-Total-Count`
+        says how many match, and `Link: rel="next"` where the next page starts."""
+        try:
+            asked = page_request(request.query_params)
+        except ValueError as error:
+            raise AdminError(400, str(error)) from None
         with lock:
-            return JSONResponse([device_json(device) for device in server.network])
+            page = select(server.network, asked)
+            shown = [device_json(device) for device in page.devices]
+        headers = {"x-total-count": str(page.total)}
+        if page.next_offset is not None:
+            headers["link"] = f'<{request.url.path}?{asked.query(page.next_offset)}>; rel="next"'
+        return JSONResponse(shown, headers=headers)
 
     async def create_device(request: Request) -> Response:
         spec = await read_object(

@@ -63,6 +63,9 @@ class Submission:
     submitted_at: Micros
     delivered: bool | None = None  # None until the carrier reports
     cancelled: bool = False
+    #: Why it was not delivered when a scenario's fault decided it (`carrier_failure`),
+    #: rather than the device being out of the carrier's reach.
+    fault: str | None = None
 
 
 class Carrier:
@@ -86,7 +89,10 @@ class Carrier:
             if submission.cancelled:
                 return
             failed = self.faults(device_id) == "carrier_failure"
-            submission.delivered = device_id not in self.unreachable and not failed
+            unreachable = device_id in self.unreachable
+            if failed and not unreachable:
+                submission.fault = "carrier_failure"
+            submission.delivered = not unreachable and not failed
             report(submission.delivered)
 
         self.clock.call_at(submission.submitted_at + self.delay, deliver)

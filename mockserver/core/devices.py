@@ -1,4 +1,4 @@
-"""End devices as the network sees them: identity, class, band, session and queue."""
+"""End devices as the network sees them: identity, bearer, class, band, session and queue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from enum import StrEnum
 
 from mockserver.core.downlinks import DownlinkQueue
 from mockserver.types import SECOND, Micros
+
+#: The bearer of a LoRaWAN device, every device's unless its provider says otherwise.
+LORA = "lora"
 
 
 class DeviceClass(StrEnum):
@@ -53,3 +56,7 @@ class Device:
     session: Session | None = None
     queue: DownlinkQueue = field(default_factory=DownlinkQueue)
     labels: dict[str, str] = field(default_factory=dict)
+    #: How the network reaches the device: `lora` (the radio scheduler, where class, band
+    #: and session apply), or one of `core.bearers`' IP and cellular ways (`mqtt`, `sms`,
+    #: `http`: KPN's connection-specific APIs), where they do not.
+    bearer: str = LORA

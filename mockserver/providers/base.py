@@ -98,6 +98,12 @@ class Provider:
         self.added_devices[device.id] = dict(spec)
         return device
 
+    def bearer_state(self, device: Device) -> tuple[str, int] | None:
+        """A device that another bearer than LoRaWAN radio reaches (`device.bearer`): what
+        its downlinks wait for, in a few words, and how many are not finished. None: the
+        network core's view (session, scheduler, queue) is the device's."""
+        return None
+
     # -- snapshots (GET/PUT /_mock/snapshot) -------------------------------------------------
     def snapshot_state(self) -> dict[str, Any]:
         """What this provider holds beyond its world section and the core's devices and

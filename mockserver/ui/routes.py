@@ -1,6 +1,6 @@
-"""The routes under /_mock/ui: the page and its files, its live feed, and the three small
-reads the admin API lacks (bundled scenarios, one exchange in full, a class B device's ping
-slots). Everything the page changes goes through the admin API itself."""
+"""The routes under /_mock/ui: the page and its files, its live feed, and the four small
+reads the admin API lacks (bundled scenarios, one exchange in full, a page of device rows,
+a class B device's ping slots). Everything the page changes goes through the admin API itself."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from mockserver.inprocess import IN_PROCESS
 from mockserver.journal import JournalEntry
 from mockserver.lorawan.class_b import BEACON_PERIOD, beacon_start_at, ping_slots_in_period
 from mockserver.scenario.loading import bundled_scenarios
+from mockserver.simulator.device_pages import page_request, select
 from mockserver.types import SECOND
 from mockserver.ui.stream import EventStreamResponse, Watcher
+from mockserver.ui.summaries import device_summary
 
 if TYPE_CHECKING:
     from mockserver.host import Host
@@ -37,6 +39,8 @@ _MEDIA = {
 }
 #: The most ping slots one answer lists: a periodicity-0 device opens 128 per beacon period.
 MAX_PING_SLOTS = 1024
+#: Device rows in a page of `GET /_mock/ui/devices` when it names no `limit`.
+DEVICE_PAGE = 200
 #: A ping-slot window with no bounds given: the ten minutes around now.
 DEFAULT_SPAN = 300 * SECOND
 
@@ -107,6 +111,20 @@ def ui_routes(host: Host, tenants: Tenants | None) -> list[BaseRoute]:
             return _missing(f"no exchange {sequence} in the journal")
         return JSONResponse({**entry.to_json(), "nearest_valid_body": _nearest(server, entry)})
 
+    async def devices(request: Request) -> Response:
+        """A page of device rows, as the stream sends them, for a world larger than the
+        stream lists (`MAX_DEVICES`): the page's search box and pager read it."""
+        try:
+            asked = page_request(request.query_params, default_limit=DEVICE_PAGE)
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from None
+        with host.lock:
+            page = select(server.network, asked)
+            rows = [device_summary(server, device) for device in page.devices]
+        return JSONResponse(
+            {"total": page.total, "offset": asked.offset, "limit": asked.limit, "devices": rows}
+        )
+
     async def ping_slots(request: Request) -> Response:
         device_id = request.path_params["device_id"]
         device = server.network.find(device_id)
@@ -137,6 +155,7 @@ def ui_routes(host: Host, tenants: Tenants | None) -> list[BaseRoute]:
         Route("/_mock/ui/stream", stream, methods=["GET"]),
         Route("/_mock/ui/scenarios", scenarios, methods=["GET"]),
         Route("/_mock/ui/journal/{sequence:int}", exchange, methods=["GET"]),
+        Route("/_mock/ui/devices", devices, methods=["GET"]),
         Route("/_mock/ui/devices/{device_id}/ping-slots", ping_slots, methods=["GET"]),
         Route("/_mock/ui/{name}", asset, methods=["GET"]),
     ]

@@ -47,7 +47,8 @@ CLOCK_EVERY = 1.0
 MAX_ROWS = 100
 #: Worlds up to this size are compared device by device every `RESCAN_TICKS` looks, which
 #: catches what emits no event (a PATCHed class, a silence starting); larger ones rely on
-#: network events alone and list their first `MAX_DEVICES` devices.
+#: network events alone and list their first `MAX_DEVICES` devices (the page reads the rest
+#: a page at a time from `GET /_mock/ui/devices`).
 MAX_DEVICES = 2000
 RESCAN_TICKS = 10
 #: Devices named as having new events, per batch.
@@ -128,6 +129,7 @@ class Watcher:
             "clock": self._clock_json(),
             "devices": devices,
             "devices_total": self._device_count,
+            "devices_limit": MAX_DEVICES,
             "journal": rows,
             "journal_skipped": max(len(journal) - len(rows), 0),
             "outbound": {"count": self._outbound[0]},

@@ -18,32 +18,47 @@ if TYPE_CHECKING:
 
 
 def device_summary(server: Simulator, device: Device) -> dict[str, Any]:
-    """A device's row: what a person scanning the list wants (class, state, last uplink,
-    queue length), the state in the words of what the network waits for."""
+    """A device's row: what a person scanning the list wants (bearer, class, state, last
+    uplink, queue length), the state in the words of what the network waits for.
+
+    A device another bearer reaches (KPN's MQTT, SMS, HTTP) has no session, class or radio
+    queue that means anything: its provider says its state and how many of its downlinks
+    are in flight (`Provider.bearer_state`)."""
     state = server.world.scheduler.state(device)
     last_uplink = state.last_uplink
-    scenario = server.scenario
-    silent_until = scenario.unreachable_until(device.id) if scenario is not None else None
-    if device.session is None:
-        status = "no session"
-    elif silent_until is not None:
-        status = f"silent until {timestamp(silent_until)}"
-    elif state.awaiting_ack is not None:
-        status = "awaiting ack"
-    elif len(device.queue):
-        status = "queued"
+    queued = len(device.queue)
+    provider = server.providers.get(device.provider)
+    elsewhere = provider.bearer_state(device) if provider is not None else None
+    if elsewhere is not None:
+        status, queued = elsewhere
     else:
-        status = "idle"
+        status = _lora_state(server, device)
     return {
         "id": device.id,
         "provider": device.provider,
+        "bearer": device.bearer,
         "dev_eui": device.dev_eui,
         "class": device.device_class.value,
         "band": device.band,
+        "session": device.session is not None,
         "state": status,
         "last_uplink": timestamp(last_uplink.received_at) if last_uplink else None,
-        "queued": len(device.queue),
+        "queued": queued,
     }
+
+
+def _lora_state(server: Simulator, device: Device) -> str:
+    scenario = server.scenario
+    silent_until = scenario.unreachable_until(device.id) if scenario is not None else None
+    if device.session is None:
+        return "no session"
+    if silent_until is not None:
+        return f"silent until {timestamp(silent_until)}"
+    if server.world.scheduler.state(device).awaiting_ack is not None:
+        return "awaiting ack"
+    if len(device.queue):
+        return "queued"
+    return "idle"
 
 
 def exchange_summary(entry: JournalEntry) -> dict[str, Any]:

@@ -184,6 +184,14 @@ class KPNProvider(Provider):
         self._apply_flags(device, spec)
         return self.remember_added(device.core, spec)
 
+    def bearer_state(self, device: Device) -> tuple[str, int] | None:
+        """An MQTT, SMS or HTTP device: its downlinks in flight at the broker, the carrier
+        or its mailbox (the core's queue only ever holds LoRa frames)."""
+        found = self.devices.by_core_id(device.id)
+        if found is None or found.bearer == "lora":
+            return None
+        return self.lifecycle.state(found)
+
     def delete_device(self, device: Device) -> None:
         found = self.devices.by_core_id(device.id)
         if found is not None:

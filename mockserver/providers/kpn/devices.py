@@ -73,7 +73,7 @@ class DeviceBook:
         if uuid in self._devices:
             raise DeviceExists(f"{PROVIDER}.{uuid}")
         bearer = spec["bearer"]
-        core = Device(id=f"{PROVIDER}.{uuid}", provider=PROVIDER)
+        core = Device(id=f"{PROVIDER}.{uuid}", provider=PROVIDER, bearer=bearer)
         if bearer == "lora":
             if not spec.get("dev_eui"):
                 raise ValueError(f"LoRa device {uuid} needs a dev_eui")

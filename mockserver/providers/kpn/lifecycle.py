@@ -20,6 +20,7 @@ from mockserver.core.bearers import Broker, Carrier, Mailbox, Submission
 from mockserver.core.network import NetworkEvent
 from mockserver.core.scheduler import Scheduler
 from mockserver.providers.kpn.devices import PROVIDER, KpnDevice
+from mockserver.providers.kpn.narration import Narrator
 from mockserver.providers.kpn.records import (
     CANCELLED,
     DELIVERED,
@@ -54,6 +55,10 @@ class Lifecycle:
     ) -> None:
         self.network = network
         self.clock = clock
+        self.narrator = Narrator(network)
+        #: Per device (core ID), its MQTT, SMS and HTTP downlinks not yet finished (by ID):
+        #: what the dashboard shows beside such a device in place of a LoRa queue.
+        self._open: dict[str, set[str]] = {}
 
         def fault(kind: str) -> Callable[[str], str | None]:
             def check(device_id: str) -> str | None:
@@ -83,6 +88,8 @@ class Lifecycle:
     # -- starting --------------------------------------------------------------------------
     def start(self, record: Record, feedback_after: Micros | None) -> None:
         """Hand a new protocol downlink to its bearer; its feedback timer starts now."""
+        self._opened(record)
+        self.narrator.created(record)
         if feedback_after is not None:
             self._arm_feedback_timer(record, record.created_at + feedback_after)
         if record.dry_run:
@@ -150,10 +157,15 @@ class Lifecycle:
                 content_type=message.get("contentType"),
             )
             if published:
+                self.narrator.sent(record, "broker", topic=message["topic"])
                 self._transmitted(record)
                 self._succeed(record)
             else:
-                self._fail(record, FAILED_TO_TRANSMIT["mqtt"])
+                # Down by the world or the Python API, else by a scenario's `broker_down`.
+                fault = None if record.device.core.id in self.broker.down else "broker_down"
+                reason = FAILED_TO_TRANSMIT["mqtt"]
+                self.narrator.failed(record, reason, will_retry=False, fault=fault)
+                self._fail(record, reason)
 
         self._soon(record, publish)
 
@@ -166,6 +178,7 @@ class Lifecycle:
 
     def _submit_sms(self, record: Record) -> None:
         self._carrier_submit(record)
+        self.narrator.sent(record, "carrier", attempt=record.retry_count + 1)
         self._transmitted(record)
 
     def _carrier_submit(self, record: Record) -> None:
@@ -174,7 +187,11 @@ class Lifecycle:
                 return
             if delivered:
                 self._succeed(record)
-            elif record.retry_count < record.retry_limit:
+                return
+            again = record.retry_count < record.retry_limit
+            fault = record.in_flight.fault if isinstance(record.in_flight, Submission) else None
+            self.narrator.failed(record, FAILED_TO_TRANSMIT["sms"], will_retry=again, fault=fault)
+            if again:
                 record.retry_count += 1
                 self._retry(record, FAILED_TO_TRANSMIT["sms"])
                 self._submit_sms(record)
@@ -225,6 +242,7 @@ class Lifecycle:
             if not record.finished:
                 self._withdraw(record)
         self._lora.clear()
+        self._open.clear()
         self._http_queues.clear()
         self._http_executing.clear()
         self._http_devices.clear()
@@ -235,6 +253,7 @@ class Lifecycle:
         SMS ones to the broker and carrier (KPN's own), HTTP ones to their device's queue;
         a LoRa one takes up the network's queued downlink of its ID when the network has
         one (the network's part of the snapshot), and is queued again when PENDING."""
+        self._opened(record)
         if record.feedback_timeout is not None:
             self._arm_feedback_timer(
                 record, record.created_at + parse_duration(record.feedback_timeout)
@@ -280,7 +299,14 @@ class Lifecycle:
         record = self.mailbox.take(device.core.id)
         if record is None:
             return None
-        self.network.emit("delivered-in-response", device.core, [], message=record.message)
+        self.network.emit(
+            "delivered-in-response",
+            device.core,
+            [],
+            message=record.message,
+            downlink_id=record.id,
+            bearer=record.api,
+        )
         self._transmitted(record)
         self._succeed(record)
         self._promote_http(device)
@@ -342,6 +368,35 @@ class Lifecycle:
             self.mailbox.remove(record.device.core.id, record)
         record.in_flight = None
 
+    # -- what a device has in flight ------------------------------------------------------------
+    def _opened(self, record: Record) -> None:
+        if record.api != "lora" and not record.finished:
+            self._open.setdefault(record.device.core.id, set()).add(record.id)
+
+    def _closed(self, record: Record) -> None:
+        """The record is DONE: its device has one downlink fewer in flight, and the timeline
+        says how it ended."""
+        waiting = self._open.get(record.device.core.id)
+        if waiting is not None:
+            waiting.discard(record.id)
+            if not waiting:
+                del self._open[record.device.core.id]
+        self.narrator.finished(record)
+
+    def state(self, device: KpnDevice) -> tuple[str, int]:
+        """An MQTT, SMS or HTTP device's state in the words of what its downlinks wait
+        for, and how many are not finished (`PENDING` or `EXECUTING`)."""
+        core_id = device.core.id
+        count = len(self._open.get(core_id, ()))
+        if device.bearer == "mqtt" and core_id in self.broker.down:
+            return "broker down", count
+        if device.bearer == "sms" and core_id in self.carrier.unreachable:
+            return "unreachable", count
+        if not count:
+            return "idle", 0
+        words = {"sms": "with the carrier", "http": "awaiting its request"}
+        return words.get(device.bearer, "publishing"), count
+
     # -- transitions (and what the actuator downlink makes of them) --------------------------
     def _touch(self, record: Record) -> Micros:
         record.modified_at = self.clock.now_us()
@@ -352,6 +407,7 @@ class Lifecycle:
             return
         record.status = EXECUTING
         self._touch(record)
+        self.narrator.executing(record)
         parent = record.parent
         if parent is not None and parent.status == PENDING:
             parent.status = EXECUTING
@@ -372,10 +428,12 @@ class Lifecycle:
             parent.logs.append(LogEntry(self._touch(parent), "DOWNLINK_PART_FAILED", reason))
 
     def _succeed(self, record: Record) -> None:
+        self.narrator.delivered(record)
         record.status = DONE
         record.in_flight = None
         self._lora.pop(record.id, None)
         self._touch(record)
+        self._closed(record)
         parent = record.parent
         if parent is not None and not parent.finished:
             parent.status = DELIVERED
@@ -390,6 +448,7 @@ class Lifecycle:
         record.in_flight = None
         self._lora.pop(record.id, None)
         self._touch(record)
+        self._closed(record)
         parent = record.parent
         if parent is not None and not parent.finished:
             at = self._touch(parent)

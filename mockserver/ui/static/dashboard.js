@@ -7,7 +7,10 @@ const api = new Api();
 const $ = (id) => document.getElementById(id);
 const JOURNAL_ROWS = 500; // kept, for the "only broken" filter
 const JOURNAL_SHOWN = 60; // drawn: a burst redraws a screenful, not a long table
-const DEVICE_ROWS = 500;
+const DEVICE_ROWS = 500; // a page of the device list
+const SEARCH_DELAY_MS = 250; // typing in the search box asks the server once it pauses
+// How each bearer other than LoRaWAN radio is named; its devices have no class or session.
+const BEARERS = { mqtt: 'MQTT', sms: 'SMS', http: 'HTTP' };
 const EVENT_ROWS = 100;
 const OUTBOUND_ROWS = 200;
 const SLOW_REFRESH_MS = 1000; // outbound and coverage: whole lists, fetched at most this often
@@ -18,6 +21,10 @@ const state = {
   clock: { kind: 'virtual', now: null },
   devices: new Map(),
   devicesTotal: 0,
+  // The stream lists this many devices at most; a larger world is paged by the server.
+  devicesLimit: Infinity,
+  // The device list's page: its offset, and (a large world) the rows the server sent.
+  devicePage: { offset: 0, ids: [], rows: new Map(), total: 0 },
   journal: [], // newest first
   journalSkipped: 0,
   outboundCount: 0,
@@ -168,39 +175,118 @@ function renderHeader() {
   $('outbound-badge').textContent = state.outboundCount ? String(state.outboundCount) : '';
 }
 
-function renderDevices() {
+// -- devices: their bearer, and a list paged (by the server, in a large world) -----------
+function isLora(row) {
+  return !row.bearer || row.bearer === 'lora';
+}
+
+// The list's bearer cell: LoRa and the device's class, or another bearer's name.
+function bearerCell(row) {
+  if (isLora(row)) return `<td data-col="bearer">LoRa ${esc(row.class)}</td>`;
+  return `<td data-col="bearer"><span class="bearer-tag">${esc(BEARERS[row.bearer] || row.bearer)}</span></td>`;
+}
+
+// The detail's one-line facts: class · region · session for LoRa, the bearer otherwise.
+function deviceFacts(row) {
+  if (!isLora(row)) return `${row.provider} · ${BEARERS[row.bearer] || row.bearer} · ${row.state}`;
+  return `${row.provider} · class ${row.class} · ${row.band} · DevEUI ${row.dev_eui || '—'} · ${row.state}`;
+}
+
+// A row as freshest known: the stream's (it follows every change), else the page's.
+function rowOf(id) {
+  return state.devices.get(id) || state.devicePage.rows.get(id) || null;
+}
+
+// A world larger than the stream lists is searched and paged by the server.
+function serverPaged() {
+  return state.devicesTotal > state.devicesLimit;
+}
+
+function matches(row, filter) {
+  return `${row.id} ${row.dev_eui || ''} ${row.bearer || ''} ${row.state}`.toLowerCase().includes(filter);
+}
+
+// The rows of the page shown, and how many match in all.
+function devicePage() {
+  const page = state.devicePage;
+  if (serverPaged()) {
+    return { rows: page.ids.map(rowOf).filter(Boolean), total: page.total };
+  }
   const filter = $('device-filter').value.trim().toLowerCase();
+  const found = [];
+  for (const row of state.devices.values()) if (!filter || matches(row, filter)) found.push(row);
+  if (page.offset >= found.length) page.offset = Math.max(0, Math.floor((found.length - 1) / DEVICE_ROWS) * DEVICE_ROWS);
+  return { rows: found.slice(page.offset, page.offset + DEVICE_ROWS), total: found.length };
+}
+
+function renderDevices() {
+  const { rows, total } = devicePage();
   const byProvider = new Map();
-  let shown = 0;
-  for (const row of state.devices.values()) {
-    if (filter && !(`${row.id} ${row.dev_eui || ''} ${row.state}`.toLowerCase().includes(filter))) continue;
-    if (shown >= DEVICE_ROWS) break;
-    shown += 1;
+  for (const row of rows) {
     if (!byProvider.has(row.provider)) byProvider.set(row.provider, []);
     byProvider.get(row.provider).push(row);
   }
   const parts = [];
   for (const provider of Array.from(byProvider.keys()).sort()) {
-    parts.push(`<h4>${esc(provider)}</h4><table class="grid"><thead><tr><th>device</th><th>class</th><th>state</th><th>last uplink</th><th>queue</th></tr></thead><tbody>`);
+    parts.push(`<h4>${esc(provider)}</h4><table class="grid"><thead><tr><th>device</th><th title="LoRa and its class, or KPN's MQTT, SMS or HTTP bearer">bearer</th><th>state</th><th>last uplink</th><th>queue</th></tr></thead><tbody>`);
     for (const row of byProvider.get(provider)) {
       const selected = row.id === state.selected ? ' class="selected"' : '';
-      parts.push(`<tr data-device="${esc(row.id)}"${selected}><td title="${esc(row.id)}">${esc(row.id)}</td><td>${esc(row.class)}</td>`
+      parts.push(`<tr data-device="${esc(row.id)}" data-bearer="${esc(row.bearer || 'lora')}"${selected}><td title="${esc(row.id)}">${esc(row.id)}</td>${bearerCell(row)}`
         + `<td>${stateText(row.state)}</td><td>${timeOf(row.last_uplink)}</td><td data-col="queued">${row.queued}</td></tr>`);
     }
     parts.push('</tbody></table>');
   }
   $('devices').innerHTML = parts.join('') || '<p class="muted">No device.</p>';
-  const total = state.devicesTotal;
-  $('device-count').textContent = shown < total ? `${shown} of ${total}` : String(total);
+  const offset = state.devicePage.offset;
+  const searching = $('device-filter').value.trim() !== '';
+  const all = state.devicesTotal;
+  $('device-count').textContent = searching || total < all ? `${total} of ${all}` : String(all);
+  const paged = total > DEVICE_ROWS || offset > 0;
+  $('device-pager').hidden = !paged;
+  $('devices-range').textContent = rows.length ? `${offset + 1}–${offset + rows.length} of ${total}` : `0 of ${total}`;
+  $('devices-prev').disabled = offset === 0;
+  $('devices-next').disabled = offset + DEVICE_ROWS >= total;
+}
+
+// A page of a large world's devices, as the server finds them (GET /_mock/ui/devices).
+const refreshDevicePage = coalesced(async () => {
+  if (!serverPaged()) return;
+  const page = state.devicePage;
+  const q = $('device-filter').value.trim();
+  const offset = page.offset;
+  const found = await api.get(`ui/devices?q=${encodeURIComponent(q)}&offset=${offset}&limit=${DEVICE_ROWS}`);
+  if (q !== $('device-filter').value.trim() || offset !== page.offset) { refreshDevicePage(); return; }
+  page.ids = found.devices.map((row) => row.id);
+  page.rows = new Map(found.devices.map((row) => [row.id, row]));
+  page.total = found.total;
+  invalidate('devices', 'device');
+}, 0);
+
+function turnDevicePage(step) {
+  const page = state.devicePage;
+  page.offset = Math.max(0, page.offset + step * DEVICE_ROWS);
+  if (serverPaged()) refreshDevicePage();
+  invalidate('devices');
 }
 
 function renderDevice() {
-  const row = state.selected ? state.devices.get(state.selected) : null;
+  const row = state.selected ? rowOf(state.selected) : null;
   $('device-empty').hidden = Boolean(row);
   $('device-detail').hidden = !row;
   if (!row) return;
   $('device-title').textContent = row.id;
-  $('device-facts').textContent = `${row.provider} · class ${row.class} · ${row.band} · DevEUI ${row.dev_eui || '—'} · ${row.state}`;
+  $('device-facts').textContent = deviceFacts(row);
+  // Another bearer's downlinks are never in the radio queue: say where they are instead.
+  const lora = isLora(row);
+  $('queue-head').hidden = !lora;
+  $('queue').hidden = !lora;
+  $('queue-clear').hidden = !lora;
+  $('bearer-note').hidden = lora;
+  if (!lora) {
+    const name = BEARERS[row.bearer] || row.bearer;
+    $('bearer-note').textContent = `${name} downlinks go through the ${name} bearer, not a radio queue: `
+      + `${row.queued} not finished (${row.state}). The timeline and events below follow each one from created to DONE.`;
+  }
   const queue = state.detail.queue;
   $('queue-count').textContent = `(${queue.length})`;
   $('queue').tBodies[0].innerHTML = queue.map((d, i) => `<tr><td>${i + 1}</td><td>${esc(d.f_port)}</td>`
@@ -223,14 +309,15 @@ function timelineRange() {
 }
 
 function renderTimeline() {
-  const row = state.selected ? state.devices.get(state.selected) : null;
+  const row = state.selected ? rowOf(state.selected) : null;
   if (!row || !state.clock.now) return;
   timeline.draw($('timeline'), {
     events: state.detail.events,
     pingSlots: state.detail.pingSlots,
     now: timeline.ms(state.clock.now),
     span: $('timeline-span').value,
-    classB: row.class === 'B',
+    classB: isLora(row) && row.class === 'B',
+    bearer: isLora(row) ? null : (BEARERS[row.bearer] || row.bearer),
   });
 }
 
@@ -308,8 +395,8 @@ const refreshDevice = coalesced(async () => {
   if (id !== state.selected) return;
   state.detail.queue = queue;
   state.detail.events = events;
-  const row = state.devices.get(id);
-  if (row && row.class === 'B') {
+  const row = rowOf(id);
+  if (row && isLora(row) && row.class === 'B') {
     const [from, to] = timelineRange();
     const query = `from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}`;
     const slots = await api.get(`ui/${devicePath(id)}/ping-slots?${query}`);
@@ -416,11 +503,13 @@ function applySnapshot(data) {
   state.clock = data.clock;
   state.devices = new Map(data.devices.map((row) => [row.id, row]));
   state.devicesTotal = data.devices_total;
+  state.devicesLimit = data.devices_limit || Infinity;
   state.journal = data.journal.slice().reverse();
   state.journalSkipped = data.journal_skipped;
   state.outboundCount = data.outbound.count;
   state.scenario = data.scenario;
-  if (state.selected && !state.devices.has(state.selected)) state.selected = null;
+  if (state.selected && !rowOf(state.selected)) state.selected = null;
+  if (serverPaged()) refreshDevicePage();
   if (state.openExchange !== null) { state.openExchange = null; $('exchange').hidden = true; }
   invalidate('header', 'devices', 'device', 'journal', 'scenario', 'outbound', 'coverage');
   refreshDevice();
@@ -442,7 +531,11 @@ function applyUpdate(data) {
     if (data.removed.includes(state.selected)) state.selected = null;
     parts.push('devices', 'device');
   }
-  if (data.devices_total !== undefined) state.devicesTotal = data.devices_total;
+  if (data.devices_total !== undefined) {
+    state.devicesTotal = data.devices_total;
+    parts.push('devices');
+    if (serverPaged()) refreshDevicePage();
+  }
   if (data.touched && data.touched.includes(state.selected)) refreshDevice();
   if (data.journal_cleared) { state.journal = []; state.journalSkipped = 0; }
   if (data.journal) {
@@ -499,7 +592,15 @@ function wire() {
     const row = event.target.closest('tr[data-device]');
     if (row) selectDevice(row.dataset.device);
   });
-  $('device-filter').addEventListener('input', () => invalidate('devices'));
+  let searching = 0;
+  $('device-filter').addEventListener('input', () => {
+    state.devicePage.offset = 0;
+    if (!serverPaged()) { invalidate('devices'); return; }
+    clearTimeout(searching);
+    searching = setTimeout(refreshDevicePage, SEARCH_DELAY_MS);
+  });
+  $('devices-prev').addEventListener('click', () => turnDevicePage(-1));
+  $('devices-next').addEventListener('click', () => turnDevicePage(1));
   $('journal').addEventListener('click', (event) => {
     const row = event.target.closest('tr[data-sequence]');
     if (row) openExchange(Number(row.dataset.sequence));

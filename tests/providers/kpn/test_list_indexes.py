@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -334,12 +333,11 @@ def test_a_page_costs_what_the_page_holds_not_what_the_store_holds(
         first = client.get("/http/downlinks", params=params, headers=auth).json()
         parts = urlsplit(first["next"])
         represented.clear()
-        started = time.perf_counter()
         deep = client.get(f"{parts.path}?{parts.query}", headers=auth)  # offset `size`
-        elapsed = time.perf_counter() - started
         assert deep.status_code == 200 and len(deep.json()["items"]) == size
-        assert len(represented) == size, params  # before the indexes: every record
-        assert elapsed < 0.5, (params, elapsed)  # generous: measured ~2 ms (50), ~25 ms (1000)
+        # The work a page does, counted rather than timed (no wall-clock assertion): before
+        # the indexes every record was represented; measured ~2 ms (50), ~25 ms (1000).
+        assert len(represented) == size, params
 
 
 def test_the_index_walks_only_the_page_it_serves(server):
