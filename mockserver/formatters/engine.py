@@ -7,7 +7,9 @@ globals. The simulator does likewise, which costs a context per run (about 0.1 m
 docs/formatters.md) and buys isolation for free: nothing is shared between runs, devices,
 threads or world resets, so no lock is needed either.
 
-A script sees only the ECMAScript built-ins (no `require`, `process`, files or network).
+A script sees only the built-ins TTS's engine, goja, has (no `require`, `process`, files or
+network, nor QuickJS's extras such as `atob`), with goja's `Math.pow`, `Date` (local time is
+UTC, as where TTS runs, whatever the host's zone) and `toLocaleString`.
 The time limit is QuickJS's interrupt against the process's CPU clock: an endless loop
 costs at most `timeout` of CPU and the server goes on serving. The memory cap turns a huge
 allocation into a JavaScript `InternalError: out of memory`.
@@ -118,25 +120,165 @@ _GO_POW_SOURCE = """(function () {
   }
   return pow;
 })()"""
+#: The sources compiled on demand (`Math.pow`'s, `Date`'s text forms) are handed over as
+#: globals of these names (a Python string becomes a JavaScript one at once), which the
+#: prelude takes and removes: as string literals in the prelude they would be lexed on every
+#: run, about 20 µs each.
+_SOURCE = {"pow": "__mockserverPow", "date": "__mockserverDate"}
+
 #: Compiling the algorithm costs about 100 µs, more than most runs: it is compiled the first
 #: time a script calls `Math.pow` (a fresh context per run, so at most once per run).
-_GO_POW = f"""
-  var goPow = null, evaluate = eval, goPowSource = {json.dumps(_GO_POW_SOURCE)};
-  Math.pow = function pow(x, y) {{
-    if (goPow === null) goPow = evaluate(goPowSource);
+_GO_POW = """
+  var goPow = null, evaluate = eval;
+  Math.pow = function pow(x, y) {
+    if (goPow === null) goPow = evaluate(source("pow"));
     return goPow(x, y);
-  }};
+  };
+"""
+#: goja's Date as TTS runs it: Go's `time.Local`, which is UTC where TTS runs, and Go's
+#: layouts for the text forms (builtin_date.go, date.go): `toString` is
+#: "Tue Jan 02 2024 03:04:05 GMT+0000 (UTC)", `toLocaleString` "01/02/2024, 03:04:05" (24 h,
+#: no AM/PM), `toLocaleTimeString` "03:04:05". QuickJS uses the host's zone instead (a
+#: script's `getHours()` would depend on the machine) and its own layouts. `local()` makes
+#: local time UTC on a host that is not (the getters, setters, the Date constructor with
+#: parts, and text without a zone); on a UTC host there is nothing to change.
+_GOJA_DATE_SOURCE = """(function () {
+  var O = Date, proto = O.prototype, getTime = proto.getTime, offset = proto.getTimezoneOffset,
+      parse = O.parse, UTC = O.UTC, now = O.now, construct = Reflect.construct,
+      DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+      MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec"],
+      ZONED = /(?:Z|[+-]\\d\\d(?::?\\d\\d)?|GMT|UTC|UT)\\s*(?:\\([^)]*\\))?$/i,
+      DATE_ONLY = /^[+-]?\\d{4,6}(?:-\\d\\d(?:-\\d\\d)?)?$/;
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function year(d) {
+    var y = d.getUTCFullYear(), a = y < 0 ? -y : y;
+    return (y < 0 ? "-" : "") + (a < 10 ? "000" : a < 100 ? "00" : a < 1000 ? "0" : "") + a;
+  }
+  function time(d) {
+    return two(d.getUTCHours()) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds());
+  }
+  function day(d) {
+    return DAYS[d.getUTCDay()] + " " + MONTHS[d.getUTCMonth()] + " " + two(d.getUTCDate()) +
+      " " + year(d);
+  }
+  function numeric(d) {
+    return two(d.getUTCMonth() + 1) + "/" + two(d.getUTCDate()) + "/" + year(d);
+  }
+  function text(layout) {
+    return function () {
+      var t = getTime.call(this);
+      return t !== t ? "Invalid Date" : layout(this);
+    };
+  }
+  function utcParse(s) {
+    s = String(s);
+    var t = parse(s), trimmed = s.trim();
+    if (t === t && !ZONED.test(trimmed) && !DATE_ONLY.test(trimmed)) {
+      t -= offset.call(new O(t)) * 60000;
+    }
+    return t;
+  }
+  function local() {
+    ["FullYear", "Month", "Date", "Day", "Hours", "Minutes", "Seconds", "Milliseconds"]
+      .forEach(function (part) {
+        proto["get" + part] = proto["getUTC" + part];
+        if (part !== "Day") proto["set" + part] = proto["setUTC" + part];
+      });
+    proto.getTimezoneOffset = function getTimezoneOffset() {
+      var t = getTime.call(this);
+      return t !== t ? NaN : 0;
+    };
+    function Date(a, b, c, d, e, f, g) {
+      if (new.target === undefined) return fix.toString.call(new O(now()));
+      var n = arguments.length, t;
+      if (n === 0) t = now();
+      else if (n === 1) t = typeof a === "string" ? utcParse(a) : getTime.call(new O(a));
+      else t = UTC.apply(undefined, arguments);
+      return construct(O, [t], new.target);
+    }
+    Date.prototype = proto;
+    Date.UTC = UTC;
+    Date.now = now;
+    Date.parse = function parse(s) { return utcParse(s); };
+    Object.defineProperty(proto, "constructor", {value: Date, writable: true, configurable: true});
+    globalThis.Date = Date;
+  }
+  var fix = {
+    toString: text(function (d) { return day(d) + " " + time(d) + " GMT+0000 (UTC)"; }),
+    toDateString: text(day),
+    toTimeString: text(function (d) { return time(d) + " GMT+0000 (UTC)"; }),
+    toLocaleString: text(function (d) { return numeric(d) + ", " + time(d); }),
+    toLocaleDateString: text(numeric),
+    toLocaleTimeString: text(time),
+    local: local
+  };
+  return fix;
+})()"""
+#: The text forms are compiled the first time a script calls one (as `Math.pow`); local time
+#: is fixed up front only on a host whose zone is not UTC (never where TTS runs): `{local}`.
+_GOJA_DATE = """
+  var gojaDate = null, dateProto = Date.prototype;
+  function goDate() {
+    if (gojaDate === null) gojaDate = evaluate(source("date"));
+    return gojaDate;
+  }
+  ["toString", "toDateString", "toTimeString", "toLocaleString", "toLocaleDateString",
+   "toLocaleTimeString"].forEach(function (name) {
+    dateProto[name] = function () { return goDate()[name].call(this); };
+  });
+  {local}
+"""
+
+
+def _host_is_utc() -> bool:
+    """Whether local time is UTC here, in winter and in summer (libc's view, which QuickJS
+    shares; asked per run, so a TZ changed at run time is seen)."""
+    return time.localtime(0).tm_gmtoff == 0 and time.localtime(15_552_000).tm_gmtoff == 0
+
+
+#: goja's global object (builtin_global.go, builtin_typedarrays.go): what QuickJS has beyond
+#: it is taken away, so that a script that leans on `atob`, `performance`, `WeakRef` or the
+#: like fails here as it fails in TTS (a ReferenceError), and `typeof atob` says so.
+_GOJA_GLOBAL_NAMES = """Object Function Array String Number BigInt RegExp Date Boolean Proxy
+    Reflect Error AggregateError TypeError ReferenceError SyntaxError RangeError EvalError
+    URIError eval Math JSON Symbol WeakSet WeakMap Map Set Promise globalThis NaN undefined
+    Infinity isNaN parseInt parseFloat isFinite decodeURI decodeURIComponent encodeURI
+    encodeURIComponent escape unescape ArrayBuffer DataView Uint8Array Uint8ClampedArray
+    Int8Array Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array
+    BigInt64Array BigUint64Array"""
+_GOJA_GLOBALS = frozenset(_GOJA_GLOBAL_NAMES.split())
+
+
+def _beyond_goja() -> list[str]:
+    context = quickjs.Context()
+    names = str(context.eval("Object.getOwnPropertyNames(globalThis).join(' ')")).split()
+    return sorted(set(names) - _GOJA_GLOBALS)
+
+
+#: goja's `toLocaleString` of a number is its `toString` (a radix, not a locale: a locale
+#: argument is a RangeError there); its Date forms are above.
+_GOJA_GLOBAL_OBJECT = f"""
+  var beyond = {json.dumps(_beyond_goja())};
+  for (var b = 0; b < beyond.length; b++) delete globalThis[beyond[b]];
+  Number.prototype.toLocaleString = Number.prototype.toString;
 """
 #: Evaluated in each fresh context before the script: it takes the built-ins it needs (a
 #: script that replaces `JSON` or `Object.keys` only changes what it sees itself), gives
-#: `Math.pow` goja's behaviour, and returns the function that calls the entry point and
-#: hands back what happened as JSON text. It leaves no global behind.
+#: `Math.pow`, `Date` and the global object goja's behaviour, and returns the function that
+#: calls the entry point and hands back what happened as JSON text. It leaves no global behind.
 _PRELUDE = f"""
 (function () {{
   var parse = JSON.parse, stringify = JSON.stringify, keys = Object.keys,
       isArray = Array.isArray, isView = ArrayBuffer.isView, from = Array.from,
-      str = String, isFinite_ = isFinite, global = globalThis, max = {MAX_DEPTH};
+      str = String, isFinite_ = isFinite, global = globalThis, max = {MAX_DEPTH},
+      sources = {{pow: global.{_SOURCE["pow"]}, date: global.{_SOURCE["date"]}}};
+  delete global.{_SOURCE["pow"]};
+  delete global.{_SOURCE["date"]};
+  function source(name) {{ return sources[name]; }}
   {_GO_POW}
+  {_GOJA_DATE}
+  {_GOJA_GLOBAL_OBJECT}
   function describe(e) {{
     var text;
     try {{ text = str(e); }} catch (ignored) {{ text = "[exception]"; }}
@@ -181,6 +323,12 @@ _PRELUDE = f"""
   }};
 }})()
 """
+_SOURCES = {"pow": _GO_POW_SOURCE, "date": _GOJA_DATE_SOURCE}
+#: The prelude for a host whose local time is UTC, and for one whose is not.
+_PRELUDES = {
+    True: _PRELUDE.replace("{local}", ""),
+    False: _PRELUDE.replace("{local}", "goDate().local();"),
+}
 _FRAME = re.compile(r"^\s*at (?:(?P<function>[^(]+?) \()?<input>:(?P<line>\d+):(?P<column>\d+)\)?")
 
 
@@ -247,9 +395,11 @@ def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcom
     context = quickjs.Context()
     context.set_memory_limit(MEMORY_LIMIT)
     context.set_time_limit(timeout)
+    for name, text in _SOURCES.items():
+        context.set(_SOURCE[name], text)
     started = time.process_time()
     try:
-        finish = context.eval(_PRELUDE)
+        finish = context.eval(_PRELUDES[_host_is_utc()])
         try:
             context.eval(source)
         except quickjs.JSException as exception:
