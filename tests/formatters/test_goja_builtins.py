@@ -177,3 +177,26 @@ def test_a_numbers_locale_string_is_its_string_with_a_radix():
         "1.5,2",
         "RangeError: toString() radix argument must be between 2 and 36",
     ]
+
+
+def test_logarithms_are_gos():
+    """goja answers Math.log, log10 and log2 with Go's math package; these arguments are
+    ones where QuickJS's libm gives the neighbouring double (shown in the comments)."""
+    results = value("""function f() {
+        return [Math.log(146.2), Math.log(178.5), Math.log10(13.6), Math.log10(25.5),
+                Math.log2(39.1), Math.log2(154.7), Math.log2(1024), Math.log10(1000),
+                Math.log(0), Math.log(-1), Math.log(5e-324)];
+    }""")
+    assert results == [
+        4.984975547315678,  # libm: 4.9849755473156785
+        5.184588601219694,  # libm: 5.184588601219693
+        1.1335389083702176,  # libm: 1.1335389083702174
+        1.406540180433955,  # libm: 1.4065401804339552
+        5.2890967024199895,  # libm: 5.28909670241999
+        7.273329386561674,  # libm: 7.273329386561673
+        10,
+        3,
+        "-Infinity",
+        "NaN",
+        -709.0895657128241,  # amd64 Go does not normalize a subnormal first
+    ]
