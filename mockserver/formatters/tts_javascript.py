@@ -27,6 +27,7 @@ Facts from pkg/messageprocessors/javascript and pkg/scripting/javascript (TTS v3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -179,7 +180,7 @@ def _run(source: str, argument: dict[str, Any]) -> list[Any]:
         raise errors.SCRIPT_TIMEOUT()
     if outcome.stage == "entrypoint":
         raise errors.ENTRYPOINT_NOT_FOUND(entrypoint="main")
-    raise errors.SCRIPT(message=goja_message(outcome))
+    raise errors.SCRIPT(message=goja_message(outcome, source))
 
 
 def _fields(result: list[Any]) -> dict[str, list[Any]]:
@@ -189,14 +190,42 @@ def _fields(result: list[Any]) -> dict[str, list[Any]]:
     return fields
 
 
-def goja_message(outcome: engine.Outcome) -> str:
+def goja_message(outcome: engine.Outcome, source: str | None = None) -> str:
     """An exception as goja's Exception.Error() words it: the value, then where it was
     thrown (`at encodeDownlink (<eval>:4:11)`, or `at <eval>:2:3` at the top level). goja
-    also prints its bytecode position in parentheses, which no other engine can know."""
+    also prints its bytecode position in parentheses, which no other engine can know, and
+    its columns point elsewhere in the expression than QuickJS's.
+
+    The commonest runtime error of a codec, a property read of undefined or null, is worded
+    as goja words it (vm.go): `Cannot read property 'x' of undefined` for either, and
+    `... of undefined or null` when the property is called (`source`, the program run, shows
+    which)."""
+    text = _gojas_words(outcome, source)
     frame = outcome.frame
     if frame is None:
-        return outcome.text
+        return text
     where = f"<eval>:{frame.line}:{frame.column}"
     if frame.function and frame.function != "<eval>":
         where = f"{frame.function} ({where})"
-    return f"{outcome.text} at {where}"
+    return f"{text} at {where}"
+
+
+_READ_OF_NOTHING = re.compile(
+    r"TypeError: cannot read property '(?P<name>.*)' of (?:undefined|null)"
+)
+
+
+def _gojas_words(outcome: engine.Outcome, source: str | None) -> str:
+    match = _READ_OF_NOTHING.fullmatch(outcome.text)
+    if match is None:
+        return outcome.text
+    name = match["name"]
+    words = f"TypeError: Cannot read property '{name}' of undefined"
+    frame = outcome.frame
+    if source is not None and frame is not None:
+        lines = source.split("\n")
+        if 0 < frame.line <= len(lines):
+            rest = lines[frame.line - 1][max(frame.column - 1, 0) :]
+            if re.search(rf"\.\s*{re.escape(name)}\s*\(", rest):
+                words += " or null"
+    return words

@@ -200,3 +200,24 @@ def test_logarithms_are_gos():
         "NaN",
         -709.0895657128241,  # amd64 Go does not normalize a subnormal first
     ]
+
+
+def _script_message(script: str) -> str:
+    try:
+        tts_javascript.decode_uplink(script, b"\x01", 1)
+    except errors.TTSError as error:
+        return str(error.attributes["message"]).split(" at ")[0]
+    raise AssertionError("the script ran")
+
+
+def test_a_read_of_undefined_or_null_is_worded_as_goja_words_it():
+    """QuickJS: `cannot read property 'bar' of null`; goja (vm.go) says `of undefined` for
+    both, and `of undefined or null` when the property is called."""
+    read = "function decodeUplink(input) {\n  var a = input.foo.bar;\n  return {data: {}};\n}"
+    null = "function decodeUplink(input) {\n  var n = null;\n  return {data: {b: n.bar}};\n}"
+    call = "function decodeUplink(input) {\n  return {data: {b: input.foo.baz(1)}};\n}"
+    index = "function decodeUplink(input) {\n  return {data: {b: input.foo[3]}};\n}"
+    assert _script_message(read) == "TypeError: Cannot read property 'bar' of undefined"
+    assert _script_message(null) == "TypeError: Cannot read property 'bar' of undefined"
+    assert _script_message(call) == "TypeError: Cannot read property 'baz' of undefined or null"
+    assert _script_message(index) == "TypeError: Cannot read property '3' of undefined"
