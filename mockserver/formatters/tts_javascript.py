@@ -85,7 +85,7 @@ def program(script: str, main: str) -> str:
 
 
 def encode_downlink(script: str, data: dict[str, Any], f_port: int) -> Encoded:
-    result = _run(program(script, _ENCODE_MAIN), {"data": data, "fPort": f_port & 0xFF})
+    result = _run(script, _ENCODE_MAIN, {"data": data, "fPort": f_port & 0xFF})
     try:
         output = _fields(result)
         frm_payload = go_export.uint8_slice(output.get("bytes", _UNDEFINED), "bytes") or b""
@@ -104,7 +104,7 @@ def encode_downlink(script: str, data: dict[str, Any], f_port: int) -> Encoded:
 
 
 def decode_downlink(script: str, frm_payload: bytes, f_port: int) -> Decoded:
-    result = _run(program(script, _DECODE_DOWN_MAIN), _bytes_input(frm_payload, f_port))
+    result = _run(script, _DECODE_DOWN_MAIN, _bytes_input(frm_payload, f_port))
     return _decoded(_fields(result))
 
 
@@ -116,7 +116,7 @@ def decode_uplink(
     argument = _bytes_input(frm_payload, f_port)
     if recv_time_ms is not None:
         argument["recvTime"] = recv_time_ms
-    result = _run(program(script, _DECODE_UP_MAIN), argument)
+    result = _run(script, _DECODE_UP_MAIN, argument)
     output = _fields(result)
     decoded_node = output.get("decoded", _UNDEFINED)
     decoded = go_export.fields(decoded_node)
@@ -169,9 +169,11 @@ def _bytes_input(frm_payload: bytes, f_port: int) -> dict[str, Any]:
     return {"bytes": list(frm_payload), "fPort": f_port & 0xFF}
 
 
-def _run(source: str, argument: dict[str, Any]) -> list[Any]:
-    """The tagged result of `main(argument)`, or the TTS error the run ended with."""
-    outcome = engine.run(source, "main", argument)
+def _run(script: str, main: str, argument: dict[str, Any]) -> list[Any]:
+    """The tagged result of `main(argument)` after `script`, or the TTS error the run ended
+    with."""
+    source = program(script, main)
+    outcome = engine.run(source, "main", argument, script=script)
     if outcome.stage == "done":
         if outcome.value[0] in ("u", "n"):
             raise errors.OUTPUT(errors.NO_SCRIPT_OUTPUT())
