@@ -7,7 +7,9 @@ globals. The simulator does likewise, which costs a context per run (about 0.1 m
 docs/formatters.md) and buys isolation for free: nothing is shared between runs, devices,
 threads or world resets, so no lock is needed either.
 
-A script sees only the ECMAScript built-ins (no `require`, `process`, files or network).
+A script sees only the built-ins TTS's engine, goja, has (no `require`, `process`, files or
+network, nor QuickJS's extras such as `atob`), with goja's `Math.pow`, `Date` (local time is
+UTC, as where TTS runs, whatever the host's zone) and `toLocaleString`.
 The time limit is QuickJS's interrupt against the process's CPU clock: an endless loop
 costs at most `timeout` of CPU and the server goes on serving. The memory cap turns a huge
 allocation into a JavaScript `InternalError: out of memory`.
@@ -20,6 +22,7 @@ would lose all of that.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -118,25 +121,221 @@ _GO_POW_SOURCE = """(function () {
   }
   return pow;
 })()"""
+#: The sources compiled on demand (`Math.pow`'s, the logarithms', `Date`'s text forms) are
+#: handed to the prelude as arguments (a Python string becomes a JavaScript one at once): as
+#: string literals in the prelude they would be lexed on every run, about 20 µs each.
+
 #: Compiling the algorithm costs about 100 µs, more than most runs: it is compiled the first
 #: time a script calls `Math.pow` (a fresh context per run, so at most once per run).
-_GO_POW = f"""
-  var goPow = null, evaluate = eval, goPowSource = {json.dumps(_GO_POW_SOURCE)};
-  Math.pow = function pow(x, y) {{
-    if (goPow === null) goPow = evaluate(goPowSource);
+_GO_POW = """
+  var goPow = null;
+  Math.pow = function pow(x, y) {
+    if (goPow === null) goPow = evaluate(source("pow"));
     return goPow(x, y);
-  }};
+  };
 """
-#: Evaluated in each fresh context before the script: it takes the built-ins it needs (a
-#: script that replaces `JSON` or `Object.keys` only changes what it sees itself), gives
-#: `Math.pow` goja's behaviour, and returns the function that calls the entry point and
-#: hands back what happened as JSON text. It leaves no global behind.
+#: goja's `Math.log`, `Math.log10` and `Math.log2` are Go's (builtin_math.go): `math.Log` is
+#: FreeBSD's algorithm (log.go; the amd64 assembly computes the same steps), which differs
+#: from QuickJS's libm in the last digit for about 1 argument in 80; Go's `Log10` is
+#: `Log(x) * (1/Ln10)` (1 in 4 differ from libm's log10) and `Log2` splits off the exponent
+#: first. Compiled the first time a script calls one of them.
+_GO_LOG_SOURCE = """(function () {
+  var view = new DataView(new ArrayBuffer(8)), abs = Math.abs, TINY = 2.2250738585072014e-308,
+      P52 = 4503599627370496, LN2_HI = 6.93147180369123816490e-01,
+      LN2_LO = 1.90821492927058770002e-10, L1 = 6.666666666666735130e-01,
+      L2 = 3.999999999940941908e-01, L3 = 2.857142874366239149e-01,
+      L4 = 2.222219843214978396e-01, L5 = 1.818357216161805012e-01,
+      L6 = 1.531383769920937332e-01, L7 = 1.479819860511658591e-01,
+      HALF_SQRT2 = 7.07106781186547524401e-01, INV_LN10 = 0.4342944819032518,
+      INV_LN2 = 1.4426950408889634;  // Go's 1/Ln10 and 1/Ln2: exact, then rounded
+  function frexp(f, raw) {
+    var e = 0;
+    if (!raw && abs(f) < TINY) { f *= P52; e = -52; }
+    view.setFloat64(0, f);
+    var hi = view.getUint32(0);
+    e += ((hi >>> 20) & 0x7ff) - 1022;
+    view.setUint32(0, ((hi & 0x800fffff) | (1022 << 20)) >>> 0);
+    return [view.getFloat64(0), e];
+  }
+  function log(x) {
+    x = +x;
+    if (x !== x || x === Infinity) return x;
+    if (x < 0) return NaN;
+    if (x === 0) return -Infinity;
+    // amd64's assembly splits the bits as they are: a subnormal is not normalized first
+    var parts = frexp(x, true), f1 = parts[0], ki = parts[1];
+    if (f1 < HALF_SQRT2) { f1 *= 2; ki--; }
+    var f = f1 - 1, k = ki, s = f / (2 + f), s2 = s * s, s4 = s2 * s2,
+        t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7))),
+        t2 = s4 * (L2 + s4 * (L4 + s4 * L6)), r = t1 + t2, hfsq = 0.5 * f * f;
+    return k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f);
+  }
+  function log10(x) { return log(x) * INV_LN10; }
+  function log2(x) {
+    x = +x;
+    if (x !== x || x === Infinity || x <= 0) return log(x);
+    var parts = frexp(x);
+    if (parts[0] === 0.5) return parts[1] - 1;
+    return log(parts[0]) * INV_LN2 + parts[1];
+  }
+  return {log: log, log10: log10, log2: log2};
+})()"""
+_GO_LOG = """
+  var goLog = null;
+  function goLogs() {
+    if (goLog === null) goLog = evaluate(source("log"));
+    return goLog;
+  }
+  Math.log = function log(x) { return goLogs().log(x); };
+  Math.log10 = function log10(x) { return goLogs().log10(x); };
+  Math.log2 = function log2(x) { return goLogs().log2(x); };
+"""
+#: goja's Date as TTS runs it: Go's `time.Local`, which is UTC where TTS runs, and Go's
+#: layouts for the text forms (builtin_date.go, date.go): `toString` is
+#: "Tue Jan 02 2024 03:04:05 GMT+0000 (UTC)", `toLocaleString` "01/02/2024, 03:04:05" (24 h,
+#: no AM/PM), `toLocaleTimeString` "03:04:05". QuickJS uses the host's zone instead (a
+#: script's `getHours()` would depend on the machine) and its own layouts. `local()` makes
+#: local time UTC on a host that is not (the getters, setters, the Date constructor with
+#: parts, and text without a zone); on a UTC host there is nothing to change.
+_GOJA_DATE_SOURCE = """(function () {
+  var O = Date, proto = O.prototype, getTime = proto.getTime, offset = proto.getTimezoneOffset,
+      parse = O.parse, UTC = O.UTC, now = O.now, construct = Reflect.construct,
+      DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+      MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec"],
+      ZONED = /(?:Z|[+-]\\d\\d(?::?\\d\\d)?|GMT|UTC|UT)\\s*(?:\\([^)]*\\))?$/i,
+      DATE_ONLY = /^[+-]?\\d{4,6}(?:-\\d\\d(?:-\\d\\d)?)?$/;
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function year(d) {
+    var y = d.getUTCFullYear(), a = y < 0 ? -y : y;
+    return (y < 0 ? "-" : "") + (a < 10 ? "000" : a < 100 ? "00" : a < 1000 ? "0" : "") + a;
+  }
+  function time(d) {
+    return two(d.getUTCHours()) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds());
+  }
+  function day(d) {
+    return DAYS[d.getUTCDay()] + " " + MONTHS[d.getUTCMonth()] + " " + two(d.getUTCDate()) +
+      " " + year(d);
+  }
+  function numeric(d) {
+    return two(d.getUTCMonth() + 1) + "/" + two(d.getUTCDate()) + "/" + year(d);
+  }
+  function text(layout) {
+    return function () {
+      var t = getTime.call(this);
+      return t !== t ? "Invalid Date" : layout(this);
+    };
+  }
+  function utcParse(s) {
+    s = String(s);
+    var t = parse(s), trimmed = s.trim();
+    if (t === t && !ZONED.test(trimmed) && !DATE_ONLY.test(trimmed)) {
+      t -= offset.call(new O(t)) * 60000;
+    }
+    return t;
+  }
+  function local() {
+    ["FullYear", "Month", "Date", "Day", "Hours", "Minutes", "Seconds", "Milliseconds"]
+      .forEach(function (part) {
+        proto["get" + part] = proto["getUTC" + part];
+        if (part !== "Day") proto["set" + part] = proto["setUTC" + part];
+      });
+    proto.getTimezoneOffset = function getTimezoneOffset() {
+      var t = getTime.call(this);
+      return t !== t ? NaN : 0;
+    };
+    function Date(a, b, c, d, e, f, g) {
+      if (new.target === undefined) return fix.toString.call(new O(now()));
+      var n = arguments.length, t;
+      if (n === 0) t = now();
+      else if (n === 1) t = typeof a === "string" ? utcParse(a) : getTime.call(new O(a));
+      else t = UTC.apply(undefined, arguments);
+      return construct(O, [t], new.target);
+    }
+    Date.prototype = proto;
+    Date.UTC = UTC;
+    Date.now = now;
+    Date.parse = function parse(s) { return utcParse(s); };
+    Object.defineProperty(proto, "constructor", {value: Date, writable: true, configurable: true});
+    globalThis.Date = Date;
+  }
+  var fix = {
+    toString: text(function (d) { return day(d) + " " + time(d) + " GMT+0000 (UTC)"; }),
+    toDateString: text(day),
+    toTimeString: text(function (d) { return time(d) + " GMT+0000 (UTC)"; }),
+    toLocaleString: text(function (d) { return numeric(d) + ", " + time(d); }),
+    toLocaleDateString: text(numeric),
+    toLocaleTimeString: text(time),
+    local: local
+  };
+  return fix;
+})()"""
+#: The text forms are compiled the first time a script calls one (as `Math.pow`); local time
+#: is fixed up front only on a host whose zone is not UTC (never where TTS runs): `{local}`.
+_GOJA_DATE = """
+  var gojaDate = null, dateProto = Date.prototype;
+  function goDate() {
+    if (gojaDate === null) gojaDate = evaluate(source("date"));
+    return gojaDate;
+  }
+  ["toString", "toDateString", "toTimeString", "toLocaleString", "toLocaleDateString",
+   "toLocaleTimeString"].forEach(function (name) {
+    dateProto[name] = function () { return goDate()[name].call(this); };
+  });
+  {local}
+"""
+
+
+def _host_is_utc() -> bool:
+    """Whether local time is UTC here, in winter and in summer (libc's view, which QuickJS
+    shares; asked per run, so a TZ changed at run time is seen)."""
+    return time.localtime(0).tm_gmtoff == 0 and time.localtime(15_552_000).tm_gmtoff == 0
+
+
+#: goja's global object (builtin_global.go, builtin_typedarrays.go): what QuickJS has beyond
+#: it is taken away, so that a script that leans on `atob`, `performance`, `WeakRef` or the
+#: like fails here as it fails in TTS (a ReferenceError), and `typeof atob` says so.
+_GOJA_GLOBAL_NAMES = """Object Function Array String Number BigInt RegExp Date Boolean Proxy
+    Reflect Error AggregateError TypeError ReferenceError SyntaxError RangeError EvalError
+    URIError eval Math JSON Symbol WeakSet WeakMap Map Set Promise globalThis NaN undefined
+    Infinity isNaN parseInt parseFloat isFinite decodeURI decodeURIComponent encodeURI
+    encodeURIComponent escape unescape ArrayBuffer DataView Uint8Array Uint8ClampedArray
+    Int8Array Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array
+    BigInt64Array BigUint64Array"""
+_GOJA_GLOBALS = frozenset(_GOJA_GLOBAL_NAMES.split())
+
+
+def _beyond_goja() -> list[str]:
+    context = quickjs.Context()
+    names = str(context.eval("Object.getOwnPropertyNames(globalThis).join(' ')")).split()
+    return sorted(set(names) - _GOJA_GLOBALS)
+
+
+#: goja's `toLocaleString` of a number is its `toString` (a radix, not a locale: a locale
+#: argument is a RangeError there); its Date forms are above.
+_GOJA_GLOBAL_OBJECT = f"""
+  var beyond = {json.dumps(_beyond_goja())};
+  for (var b = 0; b < beyond.length; b++) delete globalThis[beyond[b]];
+  Number.prototype.toLocaleString = Number.prototype.toString;
+"""
+#: Evaluated in each fresh context before the script, then called with the on-demand sources
+#: (`_SOURCES`): it takes the built-ins it needs (a script that replaces `JSON` or
+#: `Object.keys` only changes what it sees itself), gives `Math.pow`, the logarithms, `Date`
+#: and the global object goja's behaviour (the `/*part*/` markers, `_PARTS`), and returns the
+#: function that calls the entry point and hands back what happened as JSON text. It leaves
+#: no global behind.
 _PRELUDE = f"""
-(function () {{
-  var parse = JSON.parse, stringify = JSON.stringify, keys = Object.keys,
+(function (powSource, logSource, dateSource) {{
+  var sources = {{pow: powSource, log: logSource, date: dateSource}},
+      parse = JSON.parse, stringify = JSON.stringify, keys = Object.keys,
       isArray = Array.isArray, isView = ArrayBuffer.isView, from = Array.from,
-      str = String, isFinite_ = isFinite, global = globalThis, max = {MAX_DEPTH};
-  {_GO_POW}
+      str = String, isFinite_ = isFinite, global = globalThis, max = {MAX_DEPTH},
+      evaluate = eval;
+  function source(name) {{ return sources[name]; }}
+  /*pow*/
+  /*log*/
+  /*date*/
+  /*globals*/
   function describe(e) {{
     var text;
     try {{ text = str(e); }} catch (ignored) {{ text = "[exception]"; }}
@@ -179,8 +378,39 @@ _PRELUDE = f"""
     catch (e) {{ return stringify({{stage: "call", error: describe(e)}}); }}
     return stringify({{stage: "done", value: tag(output, 0)}});
   }};
-}})()
+}})
 """
+_SOURCES = {"pow": _GO_POW_SOURCE, "log": _GO_LOG_SOURCE, "date": _GOJA_DATE_SOURCE}
+#: The prelude's parts that give goja's behaviour, each with the names a script must contain
+#: to reach what it changes. Each part costs 10 to 35 µs a run (compiling it, and changing a
+#: built-in object's shape), so a run carries only the parts its script can reach: a script
+#: cannot call `Math.log` or a Date's `toLocaleString`, nor name `atob`, without the name in
+#: its text (`recvTime` is the Date TTS hands a decoder).
+_PARTS = {
+    "pow": (_GO_POW, ("pow",)),
+    "log": (_GO_LOG, ("log",)),
+    "date": (_GOJA_DATE, ("Date", "recvTime")),
+    "globals": (_GOJA_GLOBAL_OBJECT, ("toLocaleString", "globalThis", *_beyond_goja())),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _parts_for(script: str) -> frozenset[str]:
+    return frozenset(
+        name for name, (_, names) in _PARTS.items() if any(word in script for word in names)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _prelude(parts: frozenset[str], utc: bool) -> str:
+    """The prelude with `parts`, for a host whose local time is UTC (or not)."""
+    text = _PRELUDE
+    for name, (part, _) in _PARTS.items():
+        text = text.replace(f"/*{name}*/", part if name in parts else "")
+    return text.replace("{local}", "" if utc else "goDate().local();")
+
+
+_ALL_PARTS = frozenset(_PARTS)
 _FRAME = re.compile(r"^\s*at (?:(?P<function>[^(]+?) \()?<input>:(?P<line>\d+):(?P<column>\d+)\)?")
 
 
@@ -239,17 +469,22 @@ def expect_scripts() -> None:
     _Seen.scripts = True
 
 
-def run(source: str, entry: str, *args: Any, timeout: float = TIMEOUT) -> Outcome:
+def run(
+    source: str, entry: str, *args: Any, timeout: float = TIMEOUT, script: str | None = None
+) -> Outcome:
     """Run `source` in a fresh context as ordinary global code (as goja's RunString does:
     its functions become globals even under `'use strict'`), then `entry(*args)`; `args`
-    are JSON values. Both share one `timeout` of CPU time, as TTS's run does."""
+    are JSON values. Both share one `timeout` of CPU time, as TTS's run does. `script`, the
+    user's part of `source`, decides which of goja's behaviours the run needs (all of them
+    when None)."""
     _Seen.scripts = True
     context = quickjs.Context()
     context.set_memory_limit(MEMORY_LIMIT)
     context.set_time_limit(timeout)
+    parts = _ALL_PARTS if script is None else _parts_for(script)
     started = time.process_time()
     try:
-        finish = context.eval(_PRELUDE)
+        finish = context.eval(_prelude(parts, _host_is_utc()))(*_SOURCES.values())
         try:
             context.eval(source)
         except quickjs.JSException as exception:

@@ -27,6 +27,7 @@ Facts from pkg/messageprocessors/javascript and pkg/scripting/javascript (TTS v3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -84,7 +85,7 @@ def program(script: str, main: str) -> str:
 
 
 def encode_downlink(script: str, data: dict[str, Any], f_port: int) -> Encoded:
-    result = _run(program(script, _ENCODE_MAIN), {"data": data, "fPort": f_port & 0xFF})
+    result = _run(script, _ENCODE_MAIN, {"data": data, "fPort": f_port & 0xFF})
     try:
         output = _fields(result)
         frm_payload = go_export.uint8_slice(output.get("bytes", _UNDEFINED), "bytes") or b""
@@ -103,7 +104,7 @@ def encode_downlink(script: str, data: dict[str, Any], f_port: int) -> Encoded:
 
 
 def decode_downlink(script: str, frm_payload: bytes, f_port: int) -> Decoded:
-    result = _run(program(script, _DECODE_DOWN_MAIN), _bytes_input(frm_payload, f_port))
+    result = _run(script, _DECODE_DOWN_MAIN, _bytes_input(frm_payload, f_port))
     return _decoded(_fields(result))
 
 
@@ -115,7 +116,7 @@ def decode_uplink(
     argument = _bytes_input(frm_payload, f_port)
     if recv_time_ms is not None:
         argument["recvTime"] = recv_time_ms
-    result = _run(program(script, _DECODE_UP_MAIN), argument)
+    result = _run(script, _DECODE_UP_MAIN, argument)
     output = _fields(result)
     decoded_node = output.get("decoded", _UNDEFINED)
     decoded = go_export.fields(decoded_node)
@@ -168,9 +169,11 @@ def _bytes_input(frm_payload: bytes, f_port: int) -> dict[str, Any]:
     return {"bytes": list(frm_payload), "fPort": f_port & 0xFF}
 
 
-def _run(source: str, argument: dict[str, Any]) -> list[Any]:
-    """The tagged result of `main(argument)`, or the TTS error the run ended with."""
-    outcome = engine.run(source, "main", argument)
+def _run(script: str, main: str, argument: dict[str, Any]) -> list[Any]:
+    """The tagged result of `main(argument)` after `script`, or the TTS error the run ended
+    with."""
+    source = program(script, main)
+    outcome = engine.run(source, "main", argument, script=script)
     if outcome.stage == "done":
         if outcome.value[0] in ("u", "n"):
             raise errors.OUTPUT(errors.NO_SCRIPT_OUTPUT())
@@ -179,7 +182,7 @@ def _run(source: str, argument: dict[str, Any]) -> list[Any]:
         raise errors.SCRIPT_TIMEOUT()
     if outcome.stage == "entrypoint":
         raise errors.ENTRYPOINT_NOT_FOUND(entrypoint="main")
-    raise errors.SCRIPT(message=goja_message(outcome))
+    raise errors.SCRIPT(message=goja_message(outcome, source))
 
 
 def _fields(result: list[Any]) -> dict[str, list[Any]]:
@@ -189,14 +192,42 @@ def _fields(result: list[Any]) -> dict[str, list[Any]]:
     return fields
 
 
-def goja_message(outcome: engine.Outcome) -> str:
+def goja_message(outcome: engine.Outcome, source: str | None = None) -> str:
     """An exception as goja's Exception.Error() words it: the value, then where it was
     thrown (`at encodeDownlink (<eval>:4:11)`, or `at <eval>:2:3` at the top level). goja
-    also prints its bytecode position in parentheses, which no other engine can know."""
+    also prints its bytecode position in parentheses, which no other engine can know, and
+    its columns point elsewhere in the expression than QuickJS's.
+
+    The commonest runtime error of a codec, a property read of undefined or null, is worded
+    as goja words it (vm.go): `Cannot read property 'x' of undefined` for either, and
+    `... of undefined or null` when the property is called (`source`, the program run, shows
+    which)."""
+    text = _gojas_words(outcome, source)
     frame = outcome.frame
     if frame is None:
-        return outcome.text
+        return text
     where = f"<eval>:{frame.line}:{frame.column}"
     if frame.function and frame.function != "<eval>":
         where = f"{frame.function} ({where})"
-    return f"{outcome.text} at {where}"
+    return f"{text} at {where}"
+
+
+_READ_OF_NOTHING = re.compile(
+    r"TypeError: cannot read property '(?P<name>.*)' of (?:undefined|null)"
+)
+
+
+def _gojas_words(outcome: engine.Outcome, source: str | None) -> str:
+    match = _READ_OF_NOTHING.fullmatch(outcome.text)
+    if match is None:
+        return outcome.text
+    name = match["name"]
+    words = f"TypeError: Cannot read property '{name}' of undefined"
+    frame = outcome.frame
+    if source is not None and frame is not None:
+        lines = source.split("\n")
+        if 0 < frame.line <= len(lines):
+            rest = lines[frame.line - 1][max(frame.column - 1, 0) :]
+            if re.search(rf"\.\s*{re.escape(name)}\s*\(", rest):
+                words += " or null"
+    return words

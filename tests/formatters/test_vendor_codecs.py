@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.formatters import vendor_known_wrong
 from tests.formatters.vendor_examples import Example, examples, expected, run, same
 
 HERE = Path(__file__).with_name("vendor")
@@ -29,5 +30,14 @@ def test_the_bundled_codecs_have_examples_of_every_routine():
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[example.id for example in EXAMPLES])
 def test_each_example_gives_its_output(example: Example):
+    """An example TTS itself would not give (vendor_known_wrong says why) is an expected
+    failure; any other must pass."""
+    reason = vendor_known_wrong.reason(example)
+    if not example.script.is_file():
+        if reason:
+            pytest.xfail(reason)
+        pytest.fail(f"{example.id} names {example.script.name}, which is not there")
     actual, wanted = run(example), expected(example)
+    if reason and not same(actual, wanted):
+        pytest.xfail(reason)
     assert same(actual, wanted), f"{example.description}\n got: {actual}\nwant: {wanted}"

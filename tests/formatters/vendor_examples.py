@@ -10,16 +10,23 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockserver.formatters import trial
 from mockserver.formatters.tts_errors import TTSError
+from tests.formatters import js_yaml
 
 ROUTINES = ("uplinkDecoder", "downlinkEncoder", "downlinkDecoder")
+#: What TTS reads of each routine's result (pkg/messageprocessors/javascript reads it into a
+#: Go struct of these fields; any other field the script returns, such as a `port` beside
+#: `fPort`, is dropped there and never seen).
+FIELDS = {
+    "uplinkDecoder": ("data", "warnings", "errors"),
+    "downlinkDecoder": ("data", "warnings", "errors"),
+    "downlinkEncoder": ("bytes", "fPort", "warnings", "errors"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class Example:
 
 def examples(root: Path) -> Iterator[Example]:
     for codec in sorted(root.rglob("*-codec.yaml")):
-        document = yaml.safe_load(codec.read_text(encoding="utf-8")) or {}
+        document = js_yaml.load(codec.read_text(encoding="utf-8")) or {}
         for routine in ROUTINES:
             section = document.get(routine) or {}
             if "fileName" not in section:
@@ -78,7 +85,7 @@ def run(example: Example) -> dict[str, Any]:
         payload = bytes(given.get("bytes") or [])
         if example.routine == "uplinkDecoder":
             recv = given.get("recvTime")
-            when = datetime.fromisoformat(str(recv).replace("Z", "+00:00")) if recv else None
+            when = _instant(recv) if recv else None
             answer = trial.run(script, uplink=payload, f_port=f_port, recv_time=when)["uplink"]
         else:
             answer = trial.run(script, downlink=payload, f_port=f_port)["downlink"]
@@ -92,10 +99,16 @@ def run(example: Example) -> dict[str, Any]:
         return {"error": error.definition.name, "attributes": error.attributes}
 
 
+def _instant(value: Any) -> datetime:
+    """`recvTime` as js-yaml gives it: a timestamp (a time without a zone is UTC) or text."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def expected(example: Example) -> dict[str, Any]:
-    """The example's output as TTS would present it: `errors` become TTS's
-    `output_errors` (the texts joined by ", "), empty warnings are left out."""
-    output = dict(example.output)
+    """The example's output as TTS would present it: only the fields TTS reads, `errors`
+    become TTS's `output_errors` (the texts joined by ", "), empty warnings are left out."""
+    output = {k: v for k, v in example.output.items() if k in FIELDS[example.routine]}
     errors = output.pop("errors", None)
     if errors:
         return {"error": "output_errors", "attributes": {"errors": ", ".join(errors)}}
