@@ -158,3 +158,21 @@ def test_a_large_declared_body_over_a_real_port_is_refused_before_it_is_read():
         )
         assert response.status_code == 413
         assert httpx.get(f"{server.url}/_mock/health").status_code == 200
+
+
+def test_a_small_document_limit_still_loads_the_bundled_descriptions():
+    """The limit bounds what a user hands in, not the package's own specs: in a fresh
+    interpreter (no description loaded yet) a 4 KiB limit still builds a server."""
+    import subprocess
+    import sys
+
+    script = (
+        "from mockserver import MockServer\n"
+        "from mockserver.safe_load import DocumentLimits\n"
+        "with MockServer(document_limits=DocumentLimits(max_bytes=4096)).client() as http:\n"
+        "    print(http.get('/_mock/health').status_code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "200", result.stderr

@@ -17,8 +17,10 @@ import yaml
 
 from mockserver.contract.selection import select_operations
 from mockserver.safe_load import (
+    DEFAULT_LIMITS,
     LimitExceeded,
     YamlLimitExceeded,
+    limits_applied,
     load_json,
     load_yaml_documents,
     read_file,
@@ -118,14 +120,18 @@ def merge_patch(target: JSON, patch: JSON) -> JSON:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    """A description, within the document limits in force (`specs_dir` is the user's)."""
+    """A description, within the document limits in force when it is the user's
+    (`specs_dir`). The bundled descriptions are the package's own: a user's small limit on
+    the documents *they* hand in must not make the server unable to load its own."""
+    bundled = path.resolve().is_relative_to(bundled_specs_dir())
     try:
-        text = read_file(path, str(path))
-        content = (
-            load_json(text.encode("utf-8"))
-            if path.suffix == ".json"
-            else _single_yaml_document(text)
-        )
+        with limits_applied(DEFAULT_LIMITS if bundled else None):
+            text = read_file(path, str(path))
+            content = (
+                load_json(text.encode("utf-8"))
+                if path.suffix == ".json"
+                else _single_yaml_document(text)
+            )
     except YamlLimitExceeded as error:
         raise SpecError(f"{error.where(str(path))}: {error}") from None
     except LimitExceeded as error:  # it names the file
