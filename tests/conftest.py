@@ -64,6 +64,23 @@ def _admin_responses_honour_their_description() -> Iterator[None]:
 
 
 @pytest.fixture
+def pytester(
+    pytester: pytest.Pytester, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """pytest's own `pytester`, whose runs block the plugins this session blocks
+    (pyproject's `addopts`: `-p no:...`), as a user's project that never installed them would:
+    loading them costs more than most of the runs themselves."""
+    addopts = request.config.getini("addopts")
+    blocked = [
+        f"-p {addopts[i + 1]}"
+        for i, opt in enumerate(addopts[:-1])
+        if opt == "-p" and addopts[i + 1].startswith("no:")
+    ]
+    monkeypatch.setenv("PYTEST_ADDOPTS", " ".join(blocked))
+    return pytester
+
+
+@pytest.fixture
 def server() -> MockServer:
     """A fresh in-process simulator on the default world, for tests that change its state."""
     return MockServer()
