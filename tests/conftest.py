@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -99,8 +101,23 @@ WEBHOOK_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/
 
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `pip install` would get, built once for the tests that install it."""
-    out = tmp_path_factory.mktemp("dist")
+    """The wheel `pip install` would get, built once for the tests that install it: once
+    per run, also under pytest-xdist, whose workers share the run's temporary folder (the
+    first to need it builds it under a lock; the others wait and take it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _build_wheel(tmp_path_factory.mktemp("dist"))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = shared / "dist"
+        found = next(out.glob("mockserver-*.whl"), None) if out.is_dir() else None
+        if found is not None:
+            return found
+        out.mkdir(exist_ok=True)
+        return _build_wheel(out)
+
+
+def _build_wheel(out: Path) -> Path:
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", out, root],
