@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # `make serve` installs only what serving needs; `make test` adds the test extra.
 SERVE_STAMP := $(VENV)/.installed-serve
-# Tests run on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
-PYTEST_ARGS ?= -n auto
+# Tests run on every core (pytest-xdist; worksteal: a worker that is done takes tests from a
+# busy one, so the slow subprocess tests do not leave one core idle at the end);
+# PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 .PHONY: serve test lint bench soak schemathesis clean
 

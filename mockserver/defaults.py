@@ -9,6 +9,11 @@ reports) import them from here and keep exporting them under their old names.
 
 from __future__ import annotations
 
+# -- calls without a socket (inprocess, admin.guard, ui) ------------------------------------
+#: The scope key marking a call made through the in-process transports (mockserver.inprocess).
+#: Here, so that the admin guard and the dashboard can read it without importing httpx.
+IN_PROCESS = "mockserver.in_process"
+
 # -- where `serve` listens -------------------------------------------------------------------
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

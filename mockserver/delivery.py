@@ -27,16 +27,19 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from mockserver.clock import Clock
 from mockserver.defaults import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
 from mockserver.defaults import DEFAULT_QUEUE_CAPACITY as DEFAULT_QUEUE_CAPACITY
 from mockserver.outbound import OUTCOMES, OutboundAttempt, OutboundMessage, Outbox, Outcome
 from mockserver.request_log import hooks
+
+# httpx is imported with the first outbound message: `serve` answers its first request
+# without it (issue 21, start-up).
+if TYPE_CHECKING:
+    import httpx
 
 #: TTS's `as.webhooks.timeout`: one try, this long from the moment the request is sent.
 TIMEOUT_SECONDS = 5.0
@@ -307,6 +310,8 @@ class Delivery:
             asyncio.get_running_loop().create_task(client.aclose())
 
     async def _send(self, destination: _Destination, attempt: OutboundAttempt) -> None:
+        import httpx
+
         message = attempt.message
         started = time.perf_counter()
         try:
@@ -365,6 +370,8 @@ class Delivery:
         return None
 
     def _client(self, destination: _Destination) -> httpx.AsyncClient:
+        import httpx
+
         if destination.client is None:
             if self._tls is None:  # loading the CA bundle takes up to 0.3 s: once
                 self._tls = httpx.create_ssl_context()

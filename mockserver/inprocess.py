@@ -17,11 +17,13 @@ import httpx
 
 from mockserver.asgi import Receive, Scope, Send
 
+# The scope key marking a call made through these transports. No socket carries it (a
+# server fills the scope itself), so the admin checks against browsers and other machines
+# (`mockserver.admin.guard`) let it through: no network reaches this path. It lives in
+# `mockserver.defaults`, so that they read it without importing httpx (start-up, issue 21).
+from mockserver.defaults import IN_PROCESS as IN_PROCESS
+
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-#: The scope key marking a call made through these transports. No socket carries it (a
-#: server fills the scope itself), so the admin checks against browsers and other machines
-#: (`mockserver.admin.guard`) let it through: no network reaches this path.
-IN_PROCESS = "mockserver.in_process"
 
 
 class InProcessTransport(httpx.BaseTransport):

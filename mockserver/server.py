@@ -15,9 +15,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import uvicorn
 
 import mockserver.admin
@@ -37,7 +36,6 @@ from mockserver.delivery import (
     DeliveryLimits,
 )
 from mockserver.host import Host
-from mockserver.inprocess import AsyncInProcessTransport, InProcessTransport
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.providers import Provider
 from mockserver.safe_load import DEFAULT_LIMITS, DocumentLimits, limits_applied
@@ -49,6 +47,12 @@ from mockserver.simulator.formatters import Formatters
 from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS, Tenant, TenantRouter, Tenants, clock_like
 from mockserver.ui.stream import StreamAwareServer
 from mockserver.world import World, WorldSource
+
+# httpx (and what it imports: with its command-line extra, rich and pygments) is imported by
+# the clients and by outbound delivery when first used: `serve` answers its first request
+# without it (issue 21, start-up).
+if TYPE_CHECKING:
+    import httpx
 
 INPROCESS_URL = "http://mockserver.invalid"
 
@@ -413,6 +417,10 @@ class MockServer:
     def client(self, **kwargs: Any) -> httpx.Client:
         """An httpx client for this server: over its port when started (sending the admin
         token, when it has one), in-process otherwise."""
+        import httpx
+
+        from mockserver.inprocess import InProcessTransport
+
         if self.url is not None:
             if self.access.token is not None:
                 headers = httpx.Headers(kwargs.pop("headers", None))
@@ -425,6 +433,10 @@ class MockServer:
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An async httpx client calling the app in-process (no socket)."""
+        import httpx
+
+        from mockserver.inprocess import AsyncInProcessTransport
+
         return httpx.AsyncClient(
             transport=AsyncInProcessTransport(self.asgi), base_url=INPROCESS_URL, **kwargs
         )

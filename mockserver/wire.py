@@ -17,8 +17,6 @@ import struct
 from random import Random
 from typing import Any
 
-import httpx
-
 from mockserver.scenario.engine import FaultyResponse
 
 
@@ -97,7 +95,9 @@ def _transport(send: Any) -> asyncio.Transport | None:
 
 def _reset(send: Any) -> None:
     transport = _transport(send)
-    if transport is None:
+    if transport is None:  # in process: httpx's client is the one calling
+        import httpx
+
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
     sock = transport.get_extra_info("socket")
     if sock is not None:
@@ -108,7 +108,9 @@ def _reset(send: Any) -> None:
 
 def _write_and_close(send: Any, garbage: bytes) -> None:
     transport = _transport(send)
-    if transport is None:
+    if transport is None:  # in process: httpx's client is the one calling
+        import httpx
+
         raise httpx.RemoteProtocolError("illegal status line: not an HTTP response")
     transport.write(garbage)
     transport.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +64,23 @@ def _admin_responses_honour_their_description() -> Iterator[None]:
 
 
 @pytest.fixture
+def pytester(
+    pytester: pytest.Pytester, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """pytest's own `pytester`, whose runs block the plugins this session blocks
+    (pyproject's `addopts`: `-p no:...`), as a user's project that never installed them would:
+    loading them costs more than most of the runs themselves."""
+    addopts = request.config.getini("addopts")
+    blocked = [
+        f"-p {addopts[i + 1]}"
+        for i, opt in enumerate(addopts[:-1])
+        if opt == "-p" and addopts[i + 1].startswith("no:")
+    ]
+    monkeypatch.setenv("PYTEST_ADDOPTS", " ".join(blocked))
+    return pytester
+
+
+@pytest.fixture
 def server() -> MockServer:
     """A fresh in-process simulator on the default world, for tests that change its state."""
     return MockServer()
@@ -80,5 +99,17 @@ WEBHOOK_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/
 
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel `pip install` would get, built once by the README's own `pip wheel` line."""
-    return install_lines.build_wheel(tmp_path_factory.mktemp("install"))
+    """The wheel `pip install` would get, built by the README's own `pip wheel` line once
+    per run, also under pytest-xdist, whose workers share the run's temporary folder (the
+    first to need it builds it under a lock; the others wait and take it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return install_lines.build_wheel(tmp_path_factory.mktemp("install"))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        work = shared / "install"
+        built = work / install_lines.installed_wheel()
+        if built.is_file():
+            return built
+        work.mkdir(exist_ok=True)
+        return install_lines.build_wheel(work)

@@ -43,10 +43,17 @@ def run_line(line: str, cwd: Path, python: Path) -> None:
     assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
 
 
+def installed_wheel() -> str:
+    """The wheel the README's install line takes, relative to where its lines run."""
+    return line_starting("python -m pip install").split()[-1]
+
+
 def build_wheel(work: Path) -> Path:
     """The README's `pip wheel` line, in `work`, on this checkout standing for the clone."""
-    (work / CLONE).symlink_to(ROOT, target_is_directory=True)
+    clone = work / CLONE
+    if not clone.exists():
+        clone.symlink_to(ROOT, target_is_directory=True)
     run_line(line_starting("python -m pip wheel"), work, Path(sys.executable))
-    wheel = work / line_starting("python -m pip install").split()[-1]
+    wheel = work / installed_wheel()
     assert wheel.is_file(), f"the README names {wheel.name}; the build made {os.listdir(work)}"
     return wheel

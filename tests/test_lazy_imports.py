@@ -134,3 +134,20 @@ def test_a_world_without_uplinks_draws_no_gateways() -> None:
         "assert 'faker' in sys.modules\n"
     )
     loaded_after(code)
+
+
+def test_a_served_server_answers_its_first_request_without_httpx() -> None:
+    """httpx (and, with its command-line extra, rich and pygments) waits for a client or the
+    first outbound message: `serve` does not pay for it before its first answer."""
+    code = (
+        "import sys, urllib.request\n"
+        "from mockserver.server import MockServer\n"
+        "server = MockServer()\n"
+        "url = server.start()\n"
+        "assert urllib.request.urlopen(url + '/_mock/health').status == 200\n"
+        "assert 'httpx' not in sys.modules, 'httpx imported before the first answer'\n"
+        "server.client().close()\n"
+        "assert 'httpx' in sys.modules\n"
+        "server.stop()\n"
+    )
+    loaded_after(code)

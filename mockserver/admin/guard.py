@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 
 from mockserver.asgi import ASGIApp, Receive, Scope, Send
 from mockserver.defaults import ALLOW_HOSTS_ENV as ALLOW_HOSTS_ENV
+from mockserver.defaults import IN_PROCESS
 from mockserver.defaults import TOKEN_ENV as TOKEN_ENV
 from mockserver.defaults import TOKEN_HEADER as TOKEN_HEADER
-from mockserver.inprocess import IN_PROCESS
 from mockserver.tenants import send_error
 
 #: Served to anyone: what CI polls to know the server is up.

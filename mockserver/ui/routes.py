@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from mockserver.clock import from_datetime, timestamp
 from mockserver.contract.suggestions import nearest_valid_body
 from mockserver.core import DeviceClass
-from mockserver.inprocess import IN_PROCESS
+from mockserver.defaults import IN_PROCESS
 from mockserver.journal import JournalEntry
 from mockserver.lorawan.class_b import BEACON_PERIOD, beacon_start_at, ping_slots_in_period
 from mockserver.scenario.loading import bundled_scenarios
