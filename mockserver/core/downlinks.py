@@ -24,7 +24,9 @@ class Downlink:
     """One application downlink, as the network core sees it.
 
     `extra` carries what a provider must echo back in its own representation (TTS's
-    `decoded_payload`, `confirmed_retry`, …); the core never reads it.
+    `decoded_payload`, `confirmed_retry`, …); the core never reads it. `absolute_time` is
+    when the application asked a class B/C network to transmit it (TTS's
+    `class_b_c.absolute_time`): the scheduler sends it then, or drops it as expired.
     """
 
     f_port: int
@@ -34,6 +36,7 @@ class Downlink:
     correlation_ids: tuple[str, ...] = ()
     queued_at: Micros = 0
     extra: dict[str, Any] | None = field(default=None)
+    absolute_time: Micros | None = None
 
 
 class DownlinkQueue:

@@ -19,6 +19,15 @@ tts-ttn.md §D):
   previous network-initiated downlink at the earliest; a confirmed one blocks the next
   confirmed one for 10 minutes or until an uplink. The device is taken to be in class B
   already (beacon acquisition and PingSlotInfoReq are not simulated).
+- A downlink with an `absolute_time` (TTS's `class_b_c.absolute_time`) goes at that very
+  instant, as a class B or C transmission (nextDataDownlinkSlot's application-time slot):
+  the decision is taken 5.2 s before it, it holds the head of the queue until then (what is
+  queued behind it waits), and it never takes a class A window. It is dropped as
+  `downlink_expired` when it cannot go at its time: a class A window that opens after it,
+  or a class B/C earliest (200 ms from now, RX2 of the last uplink, 1 s after the previous
+  network-initiated downlink, the confirmed timeout, and for class B the next ping slot)
+  later than it, e.g. because the device was out of reach until then. Alone in the queue,
+  it waits for that until its time is past (an uplink may settle a confirmed downlink).
 - A payload that fits no usable window's data rate fails (`application_downlink_too_long`).
 - A confirmed downlink is acknowledged, or not, by the next uplink's ACK bit.
 - `faults` (an active scenario) may fail a downlink before or at its transmission, turn
@@ -168,8 +177,8 @@ class Scheduler:
         if back is not None:
             self._wake(device, back)  # out of reach: the queue waits, nothing is lost
             return
-        if state.windows_available and self._class_a(device, state):
-            return
+        if state.windows_available and (self._class_a(device, state) or not len(device.queue)):
+            return  # sent in a class A window, or every item failed there
         if device.device_class is DeviceClass.C:
             self._class_c(device, state)
         elif device.device_class is DeviceClass.B:
@@ -198,21 +207,56 @@ class Scheduler:
             state.awaiting_ack = None
 
     def _class_b(self, device: Device, state: _DeviceState) -> None:
-        if device.session is None:
+        session = device.session
+        if session is None:
             return
         now = self.clock.now_us()
         region = band(device.band)
-        earliest = self._network_initiated_earliest(
-            device, state, now + CLASS_B_SCHEDULING_DELAY, CLASS_B_CONFIRMED_TIMEOUT
-        )
-        slot = ping_slot_at(earliest, device.session.dev_addr, device.ping_slot_periodicity)
-        if slot - CLASS_B_SCHEDULING_DELAY > now:
-            self._wake(device, slot - CLASS_B_SCHEDULING_DELAY)
-            return
-        frequency = region.ping_slot_frequency(
-            device.session.dev_addr, beacon_time(beacon_start_at(slot))
-        )
+        head = device.queue.peek()
+        assert head is not None
+        if head.absolute_time is not None:
+            # TTS: the application's time must not come before the next ping slot the
+            # device may use; the transmission is then at that time itself.
+            earliest = self._network_initiated_earliest(
+                device, state, now + SCHEDULE_WINDOW, CLASS_B_CONFIRMED_TIMEOUT
+            )
+            slot = ping_slot_at(earliest, session.dev_addr, device.ping_slot_periodicity)
+            if self._hold_for_absolute_time(device, head.absolute_time, slot):
+                return
+            slot = head.absolute_time
+        else:
+            earliest = self._network_initiated_earliest(
+                device, state, now + CLASS_B_SCHEDULING_DELAY, CLASS_B_CONFIRMED_TIMEOUT
+            )
+            slot = ping_slot_at(earliest, session.dev_addr, device.ping_slot_periodicity)
+            if slot - CLASS_B_SCHEDULING_DELAY > now:
+                self._wake(device, slot - CLASS_B_SCHEDULING_DELAY)
+                return
+        frequency = region.ping_slot_frequency(session.dev_addr, beacon_time(beacon_start_at(slot)))
         self._network_initiated(device, state, "PING", slot, region.ping_slot_data_rate, frequency)
+
+    def _hold_for_absolute_time(self, device: Device, at: Micros, earliest: Micros) -> bool:
+        """True when the head, due at `at`, is not to be sent now. False: decide it now, for
+        transmission at `at`.
+
+        It waits for its decision, 5.2 s before `at` (TTS enqueues an application-time slot
+        absoluteTimeSchedulingDelay + 200 ms ahead). When the class's `earliest` is later
+        than `at`, TTS skips it while choosing a slot and drops it (`downlink_expired`) when
+        it generates a later downlink: so it is dropped now if something is queued behind
+        it, or once its time can no longer be met; alone, it waits, since an uplink may still
+        lift what holds it back (an unanswered confirmed downlink)."""
+        now = self.clock.now_us()
+        if at < earliest:
+            if at - SCHEDULE_WINDOW <= now or len(device.queue) > 1:
+                self._fail(device, "downlink_expired")
+                self._wake(device, now)
+            else:
+                self._wake(device, at - SCHEDULE_WINDOW)  # the last moment it can be decided
+            return True
+        if at - CLASS_B_SCHEDULING_DELAY > now:
+            self._wake(device, at - CLASS_B_SCHEDULING_DELAY)
+            return True
+        return False
 
     def _class_a(self, device: Device, state: _DeviceState) -> bool:
         uplink = state.last_uplink
@@ -243,6 +287,13 @@ class Scheduler:
         while len(device.queue):
             head = device.queue.peek()
             assert head is not None
+            if head.absolute_time is not None:
+                # Never in a class A window (TTS skips RX1/RX2 for an application time):
+                # it holds the queue, unless the first window left already comes after it.
+                if head.absolute_time >= reachable[0][1]:
+                    return False
+                self._fail(device, "downlink_expired")
+                continue
             if head.confirmed and state.awaiting_ack is not None:
                 return False  # one confirmed downlink outstanding at a time
             fitting = [
@@ -275,7 +326,13 @@ class Scheduler:
         earliest = self._network_initiated_earliest(
             device, state, now + SCHEDULE_WINDOW, CLASS_C_CONFIRMED_TIMEOUT
         )
-        if earliest > now + SCHEDULE_WINDOW:
+        head = device.queue.peek()
+        assert head is not None
+        if head.absolute_time is not None:
+            if self._hold_for_absolute_time(device, head.absolute_time, earliest):
+                return
+            earliest = head.absolute_time
+        elif earliest > now + SCHEDULE_WINDOW:
             self._wake(device, earliest - SCHEDULE_WINDOW)
             return
         self._network_initiated(
