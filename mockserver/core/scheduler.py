@@ -76,7 +76,7 @@ class DeliveryFaults(Protocol):
         ...
 
 
-@dataclass
+@dataclass(slots=True)
 class _DeviceState:
     last_uplink: Uplink | None = None
     windows_available: bool = False
@@ -143,11 +143,20 @@ class Scheduler:
         self.state(device).windows_available = False
 
     def _on_event(self, event: NetworkEvent) -> None:
-        """A push or replace wakes the device: its head may go in a window still open."""
+        """A push or replace wakes the device: its head may go in a window still open.
+
+        Not a class A device without an open window: deciding would do nothing (the next
+        uplink wakes it), and a world of many such queues would hold a timer and a state
+        for each."""
         if event.kind == "queued":
             device = self.network.find(event.device_id)
-            if device is not None:
-                self._wake(device, self.clock.now_us())
+            if device is None:
+                return
+            if device.device_class is DeviceClass.A:
+                state = self._states.get(device.id)
+                if state is None or not state.windows_available:
+                    return
+            self._wake(device, self.clock.now_us())
 
     def reconsider(self) -> None:
         """Decide again now for every device with a queue: the faults changed (a scenario
