@@ -31,7 +31,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mockserver.core.network import NetworkEvent
 from mockserver.providers.tts.downlinks import ApplicationDownlink
 from mockserver.server import MockServer
 from mockserver.types import SECOND, Micros
@@ -64,12 +63,7 @@ def build(devices: int, seed: int = SEED) -> tuple[MockServer, Counter[str]]:
     server = MockServer()
     clock = server.clock
     tts = server.providers["tts"]
-    kinds: Counter[str] = Counter()
-
-    def count(event: NetworkEvent) -> None:
-        kinds[event.kind] += 1
-
-    server.network.subscribe(count)
+    kinds: Counter[str] = Counter()  # filled from the timelines after the run (see count)
     rng = random.Random(seed)
     start = clock.now_us()
     uplink_us = UPLINK_INTERVAL_S * SECOND
@@ -127,7 +121,22 @@ def simulate(devices: int, hours: float, seed: int = SEED) -> Result:
     fired = server.clock.advance(hours * 3600)
     cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
+    kinds.update(count(server))
     return Result(devices, hours, setup, cpu, wall, fired, kinds)
+
+
+def count(server: MockServer) -> Counter[str]:
+    """Events by kind, from the device timelines: a listener counting them as they come
+    would add its own calls to the time measured. A day of a device is about 170 events,
+    far under the timeline's bound (1 000), so none has been dropped (checked)."""
+    kinds: Counter[str] = Counter()
+    bound = server.network._timeline_length
+    for device in server.network:
+        timeline = server.network.timeline(device.id)
+        if len(timeline) >= bound:
+            raise SystemExit(f"{device.id}'s timeline reached its bound: counts would be short")
+        kinds.update(event.kind for event in timeline)
+    return kinds
 
 
 def sanity(result: Result) -> str:

@@ -143,8 +143,15 @@ class VirtualClock:
         return to_datetime(self._now)
 
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
+        timers = self._timers
         with self.guard:
-            return self._timers.add(max(when, self._now), callback)
+            if when < self._now:
+                when = self._now
+            # _TimerHeap.add, inline: a day of a large network sets millions of timers
+            sequence = next(timers._sequence)
+            timer = Timer(when, sequence, callback)
+            heapq.heappush(timers._heap, (when, sequence, timer))
+            return timer
 
     def advance(self, by: float) -> int:
         """Move forward `by` seconds, firing every timer due on the way; returns how many fired."""
@@ -157,9 +164,19 @@ class VirtualClock:
         if target < self._now:
             raise ValueError("a clock cannot go backwards")
         fired = 0
+        heap = self._timers._heap
+        heappop = heapq.heappop
         with self.guard, _collector_paused():
-            while (timer := self._timers.pop_due(target)) is not None:
-                self._now = max(self._now, timer.when)
+            # _TimerHeap.pop_due, inline: this loop runs once per timer of a whole simulation
+            while heap:
+                when, _, timer = heap[0]
+                if when > target:
+                    break
+                heappop(heap)
+                if timer.cancelled:
+                    continue
+                if when > self._now:
+                    self._now = when
                 timer.callback()
                 fired += 1
             self._now = target

@@ -107,7 +107,9 @@ class Scheduler:
     # -- inputs ----------------------------------------------------------------------------
     def uplink(self, device: Device, uplink: Uplink) -> None:
         """An uplink ends now: settle any confirmed downlink, then open the class A windows."""
-        state = self.state(device)
+        state = self._states.get(device.id)
+        if state is None:
+            state = self._states[device.id] = _DeviceState()
         if state.awaiting_ack is not None:
             nack = self.faults is not None and self.faults.at_confirmation(
                 device.provider, device.id
@@ -280,19 +282,15 @@ class Scheduler:
         region = band(device.band)
         rx1_at = uplink.received_at + device.rx1_delay
         rx2_at = rx1_at + SECOND
-        windows = [
-            (
-                "RX1",
-                rx1_at,
-                region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset),
-                region.rx1_frequency(uplink.frequency),
-            ),
-            ("RX2", rx2_at, _rx2_data_rate(device), region.rx2_frequency_hz),
-        ]
-        reachable = [w for w in windows if now + SCHEDULE_WINDOW <= w[1]]
-        if not reachable:
+        if now + SCHEDULE_WINDOW > rx2_at:
             state.windows_available = False
             return False
+        # The windows still reachable, RX1 first (its parameters only when it is one).
+        reachable = [("RX2", rx2_at, _rx2_data_rate(device), region.rx2_frequency_hz)]
+        if now + SCHEDULE_WINDOW <= rx1_at:
+            rx1_data_rate = region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset)
+            rx1 = ("RX1", rx1_at, rx1_data_rate, region.rx1_frequency(uplink.frequency))
+            reachable.insert(0, rx1)
         while len(device.queue):
             head = device.queue.peek()
             assert head is not None
@@ -305,9 +303,8 @@ class Scheduler:
                 continue
             if head.confirmed and state.awaiting_ack is not None:
                 return False  # one confirmed downlink outstanding at a time
-            fitting = [
-                w for w in reachable if len(head.frm_payload) <= region.max_frm_payload(w[2])
-            ]
+            length = len(head.frm_payload)
+            fitting = [w for w in reachable if length <= region.max_frm_payload(w[2])]
             if not fitting:
                 largest = max(region.max_frm_payload(w[2]) for w in reachable)
                 self._fail(
