@@ -26,7 +26,7 @@ from mockserver.clock import DEFAULT_VIRTUAL_START, Clock, RealClock, VirtualClo
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation, OperationIndex
 from mockserver.contract.records import ContractViolation
-from mockserver.core import Network
+from mockserver.core import Device, Network
 from mockserver.core.uplinks import Uplink, received
 from mockserver.formatters.engine import expect_scripts
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
@@ -136,9 +136,10 @@ class Simulator:
         clock = self.clock
 
         def fire() -> None:
-            if self.world is not world or self.network.find(device_id) is None:
+            device = self.network.find(device_id)
+            if self.world is not world or device is None:
                 return  # the world was reset or the device removed
-            self.uplink(device_id)
+            self._uplink(device, None, b"", False, False, None, None)
             clock.call_at(clock.now_us() + interval, fire)  # the same callback each time
 
         clock.call_at(clock.now_us() + interval, fire)
@@ -156,6 +157,19 @@ class Simulator:
     ) -> Uplink:
         """Simulate an uplink from the device ending now; class A windows open from it."""
         device = self.network.get(device_id)
+        return self._uplink(device, f_port, frm_payload, confirmed, ack, data_rate, frequency)
+
+    def _uplink(
+        self,
+        device: Device,
+        f_port: int | None,
+        frm_payload: bytes,
+        confirmed: bool,
+        ack: bool,
+        data_rate: int | None,
+        frequency: int | None,
+    ) -> Uplink:
+        """`uplink` of a device already found (a periodic uplink has it at hand)."""
         region = band(device.band)
         # The band's defaults are valid by construction: only what the caller gave is checked.
         if data_rate is None:
