@@ -89,7 +89,11 @@ class _DeviceState:
 
 
 class Scheduler:
-    """Decides, per device, when the head of its queue is transmitted; emits the outcome."""
+    """Decides, per device, when the head of its queue is transmitted; emits the outcome.
+
+    On the paths every uplink takes it reads `device.queue._items` (the core's own queue,
+    a list) rather than `len(device.queue)`: one Python call fewer a million times a day
+    of a large network."""
 
     def __init__(self, network: Network) -> None:
         self.network = network
@@ -136,7 +140,7 @@ class Scheduler:
             data_rate=uplink.data_rate,
             frequency=uplink.frequency,
         )
-        if len(device.queue):  # an empty queue is woken by the next push instead
+        if device.queue._items:  # an empty queue is woken by the next push instead
             self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
 
     def close_windows(self, device: Device) -> None:
@@ -182,7 +186,7 @@ class Scheduler:
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
-        if self.network.find(device.id) is not device or not len(device.queue):
+        if self.network.find(device.id) is not device or not device.queue._items:
             return
         back = self.faults.unreachable_until(device.id) if self.faults is not None else None
         if back is not None:
