@@ -194,9 +194,10 @@ class Network:
         when = self.clock.now_us() if at is None else at
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
-        if timeline is None:
-            timeline = self._timelines[device.id] = []
-        timeline.append(event)
+        if timeline is None:  # sized for its one event: most devices of a big world have one
+            timeline = self._timelines[device.id] = [event]
+        else:
+            timeline.append(event)
         if len(timeline) > self._timeline_length:
             del timeline[0]
         listeners = self._routing[1].get((kind, device.provider))
@@ -219,10 +220,12 @@ class Network:
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
         if timeline is None:
-            # A list, not a deque(maxlen): one per device, and an empty deque is 600 bytes.
-            # Past the bound, the oldest goes (a memmove of at most the bound's pointers).
-            timeline = self._timelines[device.id] = []
-        timeline.append(event)
+            # A list, not a deque(maxlen): one per device, and an empty deque is 600 bytes;
+            # sized for its one event (most devices of a big world have one). Past the
+            # bound, the oldest goes (a memmove of at most the bound's pointers).
+            timeline = self._timelines[device.id] = [event]
+        else:
+            timeline.append(event)
         if len(timeline) > self._timeline_length:
             del timeline[0]
         listeners = self._routing[1].get((kind, device.provider))
