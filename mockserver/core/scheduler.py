@@ -38,6 +38,7 @@ tts-ttn.md §D):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from mockserver.core.devices import Device, DeviceClass
@@ -179,7 +180,7 @@ class Scheduler:
         if state.wake_at is not None and state.wake_at <= at:
             return
         state.wake_at = at
-        self.clock.call_at(at, lambda: self._decide(device, at))
+        self.clock.call_at(at, partial(self._decide, device, at))  # called in C, no frame
 
     def _decide(self, device: Device, at: Micros) -> None:
         state = self.state(device)
