@@ -6,15 +6,17 @@ Application Server, for `SIM_HOURS` (default 24) hours of virtual time. The firs
 the first queued downlink of each device are staggered uniformly (seeded) over their period,
 so the load is spread as in a real fleet rather than arriving in bursts.
 
-Printed: the wall time of `clock.advance()` over the whole run (building the world is timed
-apart), the network events it produced (all kinds, and per kind), events per wall second,
-the peak RSS, and a sanity line checking the counts against what the rules predict:
-devices x 4 uplinks per hour, devices x 1 queued downlink per hour, and about as many sent
-(a class A downlink leaves in RX1 of the next uplink, so the ones queued in the last quarter
-hour or so are still waiting at the end: about devices / 8 of them).
+Printed: the CPU time (`time.process_time`, the figure the target is about: these machines
+are shared, so wall time varies with the neighbours' load) and the wall time of
+`clock.advance()` over the whole run (building the world is timed apart), the network
+events it produced (all kinds, and per kind), events per CPU second, the peak RSS, and a
+sanity line checking the counts against what the rules predict: devices x 4 uplinks per
+hour, devices x 1 queued downlink per hour, and about as many sent (a class A downlink
+leaves in RX1 of the next uplink, so the ones queued in the last quarter hour or so are
+still waiting at the end: about devices / 8 of them).
 
 Why: the simulator is meant to replay long stretches of a large network in seconds, for
-tests and demos; the issue's target is a day of 10 000 devices in 30 s or less.
+tests and demos; the issue's target is a day of 10 000 devices in 15 s of CPU or less.
 
 Run from the repository root: `python -m benchmarks.simulation` (try `SIM_DEVICES=200`
 first).
@@ -29,7 +31,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mockserver.core.network import NetworkEvent
 from mockserver.providers.tts.downlinks import ApplicationDownlink
 from mockserver.server import MockServer
 from mockserver.types import SECOND, Micros
@@ -37,7 +38,7 @@ from mockserver.types import SECOND, Micros
 APPLICATION = "bench"
 UPLINK_INTERVAL_S = 15 * 60
 DOWNLINK_INTERVAL_S = 60 * 60
-TARGET_WALL_S = 30.0
+TARGET_CPU_S = 15.0
 SEED = 20_260_101
 KINDS = ("uplink", "queued", "scheduled", "sent", "acked", "nacked", "failed", "replaced")
 
@@ -47,6 +48,7 @@ class Result:
     devices: int
     hours: float
     setup_s: float
+    cpu_s: float
     wall_s: float
     timers_fired: int
     kinds: Counter[str] = field(default_factory=Counter)
@@ -61,12 +63,7 @@ def build(devices: int, seed: int = SEED) -> tuple[MockServer, Counter[str]]:
     server = MockServer()
     clock = server.clock
     tts = server.providers["tts"]
-    kinds: Counter[str] = Counter()
-
-    def count(event: NetworkEvent) -> None:
-        kinds[event.kind] += 1
-
-    server.network.subscribe(count)
+    kinds: Counter[str] = Counter()  # filled from the timelines after the run (see count)
     rng = random.Random(seed)
     start = clock.now_us()
     uplink_us = UPLINK_INTERVAL_S * SECOND
@@ -93,9 +90,11 @@ def _first_uplink(server: MockServer, uid: str, at: Micros) -> None:
     interval = server.network.get(uid).uplink_interval
     assert interval is not None
 
-    def fire() -> None:
-        server.uplink(uid)
-        server._schedule_periodic_uplink(uid, interval)
+    simulator = server.simulator
+
+    def fire() -> None:  # what a device's own periodic uplink does, on the simulator
+        simulator.uplink(uid)
+        simulator._schedule_periodic_uplink(uid, interval)
 
     server.clock.call_at(at, fire)
 
@@ -118,10 +117,26 @@ def simulate(devices: int, hours: float, seed: int = SEED) -> Result:
     started = time.perf_counter()
     server, kinds = build(devices, seed)
     setup = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     fired = server.clock.advance(hours * 3600)
+    cpu = time.process_time() - cpu_started
     wall = time.perf_counter() - started
-    return Result(devices, hours, setup, wall, fired, kinds)
+    kinds.update(count(server))
+    return Result(devices, hours, setup, cpu, wall, fired, kinds)
+
+
+def count(server: MockServer) -> Counter[str]:
+    """Events by kind, from the device timelines: a listener counting them as they come
+    would add its own calls to the time measured. A day of a device is about 170 events,
+    far under the timeline's bound (1 000), so none has been dropped (checked)."""
+    kinds: Counter[str] = Counter()
+    bound = server.network._timeline_length
+    for device in server.network:
+        timeline = server.network.timeline(device.id)
+        if len(timeline) >= bound:
+            raise SystemExit(f"{device.id}'s timeline reached its bound: counts would be short")
+        kinds.update(event.kind for event in timeline)
+    return kinds
 
 
 def sanity(result: Result) -> str:
@@ -158,16 +173,17 @@ def main() -> None:
     devices = int(os.environ.get("SIM_DEVICES", "10000"))
     hours = float(os.environ.get("SIM_HOURS", "24"))
     result = simulate(devices, hours)
-    rate = result.events / result.wall_s if result.wall_s else float("inf")
-    verdict = "met" if result.wall_s <= TARGET_WALL_S else "MISSED"
+    rate = result.events / result.cpu_s if result.cpu_s else float("inf")
+    verdict = "met" if result.cpu_s <= TARGET_CPU_S else "MISSED"
     per_kind = "  ".join(f"{kind}={result.kinds[kind]}" for kind in KINDS)
     print(f"simulation: class A, uplink every {UPLINK_INTERVAL_S // 60} min, 1 downlink/h")
     print(f"devices: {result.devices}")
     print(f"virtual duration: {result.hours:g} h")
     print(f"world build (not in wall time): {result.setup_s:.2f} s")
-    print(f"wall time: {result.wall_s:.2f} s  (target <= {TARGET_WALL_S:.0f} s: {verdict})")
+    print(f"CPU time: {result.cpu_s:.2f} s  (target <= {TARGET_CPU_S:.0f} s: {verdict})")
+    print(f"wall time: {result.wall_s:.2f} s")
     print(f"total events: {result.events}  (timers fired: {result.timers_fired})")
-    print(f"events/s: {rate:,.0f}")
+    print(f"events per CPU second: {rate:,.0f}")
     print(f"per kind: {per_kind}")
     print(f"sanity: {sanity(result)}")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")

@@ -69,42 +69,83 @@ class Clock(Protocol):
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer: ...
 
 
+#: A calendar bucket spans 2**20 µs (about 1 s): a large network's timers spread over the
+#: next quarter hour fall into buckets of a few dozen.
+_BUCKET_BITS = 20
+_Entry = tuple[Micros, int, "Timer"]
+
+
 class _TimerHeap:
     """Timers in due order, ties in the order they were set; shared by both clocks.
 
-    Heap entries are `(when, sequence, timer)` tuples so that ordering is compared in C:
-    a day of a large simulated network sets millions of timers.
+    A calendar queue: timers wait unsorted in buckets of about a second, and only the
+    earliest bucket is a heap. One heap of every timer was the first item of a large
+    simulation's profile: with 10 000 devices it holds 20 000 timers spread over memory,
+    and each pop walked 15 levels of them, missing the cache at each. A bucket is a list
+    append to fill and a small heap to drain. Entries are `(when, sequence, timer)` tuples,
+    so that ordering is compared in C.
+
+    Every entry in `_current` is due no later than any entry of the buckets still waiting
+    (their keys are all above `_current_key`, and an entry at or below it joins
+    `_current`), so the order is exactly that of one heap of them all.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[Micros, int, Timer]] = []
         self._sequence = itertools.count()
+        self._current: list[_Entry] = []  # a heap: the earliest bucket being drained
+        self._current_key = -1  # no bucket yet: every key is above it
+        self._buckets: dict[int, list[_Entry]] = {}  # the later ones, unsorted
+        self._keys: list[int] = []  # a heap of the keys of _buckets
 
     def add(self, when: Micros, callback: Callable[[], None]) -> Timer:
         sequence = next(self._sequence)
         timer = Timer(when, sequence, callback)
-        heapq.heappush(self._heap, (when, sequence, timer))
+        key = when >> _BUCKET_BITS
+        if key <= self._current_key:
+            heapq.heappush(self._current, (when, sequence, timer))
+            return timer
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._buckets[key] = [(when, sequence, timer)]
+            heapq.heappush(self._keys, key)
+        else:
+            bucket.append((when, sequence, timer))
         return timer
 
+    def _head(self) -> list[_Entry]:
+        """The current bucket, first refilled from the next one if drained, with no
+        cancelled timer on top; empty only when no timer is left."""
+        current = self._current
+        while True:
+            while current and current[0][2].cancelled:
+                heapq.heappop(current)
+            if current or not self._keys:
+                return current
+            key = heapq.heappop(self._keys)
+            current = self._buckets.pop(key)
+            heapq.heapify(current)
+            self._current = current
+            self._current_key = key
+
     def next_due(self) -> Micros | None:
-        heap = self._heap
-        while heap and heap[0][2].cancelled:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        current = self._head()
+        return current[0][0] if current else None
 
     def pop_due(self, until: Micros) -> Timer | None:
-        heap = self._heap
-        while heap and heap[0][2].cancelled:
-            heapq.heappop(heap)
-        if heap and heap[0][0] <= until:
-            return heapq.heappop(heap)[2]
+        current = self._head()
+        if current and current[0][0] <= until:
+            return heapq.heappop(current)[2]
         return None
 
     def clear(self) -> None:
-        self._heap.clear()
+        self._current.clear()
+        self._current_key = -1
+        self._buckets.clear()
+        self._keys.clear()
 
     def __len__(self) -> int:
-        return sum(1 for _, _, timer in tuple(self._heap) if not timer.cancelled)
+        waiting = [self._current, *self._buckets.values()]
+        return sum(1 for bucket in waiting for _, _, timer in tuple(bucket) if not timer.cancelled)
 
 
 @contextmanager
@@ -144,7 +185,7 @@ class VirtualClock:
 
     def call_at(self, when: Micros, callback: Callable[[], None]) -> Timer:
         with self.guard:
-            return self._timers.add(max(when, self._now), callback)
+            return self._timers.add(when if when > self._now else self._now, callback)
 
     def advance(self, by: float) -> int:
         """Move forward `by` seconds, firing every timer due on the way; returns how many fired."""
@@ -157,9 +198,22 @@ class VirtualClock:
         if target < self._now:
             raise ValueError("a clock cannot go backwards")
         fired = 0
+        timers = self._timers
+        heappop = heapq.heappop
         with self.guard, _collector_paused():
-            while (timer := self._timers.pop_due(target)) is not None:
-                self._now = max(self._now, timer.when)
+            # _TimerHeap.pop_due, inline: this loop runs once per timer of a whole simulation
+            while True:
+                current = timers._current
+                if not current or current[0][2].cancelled:
+                    current = timers._head()
+                    if not current:
+                        break
+                when, _, timer = current[0]
+                if when > target:
+                    break
+                heappop(current)
+                if when > self._now:
+                    self._now = when
                 timer.callback()
                 fired += 1
             self._now = target

@@ -48,6 +48,8 @@ def downlink_json(downlink: Downlink) -> dict[str, Any]:
     shown = downlink_to_json(downlink)
     del shown["extra"]
     shown["queued_at"] = timestamp(downlink.queued_at)
+    if downlink.absolute_time is not None:
+        shown["absolute_time"] = timestamp(downlink.absolute_time)
     return shown
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,9 @@ class Downlink:
     """One application downlink, as the network core sees it.
 
     `extra` carries what a provider must echo back in its own representation (TTS's
-    `decoded_payload`, `confirmed_retry`, …); the core never reads it.
+    `decoded_payload`, `confirmed_retry`, …); the core never reads it. `absolute_time` is
+    when the application asked a class B/C network to transmit it (TTS's
+    `class_b_c.absolute_time`): the scheduler sends it then, or drops it as expired.
     """
 
     f_port: int
@@ -34,6 +35,7 @@ class Downlink:
     correlation_ids: tuple[str, ...] = ()
     queued_at: Micros = 0
     extra: dict[str, Any] | None = field(default=None)
+    absolute_time: Micros | None = None
 
 
 class DownlinkQueue:
@@ -41,27 +43,34 @@ class DownlinkQueue:
 
     Every operation is a single step with no await inside, so under the server's lock each
     push or replace is atomic: a reader sees the queue before or after, never between.
+
+    A list, not a deque: a world holds one queue per device, and an empty deque costs 600
+    bytes against a list's 56 (100 000 devices: 55 MiB). Queues are short, and taking the
+    head of a list of even 10 000 items is one memmove.
     """
 
     __slots__ = ("_items", "capacity")
 
     def __init__(self, capacity: int | None = None) -> None:
-        self._items: deque[Downlink] = deque()
+        self._items: list[Downlink] = []
         self.capacity = capacity
 
     def push(self, downlinks: Iterable[Downlink], *, first: bool = False) -> None:
         """Append, or with `first` put ahead of everything queued (in the given order)."""
-        new = list(downlinks)
+        # a slice is sized exactly; list() of a list over-allocates
+        new = downlinks[:] if isinstance(downlinks, list) else list(downlinks)
         self._check_capacity(len(self._items) + len(new))
-        if first:
-            self._items.extendleft(reversed(new))
+        if not self._items:
+            self._items = new  # sized exactly; extending an empty list over-allocates
+        elif first:
+            self._items[0:0] = new
         else:
             self._items.extend(new)
 
     def replace(self, downlinks: Iterable[Downlink]) -> None:
         new = list(downlinks)
         self._check_capacity(len(new))
-        self._items = deque(new)
+        self._items = new
 
     def clear(self) -> None:
         self._items.clear()
@@ -78,7 +87,7 @@ class DownlinkQueue:
         return self._items[0] if self._items else None
 
     def pop(self) -> Downlink:
-        return self._items.popleft()
+        return self._items.pop(0)
 
     def snapshot(self) -> list[Downlink]:
         return list(self._items)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -40,6 +39,18 @@ _new_tuple = tuple.__new__
 _Interests = tuple[tuple[Listener, frozenset[str] | None, frozenset[str] | None], ...]
 
 
+#: Payloads of at most this many bytes are shared between the downlinks that carry the
+#: same bytes, up to SHARED_PAYLOADS distinct ones per network (then new ones are kept
+#: as they come): at most about 0.5 MiB, against 48 bytes saved per queued downlink.
+SHARED_PAYLOAD_BYTES = 16
+SHARED_PAYLOADS = 4096
+#: The details of a `queued` event, one dict each for every such event: a world of many
+#: queues keeps one event per push in its timelines.
+_PUSH: dict[str, Any] = {"operation": "push"}
+_PUSH_FIRST: dict[str, Any] = {"operation": "push_first"}
+_REPLACE: dict[str, Any] = {"operation": "replace"}
+
+
 class Network:
     """Holds the devices of one world and tells listeners what happens to their queues.
 
@@ -58,7 +69,9 @@ class Network:
         #: filled as kinds are emitted. Replaced together on (un)subscribe, so a listener may
         #: subscribe or leave while events are sent, and emitting is one lookup.
         self._routing: tuple[_Interests, dict[tuple[str, str], tuple[Listener, ...]]] = ((), {})
-        self._timelines: dict[str, deque[NetworkEvent]] = {}
+        self._timelines: dict[str, list[NetworkEvent]] = {}
+        #: Short payloads already queued, each kept once (see `_stamp`); bounded.
+        self._payloads: dict[bytes, bytes] = {}
         self._timeline_length = timeline_length
 
     # -- devices ---------------------------------------------------------------------------
@@ -101,18 +114,16 @@ class Network:
         self._stamp(downlinks)
         device.queue.push(downlinks, first=first)
         if downlinks:
-            self.emit("queued", device, downlinks, operation="push_first" if first else "push")
+            self._emit("queued", device, downlinks, None, _PUSH_FIRST if first else _PUSH)
 
     def replace(self, device: Device, downlinks: list[Downlink]) -> None:
-        now = self.clock.now_us()
-        for downlink in downlinks:
-            downlink.queued_at = now
+        self._stamp(downlinks)
         removed = device.queue.snapshot()
         device.queue.replace(downlinks)
         if removed:
             self.emit("replaced", device, removed)
         if downlinks:
-            self.emit("queued", device, downlinks, operation="replace")
+            self._emit("queued", device, downlinks, None, _REPLACE)
 
     def drop(self, device: Device, downlink: Downlink, **details: Any) -> bool:
         """The network discards a queued downlink unsent (a vendor's queue rule, e.g. a
@@ -179,12 +190,44 @@ class Network:
         `at` is the simulated instant it belongs to (a transmission's own time, which a real
         clock reaches a moment before its timer runs); now by default.
         """
+        # _emit's body, inline: this runs once per event of a whole simulation
+        when = self.clock.now_us() if at is None else at
+        event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
+        timeline = self._timelines.get(device.id)
+        if timeline is None:  # sized for its one event: most devices of a big world have one
+            timeline = self._timelines[device.id] = [event]
+        else:
+            timeline.append(event)
+        if len(timeline) > self._timeline_length:
+            del timeline[0]
+        listeners = self._routing[1].get((kind, device.provider))
+        if listeners is None:
+            listeners = self._listeners_for(kind, device.provider)
+        for listener in listeners:
+            listener(event)
+
+    def _emit(
+        self,
+        kind: str,
+        device: Device,
+        downlinks: list[Downlink],
+        at: Micros | None,
+        details: dict[str, Any],
+    ) -> None:
+        """`emit` with its details as one dict, which may be shared by many events (a
+        constant one, such as a push's): listeners read details, never change them."""
         when = self.clock.now_us() if at is None else at
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
         if timeline is None:
-            timeline = self._timelines[device.id] = deque(maxlen=self._timeline_length)
-        timeline.append(event)
+            # A list, not a deque(maxlen): one per device, and an empty deque is 600 bytes;
+            # sized for its one event (most devices of a big world have one). Past the
+            # bound, the oldest goes (a memmove of at most the bound's pointers).
+            timeline = self._timelines[device.id] = [event]
+        else:
+            timeline.append(event)
+        if len(timeline) > self._timeline_length:
+            del timeline[0]
         listeners = self._routing[1].get((kind, device.provider))
         if listeners is None:
             listeners = self._listeners_for(kind, device.provider)
@@ -196,6 +239,17 @@ class Network:
         return list(self._timelines.get(device_id, ()))
 
     def _stamp(self, downlinks: list[Downlink]) -> None:
+        """Queued now; a short payload seen before is shared with the downlinks that carry
+        the same bytes (a fleet is often sent the same command: 100 000 devices with 10
+        queued downlinks each hold a million payloads)."""
         now = self.clock.now_us()
+        payloads = self._payloads
         for downlink in downlinks:
             downlink.queued_at = now
+            payload = downlink.frm_payload
+            if len(payload) <= SHARED_PAYLOAD_BYTES:
+                shared = payloads.get(payload)
+                if shared is not None:
+                    downlink.frm_payload = shared
+                elif len(payloads) < SHARED_PAYLOADS:
+                    payloads[payload] = payload

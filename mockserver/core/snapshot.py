@@ -67,7 +67,7 @@ def _integer(value: Any, where: str) -> int:
 
 # -- downlinks and uplinks -----------------------------------------------------------------
 def downlink_to_json(downlink: Downlink) -> dict[str, Any]:
-    return {
+    out = {
         "f_port": downlink.f_port,
         "frm_payload": base64.b64encode(downlink.frm_payload).decode(),
         "confirmed": downlink.confirmed,
@@ -76,6 +76,9 @@ def downlink_to_json(downlink: Downlink) -> dict[str, Any]:
         "queued_at": downlink.queued_at,
         "extra": encode_value(downlink.extra) if downlink.extra is not None else None,
     }
+    if downlink.absolute_time is not None:  # only then: older snapshots stay byte-identical
+        out["absolute_time"] = downlink.absolute_time
+    return out
 
 
 def downlink_from_json(raw: Any, where: str) -> Downlink:
@@ -89,6 +92,7 @@ def downlink_from_json(raw: Any, where: str) -> Downlink:
         isinstance(item, str) for item in correlation_ids
     ):
         raise ValueError(f"{where}.correlation_ids must be a list of strings")
+    absolute_time = raw.get("absolute_time")
     return Downlink(
         f_port=_integer(raw.get("f_port"), f"{where}.f_port"),
         frm_payload=_bytes(raw.get("frm_payload", ""), f"{where}.frm_payload"),
@@ -97,6 +101,9 @@ def downlink_from_json(raw: Any, where: str) -> Downlink:
         correlation_ids=tuple(correlation_ids),
         queued_at=_integer(raw.get("queued_at", 0), f"{where}.queued_at"),
         extra=decode_value(extra) if extra is not None else None,
+        absolute_time=(
+            None if absolute_time is None else _integer(absolute_time, f"{where}.absolute_time")
+        ),
     )
 
 

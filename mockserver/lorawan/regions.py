@@ -97,11 +97,15 @@ class Band:
     default_uplink_data_rate: int = 5
     default_uplink_frequency_hz: int = 868_100_000
 
+    def __post_init__(self) -> None:
+        # By index, for data_rate(): the scheduler asks several times per uplink.
+        object.__setattr__(self, "_by_index", {dr.index: dr for dr in self.data_rates})
+
     def data_rate(self, index: int) -> DataRate:
-        for dr in self.data_rates:
-            if dr.index == index:
-                return dr
-        raise ValueError(f"{self.name} has no DR{index}")
+        found: DataRate | None = self._by_index.get(index)  # type: ignore[attr-defined]
+        if found is None:
+            raise ValueError(f"{self.name} has no DR{index}")
+        return found
 
     def max_mac_payload(self, data_rate: int) -> int:
         return self.data_rate(data_rate).max_mac_payload
@@ -249,9 +253,20 @@ _BANDS = MappingProxyType(
 )
 
 
+#: band() by the name exactly as given: the scheduler asks for a device's band several
+#: times per uplink, and devices spell it the same way. Bounded: a few spellings at most.
+_BY_SPELLING: dict[str, Band] = {}
+
+
 def band(name: str) -> Band:
     """Band by common name or TTS band ID, case-insensitively."""
+    found = _BY_SPELLING.get(name)
+    if found is not None:
+        return found
     try:
-        return _BANDS[name.strip().upper()]
+        found = _BANDS[name.strip().upper()]
     except KeyError:
         raise ValueError(f"unknown band {name!r}; known: {', '.join(_BANDS)}") from None
+    if len(_BY_SPELLING) < 64:
+        _BY_SPELLING[name] = found
+    return found

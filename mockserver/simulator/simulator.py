@@ -26,8 +26,8 @@ from mockserver.clock import DEFAULT_VIRTUAL_START, Clock, RealClock, VirtualClo
 from mockserver.contract import Contract, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation, OperationIndex
 from mockserver.contract.records import ContractViolation
-from mockserver.core import Network
-from mockserver.core.uplinks import Uplink
+from mockserver.core import Device, Network
+from mockserver.core.uplinks import Uplink, received
 from mockserver.formatters.engine import expect_scripts
 from mockserver.journal import DEFAULT_BODY_LIMIT, DEFAULT_BYTE_BUDGET, Journal
 from mockserver.lorawan.regions import band
@@ -133,14 +133,16 @@ class Simulator:
 
     def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
         world = self.world
+        clock = self.clock
 
         def fire() -> None:
-            if self.world is not world or self.network.find(device_id) is None:
+            device = self.network.find(device_id)
+            if self.world is not world or device is None:
                 return  # the world was reset or the device removed
-            self.uplink(device_id)
-            self._schedule_periodic_uplink(device_id, interval)
+            self._uplink(device, None, b"", False, False, None, None)
+            clock.call_at(clock.now_us() + interval, fire)  # the same callback each time
 
-        self.clock.call_at(self.clock.now_us() + interval, fire)
+        clock.call_at(clock.now_us() + interval, fire)
 
     def uplink(
         self,
@@ -155,24 +157,41 @@ class Simulator:
     ) -> Uplink:
         """Simulate an uplink from the device ending now; class A windows open from it."""
         device = self.network.get(device_id)
+        return self._uplink(device, f_port, frm_payload, confirmed, ack, data_rate, frequency)
+
+    def _uplink(
+        self,
+        device: Device,
+        f_port: int | None,
+        frm_payload: bytes,
+        confirmed: bool,
+        ack: bool,
+        data_rate: int | None,
+        frequency: int | None,
+    ) -> Uplink:
+        """`uplink` of a device already found (a periodic uplink has it at hand)."""
         region = band(device.band)
-        data_rate = region.default_uplink_data_rate if data_rate is None else data_rate
-        frequency = region.default_uplink_frequency_hz if frequency is None else frequency
-        if not region.data_rate(data_rate).uplink:  # ValueError for an unknown one too
+        # The band's defaults are valid by construction: only what the caller gave is checked.
+        if data_rate is None:
+            data_rate = region.default_uplink_data_rate
+        elif not region.data_rate(data_rate).uplink:  # ValueError for an unknown one too
             raise ValueError(f"DR{data_rate} is not an uplink data rate in {region.name}")
-        region.rx1_frequency(frequency)  # ValueError unless an uplink channel of the band
+        if frequency is None:
+            frequency = region.default_uplink_frequency_hz
+        else:
+            region.rx1_frequency(frequency)  # ValueError unless an uplink channel of the band
         if f_port is not None and not 0 <= f_port <= 255:
             raise ValueError(f"FPort {f_port} is outside 0..255")
         session = device.session
-        uplink = Uplink(
-            received_at=self.clock.now_us(),
-            f_port=f_port,
-            frm_payload=frm_payload,
-            confirmed=confirmed,
-            ack=ack,
-            data_rate=data_rate,
-            frequency=frequency,
-            f_cnt=(session.last_f_cnt_up + 1) if session else 0,
+        uplink = received(
+            self.clock.now_us(),
+            f_port,
+            frm_payload,
+            confirmed,
+            ack,
+            data_rate,
+            frequency,
+            (session.last_f_cnt_up + 1) if session else 0,
         )
         lost = self.scenario.uplink_lost(device.id) if self.scenario else None
         if lost is not None:  # never received: the scenario silenced it

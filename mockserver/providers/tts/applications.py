@@ -41,7 +41,7 @@ class Webhook:
         return cls(**fields, messages=messages)
 
 
-@dataclass
+@dataclass(slots=True)
 class EndDevice:
     """TTS's view of a device: the core device plus what only the Application Server holds."""
 
@@ -118,6 +118,20 @@ def device_uid(application_id: str, device_id: str) -> str:
     return f"{application_id}.{device_id}"
 
 
+_RX1_DELAYS: dict[int, int] = {}
+
+
+def _shared_delay(delay: int) -> int:
+    """One int object for every device with the same RX1 delay (a world may hold 100 000
+    devices, and an int this large is an object of its own); at most 16 kept."""
+    shared = _RX1_DELAYS.get(delay)
+    if shared is not None:
+        return shared
+    if len(_RX1_DELAYS) < 16:
+        _RX1_DELAYS[delay] = delay
+    return delay
+
+
 def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> Device:
     session = raw.get("session")
     return Device(
@@ -127,7 +141,7 @@ def _device(application_id: str, raw: Mapping[str, Any], default_band: str) -> D
         join_eui=raw.get("join_eui"),
         device_class=DeviceClass(raw.get("class", "A")),
         band=raw.get("band", default_band),
-        rx1_delay=seconds(raw.get("rx1_delay", 5)),
+        rx1_delay=_shared_delay(seconds(raw.get("rx1_delay", 5))),
         uplink_interval=seconds(raw["uplink_interval"]) if raw.get("uplink_interval") else None,
         session=Session(
             dev_addr=int(str(session["dev_addr"]), 16),

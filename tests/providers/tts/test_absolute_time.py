@@ -186,15 +186,15 @@ def test_a_nacked_retry_past_its_time_is_refused_as_expired(server, client):
     """The Application Server re-pushes a NACKed confirmed downlink: that push meets the same
     check, so a retry too late for its absolute time fails instead of being queued."""
     item = at("2026-01-01T00:00:30Z", tag="timed", confirmed=True)
-    assert send(client, "webhook", "push", item, device="dev1").status_code == 200
-    server.uplink("app1.dev1")  # sent in this uplink's RX1, 5 s later
-    server.clock.run_until_idle()
-    server.clock.advance(60)
-    server.uplink("app1.dev1", ack=False)  # NACK at 00:01:05, past 00:00:30
+    server.uplink("app1.dev2")  # class C starts with the device's first uplink
+    assert send(client, "webhook", "push", item, device="dev2").status_code == 200
+    server.clock.run_until_idle()  # sent at its absolute time, 00:00:30
+    server.clock.advance(35)
+    server.uplink("app1.dev2", ack=False)  # NACK at 00:01:05, past 00:00:30
     server.clock.run_until_idle()
     outcomes = [
         (e.kind, e.details.get("reason"))
-        for e in server.network.timeline("app1.dev1")
+        for e in server.network.timeline("app1.dev2")
         if e.kind in ("sent", "nacked", "queued", "failed")
     ]
     assert outcomes == [
@@ -203,4 +203,4 @@ def test_a_nacked_retry_past_its_time_is_refused_as_expired(server, client):
         ("nacked", None),
         ("failed", "downlink_expired"),
     ]
-    assert queue(server, "app1.dev1") == []
+    assert queue(server, "app1.dev2") == []
