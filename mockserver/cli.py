@@ -269,7 +269,7 @@ def serve(args: argparse.Namespace) -> int:
     shown_banner = banner_json if args.log_format == "json" else banner
     print(shown_banner(server, args.host, bound), flush=True)
     ready = ready_line(_served_url(args.host, bound), args.log_format)
-    # SIGTERM and SIGINT end `serve` gracefully (server.GracefulServer); a KeyboardInterrupt
+    # SIGTERM and SIGINT end `serve` gracefully (server.graceful_server); a KeyboardInterrupt
     # can still come before its handlers are in place or after they are gone.
     try:
         with contextlib.suppress(KeyboardInterrupt):

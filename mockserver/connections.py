@@ -16,18 +16,18 @@ uvicorn lacks, as Go's net/http has them (TTS and KPN answer from Go servers):
 Idle kept-alive connections are closed by uvicorn's own `timeout_keep_alive`, the number of
 connections by its `limit_concurrency` (503), and a shutdown's wait for requests in flight by
 its `timeout_graceful_shutdown`: `server.MockServer` sets them from `ServingLimits`.
+
+uvicorn is imported, and the protocol class defined, by the first `bounded_protocol` call:
+`ServingLimits` is what the in-process fixture and `--help` need, and neither serves on a
+socket (issue 21: uvicorn, with click, asyncio and ssl, is about 15 % of importing the server).
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
+from typing import TYPE_CHECKING, Any
 
 from mockserver.defaults import GRACEFUL_TIMEOUT, MAX_HEADER_BYTES, REQUEST_TIMEOUT
 from mockserver.defaults import MAX_CONNECTIONS as MAX_CONNECTIONS  # re-exported: its old home
@@ -76,117 +76,133 @@ class ServingLimits:
         return max(1, min(MAX_CONNECTIONS, files - RESERVED_FILES))
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a header limit and a request deadline."""
+if TYPE_CHECKING:
+    import asyncio
 
-    limits = ServingLimits()
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._in_head = True  # from a request's first byte to the end of its headers
-        self._head_bytes = 0  # of this head, counted as received (an upper bound)
-        self._head_size = 0  # of this head, counted as parsed (exact once it is complete)
-        self._refused = False
-        self._deadline: asyncio.TimerHandle | None = None
 
-    # -- the deadline ----------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()  # a connection that never sends a byte is a request never finished
+@functools.cache
+def _bounded_base() -> type[HttpToolsProtocol]:
+    """The protocol class, defined (and uvicorn imported) on first use."""
+    from uvicorn.config import Config
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.server import ServerState
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol with a header limit and a request deadline."""
 
-    def _arm(self) -> None:
-        if self._deadline is None:
-            self._deadline = self.loop.call_later(self.limits.request_timeout, self._too_slow)
+        limits = ServingLimits()
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
+        def __init__(
+            self,
+            config: Config,
+            server_state: ServerState,
+            app_state: dict[str, Any],
+            _loop: asyncio.AbstractEventLoop | None = None,
+        ) -> None:
+            super().__init__(config, server_state, app_state, _loop)
+            self._in_head = True  # from a request's first byte to the end of its headers
+            self._head_bytes = 0  # of this head, counted as received (an upper bound)
+            self._head_size = 0  # of this head, counted as parsed (exact once it is complete)
+            self._refused = False
+            self._deadline: asyncio.TimerHandle | None = None
+
+        # -- the deadline ------------------------------------------------------------------
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()  # a connection that never sends a byte is a request never finished
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(self.limits.request_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
             self._deadline = None
+            if not self.transport.is_closing():
+                log.info(
+                    "closed a connection from %s: its request was not complete within %g s",
+                    _peer(self.client),
+                    self.limits.request_timeout,
+                )
+                self.transport.close()
 
-    def _too_slow(self) -> None:
-        self._deadline = None
-        if not self.transport.is_closing():
+        # -- the head ----------------------------------------------------------------------
+        # Once a request is refused the connection is closing, and the rest of what was received
+        # with it is parsed for nothing: each callback below then does nothing.
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
+            super().data_received(data)
+            if self._in_head and not self._refused and self.parser is not None:
+                self._head_bytes += len(data)
+                if self._head_bytes > self.limits.max_header_bytes:
+                    self._refuse()
+
+        def on_message_begin(self) -> None:
+            if self._refused:
+                return
+            super().on_message_begin()
+            self._in_head = True
+            self._head_bytes = self._head_size = 0
+            self._arm()  # the next request on a kept-alive connection
+
+        def on_url(self, url: bytes) -> None:
+            if not self._refused:
+                super().on_url(url)
+                self._head_size += len(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            if not self._refused:
+                super().on_header(name, value)
+                self._head_size += len(name) + len(value) + 4  # ": " and CRLF
+
+        def on_headers_complete(self) -> None:
+            if self._refused:
+                return
+            self._in_head = False
+            if self._head_size > self.limits.max_header_bytes:
+                self._refuse()  # the app never sees this request
+                return
+            super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if self._refused:
+                return
+            super().on_message_complete()
+            self._disarm()
+
+        def _refuse(self) -> None:
+            self._refused = True
+            self._disarm()
             log.info(
-                "closed a connection from %s: its request was not complete within %g s",
+                "refused a request from %s: its headers exceed %d bytes",
                 _peer(self.client),
-                self.limits.request_timeout,
+                self.limits.max_header_bytes,
             )
+            self.transport.write(TOO_LARGE)
             self.transport.close()
 
-    # -- the head --------------------------------------------------------------------------
-    # Once a request is refused the connection is closing, and the rest of what was received
-    # with it is parsed for nothing: each callback below then does nothing.
-    def data_received(self, data: bytes) -> None:
-        if self._refused:
-            return
-        super().data_received(data)
-        if self._in_head and not self._refused and self.parser is not None:
-            self._head_bytes += len(data)
-            if self._head_bytes > self.limits.max_header_bytes:
-                self._refuse()
-
-    def on_message_begin(self) -> None:
-        if self._refused:
-            return
-        super().on_message_begin()
-        self._in_head = True
-        self._head_bytes = self._head_size = 0
-        self._arm()  # the next request on a kept-alive connection
-
-    def on_url(self, url: bytes) -> None:
-        if not self._refused:
-            super().on_url(url)
-            self._head_size += len(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if not self._refused:
-            super().on_header(name, value)
-            self._head_size += len(name) + len(value) + 4  # ": " and CRLF
-
-    def on_headers_complete(self) -> None:
-        if self._refused:
-            return
-        self._in_head = False
-        if self._head_size > self.limits.max_header_bytes:
-            self._refuse()  # the app never sees this request
-            return
-        super().on_headers_complete()
-
-    def on_body(self, body: bytes) -> None:
-        if not self._refused:
-            super().on_body(body)
-
-    def on_message_complete(self) -> None:
-        if self._refused:
-            return
-        super().on_message_complete()
-        self._disarm()
-
-    def _refuse(self) -> None:
-        self._refused = True
-        self._disarm()
-        log.info(
-            "refused a request from %s: its headers exceed %d bytes",
-            _peer(self.client),
-            self.limits.max_header_bytes,
-        )
-        self.transport.write(TOO_LARGE)
-        self.transport.close()
+    return BoundedHttpToolsProtocol
 
 
-def bounded_protocol(limits: ServingLimits) -> type[BoundedHttpToolsProtocol]:
-    """The protocol class for uvicorn's `http=`, with these limits."""
-    return type("BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"limits": limits})
+def bounded_protocol(limits: ServingLimits) -> type[HttpToolsProtocol]:
+    """The protocol class for uvicorn's `http=`, with these limits: uvicorn's httptools
+    protocol with a header limit and a request deadline."""
+    return type("BoundedHttpToolsProtocol", (_bounded_base(),), {"limits": limits})
 
 
 def _peer(client: tuple[str, int] | None) -> str:

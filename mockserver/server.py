@@ -9,6 +9,7 @@ clients. Nothing inside the package imports this module: it composes, it is not 
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import socket
 import threading
@@ -16,8 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import uvicorn
 
 import mockserver.admin
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
@@ -45,14 +44,15 @@ from mockserver.scenario.model import Scenario
 from mockserver.simulator import Simulator
 from mockserver.simulator.formatters import Formatters
 from mockserver.tenants import IDLE_SECONDS, MAX_TENANTS, Tenant, TenantRouter, Tenants, clock_like
-from mockserver.ui.stream import StreamAwareServer
 from mockserver.world import World, WorldSource
 
 # httpx (and what it imports: with its command-line extra, rich and pygments) is imported by
 # the clients and by outbound delivery when first used: `serve` answers its first request
-# without it (issue 21, start-up).
+# without it; uvicorn (with click, and asyncio's and ssl's modules) by the first `start` or
+# `serve`: the in-process fixture never imports it (issue 21, start-up).
 if TYPE_CHECKING:
     import httpx
+    import uvicorn
 
 INPROCESS_URL = "http://mockserver.invalid"
 
@@ -70,25 +70,41 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class GracefulServer(StreamAwareServer):
-    """uvicorn's server as `serve` runs it: SIGTERM and SIGINT stop it gracefully (no new
-    connections, requests in flight get `graceful_timeout` seconds), and the process then
-    exits normally. uvicorn re-raises the signal once it has shut down, which kills the
-    process by that signal (status 143 for SIGTERM) before `serve` can close the host;
-    this server only asks to exit (a second SIGINT still forces it)."""
+@functools.cache
+def graceful_server() -> type[uvicorn.Server]:
+    """uvicorn's server as `serve` and `start` run it, defined (and uvicorn imported) on
+    first use.
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals reach only the main thread: a server on a thread has none
-            return
-        signals = (signal.SIGINT, signal.SIGTERM)
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
-        try:
-            yield
-        finally:
-            for sig, handler in original.items():
-                signal.signal(sig, handler)
+    Its shutdown ends the dashboards' streams (`ui.stream.end_streams`) before it waits
+    for responses to finish: without that, `mockserver serve` would not stop while a
+    dashboard is open. SIGTERM and SIGINT stop it gracefully (no new connections, requests
+    in flight get `graceful_timeout` seconds), and the process then exits normally: uvicorn
+    re-raises the signal once it has shut down, which kills the process by that signal
+    (status 143 for SIGTERM) before `serve` can close the host; this server only asks to
+    exit (a second SIGINT still forces it)."""
+    import uvicorn
+
+    from mockserver.ui.stream import end_streams
+
+    class GracefulServer(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            end_streams()
+            await super().shutdown(sockets=sockets)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield  # signals reach only the main thread: a server on a thread has none
+                return
+            signals = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return GracefulServer
 
 
 class MockServer:
@@ -330,7 +346,7 @@ class MockServer:
         sock = listening_socket(host, port)
         self.access.bound = host
         bound_port = sock.getsockname()[1]
-        self._uvicorn = GracefulServer(self._config(host, bound_port))
+        self._uvicorn = graceful_server()(self._config(host, bound_port))
         self._thread = threading.Thread(
             target=self._uvicorn.run,
             kwargs={"sockets": [sock]},
@@ -377,7 +393,7 @@ class MockServer:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         self._listening_at(f"http://{shown}:{port}")
         self.access.bound = host
-        server = GracefulServer(self._config(host, port))
+        server = graceful_server()(self._config(host, port))
         if on_ready is not None:
 
             def announce() -> None:
@@ -395,6 +411,8 @@ class MockServer:
                 self.tenants.close()
 
     def _config(self, host: str, port: int) -> uvicorn.Config:
+        import uvicorn
+
         limits = self.serving
         return uvicorn.Config(
             self.asgi,

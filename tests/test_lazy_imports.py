@@ -151,3 +151,23 @@ def test_a_served_server_answers_its_first_request_without_httpx() -> None:
         "server.stop()\n"
     )
     loaded_after(code)
+
+
+def test_the_in_process_server_imports_no_uvicorn() -> None:
+    """uvicorn (with click and its protocols) waits for `start` or `serve`: the in-process
+    fixture, which serves on no socket, never imports it; the dashboard's stream module and
+    the connection bounds are imported without it."""
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "import mockserver.ui.stream, mockserver.connections\n"
+        "server = MockServer()\n"
+        "server.reset()\n"
+        "assert server.dispatch is not None\n"
+        "found = [m for m in sys.modules if m == 'uvicorn' or m.startswith('uvicorn.')]\n"
+        "assert found == [], found\n"
+        "url = server.start()\n"
+        "assert 'uvicorn' in sys.modules\n"
+        "server.stop()\n"
+    )
+    loaded_after(code)

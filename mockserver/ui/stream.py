@@ -9,7 +9,8 @@ looks for), and a count of the rest.
 
 A stream ends when its client goes away, when its tenant is dropped, and when the server
 stops: uvicorn waits for every open response before shutting down, and this one would never
-end by itself, so `StreamAwareServer` ends the streams of its event loop first.
+end by itself, so the server's shutdown (`server.graceful_server`) calls `end_streams` first.
+This module imports no uvicorn: the in-process fixture serves the dashboard without it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from starlette.responses import Response
 
 from mockserver.clock import timestamp
@@ -29,8 +29,6 @@ from mockserver.core.network import NetworkEvent
 from mockserver.ui.summaries import device_summary, exchange_summary
 
 if TYPE_CHECKING:
-    import socket
-
     from mockserver.asgi import Receive, Scope, Send
     from mockserver.host import Host
     from mockserver.tenants import Tenants
@@ -245,22 +243,16 @@ _open_lock = threading.Lock()
 
 
 def end_streams() -> None:
-    """End every stream served by the running event loop, and refuse new ones on it."""
+    """End every stream served by the running event loop, and refuse new ones on it.
+
+    uvicorn's shutdown calls this before it waits for responses to finish: without it,
+    `mockserver serve` would not stop while a dashboard is open."""
     loop = asyncio.get_running_loop()
     with _open_lock:
         _ended_loops.add(loop)
         for owner, done in _open:
             if owner is loop:
                 done.set()
-
-
-class StreamAwareServer(uvicorn.Server):
-    """uvicorn's server, ending the dashboards' streams before it waits for responses to
-    finish: without this, `mockserver serve` would not stop while a dashboard is open."""
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        end_streams()
-        await super().shutdown(sockets=sockets)
 
 
 # -- the response ------------------------------------------------------------------------
