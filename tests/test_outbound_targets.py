@@ -76,6 +76,35 @@ def test_a_world_naming_a_metadata_target_is_refused_where_it_names_it() -> None
     assert [where for where, _ in problems] == ["thingpark/application_servers/0/url"]
 
 
+def test_the_scan_finds_a_target_however_deep_and_in_any_mapping() -> None:
+    """The flat scan that spares each reset the path-naming walk finds what the walk finds:
+    under lists and mappings of any kind, and the same answer asked twice (the refusals
+    kept by URL) and after more URLs than are kept."""
+    from types import MappingProxyType
+
+    from mockserver import outbound
+
+    deep = {"x": [{"y": MappingProxyType({"z": [[{"url": METADATA}]]})}], "url": 5}
+    targets = OutboundTargets()
+    for _ in range(2):
+        assert [where for where, _ in target_problems(deep, targets)] == ["x/0/y/z/0/0/url"]
+    assert list(target_problems({"a": [METADATA], "url": ["x"]}, targets)) == []
+    for n in range(outbound.REFUSALS_KEPT + 5):
+        assert targets.refusal(f"http://127.0.0.{n % 250}:{n}/") is None
+    assert targets.refusal(METADATA) is not None
+    assert len(targets._refusals) <= outbound.REFUSALS_KEPT
+
+
+def test_a_reset_still_refuses_a_description_changed_in_place() -> None:
+    """The check is not cached by description: a world edited where it lies is checked
+    again at the next reset."""
+    world = _world("http://127.0.0.1/")
+    server = MockServer(world)
+    world["thingpark"]["application_servers"][0]["url"] = METADATA
+    with pytest.raises(WorldError, match="thingpark/application_servers/0/url"):
+        server.reset()
+
+
 def test_a_world_naming_an_allowed_target_loads_and_resets() -> None:
     server = MockServer(_world(METADATA), outbound_allow=["169.254.169.254/32"])
     server.reset(_world(METADATA))  # the trial build of a new world honours it too

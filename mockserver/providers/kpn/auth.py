@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from mockserver.clock import Clock
 from mockserver.contract import HttpRequest
@@ -72,6 +72,15 @@ class Caller:
     scopes: frozenset[str]
 
 
+@lru_cache(maxsize=16)  # a few worlds' seeds: a process that loads many stays small
+def _signing_key(seed: int) -> tuple[Ed25519PrivateKey, Ed25519PublicKey]:
+    """The world's signing key: derived from the seed alone, so each reset (which builds a
+    `TokenService` anew) reuses it instead of deriving it again (issue 21)."""
+    secret = hashlib.sha256(f"mockserver-kpn-token-key:{seed}".encode()).digest()
+    private = Ed25519PrivateKey.from_private_bytes(secret)
+    return private, private.public_key()
+
+
 class TokenService:
     def __init__(self, config: Mapping[str, Any], clock: Clock, seed: int) -> None:
         self.clock = clock
@@ -86,9 +95,7 @@ class TokenService:
         }
         #: Client ids whose keys were revoked: their tokens stop working at once.
         self.revoked: set[str] = set()
-        secret = hashlib.sha256(f"mockserver-kpn-token-key:{seed}".encode()).digest()
-        self._private = Ed25519PrivateKey.from_private_bytes(secret)
-        self._public = self._private.public_key()
+        self._private, self._public = _signing_key(seed)
         #: Tokens whose signature verified, by their exact text (see the module's docstring).
         self._signed = lru_cache(maxsize=VERIFIED_TOKENS)(self._check_signature)
 
