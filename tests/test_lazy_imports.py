@@ -171,3 +171,52 @@ def test_the_in_process_server_imports_no_uvicorn() -> None:
         "server.stop()\n"
     )
     loaded_after(code)
+
+
+def test_a_server_on_the_bundled_world_imports_no_jsonschema() -> None:
+    """jsonschema (with referencing and attrs, a tenth of importing the server) waits for
+    what needs it: a user's world file, a scenario, a device added at run time. Each of
+    those is still checked."""
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "from mockserver.world import WorldError\n"
+        "server = MockServer()\n"
+        "server.reset()\n"
+        "assert 'jsonschema' not in sys.modules, 'jsonschema imported by a default start'\n"
+        "try:\n"
+        "    server.reset({'seed': 'x'})\n"
+        "except WorldError as error:\n"
+        "    assert 'seed' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('a bad world was accepted')\n"
+        "assert 'jsonschema' in sys.modules\n"
+    )
+    loaded_after(code)
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "server.load_scenario({'name': 'x', 'rules': [{'match': {'nope': 1}}]})",
+        "server.providers['kpn'].create_device({'uuid': 5})",
+        "server.providers['tts'].create_device({'application_id': 'app1', 'id': 5})",
+        "server.providers['ttnv2'].create_device({'application_id': 'app1', 'id': 5})",
+        "server.providers['thingpark'].create_device({'dev_eui': 5})",
+    ],
+)
+def test_what_needs_jsonschema_imports_it_and_still_refuses(use: str) -> None:
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "server = MockServer()\n"
+        "assert 'jsonschema' not in sys.modules\n"
+        "try:\n"
+        f"    {use}\n"
+        "except ValueError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('refused nothing')\n"
+        "assert 'jsonschema' in sys.modules\n"
+    )
+    loaded_after(code)

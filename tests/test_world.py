@@ -84,3 +84,23 @@ def test_a_world_the_default_scenario_does_not_fit_is_refused_before_anything_ch
     assert server.scenario is not None
     tenant = server.client().get("/_mock/health", headers={"X-Mockserver-Tenant": "t"})
     assert tenant.status_code == 200
+
+
+def test_the_bundled_world_keeps_the_world_schema() -> None:
+    """A server on the bundled world does not check it against the schema at every start
+    (that would import jsonschema, issue 21): this test does, once, and fails when an edit
+    of mockserver/worlds/default.yaml breaks it. Read as a user's file, it is checked."""
+    import jsonschema
+
+    from mockserver.providers.worlds import read_world, world_schema
+    from mockserver.world import DEFAULT_WORLD
+
+    bundled = read_world(None)
+    validator = jsonschema.Draft202012Validator(
+        world_schema(), format_checker=jsonschema.FormatChecker()
+    )
+    assert list(validator.iter_errors(bundled)) == []
+    assert read_world(DEFAULT_WORLD) == bundled
+    broken = {**bundled, "seed": "not a number"}
+    with pytest.raises(WorldError, match="seed"):
+        read_world(broken)

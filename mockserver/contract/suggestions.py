@@ -17,16 +17,18 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
 
 from mockserver import json_strict
 from mockserver.contract.documents import resolve_pointer
 from mockserver.contract.formats import FORMATS
 from mockserver.contract.lowering import SchemaLowering, lower_components
 from mockserver.contract.operations import Operation
+
+if TYPE_CHECKING:  # imported when a suggestion is made: providers import `BodyRules` (issue 21)
+    import jsonschema
 
 _MAX_DEPTH = 12
 _SAMPLED_FROM = {"const", "default", "example", "examples", "enum"}
@@ -94,6 +96,8 @@ def nearest_valid_body(
 
 def _format_checker() -> jsonschema.FormatChecker:
     """draft-07's formats plus the OpenAPI ones the contract layer checks, alike."""
+    import jsonschema
+
     checker = jsonschema.FormatChecker()
     for name, check in FORMATS.items():
         if isinstance(check, str):
@@ -112,6 +116,8 @@ class _Repair:
         self.formats = _format_checker()
 
     def valid(self, schema: Any, value: Any) -> bool:
+        import jsonschema
+
         validator = jsonschema.Draft7Validator(
             {**self.root, "allOf": [schema]}, format_checker=self.formats
         )

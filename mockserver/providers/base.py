@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import jsonschema
-
 from mockserver.contract.operations import Operation
 from mockserver.contract.records import ContractWarning
 from mockserver.contract.suggestions import BodyRules
@@ -19,6 +17,8 @@ from mockserver.contract.validation import HttpRequest, HttpResponse
 from mockserver.core import Device
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from mockserver.world import World
 
 Handler = Callable[[HttpRequest, Mapping[str, str]], HttpResponse]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from mockserver.formatters.world import ScriptFileError, resolve_files, script_problems
@@ -28,6 +27,9 @@ from mockserver.safe_load import (
     schema_message,
 )
 from mockserver.world import DEFAULT_WORLD, World, WorldError, WorldSource
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def world_schema() -> dict[str, Any]:
@@ -58,6 +60,7 @@ def read_world(source: WorldSource) -> dict[str, Any]:
 
 def _read_world(source: WorldSource) -> dict[str, Any]:
     origin = "world"
+    bundled = source is None
     if source is None:  # the bundled default: its size is ours, not the user's limits
         source = DEFAULT_WORLD
         with limits_applied(DEFAULT_LIMITS):
@@ -77,13 +80,8 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
         description = resolve_files(description, base)
     except ScriptFileError as error:
         raise WorldError(f"{origin}: {error}") from None
-    validator = jsonschema.Draft202012Validator(
-        world_schema(), format_checker=jsonschema.FormatChecker()
-    )
-    invalid = first_error(validator.iter_errors(description), description)
-    if invalid is not None:
-        where = "/".join(str(part) for part in invalid.absolute_path) or "(top level)"
-        raise WorldError(f"{origin}: at {clip(where, 200)}: {schema_message(invalid)}")
+    if not bundled:  # the bundled world keeps the schema: tests/test_world.py checks it
+        _check_schema(description, origin)
     if isinstance(source, str | Path) and not any(name in description for name in PROVIDERS):
         raise WorldError(
             f"{origin}: names no provider ({', '.join(PROVIDERS)}): it would serve no device "
@@ -101,6 +99,21 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
     return description
 
 
+def _check_schema(description: Any, origin: str) -> None:
+    """WorldError at the first place `description` breaks the world schema. jsonschema is
+    imported here: a server on the bundled world (the fixtures' default) never imports it
+    (issue 21: it is a tenth of importing the server)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(
+        world_schema(), format_checker=jsonschema.FormatChecker()
+    )
+    invalid = first_error(validator.iter_errors(description), description)
+    if invalid is not None:
+        where = "/".join(str(part) for part in invalid.absolute_path) or "(top level)"
+        raise WorldError(f"{origin}: at {clip(where, 200)}: {schema_message(invalid)}")
+
+
 def first_error(
     errors: Iterable[jsonschema.ValidationError], instance: Any
 ) -> jsonschema.ValidationError | None:
@@ -110,6 +123,8 @@ def first_error(
     found = list(errors)
     if not found:
         return None
+    import jsonschema
+
     first = min(found, key=lambda error: _position(instance, error.absolute_path))
     best: jsonschema.ValidationError | None = jsonschema.exceptions.best_match([first])
     return best

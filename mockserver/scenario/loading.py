@@ -6,13 +6,13 @@ file, the line and column of the offending value, and what was expected there.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import jsonschema
 import yaml
 
 from mockserver.safe_load import (
@@ -40,6 +40,11 @@ from mockserver.scenario.language import (
     duration_limit_problem,
 )
 from mockserver.scenario.model import Act, Calls, Latency, Match, Rule, Scenario, TimelineEntry
+
+# jsonschema is imported by the first scenario read: a server that loads none never imports
+# it (issue 21, start-up).
+if TYPE_CHECKING:
+    import jsonschema
 
 Position = tuple[int, int]
 ScenarioReference = str | Path | Mapping[str, Any]
@@ -181,7 +186,9 @@ def _build_checked(
 
     for path, problem in _not_json_data(document, ()):
         raise fail(path, f"at {_shown(path)}: {problem}")
-    error = jsonschema.exceptions.best_match(_VALIDATOR(SCENARIO).iter_errors(document))
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_validator()(SCENARIO).iter_errors(document))
     if error is not None:
         path = tuple(error.absolute_path)
         if (
@@ -514,15 +521,22 @@ def _shown(path: tuple[Any, ...]) -> str:
 def _validate_duration_limit(
     validator: Any, limit: str, instance: Any, schema: dict[str, Any]
 ) -> Iterator[jsonschema.ValidationError]:
+    import jsonschema
+
     problem = duration_limit_problem(instance)
     if problem is not None:
         yield jsonschema.ValidationError(problem)
 
 
-#: The language's validator: JSON Schema 2020-12, and durations no clock could wait refused.
-_VALIDATOR = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped in stubs
-    jsonschema.Draft202012Validator, {"durationLimit": _validate_duration_limit}
-)
+@functools.cache
+def _validator() -> Any:
+    """The language's validator class: JSON Schema 2020-12, and durations no clock could
+    wait refused."""
+    import jsonschema
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped in stubs
+        jsonschema.Draft202012Validator, {"durationLimit": _validate_duration_limit}
+    )
 
 
 def _where(origin: str, positions: dict[tuple[Any, ...], Position], path: tuple[Any, ...]) -> str:

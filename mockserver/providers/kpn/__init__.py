@@ -3,11 +3,10 @@ specific ones) and GRIP's token exchange. docs/providers/kpn.md says what is sim
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import jsonschema
 
 from mockserver.clock import DEFAULT_VIRTUAL_START, from_datetime
 from mockserver.contract import HttpRequest, HttpResponse
@@ -29,11 +28,22 @@ from mockserver.providers.kpn.world_schema import WORLD_SCHEMA
 from mockserver.types import SECOND, seconds
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from mockserver.world import World
 
-DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
-    WORLD_SCHEMA["properties"]["devices"]["items"], format_checker=jsonschema.FormatChecker()
-)
+
+@functools.cache
+def device_validator() -> jsonschema.protocols.Validator:
+    """The check of a device added at run time (admin API, Python), built on first use:
+    jsonschema is imported by the first such device, not by the server's start (issue 21)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(
+        WORLD_SCHEMA["properties"]["devices"]["items"], format_checker=jsonschema.FormatChecker()
+    )
+
+
 #: The create operations, by the API whose rules (rules.py) they apply.
 CREATES = {
     "createDownlink": ACTUATOR,
@@ -177,7 +187,7 @@ class KPNProvider(Provider):
 
     # -- devices at run time ----------------------------------------------------------------
     def create_device(self, spec: Mapping[str, Any]) -> Device:
-        problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))
+        problems = list(device_validator().iter_errors(dict(spec)))
         if problems:
             raise ValueError(problems[0].message)
         device = self.devices.add(spec)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import jsonschema
 
 from mockserver.clock import DEFAULT_VIRTUAL_START, from_datetime
 from mockserver.contract import HttpRequest, HttpResponse
@@ -31,9 +30,20 @@ from mockserver.providers.thingpark.world_schema import WORLD_SCHEMA
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from mockserver.world import World
 
-DEVICE_VALIDATOR = jsonschema.Draft202012Validator(WORLD_SCHEMA["properties"]["devices"]["items"])
+
+@functools.cache
+def device_validator() -> jsonschema.protocols.Validator:
+    """The check of a device added at run time (admin API, Python), built on first use:
+    jsonschema is imported by the first such device, not by the server's start (issue 21)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(WORLD_SCHEMA["properties"]["devices"]["items"])
+
+
 #: Default token lifetime when the request names no `validityPeriod` (unconfirmed, A6).
 DEFAULT_TOKEN_LIFETIME = 3600
 CORE_PREFIXES = ("/core/v141/api", "/core/latest/api", "/thingpark/dx/core/latest/api")
@@ -97,7 +107,7 @@ class ThingParkProvider(Provider):
         return send_body_rules() if operation.operation_id == SEND_OPERATION else None
 
     def create_device(self, spec: Mapping[str, Any]) -> Device:
-        problems = list(DEVICE_VALIDATOR.iter_errors(dict(spec)))
+        problems = list(device_validator().iter_errors(dict(spec)))
         if problems:
             raise ValueError(problems[0].message)
         return self.remember_added(self.subscription.add_device(spec).device, spec)

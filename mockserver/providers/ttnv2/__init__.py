@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import jsonschema
 
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.core import Device
@@ -28,9 +27,20 @@ from mockserver.providers.ttnv2.world_schema import (
 )
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from mockserver.world import World
 
-DEVICE_VALIDATOR = jsonschema.Draft202012Validator(DEVICE_SCHEMA)
+
+@functools.cache
+def device_validator() -> jsonschema.protocols.Validator:
+    """The check of a device added at run time (admin API, Python), built on first use:
+    jsonschema is imported by the first such device, not by the server's start (issue 21)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(DEVICE_SCHEMA)
+
+
 #: A V2 API path under a region prefix that is not one of REGIONS: `ttn` or `ttn-<x>` in
 #: any case (Go's mux matches case-sensitively, so `/TTN-EU` is unknown too).
 UNKNOWN_REGION = re.compile(r"/(?i:ttn)(?:-[^/]+)?/api/v2(?:/.*)?", re.DOTALL)
@@ -81,7 +91,7 @@ class TTNv2Provider(Provider):
         """`spec` is a device entry of the world file plus its `application_id`, which must
         be a V2 ID naming an application of the world (ValueError otherwise: the admin API's
         400); run-time devices never create applications."""
-        application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        application_id, entry = application_device_spec(spec, device_validator())
         if not isinstance(application_id, str) or not re.fullmatch(ID_PATTERN, application_id):
             raise ValueError(f"application_id {application_id!r} is not a TTN v2 ID ({ID_PATTERN})")
         return self.remember_added(self.registry.add_device(application_id, entry).device, spec)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any, ClassVar
-
-import jsonschema
 
 from mockserver.contract import ContractWarning, HttpRequest, HttpResponse
 from mockserver.contract.operations import Operation
@@ -27,11 +26,21 @@ from mockserver.providers.tts.webhooks import WebhookRegistryRoutes
 from mockserver.providers.tts.world_schema import WORLD_SCHEMA
 
 if TYPE_CHECKING:
+    import jsonschema
+
     from mockserver.world import World
 
-DEVICE_VALIDATOR = jsonschema.Draft202012Validator(
-    WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
-)
+
+@functools.cache
+def device_validator() -> jsonschema.protocols.Validator:
+    """The check of a device added at run time (admin API, Python), built on first use:
+    jsonschema is imported by the first such device, not by the server's start (issue 21)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(
+        WORLD_SCHEMA["properties"]["applications"]["items"]["properties"]["devices"]["items"]
+    )
+
 
 _CAPITAL = re.compile("[A-Z]")
 #: The path endings of the queue's push and replace operations.
@@ -111,7 +120,7 @@ class TTSProvider(Provider):
         """`spec` is a device entry of the world file plus its `application_id`, which must
         name an application of the world (ValueError otherwise: the admin API's 400); as in
         TTS, a device is created in an existing application, never with one."""
-        application_id, entry = application_device_spec(spec, DEVICE_VALIDATOR)
+        application_id, entry = application_device_spec(spec, device_validator())
         if not isinstance(application_id, str) or application_id not in self.registry.applications:
             raise ValueError(
                 f"application_id {application_id!r} is not an application of the world"
