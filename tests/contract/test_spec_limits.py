@@ -31,3 +31,29 @@ def test_a_description_past_the_size_limit_is_refused(tmp_path: Path):
     with limits_applied(DocumentLimits(max_bytes=4096)), pytest.raises(SpecError) as refused:
         load_specs(tmp_path)
     assert str(refused.value).startswith(f"{spec}: the file is larger than 4 KiB")
+
+
+def test_the_bundled_descriptions_read_alike_by_both_loaders() -> None:
+    """The bundled YAML is read by libyaml's whole loader, the bundled JSON by `json` alone
+    (start-up, issue 21): every file gives what the bounded readers give, and keeps the
+    default limits and the depth they would apply."""
+    from mockserver.contract.documents import _single_yaml_document, bundled_specs_dir
+    from mockserver.safe_load import DEFAULT_LIMITS
+
+    files = sorted(bundled_specs_dir().glob("*/*.y*ml"))
+    assert len(files) >= 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        with limits_applied(DEFAULT_LIMITS):
+            bounded = _single_yaml_document(text)
+        assert _single_yaml_document(text, trusted=True) == bounded, path
+    import json
+
+    from mockserver.safe_load import load_json
+
+    files = sorted(bundled_specs_dir().glob("*/*.json"))
+    assert files
+    for path in files:
+        raw = path.read_bytes()
+        with limits_applied(DEFAULT_LIMITS):
+            assert json.loads(raw.decode("utf-8")) == load_json(raw), path
