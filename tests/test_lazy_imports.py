@@ -220,3 +220,24 @@ def test_what_needs_jsonschema_imports_it_and_still_refuses(use: str) -> None:
         "assert 'jsonschema' in sys.modules\n"
     )
     loaded_after(code)
+
+
+def test_cryptography_waits_for_a_kpn_token_or_a_class_b_slot() -> None:
+    """KPN's Ed25519 key and class B's AES are made on first use: a server whose tests call
+    neither never imports cryptography; a token issued and checked, and a ping slot, do."""
+    code = (
+        "import sys\n"
+        "from mockserver.server import MockServer\n"
+        "from mockserver.lorawan.class_b import ping_offset\n"
+        "server = MockServer()\n"
+        "server.reset()\n"
+        "found = [m for m in sys.modules if m.startswith('cryptography')]\n"
+        "assert found == [], found\n"
+        "assert 0 <= ping_offset(1000, 0x01020304, 32) < 32\n"
+        "assert 'cryptography' in sys.modules\n"
+        "tokens = server.providers['kpn'].tokens\n"
+        "key = next(iter(tokens.keys.values()))\n"
+        "token = tokens.issue(key, 0, 3600)\n"
+        "assert tokens._check_signature(token).client_id == key.client_id\n"
+    )
+    loaded_after(code)

@@ -9,6 +9,7 @@ also name the operations served out of a larger description (selection.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -153,6 +154,7 @@ def _single_yaml_document(text: str, trusted: bool = False) -> object:
     A `trusted` (bundled) file is read by libyaml's whole loader, the same safe tags and
     resolver as the bounded one without its Python composer, in a third of the time
     (issue 21, start-up); tests/contract check both read every bundled file alike."""
+    loaded: Iterable[Any]
     if trusted and hasattr(yaml, "CSafeLoader"):
         loaded = yaml.load_all(text, Loader=yaml.CSafeLoader)  # safe tags only
     else:

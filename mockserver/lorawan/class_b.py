@@ -5,9 +5,15 @@ slot times the network servers compute. Beacon periods are aligned on the GPS ep
 module also converts between Unix and GPS time.
 """
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
 
 from mockserver.lorawan.airtime import SECOND, Micros
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 BEACON_PERIOD: Micros = 128 * SECOND
 BEACON_RESERVED: Micros = 2_120_000
@@ -57,6 +63,15 @@ def ping_period(periodicity: int) -> int:
     return PING_SLOT_COUNT // ping_nb(periodicity)
 
 
+@functools.cache
+def _zero_key_aes() -> Cipher[modes.ECB]:
+    """AES-128 with the all-zero key, ECB: made (and cryptography imported) by the first ping
+    slot computed, not by importing the server (issue 21, start-up)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(bytes(16)), modes.ECB())
+
+
 def ping_offset(beacon_time_gps_s: int, dev_addr: int, ping_period: int) -> int:
     """Pseudo-random first slot of the period, so devices sharing a periodicity spread out.
 
@@ -68,7 +83,7 @@ def ping_offset(beacon_time_gps_s: int, dev_addr: int, ping_period: int) -> int:
     if not 0 <= dev_addr < 2**32:
         raise ValueError(f"DevAddr {dev_addr:#x} does not fit 32 bits")
     block = (beacon_time_gps_s % 2**32).to_bytes(4, "little") + dev_addr.to_bytes(4, "little")
-    encryptor = Cipher(algorithms.AES(bytes(16)), modes.ECB()).encryptor()
+    encryptor = _zero_key_aes().encryptor()
     rand = encryptor.update(block + bytes(8)) + encryptor.finalize()
     return (rand[0] + 256 * rand[1]) % ping_period
 

@@ -22,16 +22,21 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from mockserver.clock import Clock
 from mockserver.contract import HttpRequest
 from mockserver.providers.kpn.problems import Problem
 from mockserver.types import SECOND
+
+# cryptography is imported by the first token issued or checked: a server whose tests never
+# call KPN does not import it (issue 21, start-up).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 READ, WRITE, DELETE = "downlink.read", "downlink.write", "downlink.delete"
 ALL_SCOPES = (READ, WRITE, DELETE)
@@ -76,6 +81,8 @@ class Caller:
 def _signing_key(seed: int) -> tuple[Ed25519PrivateKey, Ed25519PublicKey]:
     """The world's signing key: derived from the seed alone, so each reset (which builds a
     `TokenService` anew) reuses it instead of deriving it again (issue 21)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     secret = hashlib.sha256(f"mockserver-kpn-token-key:{seed}".encode()).digest()
     private = Ed25519PrivateKey.from_private_bytes(secret)
     return private, private.public_key()
@@ -95,9 +102,17 @@ class TokenService:
         }
         #: Client ids whose keys were revoked: their tokens stop working at once.
         self.revoked: set[str] = set()
-        self._private, self._public = _signing_key(seed)
+        self._seed = seed  # the signing key's, derived when first used (`_private`)
         #: Tokens whose signature verified, by their exact text (see the module's docstring).
         self._signed = lru_cache(maxsize=VERIFIED_TOKENS)(self._check_signature)
+
+    @cached_property
+    def _private(self) -> Ed25519PrivateKey:
+        return _signing_key(self._seed)[0]
+
+    @cached_property
+    def _public(self) -> Ed25519PublicKey:
+        return _signing_key(self._seed)[1]
 
     # -- issuing ---------------------------------------------------------------------------
     def revoke(self, client_id: str) -> bool:
@@ -163,6 +178,8 @@ class TokenService:
     def _check_signature(self, token: str) -> _Signed:
         """What never changes about a token: its signature and shape (cached: one call per
         token; a token that fails raises, and is checked again the next time)."""
+        from cryptography.exceptions import InvalidSignature
+
         parts = token.split(".")
         if len(parts) != 3:
             raise _invalid()
