@@ -14,6 +14,9 @@ each), best of each kept:
   each test), when it is installed; otherwise a session fixture around a bare threaded
   `http.server`, reset as cheaply (nothing to reset).
 
+Each run has a bytecode cache, as an installed package has (`benchmarks.startup`'s
+`child_environment`; `BENCH_BYTECODE=cold` for none), warmed by one uncounted round.
+
 Run from the repository root: `python -m benchmarks.fixture_loop` (BENCH_FIXTURE_TESTS,
 BENCH_FIXTURE_ROUNDS change the sizes). The other installed plugins that the project's own
 tests block (pyproject `addopts`) are blocked here too, for every file alike.
@@ -29,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks.startup import child_environment
 
 TESTS = int(os.environ.get("BENCH_FIXTURE_TESTS", "300"))
 ROUNDS = int(os.environ.get("BENCH_FIXTURE_ROUNDS", "5"))
@@ -76,7 +81,9 @@ def _run(folder: Path, name: str) -> tuple[float, float]:
     for plugin in BLOCKED:
         command += ["-p", f"no:{plugin}"]
     cpu = _children_cpu()
-    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, cwd=folder, capture_output=True, text=True, check=False, env=child_environment()
+    )
     spent = _children_cpu() - cpu
     found = re.search(rf"{TESTS} passed.* in ([0-9.]+)s", result.stdout)
     if result.returncode != 0 or found is None:
@@ -99,6 +106,8 @@ def main() -> None:
         if not has_httpserver:
             (folder / "conftest.py").write_text(BARE_SERVER)
         timings: dict[str, list[tuple[float, float]]] = {name: [] for name in files}
+        for name in files:  # warms the bytecode cache
+            _run(folder, name)
         for _ in range(ROUNDS):
             for name in files:
                 timings[name].append(_run(folder, name))

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mockserver.admin
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
@@ -54,6 +54,12 @@ if TYPE_CHECKING:
     import httpx
     import uvicorn
 
+    class _GracefulServer(uvicorn.Server):
+        """What `graceful_server()` makes, as the type checker sees it."""
+
+        def request_exit(self) -> None: ...
+
+
 INPROCESS_URL = "http://mockserver.invalid"
 
 
@@ -71,7 +77,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 @functools.cache
-def graceful_server() -> type[uvicorn.Server]:
+def graceful_server() -> type[_GracefulServer]:
     """uvicorn's server as `serve` and `start` run it, defined (and uvicorn imported) on
     first use.
 
@@ -81,12 +87,38 @@ def graceful_server() -> type[uvicorn.Server]:
     in flight get `graceful_timeout` seconds), and the process then exits normally: uvicorn
     re-raises the signal once it has shut down, which kills the process by that signal
     (status 143 for SIGTERM) before `serve` can close the host; this server only asks to
-    exit (a second SIGINT still forces it)."""
+    exit (a second SIGINT still forces it). `request_exit` (what `stop()` calls) wakes its
+    loop at once instead of at uvicorn's next 0.1 s tick."""
+    import asyncio
+
     import uvicorn
 
     from mockserver.ui.stream import end_streams
 
     class GracefulServer(uvicorn.Server):
+        _loop: asyncio.AbstractEventLoop | None = None
+        _wake: asyncio.Event | None = None
+
+        async def main_loop(self) -> None:
+            """uvicorn's loop of ticks (its Date header, `should_exit`), also woken by
+            `request_exit`: the fixtures' end of session waited up to a tick for it."""
+            self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+            counter = 0
+            should_exit = await self.on_tick(counter)
+            while not should_exit:
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 0.1)
+                should_exit = await self.on_tick(counter)
+
+        def request_exit(self) -> None:
+            """Stop as SIGTERM would, from any thread, without waiting for the next tick."""
+            self.should_exit = True
+            loop, wake = self._loop, self._wake
+            if loop is not None and wake is not None:
+                with contextlib.suppress(RuntimeError):  # its loop has already closed
+                    loop.call_soon_threadsafe(wake.set)
+
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             end_streams()
             await super().shutdown(sockets=sockets)
@@ -104,7 +136,7 @@ def graceful_server() -> type[uvicorn.Server]:
                 for sig, handler in original.items():
                     signal.signal(sig, handler)
 
-    return GracefulServer
+    return cast("type[_GracefulServer]", GracefulServer)
 
 
 class MockServer:
@@ -173,7 +205,7 @@ class MockServer:
             TenantRouter(home, self.tenants, self.access.tenant_refusal) if self.tenants else home
         )
         self._thread: threading.Thread | None = None
-        self._uvicorn: uvicorn.Server | None = None
+        self._uvicorn: _GracefulServer | None = None
         self.url: str | None = None
 
     def _build_tenant(self) -> Tenant:
@@ -370,7 +402,7 @@ class MockServer:
         if self.tenants is not None:
             self.tenants.close()
         if self._uvicorn is not None and self._thread is not None:
-            self._uvicorn.should_exit = True
+            self._uvicorn.request_exit()
             self._thread.join(timeout=self.serving.graceful_timeout + 5)
         self.host.close()
         self._thread = None
