@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING, Any
 
 from mockserver.contract import Contract, ContractLog
 from mockserver.contract.operations import documented_status
 from mockserver.defaults import REPORT_FORMATS
+
+if TYPE_CHECKING:  # imported by the first JUnit report: the server's start needs none
+    from xml.etree import ElementTree
 
 REPORT_VERSION = 1
 FORMATS = REPORT_FORMATS
@@ -159,6 +161,8 @@ def to_junit(report: dict[str, Any], *, warnings_as_errors: bool = False) -> str
     on a status the operation does not document, or on an exchange that got no HTTP answer,
     fails a case of its own, named after that status. A covered case's request warnings
     are its `system-out`, or failures too with `warnings_as_errors`."""
+    from xml.etree import ElementTree
+
     suites = ElementTree.Element("testsuites", name="mockserver contract")
     by_operation: dict[str, list[dict[str, Any]]] = {}
     for violation in report["violations"]:
@@ -227,6 +231,8 @@ def to_junit(report: dict[str, Any], *, warnings_as_errors: bool = False) -> str
 def _junit_journal(suites: ElementTree.Element, journal: dict[str, Any] | None) -> None:
     """The journal's figures as a suite of no test: its properties and one sentence. An
     eviction fails nothing; it says what the journal no longer holds."""
+    from xml.etree import ElementTree
+
     if journal is None:
         return
     suite = ElementTree.SubElement(

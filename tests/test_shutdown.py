@@ -3,6 +3,7 @@ grace period, closes the host and exits 0; a half-sent request never holds it.""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -123,3 +124,39 @@ def test_a_report_file_of_an_unknown_kind_is_refused_before_serving(tmp_path: Pa
     )
     assert done.returncode == 2
     assert "run.txt" in done.stderr and ".json" in done.stderr
+
+
+def test_stop_ends_the_lifespan_and_closes_an_idle_connection() -> None:
+    """`MockServer.stop()` wakes uvicorn at once and, with nothing open, skips uvicorn's
+    pause for open connections: the lifespan still ends (on the server's thread), and a
+    server holding an idle kept-alive connection takes uvicorn's own path and closes it."""
+    import threading
+
+    from mockserver.server import MockServer
+
+    server = MockServer()
+    ended_on: list[str] = []
+    stop_clock = server.host.stop_clock
+
+    def recording() -> None:
+        ended_on.append(threading.current_thread().name)
+        stop_clock()
+
+    server.host.stop_clock = recording  # type: ignore[method-assign]
+    server.start()
+    server.stop()
+    assert ended_on[0] == "mockserver"  # lifespan.shutdown, before host.close()
+
+    held = MockServer()
+    url = held.start()
+    connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=30)
+    try:
+        connection.request("GET", "/_mock/health")
+        answer = connection.getresponse()
+        assert answer.status == 200
+        answer.read()  # the connection is kept alive, idle
+        assert connection.sock is not None
+        held.stop()
+        assert connection.sock.recv(65536) == b""  # closed by the server
+    finally:
+        connection.close()
