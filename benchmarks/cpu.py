@@ -21,8 +21,8 @@ raw/ours across the windows, and the failures. `BENCH_SECONDS` (default 5) sets 
 such as `tts-off,kpn-text`) a subset of the rows, `BENCH_GENERATOR=python` the fallback
 generator even where wrk is installed.
 
-`BENCH_BEFORE=<directory>` adds a third server, `before`: the `mockserver` package found in
-that directory (say, `git archive <commit> mockserver | tar -x -C <directory>`), served the
+`BENCH_BEFORE=<directory>` adds a third server, `before`: the checkout found in that
+directory (say, `git archive <commit> | tar -x -C <directory>`), run from there and served the
 same way and measured in the same interleaved windows (before, ours, raw, ...), so that a
 change's before/after comes from one run. The table then gains its column and ratio.
 
@@ -166,6 +166,7 @@ def running(
     probe: str,
     output: IO[bytes] | int,
     env: dict[str, str] | None = None,
+    cwd: str | None = None,
 ) -> Iterator[Server]:
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in command]
@@ -175,6 +176,7 @@ def running(
         stderr=subprocess.DEVNULL,
         preexec_fn=pinned_to(cores()[0]),
         env=env,
+        cwd=cwd,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}{probe}")
@@ -185,11 +187,12 @@ def running(
 
 
 def ours(log: str, output: IO[bytes] | int, tree: str | None = None) -> Any:
-    """Our server; from the package in `tree` instead of this checkout's, if given."""
+    """Our server; from the package in `tree` instead of this checkout's, if given (run
+    from there: `python -m` puts the working directory first on the path)."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "{port}", "--virtual-time"]
     env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
     name = "ours" if tree is None else "before"
-    return running(name, [*command, *LOGS[log]], "/_mock/health", output, env)
+    return running(name, [*command, *LOGS[log]], "/_mock/health", output, env, tree)
 
 
 def raw() -> Any:

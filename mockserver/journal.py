@@ -3,9 +3,10 @@ the vendor accepted but almost certainly dropped by mistake (warnings).
 
 Bounded twice: by count (`capacity`) and by bytes (`byte_budget`), oldest first, and it
 counts what it evicted. A body over `body_limit` is kept truncated, with its length and
-sha256, so that a burst of huge pushes costs the budget, not the machine. What it keeps is
-a redacted copy (mockserver.redaction): every view of an exchange is made from the journal,
-so none of them shows a credential whole.
+sha256, so that a burst of huge pushes costs the budget, not the machine. It keeps each
+exchange as sent and masks its credentials (mockserver.redaction) when an entry is made of
+it: every view of an exchange is made from the journal's entries, so none of them shows a
+credential whole, and recording, on every request's path, does no masking.
 """
 
 from __future__ import annotations
