@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from mockserver.clock import to_datetime
@@ -168,8 +167,13 @@ def parse_duration(text: str) -> Micros:
         seconds += int(digits or "0") * unit
     if seconds > MAX_DURATION_SECONDS:
         raise DurationTooLong(text)
-    nanos = int(fraction.ljust(9, "0")) if fraction else 0
-    return seconds * SECOND + round(Fraction(nanos, 1_000))
+    if not fraction:
+        return seconds * SECOND
+    # Nanoseconds to microseconds, half to even (as `round` of the exact fraction would).
+    micros, rest = divmod(int(fraction.ljust(9, "0")), 1_000)
+    if rest > 500 or (rest == 500 and micros & 1):
+        micros += 1
+    return seconds * SECOND + micros
 
 
 def timestamp(at: Micros) -> str:
