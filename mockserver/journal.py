@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -188,8 +188,8 @@ class Journal:
             request.headers,
             body,
             request.oversized,
-            request.violations,
-            request.warnings,
+            request.violations or _NONE,  # kept for the journal's 10 000 entries: no
+            request.warnings or _NONE,  # empty lists for the garbage collector to walk
         )
         answer, response_truncated = self._keep_body(response.body)
         if answer is not response.body:
@@ -350,8 +350,12 @@ class SentRequest(NamedTuple):
     headers: Mapping[str, str]
     body: bytes
     oversized: bool
-    violations: list[ContractViolation]
-    warnings: list[ContractWarning]
+    violations: Sequence[ContractViolation]
+    warnings: Sequence[ContractWarning]
+
+
+#: A kept request's findings when it has none (most requests).
+_NONE: tuple[()] = ()
 
 
 def entry(fields: tuple[Any, ...]) -> JournalEntry:
@@ -378,8 +382,8 @@ def kept_request(sent: SentRequest | HttpRequest) -> HttpRequest:
         redact_headers(sent.headers, lower_case=True),
         redact_body(sent.body),
         oversized=sent.oversized,
-        violations=sent.violations,
-        warnings=sent.warnings,
+        violations=list(sent.violations),
+        warnings=list(sent.warnings),
     )
 
 
