@@ -61,6 +61,9 @@ class Clock(Protocol):
 
     #: "virtual" or "real", as the admin API and the banner say.
     kind: str
+    #: True while the clock fires due timers on its own (a virtual clock's advance): what a
+    #: callback schedules for now then runs within the same advance, before any other call.
+    firing: bool
 
     def now_us(self) -> Micros: ...
 
@@ -176,6 +179,7 @@ class VirtualClock:
         self._timers = _TimerHeap()
         #: Held while a timer is set or timers fire (the shell's lock; none by default).
         self.guard: AbstractContextManager[object] = nullcontext()
+        self.firing = False
 
     def now_us(self) -> Micros:
         return self._now
@@ -201,21 +205,25 @@ class VirtualClock:
         timers = self._timers
         heappop = heapq.heappop
         with self.guard, _collector_paused():
-            # _TimerHeap.pop_due, inline: this loop runs once per timer of a whole simulation
-            while True:
-                current = timers._current
-                if not current or current[0][2].cancelled:
-                    current = timers._head()
-                    if not current:
+            was_firing, self.firing = self.firing, True
+            try:
+                # _TimerHeap.pop_due, inline: this loop runs once per timer of a simulation
+                while True:
+                    current = timers._current
+                    if not current or current[0][2].cancelled:
+                        current = timers._head()
+                        if not current:
+                            break
+                    when, _, timer = current[0]
+                    if when > target:
                         break
-                when, _, timer = current[0]
-                if when > target:
-                    break
-                heappop(current)
-                if when > self._now:
-                    self._now = when
-                timer.callback()
-                fired += 1
+                    heappop(current)
+                    if when > self._now:
+                        self._now = when
+                    timer.callback()
+                    fired += 1
+            finally:
+                self.firing = was_firing
             self._now = target
         return fired
 
@@ -248,6 +256,8 @@ class RealClock:
     """
 
     kind = "real"
+    #: Never: a timer set for now fires on the driver's next pass, and calls come between.
+    firing = False
 
     def __init__(self, speed: float = 1.0) -> None:
         if speed <= 0:

@@ -163,7 +163,33 @@ class Scheduler:
                 state = self._states.get(device.id)
                 if state is None or not state.windows_available:
                     return
+                if self._windows_past(device, state):
+                    state.windows_available = False
+                    return
             self._wake(device, self.clock.now_us())
+
+    def _windows_past(self, device: Device, state: _DeviceState) -> bool:
+        """True when a wake-up now could only find the class A windows closed, and would
+        close them at once: the decision `_class_a` takes, taken here without its timer.
+
+        A day of a large network pushes to most devices long after their last uplink's
+        windows: each push cost a timer, a wake-up and a decision that closed them (a tenth
+        of the run). Only while the clock fires timers (`clock.firing`), so that the wake-up
+        would have run within this same advance, before anything outside could look; only
+        with no faults (a scenario may hold the queue and decide later) and no wake-up
+        pending (it decides first and may change the queue)."""
+        if not self.clock.firing or self.faults is not None or state.wake_at is not None:
+            return False
+        uplink = state.last_uplink
+        if uplink is None or state.in_flight is not None:
+            return False
+        now = self.clock.now_us()
+        decided = uplink.received_at + DEDUPLICATION_WINDOW
+        if now < decided:
+            return False
+        if not device.late_pushes_use_windows and now > decided:
+            return True
+        return now + SCHEDULE_WINDOW > uplink.received_at + device.rx1_delay + SECOND
 
     def reconsider(self) -> None:
         """Decide again now for every device with a queue: the faults changed (a scenario
