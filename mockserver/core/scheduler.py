@@ -142,7 +142,13 @@ class Scheduler:
             frequency=uplink.frequency,
         )
         if device.queue._items:  # an empty queue is woken by the next push instead
-            self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
+            # _wake, inline (the state is at hand, and the time is not in the past)
+            at = uplink.received_at + DEDUPLICATION_WINDOW
+            if at < self.clock.now_us():
+                self._wake(device, at)
+            elif state.wake_at is None or state.wake_at > at:
+                state.wake_at = at
+                self.clock.call_at(at, partial(self._decide, device, at))
 
     def close_windows(self, device: Device) -> None:
         """Give up the last uplink's class A windows: a network that failed to prepare the
@@ -209,7 +215,9 @@ class Scheduler:
         self.clock.call_at(at, partial(self._decide, device, at))  # called in C, no frame
 
     def _decide(self, device: Device, at: Micros) -> None:
-        state = self.state(device)
+        state = self._states.get(device.id)
+        if state is None:
+            state = self._states[device.id] = _DeviceState()
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
@@ -219,7 +227,7 @@ class Scheduler:
         if back is not None:
             self._wake(device, back)  # out of reach: the queue waits, nothing is lost
             return
-        if state.windows_available and (self._class_a(device, state) or not len(device.queue)):
+        if state.windows_available and (self._class_a(device, state) or not device.queue._items):
             return  # sent in a class A window, or every item failed there
         if device.device_class is DeviceClass.C:
             self._class_c(device, state)
@@ -322,9 +330,9 @@ class Scheduler:
             rx1_data_rate = region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset)
             rx1 = ("RX1", rx1_at, rx1_data_rate, region.rx1_frequency(uplink.frequency))
             reachable.insert(0, rx1)
-        while len(device.queue):
-            head = device.queue.peek()
-            assert head is not None
+        queue = device.queue  # its own list, read afresh each time (a failure's listener
+        while queue._items:  # may push to an emptied queue, which gives it a new list)
+            head = queue._items[0]
             if head.absolute_time is not None:
                 # Never in a class A window (TTS skips RX1/RX2 for an application time):
                 # it holds the queue, unless the first window left already comes after it.
@@ -346,7 +354,7 @@ class Scheduler:
                 )
                 continue
             window, transmit_at, data_rate, frequency = fitting[0]
-            fault = self._fault(device, head)
+            fault = None if self.faults is None else self._fault(device, head)
             if fault is not None and fault != "gateway_failure":
                 self._fail_by_fault(device, fault, region.max_frm_payload(data_rate))
                 continue
@@ -415,7 +423,7 @@ class Scheduler:
         frequency: int,
         fault: str | None = None,
     ) -> None:
-        downlink = device.queue.pop()
+        downlink = device.queue._items.pop(0)
         details: dict[str, Any] = {  # Network.emit's **details
             "window": window,
             "transmit_at": at,
@@ -435,13 +443,12 @@ class Scheduler:
                 return
             if device.session is not None:
                 device.session.last_f_cnt_down += 1
-            self.network.emit(
-                "sent", device, [downlink], at=at, f_pending=len(device.queue) > 0, **details
-            )
+            items = device.queue._items
+            self.network.emit("sent", device, [downlink], at=at, f_pending=bool(items), **details)
             if downlink.confirmed:
                 state.awaiting_ack = downlink
                 state.awaiting_ack_since = at
-            if len(device.queue):
+            if device.queue._items:  # read again: a listener may have pushed or replaced
                 self._wake(device, self.clock.now_us())
 
         self.clock.call_at(at, send)
