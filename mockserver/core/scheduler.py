@@ -343,8 +343,10 @@ class Scheduler:
             if head.confirmed and state.awaiting_ack is not None:
                 return False  # one confirmed downlink outstanding at a time
             length = len(head.frm_payload)
-            fitting = [w for w in reachable if length <= region.max_frm_payload(w[2])]
-            if not fitting:
+            for fitting in reachable:  # the first window the payload fits
+                if length <= region.max_frm_payload(fitting[2]):
+                    break
+            else:
                 largest = max(region.max_frm_payload(w[2]) for w in reachable)
                 self._fail(
                     device,
@@ -353,7 +355,7 @@ class Scheduler:
                     max=largest,
                 )
                 continue
-            window, transmit_at, data_rate, frequency = fitting[0]
+            window, transmit_at, data_rate, frequency = fitting
             fault = None if self.faults is None else self._fault(device, head)
             if fault is not None and fault != "gateway_failure":
                 self._fail_by_fault(device, fault, region.max_frm_payload(data_rate))
