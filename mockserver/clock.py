@@ -157,7 +157,8 @@ def _collector_paused() -> Iterator[None]:
 
     A simulated day of a large network fires millions of timers, and each collector pass
     walks every event the device timelines keep: half the run time went there. Reference
-    counting still frees everything at once; only cycles wait until the collector resumes.
+    counting still frees everything at once; only cycles wait until the collector resumes
+    (and, for those made during the pause, until its next full collection).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -165,7 +166,23 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Count every object made while the collector was paused as old, without a pass.
+
+    Otherwise the first allocation after `gc.enable()` starts a youngest-generation pass
+    over everything the advance made: a simulated day of 10 000 devices leaves millions of
+    events, and that one pass cost 0.5 s of a 6 h run. `freeze()` then `unfreeze()` moves
+    the young generations to the oldest in constant time; the oldest is walked when Python
+    decides (a full collection), as for any long-lived data. Skipped when someone else
+    froze objects: `unfreeze()` would release theirs too.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 class VirtualClock:
