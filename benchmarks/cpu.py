@@ -21,12 +21,18 @@ raw/ours across the windows, and the failures. `BENCH_SECONDS` (default 5) sets 
 such as `tts-off,kpn-text`) a subset of the rows, `BENCH_GENERATOR=python` the fallback
 generator even where wrk is installed.
 
+`BENCH_BEFORE=<directory>` adds a third server, `before`: the checkout found in that
+directory (say, `git archive <commit> | tar -x -C <directory>`), run from there and served the
+same way and measured in the same interleaved windows (before, ours, raw, ...), so that a
+change's before/after comes from one run. The table then gains its column and ratio.
+
 Run from the repository root: `python -m benchmarks.cpu`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -102,6 +108,7 @@ ROWS = [(route, log) for log in LOGS for route in ROUTES]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 WINDOWS = max(1, int(os.environ.get("BENCH_WINDOWS", "3")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+BEFORE = os.environ.get("BENCH_BEFORE") or None
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -153,11 +160,23 @@ def wait_ready(url: str, timeout: float = 60) -> float:
 
 
 @contextmanager
-def running(name: str, command: list[str], probe: str, output: IO[bytes] | int) -> Iterator[Server]:
+def running(
+    name: str,
+    command: list[str],
+    probe: str,
+    output: IO[bytes] | int,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> Iterator[Server]:
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in command]
     process = subprocess.Popen(
-        command, stdout=output, stderr=subprocess.DEVNULL, preexec_fn=pinned_to(cores()[0])
+        command,
+        stdout=output,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=pinned_to(cores()[0]),
+        env=env,
+        cwd=cwd,
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}{probe}")
@@ -167,9 +186,13 @@ def running(name: str, command: list[str], probe: str, output: IO[bytes] | int) 
         process.wait()
 
 
-def ours(log: str, output: IO[bytes] | int) -> Any:
+def ours(log: str, output: IO[bytes] | int, tree: str | None = None) -> Any:
+    """Our server; from the package in `tree` instead of this checkout's, if given (run
+    from there: `python -m` puts the working directory first on the path)."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "{port}", "--virtual-time"]
-    return running("ours", [*command, *LOGS[log]], "/_mock/health", output)
+    env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
+    name = "ours" if tree is None else "before"
+    return running(name, [*command, *LOGS[log]], "/_mock/health", output, env, tree)
 
 
 def raw() -> Any:
@@ -264,7 +287,7 @@ async def _generate(
 
 
 def measure(server: Server, route: Route, seconds: float, script: str | None) -> Window:
-    if server.name == "ours":  # each window from the same world, the reset outside it
+    if server.name in ("ours", "before"):  # each window from the same world, the reset outside it
         httpx.post(f"{server.url}/_mock/reset", timeout=60).raise_for_status()
     before = cpu_seconds(server.process.pid)
     if script is not None:
@@ -280,9 +303,11 @@ class Row:
     log: str
     ours: list[Window]
     raw: list[Window]
+    before: list[Window] = field(default_factory=list)
 
-    def ratios(self) -> list[float]:
-        return [r.micros / o.micros for o, r in zip(self.ours, self.raw, strict=True)]
+    def ratios(self, windows: list[Window] | None = None) -> list[float]:
+        mine = self.ours if windows is None else windows
+        return [r.micros / o.micros for o, r in zip(mine, self.raw, strict=True)]
 
 
 def row(
@@ -290,35 +315,50 @@ def row(
 ) -> Row:
     route = ROUTES[route_key]
     script = script_for(route)
-    with tempfile.TemporaryFile() as log_file, ours(log, log_file) as server:
-        measure(server, route, min(SECONDS, 2.0), script)  # warm-up: caches, lazy imports
-        measure(baseline, route, min(SECONDS, 2.0), script)
-        mine: list[Window] = []
-        theirs: list[Window] = []
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(ours(log, stack.enter_context(tempfile.TemporaryFile())))
+        earlier = None
+        if BEFORE:
+            log_file = stack.enter_context(tempfile.TemporaryFile())
+            earlier = stack.enter_context(ours(log, log_file, BEFORE))
+        servers = [s for s in (earlier, server, baseline) if s is not None]
+        for each in servers:  # warm-up: caches, lazy imports
+            measure(each, route, min(SECONDS, 2.0), script)
+        windows: dict[str, list[Window]] = {each.name: [] for each in servers}
         for _ in range(WINDOWS):
-            mine.append(measure(server, route, SECONDS, script))
-            theirs.append(measure(baseline, route, SECONDS, script))
-    return Row(route.name, log, mine, theirs)
+            for each in servers:
+                windows[each.name].append(measure(each, route, SECONDS, script))
+    return Row(route.name, log, windows["ours"], windows["raw"], windows.get("before", []))
+
+
+def _spread(ratios: list[float]) -> str:
+    return "±" + format((max(ratios) - min(ratios)) / 2, ".2f")
 
 
 def table(rows: list[Row]) -> str:
-    lines = [
-        f"{'route':16}{'log':6}{'ours µs':>9}{'raw µs':>9}{'raw/ours':>10}{'spread':>9}"
-        f"{'failures':>18}"
-    ]
+    compared = any(found.before for found in rows)
+    head = f"{'route':16}{'log':6}"
+    if compared:
+        head += f"{'before µs':>11}{'raw/before':>12}{'spread':>9}"
+    head += f"{'ours µs':>9}{'raw µs':>9}{'raw/ours':>10}{'spread':>9}{'failures':>18}"
+    lines = [head]
     for found in rows:
         mine = statistics.median(w.micros for w in found.ours)
         theirs = statistics.median(w.micros for w in found.raw)
-        ratios = found.ratios()
-        spread = (max(ratios) - min(ratios)) / 2
-        failed = sum(w.failures for w in found.ours)
-        sent = sum(w.responses for w in found.ours)
+        failed = sum(w.failures for w in found.ours + found.before)
+        sent = sum(w.responses for w in found.ours + found.before)
         raw_failed = sum(w.failures for w in found.raw)
         failures = f"{failed}/{sent}" + (f" (raw {raw_failed})" if raw_failed else "")
-        lines.append(
-            f"{found.route:16}{found.log:6}{mine:>9.0f}{theirs:>9.0f}{theirs / mine:>10.2f}"
-            f"{'±' + format(spread, '.2f'):>9}{failures:>18}"
+        line = f"{found.route:16}{found.log:6}"
+        if compared:
+            earlier = statistics.median(w.micros for w in found.before)
+            line += f"{earlier:>11.0f}{theirs / earlier:>12.2f}"
+            line += f"{_spread(found.ratios(found.before)):>9}"
+        line += (
+            f"{mine:>9.0f}{theirs:>9.0f}{theirs / mine:>10.2f}"
+            f"{_spread(found.ratios()):>9}{failures:>18}"
         )
+        lines.append(line)
     return "\n".join(lines)
 
 

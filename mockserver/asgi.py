@@ -92,10 +92,9 @@ class MockServerApp:
             scope["method"], path, query.decode("latin-1") if query else "", headers, b""
         )
         host = self.host
-        simulator = host.simulator
         # Without the lock: one lookup in a table a reset replaces whole, and the loop must
         # not wait here while the simulator's thread runs a script.
-        limit = simulator.intake(path)
+        limit = host.simulator.intake(path)
         try:
             declared = headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
@@ -110,11 +109,7 @@ class MockServerApp:
             request.body = body
         except BodyTooLarge:
             request.oversized = True
-
-        def dispatch() -> tuple[HttpResponse, tuple[Any, ...] | None]:
-            return simulator.dispatch(request), simulator.last_exchange
-
-        return await host.call(dispatch)
+        return await host.dispatch(request)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

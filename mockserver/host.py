@@ -15,9 +15,11 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Collection
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 from mockserver.clock import RealClock, VirtualClock
+from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.delivery import Delivery, DeliveryLimits
 from mockserver.formatters.engine import scripts_seen
 from mockserver.reports import build_report, render, with_delivery, with_journal
@@ -77,6 +79,20 @@ class Host:
         if not scripts_seen():
             return locked()
         return await self.thread.run(locked)
+
+    async def dispatch(self, request: HttpRequest) -> tuple[HttpResponse, tuple[Any, ...] | None]:
+        """`Simulator.dispatch` as `call` runs it, with the journal's fields of the exchange
+        (`last_exchange`, read under the same lock): the one call on every request's path,
+        so without the closures `call` makes while no script can run."""
+        simulator = self.simulator
+        if not scripts_seen():
+            with self.lock:
+                return simulator.dispatch(request), simulator.last_exchange
+        return await self.thread.run(partial(self._dispatch_locked, request))
+
+    def _dispatch_locked(self, request: HttpRequest) -> tuple[HttpResponse, tuple[Any, ...] | None]:
+        with self.lock:
+            return self.simulator.dispatch(request), self.simulator.last_exchange
 
     # -- the simulator's calls that change the world, one at a time --------------------------
     def reset(

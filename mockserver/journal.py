@@ -3,17 +3,19 @@ the vendor accepted but almost certainly dropped by mistake (warnings).
 
 Bounded twice: by count (`capacity`) and by bytes (`byte_budget`), oldest first, and it
 counts what it evicted. A body over `body_limit` is kept truncated, with its length and
-sha256, so that a burst of huge pushes costs the budget, not the machine. What it keeps is
-a redacted copy (mockserver.redaction): every view of an exchange is made from the journal,
-so none of them shows a credential whole.
+sha256, so that a burst of huge pushes costs the budget, not the machine. It keeps each
+exchange as sent and masks its credentials (mockserver.redaction) when an entry is made of
+it: every view of an exchange is made from the journal's entries, so none of them shows a
+credential whole, and recording, on every request's path, does no masking.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver import json_strict
 from mockserver.clock import to_datetime
@@ -159,7 +161,7 @@ class Journal:
         response: HttpResponse,
         violations: list[ContractViolation],
     ) -> JournalEntry:
-        return JournalEntry(*self.add(at, provider, operation, request, response, violations))
+        return entry(self.add(at, provider, operation, request, response, violations))
 
     def add(
         self,
@@ -171,65 +173,59 @@ class Journal:
         violations: list[ContractViolation],
         scenario_rule: str | None = None,
     ) -> tuple[Any, ...]:
-        """`record` for the request path: the entry's fields, not an entry. What is kept is a
-        copy, redacted and truncated: the caller's request and response are not changed."""
+        """`record` for the request path: the entry's fields, not an entry. The caller's
+        request and response are not changed. What is kept is what the views need, as sent
+        (`SentRequest`: not the request object, whose parsed JSON can weigh many times the body),
+        each body within `body_limit`; it is redacted when an entry is made of it (`entry`),
+        which every view of the journal goes through: recording is on every request's
+        path, reading is not (issue 21)."""
         self._sequence += 1
-        kept_request, request_truncated = self._keep_request(request)
-        kept_response, response_truncated = self._keep_response(response)
+        body, request_truncated = self._keep_body(request.body)
+        sent = SentRequest(
+            request.method,
+            request.path,
+            request.query,
+            request.headers,
+            body,
+            request.oversized,
+            request.violations or _NONE,  # kept for the journal's 10 000 entries: no
+            request.warnings or _NONE,  # empty lists for the garbage collector to walk
+        )
+        answer, response_truncated = self._keep_body(response.body)
+        if answer is not response.body:
+            response = HttpResponse(response.status, response.headers, answer)
         fields: tuple[Any, ...] = (
             self._sequence,
             at,
             provider,
             operation,
-            kept_request,
-            kept_response,
+            sent,
+            response,
             tuple(violations),
         )
         if scenario_rule is not None or request_truncated or response_truncated:
             fields += (scenario_rule,)
         if request_truncated or response_truncated:
             fields += (request_truncated, response_truncated)
+        headers = request.headers
+        answered = response.headers
         size = (
             ENTRY_OVERHEAD
-            + len(kept_request.path)
-            + len(kept_request.query)
-            + len(kept_request.body)
-            + _headers_size(kept_request.headers)
-            + len(kept_response.body)
-            + _headers_size(kept_response.headers)
-            + FINDING_OVERHEAD * (len(violations) + len(kept_request.warnings))
+            + len(request.path)
+            + len(request.query)
+            + len(body)
+            + sum(map(len, headers))
+            + sum(map(len, headers.values()))
+            + len(answer)
+            + sum(map(len, answered))
+            + sum(map(len, answered.values()))
+            + FINDING_OVERHEAD * (len(violations) + len(request.warnings))
         )
         self._entries.append(fields)
         self._sizes.append(size)
         self._bytes += size
         self._evict()
         return fields
-
-    def _keep_request(self, request: HttpRequest) -> tuple[HttpRequest, TruncatedBody | None]:
-        """The request as the journal keeps it: no parsed JSON (it can weigh many times the
-        body), the body within `body_limit`, credentials masked."""
-        body, truncated = self._keep_body(request.body)
-        return (
-            HttpRequest(
-                request.method,
-                request.path,
-                redact_query(request.query),
-                redact_headers(request.headers, lower_case=True),
-                redact_body(body),
-                oversized=request.oversized,
-                violations=request.violations,
-                warnings=request.warnings,
-            ),
-            truncated,
-        )
-
-    def _keep_response(self, response: HttpResponse) -> tuple[HttpResponse, TruncatedBody | None]:
-        body, truncated = self._keep_body(response.body)
-        body = redact_body(body)
-        headers = redact_headers(response.headers)
-        if body is response.body and headers is response.headers:
-            return response, None
-        return HttpResponse(response.status, headers, body), truncated
 
     def _keep_body(self, body: bytes) -> tuple[bytes, TruncatedBody | None]:
         if len(body) <= self.body_limit:
@@ -249,7 +245,7 @@ class Journal:
             self._evicted_bytes += size
 
     def entries(self) -> list[JournalEntry]:
-        return [JournalEntry(*fields) for fields in tuple(self._entries)]
+        return [entry(fields) for fields in tuple(self._entries)]
 
     @property
     def last_sequence(self) -> int:
@@ -308,7 +304,7 @@ class Journal:
                 break
             if fields[6] or fields[4].warnings or not broken:  # violations, warnings
                 newer.append(fields)
-        return [JournalEntry(*fields) for fields in reversed(newer)]
+        return [entry(fields) for fields in reversed(newer)]
 
     def clear(self) -> None:
         """Forget every exchange, and the count of those evicted: a fresh journal."""
@@ -343,5 +339,58 @@ class Journal:
         return len(self._entries)
 
 
-def _headers_size(headers: Any) -> int:
-    return sum(map(len, headers)) + sum(map(len, headers.values()))
+class SentRequest(NamedTuple):
+    """A request as the journal keeps it (`Journal.add`): as sent, its body within the
+    journal's `body_limit`, named as `HttpRequest` names them. Redacted when shown
+    (`kept_request`)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    oversized: bool
+    violations: Sequence[ContractViolation]
+    warnings: Sequence[ContractWarning]
+
+
+#: A kept request's findings when it has none (most requests).
+_NONE: tuple[()] = ()
+
+
+def entry(fields: tuple[Any, ...]) -> JournalEntry:
+    """The entry of a journal's fields (`Journal.add`), its credentials masked."""
+    sequence, at, provider, operation, sent, response, violations, *rest = fields
+    return JournalEntry(
+        sequence,
+        at,
+        provider,
+        operation,
+        kept_request(sent),
+        kept_response(response),
+        violations,
+        *rest,
+    )
+
+
+def kept_request(sent: SentRequest | HttpRequest) -> HttpRequest:
+    """A kept request as the journal shows it: credentials masked, no parsed JSON."""
+    return HttpRequest(
+        sent.method,
+        sent.path,
+        redact_query(sent.query),
+        redact_headers(sent.headers, lower_case=True),
+        redact_body(sent.body),
+        oversized=sent.oversized,
+        violations=list(sent.violations),
+        warnings=list(sent.warnings),
+    )
+
+
+def kept_response(response: HttpResponse) -> HttpResponse:
+    """A kept response as the journal shows it: credentials masked."""
+    body = redact_body(response.body)
+    headers = redact_headers(response.headers)
+    if body is response.body and headers is response.headers:
+        return response
+    return HttpResponse(response.status, headers, body)

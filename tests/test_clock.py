@@ -93,3 +93,32 @@ def test_the_garbage_collector_is_left_as_it_was_found():
         assert not gc.isenabled()  # a caller's own choice is kept
     finally:
         gc.enable()
+
+
+def test_what_timers_made_is_not_walked_by_a_collection_pass_after_the_advance():
+    """Objects made while the collector was paused count as old afterwards: otherwise the
+    first allocation after the advance walks them all (1.3 s of a simulated day of 10 000
+    devices). Only when nobody froze objects (unfreezing would release theirs)."""
+    import gc
+
+    if gc.get_freeze_count():
+        pytest.skip("objects frozen by someone else")
+    clock = VirtualClock(0)
+    kept: list[list[int]] = []
+    clock.call_at(SECOND, lambda: kept.extend([i] for i in range(5000)))
+    passes: list[dict[str, int]] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            passes.append(info)
+
+    gc.collect()  # counts from zero
+    gc.callbacks.append(watch)
+    try:
+        clock.advance(2)
+        after = [[n] for n in range(100)]  # the allocations that would start the pass
+    finally:
+        gc.callbacks.remove(watch)
+    assert len(kept) == 5000 and len(after) == 100
+    assert passes == []  # no pass over the 5000 young lists the timer made
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

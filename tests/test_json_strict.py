@@ -204,3 +204,28 @@ def test_the_nearest_valid_body_of_a_body_nested_too_deeply_is_found_without_it(
         op for op in Contract.load().operations() if op.key == "tts.WebhookDownlinkQueuePush"
     )
     assert nearest_valid_body(push, b"[" * 100_000) == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"a":"\ud800"}',
+        rb'{"a":["x","\uDFFF"]}',
+        rb'{"\udc00":1}',
+        rb'{"a":"\uD83D\uDE00"}',  # a pair: fine, but the scan must look
+        rb'{"a":"\u00e9"}',
+        rb'{"a":"\\ud800"}',  # an escaped backslash: no surrogate
+        b'{"a":1,"b":[true,null]}',
+    ],
+)
+def test_the_surrogate_prescan_never_misses_what_the_walk_finds(body):
+    value = json_strict.loads(body)
+    if json_strict.lone_surrogate_at(value) is not None:
+        assert json_strict.may_hold_surrogates(body)
+    if not json_strict.may_hold_surrogates(body):
+        assert json_strict.lone_surrogate_at(value) is None
+
+
+def test_no_surrogate_escape_no_prescan_hit():
+    assert not json_strict.may_hold_surrogates(b'{"payloadHex":"0102","u":"\\u0041"}')
+    assert json_strict.may_hold_surrogates(rb'{"x":"\ud800"}')

@@ -25,7 +25,7 @@ from mockserver.contract import ContractViolation, HttpRequest, HttpResponse
 from mockserver.request_log import add_arguments, install, uninstall
 from mockserver.request_log.console import wants_colour
 from mockserver.request_log.events import Exchange, exchange_level
-from mockserver.request_log.formatting import TextFormatter
+from mockserver.request_log.formatting import JsonFormatter, TextFormatter
 from mockserver.server import MockServer
 from tests.conftest import AUTH, WEBHOOK_DOWN
 from tests.providers.tts_outbound.test_webhooks_end_to_end import Application
@@ -376,3 +376,41 @@ def _request() -> HttpRequest:
 
 def _response(status: int) -> HttpResponse:
     return HttpResponse(status, {}, b"")
+
+
+# -- the direct path (issue 21) -------------------------------------------------------------
+def test_another_handler_on_the_way_still_gets_every_line_as_a_record(log):
+    """serve's handler takes API lines without a record only while it is all they reach: a
+    handler someone adds (pytest's log capture, a user's) gets them as records, and serve's
+    output is the same either way."""
+    from mockserver.request_log.events import API
+
+    written = log()
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    server = MockServer()
+    with server.client() as client:
+        assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 200
+        extra = Keep()
+        API.addHandler(extra)
+        try:
+            assert client.post(PUSH, headers=AUTH, json=ONE).status_code == 200
+        finally:
+            API.removeHandler(extra)
+    assert len(seen) == 1 and isinstance(seen[0].msg, Exchange)
+    first, second = written.lines()
+    assert re.sub(r"\d+\.\d ms", "", first[13:]) == re.sub(r"\d+\.\d ms", "", second[13:])
+
+
+def test_a_direct_line_and_a_record_line_are_the_same_text():
+    """`format_event` (the direct path) and `format` (a record) write one line alike."""
+    event = Exchange((1, 0, "tts", None, _request(), _response(200), ()), 1.25, "team-a")
+    record = logging.LogRecord("mockserver.requests", logging.INFO, "", 0, event, (), None)
+    text = TextFormatter()
+    assert text.format(record) == text.format_event(event, record.created)
+    lines = JsonFormatter()
+    assert lines.format(record) == lines.format_event(event, record.created)

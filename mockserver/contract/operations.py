@@ -362,11 +362,22 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+#: How many (method, path) pairs an index remembers the operation of; past it, it starts over.
+ROUTE_CACHE_SIZE = 4096
+
+
 class OperationIndex:
-    """Finds the operation a request is for, or tells a wrong method from an unknown path."""
+    """Finds the operation a request is for, or tells a wrong method from an unknown path.
+
+    A request's (method, path) is matched against the operations' patterns once, and
+    remembered: a client sends the same few paths over and over, and the patterns of a
+    large description (TTS serves dozens of POST operations) are tried one by one. The
+    memory is bounded (`ROUTE_CACHE_SIZE`; a path with an ID in it is a new pair per
+    device) and forgets everything when full."""
 
     def __init__(self, operations: list[Operation]) -> None:
         self._by_method: dict[str, list[Operation]] = {}
+        self._found: dict[tuple[str, str], tuple[Operation, dict[str, str]] | None] = {}
         self._all = operations
         for operation in operations:
             self._by_method.setdefault(operation.method, []).append(operation)
@@ -375,6 +386,20 @@ class OperationIndex:
             candidates.sort(key=lambda op: (op.path.count("{"), -len(op.path)))
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation and its path parameters (a dict of the caller's own)."""
+        key = (method, path)
+        try:
+            known = self._found[key]
+        except KeyError:
+            known = self._match(method, path)
+            if len(self._found) >= ROUTE_CACHE_SIZE:
+                self._found.clear()
+            self._found[key] = known
+        if known is None:
+            return None
+        return known[0], known[1].copy()
+
+    def _match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         for operation in self._by_method.get(method, ()):
             found = operation.path_regex.match(path)
             if found:

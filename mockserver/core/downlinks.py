@@ -59,7 +59,8 @@ class DownlinkQueue:
         """Append, or with `first` put ahead of everything queued (in the given order)."""
         # a slice is sized exactly; list() of a list over-allocates
         new = downlinks[:] if isinstance(downlinks, list) else list(downlinks)
-        self._check_capacity(len(self._items) + len(new))
+        if self.capacity is not None:  # _check_capacity, inline: once per push of a simulation
+            self._check_capacity(len(self._items) + len(new))
         if not self._items:
             self._items = new  # sized exactly; extending an empty list over-allocates
         elif first:

@@ -142,7 +142,13 @@ class Scheduler:
             frequency=uplink.frequency,
         )
         if device.queue._items:  # an empty queue is woken by the next push instead
-            self._wake(device, uplink.received_at + DEDUPLICATION_WINDOW)
+            # _wake, inline (the state is at hand, and the time is not in the past)
+            at = uplink.received_at + DEDUPLICATION_WINDOW
+            if at < self.clock.now_us():
+                self._wake(device, at)
+            elif state.wake_at is None or state.wake_at > at:
+                state.wake_at = at
+                self.clock.call_at(at, partial(self._decide, device, at))
 
     def close_windows(self, device: Device) -> None:
         """Give up the last uplink's class A windows: a network that failed to prepare the
@@ -163,7 +169,33 @@ class Scheduler:
                 state = self._states.get(device.id)
                 if state is None or not state.windows_available:
                     return
+                if self._windows_past(device, state):
+                    state.windows_available = False
+                    return
             self._wake(device, self.clock.now_us())
+
+    def _windows_past(self, device: Device, state: _DeviceState) -> bool:
+        """True when a wake-up now could only find the class A windows closed, and would
+        close them at once: the decision `_class_a` takes, taken here without its timer.
+
+        A day of a large network pushes to most devices long after their last uplink's
+        windows: each push cost a timer, a wake-up and a decision that closed them (a tenth
+        of the run). Only while the clock fires timers (`clock.firing`), so that the wake-up
+        would have run within this same advance, before anything outside could look; only
+        with no faults (a scenario may hold the queue and decide later) and no wake-up
+        pending (it decides first and may change the queue)."""
+        if not self.clock.firing or self.faults is not None or state.wake_at is not None:
+            return False
+        uplink = state.last_uplink
+        if uplink is None or state.in_flight is not None:
+            return False
+        now = self.clock.now_us()
+        decided = uplink.received_at + DEDUPLICATION_WINDOW
+        if now < decided:
+            return False
+        if not device.late_pushes_use_windows and now > decided:
+            return True
+        return now + SCHEDULE_WINDOW > uplink.received_at + device.rx1_delay + SECOND
 
     def reconsider(self) -> None:
         """Decide again now for every device with a queue: the faults changed (a scenario
@@ -183,7 +215,9 @@ class Scheduler:
         self.clock.call_at(at, partial(self._decide, device, at))  # called in C, no frame
 
     def _decide(self, device: Device, at: Micros) -> None:
-        state = self.state(device)
+        state = self._states.get(device.id)
+        if state is None:
+            state = self._states[device.id] = _DeviceState()
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
@@ -193,7 +227,7 @@ class Scheduler:
         if back is not None:
             self._wake(device, back)  # out of reach: the queue waits, nothing is lost
             return
-        if state.windows_available and (self._class_a(device, state) or not len(device.queue)):
+        if state.windows_available and (self._class_a(device, state) or not device.queue._items):
             return  # sent in a class A window, or every item failed there
         if device.device_class is DeviceClass.C:
             self._class_c(device, state)
@@ -296,9 +330,9 @@ class Scheduler:
             rx1_data_rate = region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset)
             rx1 = ("RX1", rx1_at, rx1_data_rate, region.rx1_frequency(uplink.frequency))
             reachable.insert(0, rx1)
-        while len(device.queue):
-            head = device.queue.peek()
-            assert head is not None
+        queue = device.queue  # its own list, read afresh each time (a failure's listener
+        while queue._items:  # may push to an emptied queue, which gives it a new list)
+            head = queue._items[0]
             if head.absolute_time is not None:
                 # Never in a class A window (TTS skips RX1/RX2 for an application time):
                 # it holds the queue, unless the first window left already comes after it.
@@ -309,8 +343,10 @@ class Scheduler:
             if head.confirmed and state.awaiting_ack is not None:
                 return False  # one confirmed downlink outstanding at a time
             length = len(head.frm_payload)
-            fitting = [w for w in reachable if length <= region.max_frm_payload(w[2])]
-            if not fitting:
+            for fitting in reachable:  # the first window the payload fits
+                if length <= region.max_frm_payload(fitting[2]):
+                    break
+            else:
                 largest = max(region.max_frm_payload(w[2]) for w in reachable)
                 self._fail(
                     device,
@@ -319,8 +355,8 @@ class Scheduler:
                     max=largest,
                 )
                 continue
-            window, transmit_at, data_rate, frequency = fitting[0]
-            fault = self._fault(device, head)
+            window, transmit_at, data_rate, frequency = fitting
+            fault = None if self.faults is None else self._fault(device, head)
             if fault is not None and fault != "gateway_failure":
                 self._fail_by_fault(device, fault, region.max_frm_payload(data_rate))
                 continue
@@ -389,7 +425,7 @@ class Scheduler:
         frequency: int,
         fault: str | None = None,
     ) -> None:
-        downlink = device.queue.pop()
+        downlink = device.queue._items.pop(0)
         details: dict[str, Any] = {  # Network.emit's **details
             "window": window,
             "transmit_at": at,
@@ -409,13 +445,12 @@ class Scheduler:
                 return
             if device.session is not None:
                 device.session.last_f_cnt_down += 1
-            self.network.emit(
-                "sent", device, [downlink], at=at, f_pending=len(device.queue) > 0, **details
-            )
+            items = device.queue._items
+            self.network.emit("sent", device, [downlink], at=at, f_pending=bool(items), **details)
             if downlink.confirmed:
                 state.awaiting_ack = downlink
                 state.awaiting_ack_since = at
-            if len(device.queue):
+            if device.queue._items:  # read again: a listener may have pushed or replaced
                 self._wake(device, self.clock.now_us())
 
         self.clock.call_at(at, send)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
-from mockserver.redaction import redact_url
+from mockserver.redaction import redact_query, redact_url
 from mockserver.types import Micros
 
 if TYPE_CHECKING:
@@ -173,10 +173,6 @@ def _writable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _target(request: HttpRequest) -> str:
-    return f"{request.path}?{request.query}" if request.query else request.path
-
-
 def _tenant(tenant: str | None, style: Style) -> str:
     return style.paint(f"[{tenant}] ", "35") if tenant else ""
 
@@ -195,11 +191,34 @@ class Exchange(Event):
 
     @property
     def request(self) -> HttpRequest:
-        return self.journal[4]  # type: ignore[no-any-return]
+        """The request as the journal shows it (credentials masked)."""
+        from mockserver.journal import kept_request  # `--help` imports this module: no contract
+
+        return kept_request(self.journal[4])
 
     @property
     def response(self) -> HttpResponse:
-        return self.journal[5]  # type: ignore[no-any-return]
+        """The response as the journal shows it (credentials masked)."""
+        from mockserver.journal import kept_response
+
+        return kept_response(self.journal[5])
+
+    @property
+    def status(self) -> int:
+        return self.journal[5].status  # type: ignore[no-any-return]
+
+    @property
+    def method(self) -> str:
+        return self.journal[4].method  # type: ignore[no-any-return]
+
+    @property
+    def path(self) -> str:
+        return self.journal[4].path  # type: ignore[no-any-return]
+
+    @property
+    def query(self) -> str:
+        """The query, its credentials masked."""
+        return redact_query(self.journal[4].query)
 
     @property
     def findings(self) -> tuple[ContractViolation, ...]:
@@ -207,37 +226,39 @@ class Exchange(Event):
 
     def split(self) -> tuple[list[Finding], list[Finding]]:
         """(violations, warnings): the journal's findings and its request's warnings."""
-        return split_findings(self.findings, self.request.warnings)
+        return split_findings(self.findings, self.journal[4].warnings)
 
     def fields(self) -> dict[str, Any]:
-        sequence, _, provider, operation, request, response, _findings, *rule = self.journal
+        journal = self.journal
+        sequence, provider, operation = journal[0], journal[2], journal[3]
         broken, advice = self.split()
         first = broken or advice
         return {
             "tenant": self.tenant,
             "provider": provider,
-            "method": request.method,
-            "path": request.path,
-            "query": request.query or None,
-            "status": response.status,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query or None,
+            "status": self.status,
             "duration_ms": round(self.duration_ms, 2),
             "operation": operation,
             "violations": len(broken),
             "warnings": len(advice),
             "finding": _said(first[0]) if first else None,
             "warning": _said(advice[0]) if advice else None,
-            "scenario_rule": rule[0] if rule else None,
+            "scenario_rule": journal[7] if len(journal) > 7 else None,
             "journal_sequence": sequence,
         }
 
     def text(self, style: Style) -> str:
         provider = self.journal[2] or "-"
-        request = self.request
         rule = self.journal[7] if len(self.journal) > 7 else None
         acted = "  " + style.paint(f"scenario {rule!r}", "35") if rule else ""
+        query = self.query
+        target = f"{self.path}?{query}" if query else self.path
         return (
-            f"{_tenant(self.tenant, style)}{style.paint(provider, '1')} {request.method} "
-            f"{_target(request)} {style.status(self.response.status)} "
+            f"{_tenant(self.tenant, style)}{style.paint(provider, '1')} {self.method} "
+            f"{target} {style.status(self.status)} "
             f"{self.duration_ms:.1f} ms{acted}{_note(*self.split(), style)}"
         )
 

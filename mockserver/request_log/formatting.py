@@ -26,18 +26,27 @@ class TextFormatter(logging.Formatter):
         self.wall = SecondsCache("%H:%M:%S", time.localtime)
 
     def format(self, record: logging.LogRecord) -> str:
-        style = self.style
-        head = style.paint(f"{self.wall(int(record.created))}.{int(record.msecs):03d}", "2")
         event = record.msg
         if isinstance(event, Event):
-            if event.sim is not None:
-                head += " " + style.paint(f"sim {iso(event.sim)}", "2")
-            return f"{head} {event.text(style)}"
+            return self.format_event(event, record.created)
+        style = self.style
+        head = style.paint(f"{self.wall(int(record.created))}.{int(record.msecs):03d}", "2")
         level = style.paint(record.levelname, _LEVEL_COLOURS.get(record.levelno, "0"))
         line = f"{head} {level} {record.name}: {record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+    def format_event(self, event: Event, created: float) -> str:
+        """One event's line, `created` its wall time (`time.time()`, as a record has it):
+        what `format` says of an event's record, without the record (console's direct
+        path)."""
+        style = self.style
+        second = int(created)
+        head = style.paint(f"{self.wall(second)}.{int((created - second) * 1000):03d}", "2")
+        if event.sim is not None:
+            head += " " + style.paint(f"sim {iso(event.sim)}", "2")
+        return f"{head} {event.text(style)}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,22 +59,30 @@ class JsonFormatter(logging.Formatter):
         self.wall = SecondsCache("%Y-%m-%dT%H:%M:%S", time.gmtime)
 
     def format(self, record: logging.LogRecord) -> str:
+        event = record.msg
+        if isinstance(event, Event):
+            return self.format_event(event, record.created)
         line: dict[str, Any] = {
             "time": iso(int(record.created * 1_000_000), self.wall),
             "level": record.levelname.lower(),
+            "event": "log",
         }
-        event = record.msg
-        if isinstance(event, Event):
-            if event.sim is not None:
-                line["sim_time"] = iso(event.sim)
-            line["event"] = event.kind
-            line.update(event.fields())
-        else:
-            line["event"] = "log"
-            line["logger"] = record.name
-            line["message"] = record.getMessage()
-            if record.exc_info:
-                line["exception"] = self.formatException(record.exc_info)
+        line["logger"] = record.name
+        line["message"] = record.getMessage()
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return _encode(line)
+
+    def format_event(self, event: Event, created: float) -> str:
+        """One event's line, `created` its wall time: `format` without the record."""
+        line: dict[str, Any] = {
+            "time": iso(int(created * 1_000_000), self.wall),
+            "level": logging.getLevelName(event.level).lower(),
+        }
+        if event.sim is not None:
+            line["sim_time"] = iso(event.sim)
+        line["event"] = event.kind
+        line.update(event.fields())
         return _encode(line)
 
 

@@ -33,6 +33,42 @@ if TYPE_CHECKING:
     from mockserver.outbound import OutboundAttempt
 
 
+class DirectHandler(logging.Handler):
+    """A handler that also takes an API call's event without a record: serve's
+    (`console._Handler`; defined there, since that module starts a thread and the simulator
+    imports this one)."""
+
+    def write_event(self, event: Event) -> None:
+        raise NotImplementedError
+
+
+_ROOT = logging.getLogger("mockserver")
+#: serve's handler (`console.install`): an API call's line goes to it directly while it is
+#: the only handler the line would reach.
+direct: DirectHandler | None = None
+
+
+def _direct_to(level: int) -> DirectHandler | None:
+    """serve's handler, if it is all that an API line at `level` would reach: no filter, no
+    other handler on the way (pytest's log capture, a user's own), nothing propagated past
+    it. Otherwise None, and the line goes the usual way (a `LogRecord`)."""
+    handler = direct
+    if handler is None or level < handler.level or handler.filters:
+        return None
+    root = _ROOT
+    if (
+        len(root.handlers) != 1
+        or root.handlers[0] is not handler
+        or root.propagate
+        or root.filters
+        or API.filters
+    ):
+        return None
+    if not API.propagate or any(type(each) is not logging.NullHandler for each in API.handlers):
+        return None
+    return handler
+
+
 def api_logged() -> bool:
     """Whether an API call could be logged at all: worth timing it."""
     return API.isEnabledFor(LOWEST_API_LEVEL)
@@ -50,7 +86,12 @@ def log_exchange(clock: Clock, fields: tuple[Any, ...] | None, started: float) -
     if API.isEnabledFor(level):
         duration = (time.perf_counter() - started) * 1000
         tenant = fields[4].headers.get(TENANT_HEADER)
-        emit(API, Exchange(fields, duration, tenant, level, sim_time(clock, fields[1])))
+        event = Exchange(fields, duration, tenant, level, sim_time(clock, fields[1]))
+        handler = _direct_to(level)
+        if handler is not None:
+            handler.write_event(event)
+        else:
+            emit(API, event)
 
 
 def scenario_logged() -> bool:

@@ -134,11 +134,14 @@ class Simulator:
     def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
         world = self.world
         clock = self.clock
+        find = world.network.find
 
         def fire() -> None:
-            device = self.network.find(device_id)
-            if self.world is not world or device is None:
-                return  # the world was reset or the device removed
+            if self.world is not world:
+                return  # the world was reset
+            device = find(device_id)
+            if device is None:
+                return  # the device was removed
             self._uplink(device, None, b"", False, False, None, None)
             clock.call_at(clock.now_us() + interval, fire)  # the same callback each time
 

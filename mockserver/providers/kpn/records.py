@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from mockserver.clock import to_datetime
@@ -77,16 +76,6 @@ class Record:
     _message_text: str | None = field(default=None, repr=False)
     _values: tuple[str, ...] | None = field(default=None, repr=False)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name != "status":
-            object.__setattr__(self, name, value)
-            return
-        old = self.__dict__.get("status")
-        object.__setattr__(self, name, value)
-        watcher = self.__dict__.get("watcher")
-        if watcher is not None and old is not None and old != value:
-            watcher(self, old)
-
     @property
     def finished(self) -> bool:
         return self.status in FINAL
@@ -106,6 +95,27 @@ class Record:
         if self._values is None:
             self._values = tuple(_scalar_values(self.message))
         return self._values
+
+
+class _StatusHook:
+    """`Record.status` on assignment: the store's watcher hears of every change.
+
+    A data descriptor with `__set__` and no `__get__`: an assignment runs the hook, a read
+    finds the value in the instance's `__dict__` as for a plain attribute. Only `status`
+    pays for the hook (a `__setattr__` ran on each of about 30 field assignments per
+    create, the dataclass's `__init__` included), and reading it costs nothing extra."""
+
+    def __set__(self, record: Record, value: str) -> None:
+        state = record.__dict__
+        old = state.get("status")
+        state["status"] = value
+        watcher = state.get("watcher")
+        if watcher is not None and old is not None and old != value:
+            watcher(record, old)
+
+
+# After the dataclass is built, so that its `__init__` keeps PENDING as the default.
+setattr(Record, "status", _StatusHook())  # noqa: B010 (mypy: `status` stays a str field)
 
 
 def _scalar_values(node: Any) -> Iterator[str]:
@@ -157,8 +167,13 @@ def parse_duration(text: str) -> Micros:
         seconds += int(digits or "0") * unit
     if seconds > MAX_DURATION_SECONDS:
         raise DurationTooLong(text)
-    nanos = int(fraction.ljust(9, "0")) if fraction else 0
-    return seconds * SECOND + round(Fraction(nanos, 1_000))
+    if not fraction:
+        return seconds * SECOND
+    # Nanoseconds to microseconds, half to even (as `round` of the exact fraction would).
+    micros, rest = divmod(int(fraction.ljust(9, "0")), 1_000)
+    if rest > 500 or (rest == 500 and micros & 1):
+        micros += 1
+    return seconds * SECOND + micros
 
 
 def timestamp(at: Micros) -> str:

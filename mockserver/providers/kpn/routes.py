@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.records import ContractViolation
 from mockserver.contract.validation import UNPARSED
-from mockserver.json_strict import lone_surrogate_at
+from mockserver.json_strict import lone_surrogate_at, may_hold_surrogates
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.kpn.auth import DELETE, READ, TOKEN_LIFETIME, WRITE, Caller
 from mockserver.providers.kpn.devices import KpnDevice
@@ -115,7 +115,7 @@ class Routes:
             if violation.rule == "syntax":
                 raise Problem(400, "Malformed JSON request body")
             raise Problem(400, _detail(violation))
-        if request.json is not UNPARSED:
+        if request.json is not UNPARSED and may_hold_surrogates(request.body):
             where = lone_surrogate_at(request.json)
             if where is not None:
                 # `"\ud800"` parses, but is no character: no bearer could encode it (chosen).

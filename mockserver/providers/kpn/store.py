@@ -74,6 +74,9 @@ class RecordStore:
         self.capacity = capacity
         #: Ends an in-flight downlink (its bearer lets go of it) before it is dropped.
         self._evict_in_flight = evict
+        #: One bound method for every record (a new one per record was two more long-lived
+        #: objects per actuator create for the cyclic garbage collector to walk).
+        self._watcher = self._status_changed
         self._by_id: dict[str, Record] = {}
         self._indexes: dict[Key, list[Record]] = {}
         self._references: dict[tuple[str, str], Record] = {}
@@ -164,7 +167,7 @@ class RecordStore:
             if record.finished_at is None:
                 record.finished_at = self.clock.now_us()
             self._finished.append((record.finished_at, record))
-        record.watcher = self._status_changed
+        record.watcher = self._watcher
 
     def remove(self, record: Record) -> None:
         if self._by_id.get(record.id) is not record:

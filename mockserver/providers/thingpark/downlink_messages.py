@@ -12,12 +12,11 @@ import json
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from mockserver import json_strict
 from mockserver.contract import HttpRequest, HttpResponse
 from mockserver.contract.suggestions import BodyRules
-from mockserver.contract.validation import UNPARSED
+from mockserver.contract.validation import UNPARSED, query_pairs
 from mockserver.core import Downlink
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.thingpark import errors
@@ -190,7 +189,7 @@ def _message(request: HttpRequest) -> dict[str, Any]:
 
 def _flags(request: HttpRequest, message: Mapping[str, Any]) -> dict[str, bool]:
     """Each flag from the query (it wins when present) or the body."""
-    query = dict(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
+    query = dict(query_pairs(request.query))
     flags: dict[str, bool] = {}
     for name in FLAGS:
         raw = query.get(name)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from mockserver.contract import HttpRequest, HttpResponse
+from mockserver.contract.validation import query_pairs
 from mockserver.providers.base import Handler, json_response
 from mockserver.providers.thingpark.errors import oauth_error
 from mockserver.providers.thingpark.subscription import Client
@@ -119,7 +120,7 @@ class TokenRoutes:
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
-    return dict(parse_qsl(request.query, keep_blank_values=True)) if request.query else {}
+    return dict(query_pairs(request.query))
 
 
 def _form(request: HttpRequest) -> dict[str, str]:

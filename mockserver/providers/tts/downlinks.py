@@ -93,7 +93,7 @@ class ApplicationDownlink:
             priority=self.priority,
             correlation_ids=tuple(self.correlation_ids),
             extra=extra or None,
-            absolute_time=absolute_time(self.class_b_c),
+            absolute_time=absolute_time(self.class_b_c) if self.class_b_c else None,
         )
 
 
