@@ -357,3 +357,35 @@ def test_the_index_walks_only_the_page_it_serves(server):
     selection = listing._Selection(Counting(index), 0, len(index), None)
     chosen, more = selection.window(4_000, 50, [], "http")
     assert len(chosen) == 50 and more and reads == 50
+
+
+def test_an_index_read_after_records_leave_from_its_front_and_middle_is_exact():
+    """Records leaving from an index's front only move its start (no list move per record);
+    whatever mix of front and middle removals and appends, a read gives exactly the kept
+    records in creation order."""
+    import random
+
+    from mockserver.providers.kpn.store import _Index
+
+    class Rec:
+        def __init__(self, seq: int) -> None:
+            self.seq = seq
+
+    rng = random.Random(21)
+    index, kept, seq = _Index(), [], 0
+    for step in range(5000):
+        roll = rng.random()
+        if roll < 0.45 or not kept:
+            record = Rec(seq)
+            seq += 1
+            index.insert(record)  # type: ignore[arg-type]
+            kept.append(record)
+        elif roll < 0.85:
+            index.delete(kept.pop(0))  # type: ignore[arg-type]  # the oldest
+        else:
+            index.delete(kept.pop(rng.randrange(len(kept))))  # type: ignore[arg-type]
+        assert bool(index) == bool(kept)
+        if step % 97 == 0:
+            assert index.live() == kept
+            assert index.start == 0
+    assert index.live() == kept
