@@ -227,8 +227,13 @@ class Delivery:
         if loop is None:
             return
         self.cancel("cancelled: the server stopped")
-        with contextlib.suppress(Exception):  # a loop that is gone already has nothing left
+        # Stop goes on whatever happens here; what went wrong is said, not swallowed.
+        try:
             asyncio.run_coroutine_threadsafe(self._close_clients(), loop).result(timeout=5)
+        except TimeoutError:
+            log.warning("outbound connections still closing after 5 s; stopping without them")
+        except Exception:
+            log.exception("closing the outbound connections failed; stopping without them")
         loop.call_soon_threadsafe(loop.stop)
         self._loop = None
 
