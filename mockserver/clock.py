@@ -208,21 +208,7 @@ class VirtualClock:
         with self.guard:
             if when < self._now:
                 when = self._now
-            # _TimerHeap.add, inline: a simulated day of a large network sets millions
-            timers = self._timers
-            sequence = next(timers._sequence)
-            timer = Timer(when, sequence, callback)
-            key = when >> _BUCKET_BITS
-            if key <= timers._current_key:
-                heapq.heappush(timers._current, (when, sequence, timer))
-                return timer
-            bucket = timers._buckets.get(key)
-            if bucket is None:
-                timers._buckets[key] = [(when, sequence, timer)]
-                heapq.heappush(timers._keys, key)
-            else:
-                bucket.append((when, sequence, timer))
-            return timer
+            return self._timers.add(when, callback)
 
     def advance(self, by: float) -> int:
         """Move forward `by` seconds, firing every timer due on the way; returns how many fired."""

@@ -190,21 +190,7 @@ class Network:
         `at` is the simulated instant it belongs to (a transmission's own time, which a real
         clock reaches a moment before its timer runs); now by default.
         """
-        # _emit's body, inline: this runs once per event of a whole simulation
-        when = self.clock.now_us() if at is None else at
-        event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
-        timeline = self._timelines.get(device.id)
-        if timeline is None:  # sized for its one event: most devices of a big world have one
-            timeline = self._timelines[device.id] = [event]
-        else:
-            timeline.append(event)
-        if len(timeline) > self._timeline_length:
-            del timeline[0]
-        listeners = self._routing[1].get((kind, device.provider))
-        if listeners is None:
-            listeners = self._listeners_for(kind, device.provider)
-        for listener in listeners:
-            listener(event)
+        self._emit(kind, device, downlinks, at, details)
 
     def _emit(
         self,
