@@ -25,31 +25,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.delivery_receivers import Receiver, Silent, closed_port
+from tests.delivery_receivers import KEY, Receiver, Silent, closed_port, tts_world
 
 BURST = int(os.environ.get("BENCH_BURST", "1000"))
-KEY = "NNSXS.XXXXXXXXX"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
-WORLD = {
-    "seed": 7,
-    "tts": {
-        "api_keys": [{"key": KEY, "application": "app1", "placeholder": True}],
-        "applications": [
-            {
-                "id": "app1",
-                "webhooks": [
-                    {
-                        "id": "wh1",
-                        "base_url": "http://127.0.0.1:9/",
-                        "downlink_queued": {"path": "/queued"},
-                    }
-                ],
-                "devices": [{"id": "dev1", "class": "A", "session": {"dev_addr": "260B0001"}}],
-            }
-        ],
-    },
-}
 
 
 def free_port() -> int:
@@ -98,7 +78,7 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         world = Path(folder) / "world.json"
-        world.write_text(json.dumps(WORLD))
+        world.write_text(json.dumps(tts_world("http://127.0.0.1:9/")))
         command = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
         server = subprocess.Popen(
             [*command, "--world", str(world), "--log-level", "warning"],

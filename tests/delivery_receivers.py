@@ -1,5 +1,6 @@
-"""Receivers for the delivery tests: a live one (optionally slow or held), and ports where
-nothing answers (closed, or listening without ever accepting)."""
+"""Receivers for the delivery tests and benchmark: a live one (optionally slow or held),
+ports where nothing answers (closed, or listening without ever accepting), and the world
+whose webhook sends to them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,32 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KEY = "NNSXS.XXXXXXXXX"
+
+
+def tts_world(base_url: str) -> dict:
+    """A TTS world whose one webhook (`wh1` of `app1`) sends `downlink_queued` to
+    `base_url`/queued: each push to `dev1` is one message to deliver."""
+    return {
+        "seed": 7,
+        "tts": {
+            "api_keys": [{"key": KEY, "application": "app1", "placeholder": True}],
+            "applications": [
+                {
+                    "id": "app1",
+                    "webhooks": [
+                        {
+                            "id": "wh1",
+                            "base_url": base_url,
+                            "downlink_queued": {"path": "/queued"},
+                        }
+                    ],
+                    "devices": [{"id": "dev1", "class": "A", "session": {"dev_addr": "260B0001"}}],
+                }
+            ],
+        },
+    }
 
 
 class Receiver:

@@ -19,32 +19,9 @@ from mockserver.delivery import (
 )
 from mockserver.outbound import OutboundMessage
 from mockserver.server import MockServer
-from tests.delivery_receivers import Receiver, Silent, closed_port
+from tests.delivery_receivers import KEY, Receiver, Silent, closed_port, tts_world
 
-KEY = "NNSXS.XXXXXXXXX"
 PUSH = "/api/v3/as/applications/app1/webhooks/wh1/devices/dev1/down/push"
-
-
-def tts_world(base_url: str) -> dict:
-    return {
-        "seed": 7,
-        "tts": {
-            "api_keys": [{"key": KEY, "application": "app1", "placeholder": True}],
-            "applications": [
-                {
-                    "id": "app1",
-                    "webhooks": [
-                        {
-                            "id": "wh1",
-                            "base_url": base_url,
-                            "downlink_queued": {"path": "/queued"},
-                        }
-                    ],
-                    "devices": [{"id": "dev1", "class": "A", "session": {"dev_addr": "260B0001"}}],
-                }
-            ],
-        },
-    }
 
 
 @pytest.fixture
