@@ -104,30 +104,43 @@ def _bounded_base() -> type[HttpToolsProtocol]:
             super().__init__(config, server_state, app_state, _loop)
             self._in_head = True  # from a request's first byte to the end of its headers
             self._head_bytes = 0  # of this head, counted as received (an upper bound)
-            self._head_size = 0  # of this head, counted as parsed (exact once it is complete)
             self._refused = False
+            #: When the request being received began (loop time); None between requests.
+            self._began: float | None = None
             self._deadline: asyncio.TimerHandle | None = None
 
         # -- the deadline ------------------------------------------------------------------
+        # One timer per connection rather than one per request: a request's begin and end
+        # only note the time (issue 21: a timer armed and cancelled on every request was a
+        # few µs of each). When the timer fires it closes the connection if the request then
+        # in progress began `request_timeout` ago, is re-armed for that request's own
+        # deadline if it began later, and lapses between requests (an idle kept-alive
+        # connection is uvicorn's `timeout_keep_alive`'s).
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._arm()  # a connection that never sends a byte is a request never finished
+            self._began = self.loop.time()  # a connection that never sends a byte is a
+            self._arm(self._began)  # request never finished
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            if self._deadline is None:
-                self._deadline = self.loop.call_later(self.limits.request_timeout, self._too_slow)
-
-        def _disarm(self) -> None:
+            self._began = None
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None
+            super().connection_lost(exc)
 
-        def _too_slow(self) -> None:
+        def _arm(self, began: float) -> None:
+            self._deadline = self.loop.call_at(
+                began + self.limits.request_timeout, self._deadline_reached
+            )
+
+        def _deadline_reached(self) -> None:
             self._deadline = None
+            began = self._began
+            if began is None:
+                return
+            if self.loop.time() < began + self.limits.request_timeout:
+                self._arm(began)  # a later request than the one the timer was set for
+                return
             if not self.transport.is_closing():
                 log.info(
                     "closed a connection from %s: its request was not complete within %g s",
@@ -153,24 +166,21 @@ def _bounded_base() -> type[HttpToolsProtocol]:
                 return
             super().on_message_begin()
             self._in_head = True
-            self._head_bytes = self._head_size = 0
-            self._arm()  # the next request on a kept-alive connection
-
-        def on_url(self, url: bytes) -> None:
-            if not self._refused:
-                super().on_url(url)
-                self._head_size += len(url)
-
-        def on_header(self, name: bytes, value: bytes) -> None:
-            if not self._refused:
-                super().on_header(name, value)
-                self._head_size += len(name) + len(value) + 4  # ": " and CRLF
+            self._head_bytes = 0
+            self._began = began = self.loop.time()
+            if self._deadline is None:
+                self._arm(began)  # the next request on a kept-alive connection
 
         def on_headers_complete(self) -> None:
             if self._refused:
                 return
             self._in_head = False
-            if self._head_size > self.limits.max_header_bytes:
+            # The head as parsed (request target, and each header's name and value with
+            # ": " and CRLF), summed once here rather than counted in a callback per header.
+            size = len(self.url) + 4 * len(self.headers)
+            for name, value in self.headers:
+                size += len(name) + len(value)
+            if size > self.limits.max_header_bytes:
                 self._refuse()  # the app never sees this request
                 return
             super().on_headers_complete()
@@ -183,11 +193,11 @@ def _bounded_base() -> type[HttpToolsProtocol]:
             if self._refused:
                 return
             super().on_message_complete()
-            self._disarm()
+            self._began = None
 
         def _refuse(self) -> None:
             self._refused = True
-            self._disarm()
+            self._began = None
             log.info(
                 "refused a request from %s: its headers exceed %d bytes",
                 _peer(self.client),
