@@ -161,12 +161,7 @@ class RecordStore:
             # What `q` searches and `sort=message` compares, computed now (a message never
             # changes) rather than by the first list that needs it, for the whole index.
             _ = record.values, record.message_text
-        indexes = self._indexes
-        for key in _keys(record, record.status):
-            index = indexes.get(key)
-            if index is None:
-                indexes[key] = index = _Index()
-            index.insert(record)
+        _insert(self._indexes, _keys(record, record.status), record)
         if record.api == ACTUATOR and record.external_reference is not None:
             self._references[(record.client, record.external_reference)] = record
         if record.finished:
@@ -180,8 +175,7 @@ class RecordStore:
             return
         del self._by_id[record.id]
         record.watcher = None
-        for key in _keys(record, record.status):
-            _delete(self._indexes, key, record)
+        _delete(self._indexes, _keys(record, record.status), record)
         if record.external_reference is not None:
             ref = (record.client, record.external_reference)
             if self._references.get(ref) is record:
@@ -222,19 +216,16 @@ class RecordStore:
         while self._by_id.get(created[0].id) is not created[0]:
             created.popleft()
         oldest = created.popleft()
-        self._evict_in_flight(oldest)
+        # Out of the store first, then let go of: the status its bearer ends it in moves it
+        # through no index (it is in none any more), and it joins no finished queue.
         self.remove(oldest)
+        self._evict_in_flight(oldest)
         self.evicted += 1
 
     def _status_changed(self, record: Record, old: str) -> None:
-        for key in _keys(record, old, status_only=True):
-            _delete(self._indexes, key, record)
         indexes = self._indexes
-        for key in _keys(record, record.status, status_only=True):
-            index = indexes.get(key)
-            if index is None:
-                indexes[key] = index = _Index()
-            index.insert(record)
+        _delete(indexes, _status_keys(record, old), record)
+        _insert(indexes, _status_keys(record, record.status), record)
         if record.finished:
             record.finished_at = self.clock.now_us()
             self._finished.append((record.finished_at, record))
@@ -249,18 +240,40 @@ def _key(api: str, client: str, device: KpnDevice | None, status: str | None) ->
     return (api, client, None if device is None else id(device), status)
 
 
-def _keys(record: Record, status: str, *, status_only: bool = False) -> list[Key]:
-    with_status = [
-        _key(record.api, record.client, None, status),
-        _key(record.api, record.client, record.device, status),
-    ]
-    if status_only:
-        return with_status
-    return [
-        _key(record.api, record.client, None, None),
-        _key(record.api, record.client, record.device, None),
-        *with_status,
-    ]
+def _keys(record: Record, status: str) -> tuple[Key, ...]:
+    """The indexes a record in `status` is in: its API's and its device's, each whole and
+    of the status (built inline: this runs several times on every create)."""
+    api, client, device = record.api, record.client, record.device
+    device_key = None if device is None else id(device)
+    return (
+        (api, client, None, None),
+        (api, client, device_key, None),
+        (api, client, None, status),
+        (api, client, device_key, status),
+    )
+
+
+def _status_keys(record: Record, status: str) -> tuple[Key, ...]:
+    """The two of `_keys` that a change of status moves the record between."""
+    api, client, device = record.api, record.client, record.device
+    device_key = None if device is None else id(device)
+    return (api, client, None, status), (api, client, device_key, status)
+
+
+def _insert(indexes: dict[Key, _Index], keys: tuple[Key, ...], record: Record) -> None:
+    for key in keys:
+        index = indexes.get(key)
+        if index is None:
+            indexes[key] = index = _Index()
+        index.insert(record)
+
+
+def _delete(indexes: dict[Key, _Index], keys: tuple[Key, ...], record: Record) -> None:
+    """Take the record out of these indexes; an index left empty goes."""
+    for key in keys:
+        index = indexes.get(key)
+        if index is not None and index.delete(record):
+            del indexes[key]
 
 
 class _Index:
@@ -291,28 +304,22 @@ class _Index:
             items = self.live()
             items.insert(bisect_left(items, record.seq, key=_seq), record)
 
-    def delete(self, record: Record) -> None:
+    def delete(self, record: Record) -> bool:
+        """Take the record out (if it is here); whether the index is now empty."""
         items, start = self.items, self.start
         if start < len(items) and items[start] is record:
             at = start  # the usual case: the oldest, no search
         else:
             at = bisect_left(items, record.seq, start, key=_seq)
         if at < len(items) and items[at] is record:
-            if at == self.start:
-                self.start += 1
-                if 2 * self.start > len(items):
+            if at == start:
+                self.start = start = start + 1
+                if 2 * start > len(items):
                     self.live()
+                    return not items
             else:
                 del items[at]
+        return self.start >= len(items)
 
     def __bool__(self) -> bool:
         return self.start < len(self.items)
-
-
-def _delete(indexes: dict[Key, _Index], key: Key, record: Record) -> None:
-    index = indexes.get(key)
-    if index is None:
-        return
-    index.delete(record)
-    if not index:
-        del indexes[key]
