@@ -65,6 +65,9 @@ class _Node:
     items: tuple[Any, ...]  # array items
     children: dict[str, _Node] = field(default_factory=dict)  # by declared name, as met
     by_key: dict[FieldKey, dict[str, str]] = field(default_factory=dict)
+    #: The node of the items (of the map values), once met: looked up once, not per value.
+    items_node: _Node | None = None
+    values_node: _Node | None = None
 
     def declared(self, key: FieldKey) -> dict[str, str]:
         """Declared names by the name a vendor reads them as."""
@@ -103,7 +106,9 @@ class FieldMap:
             return
         if type(value) is list:
             if node.items:
-                inner = self._node(node.items)
+                inner = node.items_node
+                if inner is None:
+                    inner = node.items_node = self._node(node.items)
                 for index, item in enumerate(value):
                     if type(item) is dict or type(item) is list:
                         self._walk(inner, item, (path, f"[{index}]"), key, found, depth + 1)
@@ -113,7 +118,9 @@ class FieldMap:
         properties = node.properties
         if not properties:  # free-form or a map: every key means something
             if node.values:
-                inner = self._node(node.values)
+                inner = node.values_node
+                if inner is None:
+                    inner = node.values_node = self._node(node.values)
                 for name, item in value.items():
                     if type(item) is dict or type(item) is list:
                         self._walk(inner, item, (path, f".{name}"), key, found, depth + 1)
