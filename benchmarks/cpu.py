@@ -26,6 +26,11 @@ directory (say, `git archive <commit> | tar -x -C <directory>`), run from there 
 same way and measured in the same interleaved windows (before, ours, raw, ...), so that a
 change's before/after comes from one run. The table then gains its column and ratio.
 
+`BENCH_SHELL=1` adds a server `shell`: ours with every API call answered `200 {}` instead of by
+the simulator (benchmarks/shell_only.py), in the same interleaved windows. The table gains
+`shell µs` (uvicorn, the connection bounds, tenant router, guard and ASGI adapter) and
+`simulator µs` (ours minus shell: the simulator's own work per call, as served).
+
 Run from the repository root: `python -m benchmarks.cpu`.
 """
 
@@ -109,6 +114,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 WINDOWS = max(1, int(os.environ.get("BENCH_WINDOWS", "3")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 BEFORE = os.environ.get("BENCH_BEFORE") or None
+SHELL = os.environ.get("BENCH_SHELL", "") not in ("", "0")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -193,6 +199,12 @@ def ours(log: str, output: IO[bytes] | int, tree: str | None = None) -> Any:
     env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
     name = "ours" if tree is None else "before"
     return running(name, [*command, *LOGS[log]], "/_mock/health", output, env, tree)
+
+
+def shell(log: str, output: IO[bytes] | int) -> Any:
+    """Our server with the simulator's work taken out (benchmarks/shell_only.py)."""
+    command = [sys.executable, "-m", "benchmarks.shell_only", "serve", "--port", "{port}"]
+    return running("shell", [*command, "--virtual-time", *LOGS[log]], "/_mock/health", output)
 
 
 def raw() -> Any:
@@ -287,7 +299,7 @@ async def _generate(
 
 
 def measure(server: Server, route: Route, seconds: float, script: str | None) -> Window:
-    if server.name in ("ours", "before"):  # each window from the same world, the reset outside it
+    if server.name != "raw":  # each window from the same world, the reset outside it
         httpx.post(f"{server.url}/_mock/reset", timeout=60).raise_for_status()
     before = cpu_seconds(server.process.pid)
     if script is not None:
@@ -304,6 +316,7 @@ class Row:
     ours: list[Window]
     raw: list[Window]
     before: list[Window] = field(default_factory=list)
+    shell: list[Window] = field(default_factory=list)
 
     def ratios(self, windows: list[Window] | None = None) -> list[float]:
         mine = self.ours if windows is None else windows
@@ -321,14 +334,24 @@ def row(
         if BEFORE:
             log_file = stack.enter_context(tempfile.TemporaryFile())
             earlier = stack.enter_context(ours(log, log_file, BEFORE))
-        servers = [s for s in (earlier, server, baseline) if s is not None]
+        stub = None
+        if SHELL:
+            stub = stack.enter_context(shell(log, stack.enter_context(tempfile.TemporaryFile())))
+        servers = [s for s in (earlier, server, stub, baseline) if s is not None]
         for each in servers:  # warm-up: caches, lazy imports
             measure(each, route, min(SECONDS, 2.0), script)
         windows: dict[str, list[Window]] = {each.name: [] for each in servers}
         for _ in range(WINDOWS):
             for each in servers:
                 windows[each.name].append(measure(each, route, SECONDS, script))
-    return Row(route.name, log, windows["ours"], windows["raw"], windows.get("before", []))
+    return Row(
+        route.name,
+        log,
+        windows["ours"],
+        windows["raw"],
+        windows.get("before", []),
+        windows.get("shell", []),
+    )
 
 
 def _spread(ratios: list[float]) -> str:
@@ -337,10 +360,13 @@ def _spread(ratios: list[float]) -> str:
 
 def table(rows: list[Row]) -> str:
     compared = any(found.before for found in rows)
+    split = any(found.shell for found in rows)
     head = f"{'route':16}{'log':6}"
     if compared:
         head += f"{'before µs':>11}{'raw/before':>12}{'spread':>9}"
     head += f"{'ours µs':>9}{'raw µs':>9}{'raw/ours':>10}{'spread':>9}{'failures':>18}"
+    if split:
+        head += f"{'shell µs':>10}{'simulator µs':>14}"
     lines = [head]
     for found in rows:
         mine = statistics.median(w.micros for w in found.ours)
@@ -358,6 +384,9 @@ def table(rows: list[Row]) -> str:
             f"{mine:>9.0f}{theirs:>9.0f}{theirs / mine:>10.2f}"
             f"{_spread(found.ratios()):>9}{failures:>18}"
         )
+        if found.shell:
+            alone = statistics.median(w.micros for w in found.shell)
+            line += f"{alone:>10.0f}{mine - alone:>14.0f}"
         lines.append(line)
     return "\n".join(lines)
 
