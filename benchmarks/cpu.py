@@ -391,7 +391,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main() -> list[Row]:
     if shutil.which("wrk") and os.environ.get("BENCH_GENERATOR", "wrk") == "wrk":
         generator = "wrk"
     else:
@@ -425,6 +425,7 @@ def main() -> None:
         f"{SECONDS:g} s each after warm-up, {CONNECTIONS} connections; {pinning}"
     )
     print(table(rows))
+    return rows
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def main() -> None:
+def main() -> Result:
     devices = int(os.environ.get("SIM_DEVICES", "10000"))
     hours = float(os.environ.get("SIM_HOURS", "24"))
     result = simulate(devices, hours)
@@ -187,6 +187,7 @@ def main() -> None:
     print(f"per kind: {per_kind}")
     print(f"sanity: {sanity(result)}")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
+    return result
 
 
 if __name__ == "__main__":

@@ -160,13 +160,16 @@ def _shown(timing: Timing) -> str:
     return f"{timing[0] * 1000:6.0f} ms wall {timing[1] * 1000:6.0f} ms CPU"
 
 
-def main() -> None:
+def main() -> dict[str, Timing]:
+    """Prints the figures; returns them by name (`version`, `help`, `serve` as the median,
+    `plugin` and `no_plugin`) for `benchmarks.run`'s table of targets."""
     python = [sys.executable, "-m", "mockserver"]
     cache = "no bytecode cache" if COLD else "bytecode cache warm"
+    version, help_ = best([*python, "--version"]), best([*python, "--help"])
     print(f"start-up, best of {RUNS} ({cache}):")
     print(f"  python -c pass:                 {_shown(best([sys.executable, '-c', 'pass']))}")
-    print(f"  mockserver --version:           {_shown(best([*python, '--version']))}")
-    print(f"  mockserver --help:              {_shown(best([*python, '--help']))}")
+    print(f"  mockserver --version:           {_shown(version)}")
+    print(f"  mockserver --help:              {_shown(help_)}")
     print(f"  mockserver serve to first 200:  {_shown(serve_to_first_200())}")
     print(f"                          median: {_shown(SERVE_MEDIAN)}")
     with_plugin, without = plugin_cost()
@@ -176,6 +179,13 @@ def main() -> None:
         f"({(with_plugin[0] - without[0]) * 1000:+.0f} ms wall, "
         f"{(with_plugin[1] - without[1]) * 1000:+.0f} ms CPU)"
     )
+    return {
+        "version": version,
+        "help": help_,
+        "serve": SERVE_MEDIAN,
+        "plugin": with_plugin,
+        "no_plugin": without,
+    }
 
 
 if __name__ == "__main__":
