@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import mockserver.admin
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
-from mockserver.asgi import ASGIApp, MockServerApp
+from mockserver.asgi import ASGIApp, MockServerApp, Receive, Scope, Send
 from mockserver.clock import Clock
 from mockserver.connections import ServingLimits, bounded_protocol
 from mockserver.contract import Contract, HttpRequest, HttpResponse
@@ -81,7 +81,7 @@ def graceful_server() -> type[_GracefulServer]:
     """uvicorn's server as `serve` and `start` run it, defined (and uvicorn imported) on
     first use.
 
-    Its shutdown ends the dashboards' streams (`ui.stream.end_streams`) before it waits
+    Its shutdown ends the dashboards' streams (`ui.ending.end_streams`) before it waits
     for responses to finish: without that, `mockserver serve` would not stop while a
     dashboard is open. SIGTERM and SIGINT stop it gracefully (no new connections, requests
     in flight get `graceful_timeout` seconds), and the process then exits normally: uvicorn
@@ -93,7 +93,7 @@ def graceful_server() -> type[_GracefulServer]:
 
     import uvicorn
 
-    from mockserver.ui.stream import end_streams
+    from mockserver.ui.ending import end_streams
 
     class GracefulServer(uvicorn.Server):
         _loop: asyncio.AbstractEventLoop | None = None
@@ -152,6 +152,42 @@ def graceful_server() -> type[_GracefulServer]:
     return cast("type[_GracefulServer]", GracefulServer)
 
 
+class AdminOnFirstUse:
+    """The admin app (`mockserver.admin.build_admin_app`), built at its first request.
+
+    A fixture session, or a suite that talks only to the vendors' APIs, never calls it:
+    Starlette and the admin's modules (a sixth of importing the server) wait until then
+    (issue 21, the fixture loop). `app` is the built app (built when asked)."""
+
+    def __init__(
+        self,
+        host: Host,
+        tenants: Tenants | None,
+        access: AdminAccess,
+        *,
+        limits: DocumentLimits,
+    ) -> None:
+        self._arguments = (host, tenants, access, limits)
+        self._app: ASGIApp | None = None
+        self._building = threading.Lock()
+
+    @property
+    def app(self) -> ASGIApp:
+        app = self._app
+        if app is None:
+            with self._building:  # two first requests at once build one app
+                if self._app is None:
+                    host, tenants, access, limits = self._arguments
+                    self._app = mockserver.admin.build_admin_app(
+                        host, tenants, access, limits=limits
+                    )
+                app = self._app
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 class MockServer:
     def __init__(
         self,
@@ -208,9 +244,7 @@ class MockServer:
             else None
         )
         #: This simulator's own pipeline (API and admin).
-        admin = mockserver.admin.build_admin_app(
-            self.host, self.tenants, self.access, limits=self.document_limits
-        )
+        admin = AdminOnFirstUse(self.host, self.tenants, self.access, limits=self.document_limits)
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
         home = WithoutToken(self.app)
@@ -241,9 +275,7 @@ class MockServer:
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
-        admin = mockserver.admin.build_admin_app(
-            host, None, self.access, limits=self.document_limits
-        )
+        admin = AdminOnFirstUse(host, None, self.access, limits=self.document_limits)
         return Tenant(host, WithoutToken(MockServerApp(host, admin)))
 
     # -- the simulator's state, as before the split --------------------------------------------
