@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     class _GracefulServer(uvicorn.Server):
         """What `graceful_server()` makes, as the type checker sees it."""
 
+        ready: threading.Event
+
         def request_exit(self) -> None: ...
 
 
@@ -98,6 +100,16 @@ def graceful_server() -> type[_GracefulServer]:
     class GracefulServer(uvicorn.Server):
         _loop: asyncio.AbstractEventLoop | None = None
         _wake: asyncio.Event | None = None
+
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            #: Set once `started` is: `MockServer.start` waits on it, not in 10 ms naps.
+            self.ready = threading.Event()
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                self.ready.set()
 
         async def main_loop(self) -> None:
             """uvicorn's loop of ticks (its Date header, `should_exit`), also woken by
@@ -435,7 +447,7 @@ class MockServer:
         while not self._uvicorn.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
-            time.sleep(0.01)
+            self._uvicorn.ready.wait(0.01)  # at once when it starts; else look again
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{bound_port}"
         self._listening_at(self.url)
