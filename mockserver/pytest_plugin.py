@@ -277,7 +277,7 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     from mockserver.server import MockServer
 
     server = MockServer(_world(request.config), admin_token=_admin_token(request.config))
-    server.start()
+    server.start(on_first_connection=True)  # uvicorn waits for a test that connects
     yield server
     server.stop()
 

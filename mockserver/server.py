@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import selectors
 import signal
 import socket
 import threading
@@ -63,6 +65,10 @@ if TYPE_CHECKING:
 
 
 INPROCESS_URL = "http://mockserver.invalid"
+#: Connections a port bound by `start(on_first_connection=True)` holds until uvicorn, once
+#: started, accepts them: uvicorn's own default backlog.
+BACKLOG = 2048
+log = logging.getLogger("mockserver")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -162,6 +168,55 @@ def graceful_server() -> type[_GracefulServer]:
                     signal.signal(sig, handler)
 
     return cast("type[_GracefulServer]", GracefulServer)
+
+
+class StartOnFirstConnection:
+    """Calls `start` (on its own thread) when the first connection reaches a listening
+    socket, unless cancelled first: the served fixture's uvicorn (its import and start, a
+    sixth of the session's start-up) waits for a test that connects (issue 21).
+
+    Until then the port is bound and listening: a connection waits in the backlog, and the
+    server, once started, accepts it as any other. Waiting is a selector's poll, no CPU."""
+
+    def __init__(self, sock: socket.socket, start: Callable[[], None]) -> None:
+        self._sock = sock
+        self._start = start
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._lock = threading.Lock()  # held while starting, and by `cancel`
+        self._cancelled = False
+        self.started = False
+        self._thread = threading.Thread(target=self._wait, daemon=True, name="mockserver-port")
+        self._thread.start()
+
+    def _wait(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._sock, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            ready = {key.fileobj for key, _ in selector.select()}
+        with self._lock:
+            if self._cancelled or self._sock not in ready:
+                return
+            self.started = True
+            try:
+                self._start()
+            except Exception:  # logged; the connections waiting are refused
+                log.exception("the server did not start")
+                self.started = False
+                self._sock.close()
+
+    def cancel(self) -> bool:
+        """No start from now (one under way is waited for): whether it started."""
+        with self._lock:
+            self._cancelled = True
+        self._wake_writer.send(b"\0")
+        self._thread.join()
+        self._wake_reader.close()
+        self._wake_writer.close()
+        return self.started
+
+    def close_port(self) -> None:
+        """The port, never served, closed: connections waiting on it are refused."""
+        self._sock.close()
 
 
 class AdminOnFirstUse:
@@ -264,6 +319,8 @@ class MockServer:
             TenantRouter(home, self.tenants, self.access.tenant_refusal) if self.tenants else home
         )
         self._thread: threading.Thread | None = None
+        #: A port bound by `start(on_first_connection=True)`, not yet served.
+        self._waiting: StartOnFirstConnection | None = None
         self._uvicorn: _GracefulServer | None = None
         self.url: str | None = None
 
@@ -428,13 +485,34 @@ class MockServer:
     def _listening_at(self, url: str) -> None:
         self.simulator.set_public_url(url)
 
-    def start(self, host: str = DEFAULT_HOST, port: int = 0) -> str:
-        """Serve on a background thread (port 0 picks a free port); returns the base URL."""
-        if self._thread is not None:
+    def start(
+        self, host: str = DEFAULT_HOST, port: int = 0, *, on_first_connection: bool = False
+    ) -> str:
+        """Serve on a background thread (port 0 picks a free port); returns the base URL.
+
+        `on_first_connection`: the port is bound and listening at once (the URL is final),
+        and the server starts when the first connection arrives, which waits for it (the
+        pytest fixture: a session whose tests connect to nothing imports no uvicorn)."""
+        if self._thread is not None or self._waiting is not None:
             raise RuntimeError("already started")
         sock = listening_socket(host, port)
         self.access.bound = host
         bound_port = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{bound_port}"
+        if on_first_connection:
+            sock.listen(BACKLOG)
+            self._waiting = StartOnFirstConnection(
+                sock, lambda: self._serve_on(sock, host, bound_port)
+            )
+        else:
+            self._serve_on(sock, host, bound_port)
+        self.url = url
+        self._listening_at(self.url)
+        return self.url
+
+    def _serve_on(self, sock: socket.socket, host: str, bound_port: int) -> None:
+        """uvicorn on its thread, serving `sock`, started when this returns."""
         self._uvicorn = graceful_server()(self._config(host, bound_port))
         self._thread = threading.Thread(
             target=self._uvicorn.run,
@@ -448,16 +526,15 @@ class MockServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
             self._uvicorn.ready.wait(0.01)  # at once when it starts; else look again
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{bound_port}"
-        self._listening_at(self.url)
-        return self.url
 
     def stop(self) -> None:
         """Stop serving as `serve` does on SIGTERM: requests in flight get the grace period,
         then the host is closed."""
         if self.tenants is not None:
             self.tenants.close()
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and not waiting.cancel():
+            waiting.close_port()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.request_exit()
             self._thread.join(timeout=self.serving.graceful_timeout + 5)
@@ -551,7 +628,7 @@ class MockServer:
     def __enter__(self) -> MockServer:
         """`with MockServer() as server:` serves on a free port of 127.0.0.1 (`server.url`)
         for the block, as a script outside pytest wants; one started before is kept."""
-        if self._thread is None:
+        if self._thread is None and self._waiting is None:
             self.start()
         return self
 
