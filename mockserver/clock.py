@@ -146,6 +146,13 @@ class _TimerHeap:
         self._buckets.clear()
         self._keys.clear()
 
+    def state(self) -> tuple[object, ...]:
+        """Every entry, where it waits: equal states mean that no timer was set, fired or
+        cleared in between (an entry holds its timer by identity, and a sequence number is
+        never used twice). Not on any timer's path: only a reset asks it."""
+        buckets = tuple((key, tuple(bucket)) for key, bucket in self._buckets.items())
+        return self._current_key, tuple(self._current), buckets
+
     def __len__(self) -> int:
         waiting = [self._current, *self._buckets.values()]
         return sum(1 for bucket in waiting for _, _, timer in tuple(bucket) if not timer.cancelled)
@@ -257,6 +264,13 @@ class VirtualClock:
 
     def pending(self) -> int:
         return len(self._timers)
+
+    def state(self) -> tuple[object, ...]:
+        """Its start, its time and its timers (`_TimerHeap.state`): the simulator's reset
+        compares two to prove that a world built on this clock was left alone in between
+        (time did not move, no timer was set, fired or cleared)."""
+        with self.guard:
+            return self._start, self._now, self._timers.state()
 
     def reset(self, start: datetime | Micros | None = None) -> None:
         """Drop every timer and go back to the start (or to a new one)."""

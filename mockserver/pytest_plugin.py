@@ -1,7 +1,8 @@
 """pytest fixtures: a running simulator per session, reset cheaply before each test.
 
 - `mockserver`: served on a free port of 127.0.0.1; hand `mockserver.url` to the code under
-  test. Its clock is virtual: move it with `mockserver.clock.advance(seconds)`.
+  test. Its clock is virtual: move it with `mockserver.clock.advance(seconds)`. The port is
+  bound when the session starts, and the server behind it starts at the first connection.
 - `mockserver_inprocess`: the same without a socket; `mockserver_inprocess.client()` returns
   an httpx client that calls the app directly.
 
@@ -277,7 +278,7 @@ def mockserver_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     from mockserver.server import MockServer
 
     server = MockServer(_world(request.config), admin_token=_admin_token(request.config))
-    server.start()
+    server.start(on_first_connection=True)  # uvicorn waits for a test that connects
     yield server
     server.stop()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import selectors
 import signal
 import socket
 import threading
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import mockserver.admin
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
-from mockserver.asgi import ASGIApp, MockServerApp
+from mockserver.asgi import ASGIApp, MockServerApp, Receive, Scope, Send
 from mockserver.clock import Clock
 from mockserver.connections import ServingLimits, bounded_protocol
 from mockserver.contract import Contract, HttpRequest, HttpResponse
@@ -57,10 +59,16 @@ if TYPE_CHECKING:
     class _GracefulServer(uvicorn.Server):
         """What `graceful_server()` makes, as the type checker sees it."""
 
+        ready: threading.Event
+
         def request_exit(self) -> None: ...
 
 
 INPROCESS_URL = "http://mockserver.invalid"
+#: Connections a port bound by `start(on_first_connection=True)` holds until uvicorn, once
+#: started, accepts them: uvicorn's own default backlog.
+BACKLOG = 2048
+log = logging.getLogger("mockserver")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -81,7 +89,7 @@ def graceful_server() -> type[_GracefulServer]:
     """uvicorn's server as `serve` and `start` run it, defined (and uvicorn imported) on
     first use.
 
-    Its shutdown ends the dashboards' streams (`ui.stream.end_streams`) before it waits
+    Its shutdown ends the dashboards' streams (`ui.ending.end_streams`) before it waits
     for responses to finish: without that, `mockserver serve` would not stop while a
     dashboard is open. SIGTERM and SIGINT stop it gracefully (no new connections, requests
     in flight get `graceful_timeout` seconds), and the process then exits normally: uvicorn
@@ -93,11 +101,21 @@ def graceful_server() -> type[_GracefulServer]:
 
     import uvicorn
 
-    from mockserver.ui.stream import end_streams
+    from mockserver.ui.ending import end_streams
 
     class GracefulServer(uvicorn.Server):
         _loop: asyncio.AbstractEventLoop | None = None
         _wake: asyncio.Event | None = None
+
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            #: Set once `started` is: `MockServer.start` waits on it, not in 10 ms naps.
+            self.ready = threading.Event()
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                self.ready.set()
 
         async def main_loop(self) -> None:
             """uvicorn's loop of ticks (its Date header, `should_exit`), also woken by
@@ -150,6 +168,91 @@ def graceful_server() -> type[_GracefulServer]:
                     signal.signal(sig, handler)
 
     return cast("type[_GracefulServer]", GracefulServer)
+
+
+class StartOnFirstConnection:
+    """Calls `start` (on its own thread) when the first connection reaches a listening
+    socket, unless cancelled first: the served fixture's uvicorn (its import and start, a
+    sixth of the session's start-up) waits for a test that connects (issue 21).
+
+    Until then the port is bound and listening: a connection waits in the backlog, and the
+    server, once started, accepts it as any other. Waiting is a selector's poll, no CPU."""
+
+    def __init__(self, sock: socket.socket, start: Callable[[], None]) -> None:
+        self._sock = sock
+        self._start = start
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._lock = threading.Lock()  # held while starting, and by `cancel`
+        self._cancelled = False
+        self.started = False
+        self._thread = threading.Thread(target=self._wait, daemon=True, name="mockserver-port")
+        self._thread.start()
+
+    def _wait(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._sock, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            ready = {key.fileobj for key, _ in selector.select()}
+        with self._lock:
+            if self._cancelled or self._sock not in ready:
+                return
+            self.started = True
+            try:
+                self._start()
+            except Exception:  # logged; the connections waiting are refused
+                log.exception("the server did not start")
+                self.started = False
+                self._sock.close()
+
+    def cancel(self) -> bool:
+        """No start from now (one under way is waited for): whether it started."""
+        with self._lock:
+            self._cancelled = True
+        self._wake_writer.send(b"\0")
+        self._thread.join()
+        self._wake_reader.close()
+        self._wake_writer.close()
+        return self.started
+
+    def close_port(self) -> None:
+        """The port, never served, closed: connections waiting on it are refused."""
+        self._sock.close()
+
+
+class AdminOnFirstUse:
+    """The admin app (`mockserver.admin.build_admin_app`), built at its first request.
+
+    A fixture session, or a suite that talks only to the vendors' APIs, never calls it:
+    Starlette and the admin's modules (a sixth of importing the server) wait until then
+    (issue 21, the fixture loop). `app` is the built app (built when asked)."""
+
+    def __init__(
+        self,
+        host: Host,
+        tenants: Tenants | None,
+        access: AdminAccess,
+        *,
+        limits: DocumentLimits,
+    ) -> None:
+        self._arguments = (host, tenants, access, limits)
+        self._app: ASGIApp | None = None
+        self._building = threading.Lock()
+
+    @property
+    def app(self) -> ASGIApp:
+        app = self._app
+        if app is None:
+            with self._building:  # two first requests at once build one app
+                if self._app is None:
+                    host, tenants, access, limits = self._arguments
+                    self._app = mockserver.admin.build_admin_app(
+                        host, tenants, access, limits=limits
+                    )
+                app = self._app
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class MockServer:
@@ -208,9 +311,7 @@ class MockServer:
             else None
         )
         #: This simulator's own pipeline (API and admin).
-        admin = mockserver.admin.build_admin_app(
-            self.host, self.tenants, self.access, limits=self.document_limits
-        )
+        admin = AdminOnFirstUse(self.host, self.tenants, self.access, limits=self.document_limits)
         self.app = MockServerApp(self.host, admin)
         #: What is served: the tenant router in front of `app`.
         home = WithoutToken(self.app)
@@ -218,6 +319,8 @@ class MockServer:
             TenantRouter(home, self.tenants, self.access.tenant_refusal) if self.tenants else home
         )
         self._thread: threading.Thread | None = None
+        #: A port bound by `start(on_first_connection=True)`, not yet served.
+        self._waiting: StartOnFirstConnection | None = None
         self._uvicorn: _GracefulServer | None = None
         self.url: str | None = None
 
@@ -241,9 +344,7 @@ class MockServer:
         host.reset()  # the clock starts where the world says, the default scenario is armed
         # Links the vendors put in bodies point at the shared port.
         simulator.set_public_url(home.public_url)
-        admin = mockserver.admin.build_admin_app(
-            host, None, self.access, limits=self.document_limits
-        )
+        admin = AdminOnFirstUse(host, None, self.access, limits=self.document_limits)
         return Tenant(host, WithoutToken(MockServerApp(host, admin)))
 
     # -- the simulator's state, as before the split --------------------------------------------
@@ -384,13 +485,34 @@ class MockServer:
     def _listening_at(self, url: str) -> None:
         self.simulator.set_public_url(url)
 
-    def start(self, host: str = DEFAULT_HOST, port: int = 0) -> str:
-        """Serve on a background thread (port 0 picks a free port); returns the base URL."""
-        if self._thread is not None:
+    def start(
+        self, host: str = DEFAULT_HOST, port: int = 0, *, on_first_connection: bool = False
+    ) -> str:
+        """Serve on a background thread (port 0 picks a free port); returns the base URL.
+
+        `on_first_connection`: the port is bound and listening at once (the URL is final),
+        and the server starts when the first connection arrives, which waits for it (the
+        pytest fixture: a session whose tests connect to nothing imports no uvicorn)."""
+        if self._thread is not None or self._waiting is not None:
             raise RuntimeError("already started")
         sock = listening_socket(host, port)
         self.access.bound = host
         bound_port = sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{bound_port}"
+        if on_first_connection:
+            sock.listen(BACKLOG)
+            self._waiting = StartOnFirstConnection(
+                sock, lambda: self._serve_on(sock, host, bound_port)
+            )
+        else:
+            self._serve_on(sock, host, bound_port)
+        self.url = url
+        self._listening_at(self.url)
+        return self.url
+
+    def _serve_on(self, sock: socket.socket, host: str, bound_port: int) -> None:
+        """uvicorn on its thread, serving `sock`, started when this returns."""
         self._uvicorn = graceful_server()(self._config(host, bound_port))
         self._thread = threading.Thread(
             target=self._uvicorn.run,
@@ -403,17 +525,16 @@ class MockServer:
         while not self._uvicorn.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
-            time.sleep(0.01)
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{bound_port}"
-        self._listening_at(self.url)
-        return self.url
+            self._uvicorn.ready.wait(0.01)  # at once when it starts; else look again
 
     def stop(self) -> None:
         """Stop serving as `serve` does on SIGTERM: requests in flight get the grace period,
         then the host is closed."""
         if self.tenants is not None:
             self.tenants.close()
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and not waiting.cancel():
+            waiting.close_port()
         if self._uvicorn is not None and self._thread is not None:
             self._uvicorn.request_exit()
             self._thread.join(timeout=self.serving.graceful_timeout + 5)
@@ -507,7 +628,7 @@ class MockServer:
     def __enter__(self) -> MockServer:
         """`with MockServer() as server:` serves on a free port of 127.0.0.1 (`server.url`)
         for the block, as a script outside pytest wants; one started before is kept."""
-        if self._thread is None:
+        if self._thread is None and self._waiting is None:
             self.start()
         return self
 

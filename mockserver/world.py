@@ -2,9 +2,11 @@
 
 A world is built from a YAML/JSON description (the bundled default, a user's file, or a
 dict in a test). Building is cheap, so resetting a world means building it again from the
-same description: no state survives a reset by accident. Reading a description, and the
-vendors' objects built on a world, belong to the providers (`mockserver.providers.worlds`):
-this module sits below them.
+same description: no state survives a reset by accident. (A reset keeps a world that
+nothing can have changed since the last reset built it: `simulator/untouched.py` proves
+it, and a build would make the same world.) Reading a description, and the vendors'
+objects built on a world, belong to the providers (`mockserver.providers.worlds`): this
+module sits below them.
 """
 
 from __future__ import annotations

@@ -241,3 +241,31 @@ def test_cryptography_waits_for_a_kpn_token_or_a_class_b_slot() -> None:
         "assert tokens._check_signature(token).client_id == key.client_id\n"
     )
     loaded_after(code)
+
+
+def test_the_admin_app_and_starlette_wait_for_the_first_admin_request() -> None:
+    """The admin API (a Starlette app) is built at its first request: a fixture session
+    whose tests talk only to the vendors' APIs never imports Starlette; `/_mock` still
+    answers, the home's and a tenant's alike."""
+    code = (
+        "import sys, urllib.request\n"
+        "from mockserver.server import MockServer\n"
+        "server = MockServer()\n"
+        "url = server.start()\n"
+        "server.reset()\n"
+        "api = urllib.request.Request(url + '/api/v3/as/applications/app1/devices')\n"
+        "try:\n"
+        "    urllib.request.urlopen(api)\n"
+        "except urllib.error.HTTPError as error:\n"
+        "    assert error.code in (401, 404), error.code\n"
+        "heavy = ('starlette', 'mockserver.admin.routes')\n"
+        "found = [m for m in sys.modules if m.startswith(heavy)]\n"
+        "assert found == [], found\n"
+        "assert urllib.request.urlopen(url + '/_mock/health').status == 200\n"
+        "assert 'starlette' in sys.modules\n"
+        "tenant = {'X-Mockserver-Tenant': 't1'}\n"
+        "tenant = urllib.request.Request(url + '/_mock/health', headers=tenant)\n"
+        "assert urllib.request.urlopen(tenant).status == 200\n"
+        "server.stop()\n"
+    )
+    loaded_after(code)

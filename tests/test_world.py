@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mockserver.providers.worlds import read_world
+from mockserver.safe_load import load_yaml, read_file
 from mockserver.scenario.loading import ScenarioError
 from mockserver.server import MockServer
-from mockserver.world import WorldError
+from mockserver.world import DEFAULT_WORLD, WorldError
 
 
 def test_a_device_id_two_providers_claim_is_a_world_error_naming_the_second() -> None:
@@ -104,3 +106,10 @@ def test_the_bundled_world_keeps_the_world_schema() -> None:
     broken = {**bundled, "seed": "not a number"}
     with pytest.raises(WorldError, match="seed"):
         read_world(broken)
+
+
+def test_the_bundled_world_reads_alike_with_either_loader() -> None:
+    """The bundled default is read by libyaml's whole loader (issue 21, start-up); a user's
+    world by the bounded one. Both must make the same description of it."""
+    assert read_world(None) == load_yaml(read_file(DEFAULT_WORLD, str(DEFAULT_WORLD)))
+    assert read_world(None) == read_world(DEFAULT_WORLD)

@@ -9,6 +9,7 @@ also name the operations served out of a larger description (selection.py).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from mockserver.contract import selection, spec_cache
 from mockserver.contract.selection import select_operations
 from mockserver.safe_load import (
     DEFAULT_LIMITS,
@@ -65,7 +67,40 @@ def bundled_specs_dir() -> Path:
 
 
 def load_specs(root: Path) -> list[SpecDocument]:
-    """Every description under `root/<provider>/`, sorted by name so loading is reproducible."""
+    """Every description under `root/<provider>/`, sorted by name so loading is reproducible.
+
+    The bundled ones are read back from what the last process made of them
+    (`spec_cache`), while their files and the code that reads them are unchanged."""
+    if root.resolve() != bundled_specs_dir():
+        return _load_specs(root)
+    files = sorted(path for path in root.glob("*/*") if path.suffix in SPEC_SUFFIXES)
+    code = [Path(module.__file__ or "") for module in (sys.modules[__name__], selection, yaml)]
+    kept = spec_cache.cached(
+        [*files, *code],
+        lambda: [_plain(spec) for spec in _load_specs(root)],
+        spec_cache.cache_file(),
+    )
+    return [_from_plain(item) for item in kept]
+
+
+def _plain(spec: SpecDocument) -> tuple[Any, ...]:
+    overlays = [str(path) for path in spec.overlays]
+    return spec.name, spec.provider, str(spec.path), spec.dialect.value, spec.document, overlays
+
+
+def _from_plain(item: tuple[Any, ...]) -> SpecDocument:
+    name, provider, path, dialect, document, overlays = item
+    return SpecDocument(
+        name=name,
+        provider=provider,
+        path=Path(path),
+        dialect=Dialect(dialect),
+        document=document,
+        overlays=tuple(Path(overlay) for overlay in overlays),
+    )
+
+
+def _load_specs(root: Path) -> list[SpecDocument]:
     documents = []
     for path in sorted(root.glob("*/*")):
         if path.suffix not in SPEC_SUFFIXES or path.stem.endswith(OVERLAY_SUFFIX):

@@ -64,7 +64,7 @@ def _read_world(source: WorldSource) -> dict[str, Any]:
     if source is None:  # the bundled default: its size is ours, not the user's limits
         source = DEFAULT_WORLD
         with limits_applied(DEFAULT_LIMITS):
-            description = _load_file(source, str(source))
+            description = _load_file(source, str(source), trusted=True)
     elif isinstance(source, str | Path):
         origin = str(source)
         description = _load_file(source, origin)
@@ -147,11 +147,18 @@ def _position(instance: Any, path: Iterable[Any]) -> tuple[int, ...]:
     return tuple(position)
 
 
-def _load_file(path: str | Path, origin: str) -> Any:
+def _load_file(path: str | Path, origin: str, trusted: bool = False) -> Any:
     """A world file's YAML (or JSON), within the document limits in force: a file past the
-    size limit, or whose aliases expand past the value limit, is refused with line:column."""
+    size limit, or whose aliases expand past the value limit, is refused with line:column.
+
+    The `trusted` bundled default is read by libyaml's whole loader (the same safe tags and
+    resolver as the bounded one, without its Python composer): a fifth of the time, paid by
+    every simulator built (issue 21); tests/test_world.py checks both read it alike."""
     try:
-        return load_yaml(read_file(path, origin))
+        text = read_file(path, origin)
+        if trusted and hasattr(yaml, "CSafeLoader"):
+            return yaml.load(text, Loader=yaml.CSafeLoader)  # safe tags only
+        return load_yaml(text)
     except YamlLimitExceeded as error:
         raise WorldError(f"{error.where(origin)}: {error}") from None
     except LimitExceeded as error:

@@ -47,6 +47,7 @@ from mockserver.scenario.model import Scenario
 from mockserver.scenario.timeline import check_devices
 from mockserver.simulator.formatters import Formatters
 from mockserver.simulator.timeline import schedule_timeline
+from mockserver.simulator.untouched import Built
 from mockserver.types import Micros
 from mockserver.world import World, WorldSource
 
@@ -70,6 +71,11 @@ class Simulator:
         journal_body_bytes: int = DEFAULT_BODY_LIMIT,
         outbound_allow: Iterable[str] = (),
     ) -> None:
+        #: The world as the last reset built it, with what that build read; None from the
+        #: moment anything may have changed it (`simulator.untouched`: the next reset then
+        #: builds it again). The world's objects are handed out only by the properties
+        #: below, and each hand-out, as each call that may change the world, forgets it.
+        self._untouched: Built | None = None
         self.description = read_world(world)
         #: Where the world came from, for the banner: a file name, "default" or "dict".
         self.world_origin = world_origin(world)
@@ -97,21 +103,30 @@ class Simulator:
 
     # -- state -----------------------------------------------------------------------------
     @property
+    def world(self) -> World:
+        self._untouched = None  # whoever holds it may change it
+        return self._world
+
+    @property
     def network(self) -> Network:
-        return self.world.network
+        self._untouched = None
+        return self._world.network
 
     @property
     def providers(self) -> dict[str, Provider]:
+        self._untouched = None
         return self._providers
 
     @property
     def formatters(self) -> Formatters:
         """Set devices' payload formatter scripts from Python (docs/formatters.md)."""
+        self._untouched = None
         return Formatters(self)
 
     def _build_world(self) -> None:
-        self.world = World.build(self.description, self.clock, self.outbox, self.public_url)
-        self._providers = build_providers(self.world)
+        self._untouched = None
+        self._world = World.build(self.description, self.clock, self.outbox, self.public_url)
+        self._providers = build_providers(self._world)
         self._handlers = self._bind_handlers()
         self._prefixes = self._prefix_table()
         self._start_periodic_uplinks()
@@ -123,7 +138,7 @@ class Simulator:
 
     def set_public_url(self, url: str) -> None:
         """Where the shell listens, for the links the vendors put in bodies."""
-        self.public_url = self.world.public_url = url
+        self.public_url = self.world.public_url = url  # `world`: no longer untouched
 
     def _start_periodic_uplinks(self) -> None:
         """Devices with an `uplink_interval` uplink on their own, first one interval in."""
@@ -132,12 +147,12 @@ class Simulator:
                 self._schedule_periodic_uplink(device.id, device.uplink_interval)
 
     def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
-        world = self.world
+        world = self._world
         clock = self.clock
         find = world.network.find
 
         def fire() -> None:
-            if self.world is not world:
+            if self._world is not world:
                 return  # the world was reset
             device = find(device_id)
             if device is None:
@@ -159,7 +174,7 @@ class Simulator:
         frequency: int | None = None,
     ) -> Uplink:
         """Simulate an uplink from the device ending now; class A windows open from it."""
-        device = self.network.get(device_id)
+        device = self._world.network.get(device_id)
         return self._uplink(device, f_port, frm_payload, confirmed, ack, data_rate, frequency)
 
     def _uplink(
@@ -173,6 +188,7 @@ class Simulator:
         frequency: int | None,
     ) -> Uplink:
         """`uplink` of a device already found (a periodic uplink has it at hand)."""
+        self._untouched = None
         region = band(device.band)
         # The band's defaults are valid by construction: only what the caller gave is checked.
         if data_rate is None:
@@ -198,11 +214,11 @@ class Simulator:
         )
         lost = self.scenario.uplink_lost(device.id) if self.scenario else None
         if lost is not None:  # never received: the scenario silenced it
-            self.network.emit("uplink_lost", device, [], reason=lost, f_cnt=uplink.f_cnt)
+            self._world.network.emit("uplink_lost", device, [], reason=lost, f_cnt=uplink.f_cnt)
             if session is not None:
                 session.last_f_cnt_up = uplink.f_cnt  # the device counted it all the same
             return uplink
-        self.world.scheduler.uplink(device, uplink)
+        self._world.scheduler.uplink(device, uplink)
         return uplink
 
     # -- scenarios -------------------------------------------------------------------------
@@ -255,7 +271,14 @@ class Simulator:
         what that means: the shell's delivery worker waits for them). The contract findings
         (violations, warnings, coverage) are kept for the run's report, with a mark where
         the next test's begin; `clear_findings` forgets them too.
+
+        The current world, when nothing may have changed it since the last reset built it
+        (`simulator.untouched`), is kept instead of being built again (issue 21: a test
+        that sent nothing paid for a rebuild that made what was there).
         """
+        if isinstance(world, bool) and self._has_nothing_to_undo():
+            self._clear_records(clear_findings)
+            return
         if world is not False and not isinstance(world, bool):
             description = read_world(world)
             # Built once aside first: a world that cannot be built, or that the scenario
@@ -275,18 +298,51 @@ class Simulator:
             self.clock.reset(self._clock_start())
         elif isinstance(self.clock, RealClock):
             self.clock.reset()
+        self._clear_records(clear_findings, build=True)
+        if not keep_scenario:
+            self.scenario = None
+            if self.default_scenario is not None:
+                self.load_scenario(self.default_scenario)  # re-armed from its start
+        if self.scenario is None and isinstance(self.clock, VirtualClock):
+            self._untouched = Built.of(
+                self._world, self.clock, self.public_url, self.outbox, self.contract
+            )
+
+    def _has_nothing_to_undo(self) -> bool:
+        """Whether a reset to the current world would build what is there: the last reset
+        built it and nothing may have changed it since (`_untouched`: no request, uplink or
+        scenario, none of its objects handed out; its virtual clock where that reset left
+        it, with the same timers: a timer of the world that fired would have changed it),
+        and no scenario is in force or to be armed. A real clock's world is always built
+        again: its time moves on its own."""
+        built = self._untouched
+        return (
+            built is not None
+            and self.scenario is None
+            and self.default_scenario is None
+            and self.world_before_scenario is None
+            and built.still_holds(
+                self._world,
+                self.clock,
+                self.public_url,
+                self.outbox,
+                self.contract,
+                self.description,
+            )
+        )
+
+    def _clear_records(self, clear_findings: bool, *, build: bool = False) -> None:
+        """What every reset does besides the clock: settle the outbox (then, when `build`,
+        build the world), clear the journal and the outbox, clear or mark the findings."""
         self.outbox.settle()
-        self._build_world()
+        if build:
+            self._build_world()
         self.journal.clear()
         self.outbox.clear()
         if clear_findings:
             self.contract.log.clear()
         else:
             self.contract.log.mark()
-        if not keep_scenario:
-            self.scenario = None
-            if self.default_scenario is not None:
-                self.load_scenario(self.default_scenario)  # re-armed from its start
 
     def _check_default_scenario_fits(self, device_ids: list[str]) -> None:
         """ScenarioError unless the default scenario (`serve --scenario`) can run in a world
@@ -330,7 +386,9 @@ class Simulator:
 
     def provider_for(self, path: str) -> Provider | None:
         """The provider with the longest base path that contains `path` (KPN's token path
-        lies under TTS's `/api/v3`)."""
+        lies under TTS's `/api/v3`). Every request comes here first (`intake`, `dispatch`):
+        the world may change from now."""
+        self._untouched = None
         for prefix, directory, provider in self._prefixes.get(_first_segment(path), ()):
             if path.startswith(directory) or path == prefix:
                 return provider
@@ -339,6 +397,7 @@ class Simulator:
     def owner_of_unserved(self, path: str) -> Provider | None:
         """The provider whose vendor answers `path`, outside every base path, with its own
         404 (asked only when `provider_for` found none)."""
+        self._untouched = None
         for provider in self._providers.values():
             if provider.answers_unserved_path(path):
                 return provider
@@ -380,6 +439,7 @@ class Simulator:
     ) -> HttpResponse:
         """The vendor's 405 (a path served with other methods) or 404, noted in the journal
         and as the client's contract violation."""
+        self._untouched = None
         violations = self.contract.unknown_route(provider.name, request, allowed)
         response = provider.decorate(
             request,

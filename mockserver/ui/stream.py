@@ -9,7 +9,8 @@ looks for), and a count of the rest.
 
 A stream ends when its client goes away, when its tenant is dropped, and when the server
 stops: uvicorn waits for every open response before shutting down, and this one would never
-end by itself, so the server's shutdown (`server.graceful_server`) calls `end_streams` first.
+end by itself, so the server's shutdown (`server.graceful_server`) calls `end_streams` first
+(in `ui.ending`, which imports no Starlette).
 This module imports no uvicorn: the in-process fixture serves the dashboard without it.
 """
 
@@ -19,13 +20,14 @@ import asyncio
 import contextlib
 import json
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
 from mockserver.clock import timestamp
 from mockserver.core.network import NetworkEvent
+from mockserver.ui.ending import _ended_loops, _open, _open_lock
+from mockserver.ui.ending import end_streams as end_streams
 from mockserver.ui.summaries import device_summary, exchange_summary
 
 if TYPE_CHECKING:
@@ -234,25 +236,6 @@ class Watcher:
     def _clock_json(self) -> dict[str, str]:
         clock = self.target.simulator.clock
         return {"kind": clock.kind, "now": timestamp(clock.now_us())}
-
-
-# -- ending streams with the server ------------------------------------------------------
-_open: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-_ended_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
-_open_lock = threading.Lock()
-
-
-def end_streams() -> None:
-    """End every stream served by the running event loop, and refuse new ones on it.
-
-    uvicorn's shutdown calls this before it waits for responses to finish: without it,
-    `mockserver serve` would not stop while a dashboard is open."""
-    loop = asyncio.get_running_loop()
-    with _open_lock:
-        _ended_loops.add(loop)
-        for owner, done in _open:
-            if owner is loop:
-                done.set()
 
 
 # -- the response ------------------------------------------------------------------------
