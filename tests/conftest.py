@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 import mockserver.admin
 from mockserver.server import MockServer
 from tests import admin_contract, install_lines
+from tests.once_per_run import once_per_run
 
 pytest_plugins = ["pytester"]
 
@@ -100,16 +99,22 @@ WEBHOOK_DOWN = "/api/v3/as/applications/app1/webhooks/wh1/devices/{device}/down/
 @pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel `pip install` would get, built by the README's own `pip wheel` line once
-    per run, also under pytest-xdist, whose workers share the run's temporary folder (the
-    first to need it builds it under a lock; the others wait and take it)."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        return install_lines.build_wheel(tmp_path_factory.mktemp("install"))
-    shared = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
-    with open(shared / "wheel.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        work = shared / "install"
-        built = work / install_lines.installed_wheel()
-        if built.is_file():
-            return built
-        work.mkdir(exist_ok=True)
-        return install_lines.build_wheel(work)
+    per run."""
+    return once_per_run(tmp_path_factory, "install", install_lines.build_wheel)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Path:
+    """The built wheel and what the install tests add to it, with their dependencies, as pip
+    resolves them from the index: fetched once per run, so that each fresh venv installs from
+    here offline (install_lines.offline) instead of asking the index again."""
+    return once_per_run(
+        tmp_path_factory, "wheelhouse", lambda work: install_lines.wheelhouse(built_wheel, work)
+    )
+
+
+@pytest.fixture(scope="session")
+def python_with_pip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with only pip in it, made once per run: each test that needs a fresh
+    Python copies it (install_lines.fresh_venv) instead of running ensurepip again."""
+    return once_per_run(tmp_path_factory, "python-with-pip", install_lines.venv_with_pip)
