@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +54,37 @@ def _admin_exchanges_are_checked() -> Iterator[None]:
     mockserver.admin.build_admin_app = admin_contract.checked(build)
     yield
     mockserver.admin.build_admin_app = build
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_default_tls_context() -> Iterator[None]:
+    """httpx makes a TLS context for every client, reading the whole CA bundle (about 20 ms of
+    CPU), also for `httpx.get(...)` to http://127.0.0.1 where no TLS is spoken, and these tests
+    make thousands of clients (and each webhook sender one). The default context (verify on,
+    no client certificate, the same environment) is made once per process and shared, as
+    httpx advises for many clients (`verify=<context>`); any other is made as before."""
+    import httpx
+    import httpx._transports.default as transports
+
+    made: dict[tuple[object, ...], ssl.SSLContext] = {}
+    create = httpx.create_ssl_context
+
+    def shared(
+        verify: ssl.SSLContext | str | bool = True, cert: Any = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return create(verify=verify, cert=cert, trust_env=trust_env)
+        env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (trust_env, *(env if trust_env else ()))
+        if key not in made:
+            made[key] = create(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(httpx, "create_ssl_context", shared)
+    mp.setattr(transports, "create_ssl_context", shared)
+    yield
+    mp.undo()
 
 
 @pytest.fixture(autouse=True)
