@@ -5,11 +5,23 @@ whose webhook sends to them."""
 from __future__ import annotations
 
 import socket
+import socketserver
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY = "NNSXS.XXXXXXXXX"
+#: How often a receiver's loop looks for `shutdown()`: at the standard library's 0.5 s, each
+#: test that stopped a receiver waited up to half a second for it in its teardown.
+POLL_INTERVAL = 0.02
+
+
+def serve_in_background(http: socketserver.BaseServer) -> None:
+    """`http.serve_forever()` on a daemon thread, stopped by `http.shutdown()` within
+    POLL_INTERVAL."""
+    threading.Thread(
+        target=http.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
+    ).start()
 
 
 def tts_world(base_url: str) -> dict:
@@ -68,7 +80,7 @@ class Receiver:
 
         self.http = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        serve_in_background(self.http)
 
     def close(self) -> None:
         self.open.set()

@@ -7,6 +7,12 @@ Node.js job skips without one), `actions/upload-artifact` a check that what it u
 exists. Nothing is substituted but the port (the server jobs get a free one instead of
 8080): the wheel is built from this checkout by the README's own install line and put where
 the workflow's `MOCKSERVER_PACKAGE` says an application keeps it.
+
+What differs from a runner, in the environment only: each job's venv is a copy of one made
+once per run (conftest's `python_with_pip`, instead of ensurepip per job), and pip installs
+offline from the run's wheelhouse (conftest's `wheelhouse`: what the index resolved for the
+wheel and the workflows' `pytest-xdist httpx`, fetched once per run), so that three jobs do
+not wait on the index three times.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import signal
 import socket
 import subprocess
 import sys
-import venv
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests import install_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "ci"
@@ -44,9 +51,12 @@ def free_port() -> int:
 class Runner:
     """One job on a fresh runner: its workspace, its Python, its environment."""
 
-    def __init__(self, sample: Path, workspace: Path, env: dict[str, str], wheel: Path) -> None:
+    def __init__(
+        self, sample: Path, workspace: Path, env: dict[str, str], wheel: Path, python: Path
+    ) -> None:
         self.sample = sample
         self.wheel = wheel
+        self.python = python  # a venv with pip, copied by actions/setup-python
         self.workspace = workspace
         self.env = env
         self.sessions: list[int] = []
@@ -68,8 +78,7 @@ class Runner:
                 pytest.skip(f"needs Node.js {NODE_MAJOR} or newer on PATH")
         elif action == "actions/setup-python":
             assert str(step["with"]["python-version"]) == f"{sys.version_info[0]}.11"
-            python = self.workspace.parent / "python"
-            venv.EnvBuilder(with_pip=True).create(python)
+            python = install_lines.fresh_venv(self.python, self.workspace.parent / "python")
             self.env["PATH"] = f"{python / 'bin'}{os.pathsep}{self.env['PATH']}"
         elif action == "actions/upload-artifact":
             for path in str(step["with"]["path"]).split():
@@ -106,8 +115,21 @@ def node_major() -> int:
     return int(version.stdout.strip().lstrip("v").split(".")[0] or 0)
 
 
+class Machine:
+    """What every job's runner gets from the run: the wheel, the wheelhouse pip installs
+    from, and the venv actions/setup-python copies."""
+
+    def __init__(self, wheel: Path, wheelhouse: Path, python: Path) -> None:
+        self.wheel, self.wheelhouse, self.python = wheel, wheelhouse, python
+
+
+@pytest.fixture
+def machine(built_wheel: Path, wheelhouse: Path, python_with_pip: Path) -> Machine:
+    return Machine(built_wheel, wheelhouse, python_with_pip)
+
+
 def run_job(
-    name: str, tmp_path: Path, wheel: Path, overrides: dict[str, str], sample: Path = SAMPLE
+    name: str, tmp_path: Path, machine: Machine, overrides: dict[str, str], sample: Path = SAMPLE
 ) -> Runner:
     workflow = yaml.safe_load((sample / WORKFLOW_FILE).read_text())
     job = workflow["jobs"][name]
@@ -115,8 +137,8 @@ def run_job(
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)
     env.update({**workflow.get("env", {}), **job.get("env", {})})
-    env.update({"CI": "true", **overrides})
-    runner = Runner(sample, tmp_path / "workspace", env, wheel)
+    env.update({"CI": "true", **install_lines.offline(machine.wheelhouse), **overrides})
+    runner = Runner(sample, tmp_path / "workspace", env, machine.wheel, machine.python)
     failed = False
     try:
         for step in job["steps"]:
@@ -135,8 +157,8 @@ def run_job(
     return runner
 
 
-def test_the_fixture_job_runs_and_uploads_merged_reports(tmp_path: Path, built_wheel: Path):
-    runner = run_job("fixture", tmp_path, built_wheel, {})
+def test_the_fixture_job_runs_and_uploads_merged_reports(tmp_path: Path, machine: Machine):
+    runner = run_job("fixture", tmp_path, machine, {})
     reports = runner.workspace / "reports"
     assert sorted(p.name for p in reports.iterdir()) == [
         "report.json",
@@ -150,12 +172,12 @@ def test_the_fixture_job_runs_and_uploads_merged_reports(tmp_path: Path, built_w
     assert "# mockserver contract report" in runner.summary.read_text()
 
 
-def test_the_server_job_runs_against_a_background_server(tmp_path: Path, built_wheel: Path):
+def test_the_server_job_runs_against_a_background_server(tmp_path: Path, machine: Machine):
     port = free_port()
     runner = run_job(
         "server",
         tmp_path,
-        built_wheel,
+        machine,
         {"MOCKSERVER_PORT": str(port), "MOCKSERVER_URL": f"http://127.0.0.1:{port}"},
     )
     reports = runner.workspace / "reports"
@@ -166,14 +188,12 @@ def test_the_server_job_runs_against_a_background_server(tmp_path: Path, built_w
     assert "ready: http://127.0.0.1:" in (runner.workspace / "mockserver.log").read_text()
 
 
-def test_the_node_job_runs_node_tests_against_a_background_server(
-    tmp_path: Path, built_wheel: Path
-):
+def test_the_node_job_runs_node_tests_against_a_background_server(tmp_path: Path, machine: Machine):
     port = free_port()
     runner = run_job(
         "node",
         tmp_path,
-        built_wheel,
+        machine,
         {"MOCKSERVER_PORT": str(port), "MOCKSERVER_URL": f"http://127.0.0.1:{port}"},
         sample=NODE_SAMPLE,
     )

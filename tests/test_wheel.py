@@ -1,43 +1,68 @@
 """The built wheel, installed into a fresh venv outside the repository, is the whole product:
-command, `python -m`, pytest plugin entry point, bundled specs, and a server that answers."""
+command, `python -m`, pytest plugin entry point, bundled specs, and a server that answers.
+
+The venv is a copy of one made once per run (conftest's `python_with_pip`), and pip installs
+offline from the run's wheelhouse (conftest's `wheelhouse`: what the index resolved for the
+wheel, fetched once), through its environment only: the README's line runs verbatim."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
-import venv
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests import install_lines
+from tests.once_per_run import once_per_run
 from tests.serving import wait_until_ready
 
 pytestmark = pytest.mark.slow
 
 
-def run(*command: str | Path, cwd: Path) -> str:
+def outside() -> dict[str, str]:
+    """This environment without PYTHONPATH, which may name a checkout: the venv's Python
+    imports the installed wheel, not the checkout."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+
+def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**outside(), **(env or {})},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Path:
-    work = tmp_path_factory.mktemp("wheel")
-    env = work / "venv"
-    venv.EnvBuilder(with_pip=True).create(env)
-    # The README's install line, verbatim, where its `dist/` holds the wheel.
-    install_lines.run_line(
-        install_lines.line_starting("python -m pip install"),
-        built_wheel.parent.parent,
-        env / "bin" / "python",
-    )
-    return env
+@pytest.fixture(scope="session")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory,
+    built_wheel: Path,
+    wheelhouse: Path,
+    python_with_pip: Path,
+) -> Path:
+    """The wheel alone, installed once per run (its tests only read the venv; under xdist
+    they share it instead of installing it on each worker)."""
+
+    def install(work: Path) -> Path:
+        env = install_lines.fresh_venv(python_with_pip, work / "venv")
+        # The README's install line, verbatim, where its `dist/` holds the wheel.
+        install_lines.run_line(
+            install_lines.line_starting("python -m pip install"),
+            built_wheel.parent.parent,
+            env / "bin" / "python",
+            install_lines.offline(wheelhouse),
+        )
+        return env
+
+    return once_per_run(tmp_path_factory, "wheel-installed", install)
 
 
 def test_the_command_and_python_m_work(installed: Path, tmp_path: Path):
@@ -85,7 +110,7 @@ def test_the_installed_server_answers(installed: Path, tmp_path: Path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        env=outside(),
     )
     try:
         wait_until_ready(process)
@@ -101,14 +126,15 @@ def test_the_installed_server_answers(installed: Path, tmp_path: Path):
         process.wait(timeout=10)
 
 
-def test_the_installed_plugin_gives_fixtures(installed: Path, tmp_path: Path):
-    run(installed / "bin" / "python", "-m", "pip", "install", "--quiet", "pytest", cwd=tmp_path)
+def test_the_installed_plugin_gives_fixtures(installed: Path, tmp_path: Path, wheelhouse: Path):
+    """pytest goes into a copy of the venv: the others see the wheel alone."""
+    python = install_lines.fresh_venv(installed, tmp_path / "venv") / "bin" / "python"
+    pip = install_lines.offline(wheelhouse)
+    run(python, "-m", "pip", "install", "-q", "pytest", cwd=tmp_path, env=pip)
     (tmp_path / "test_user.py").write_text(
         "def test_fixture(mockserver):\n    assert mockserver.url.startswith('http://127.0.0.1:')\n"
     )
-    out = run(
-        installed / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path
-    )
+    out = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
     assert "1 passed" in out
 
 

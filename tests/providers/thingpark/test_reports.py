@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -14,6 +13,7 @@ import pytest
 
 from mockserver.providers.thingpark.reports import report_token
 from mockserver.server import MockServer
+from tests.delivery_receivers import serve_in_background
 from tests.providers.thingpark.helpers import bearer, messages_url
 
 AS_ID = "TWA_100000042.7.AS"
@@ -42,7 +42,7 @@ class ApplicationServer:
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        serve_in_background(self.http)
 
     def reports(self, kind: str) -> list[tuple[dict[str, str], dict]]:
         return [(query, body[kind]) for _, query, _, body in self.received if kind in body]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from mockserver.server import MockServer
+from tests.delivery_receivers import serve_in_background
 from tests.providers.ttnv2.helpers import default_world, my_app, queue
 
 
@@ -37,7 +37,7 @@ class Application:
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        serve_in_background(self.http)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +11,7 @@ import pytest
 
 from mockserver.server import MockServer
 from mockserver.types import SECOND
+from tests.delivery_receivers import serve_in_background
 
 
 class Application:
@@ -37,7 +37,7 @@ class Application:
         # when every message of a burst was sent at once).
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        serve_in_background(self.http)
 
     def messages(self, kind: str) -> list[tuple[str, dict[str, str], dict]]:
         return [entry for entry in self.received if kind in entry[2]]
