@@ -102,14 +102,14 @@ def _bundled_worlds_parsed_once() -> Iterator[None]:
     load = worlds._load_file
     kept: dict[tuple[object, ...], bytes] = {}
 
-    def kept_load(path: str | Path, origin: str) -> Any:
+    def kept_load(path: str | Path, origin: str, **options: Any) -> Any:
         resolved = Path(path).resolve()
         if resolved.parent != bundled:
-            return load(path, origin)
+            return load(path, origin, **options)
         stat = resolved.stat()
-        key = (resolved, origin, stat.st_mtime_ns, stat.st_size, current_limits())
+        key = (resolved, origin, stat.st_mtime_ns, stat.st_size, current_limits(), *options.items())
         if key not in kept:
-            kept[key] = pickle.dumps(load(path, origin))
+            kept[key] = pickle.dumps(load(path, origin, **options))
         return pickle.loads(kept[key])
 
     mp = pytest.MonkeyPatch()
