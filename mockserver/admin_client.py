@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 import httpx
 
+from mockserver import tls
 from mockserver.defaults import TENANT_HEADER, TOKEN_ENV, TOKEN_HEADER
 
 JSON = dict[str, Any]
@@ -60,7 +61,11 @@ class AdminClient:
         if token:
             headers[TOKEN_HEADER] = token
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=tls.default_context(),  # made once per process (mockserver.tls)
         )
 
     # -- plumbing --------------------------------------------------------------------------

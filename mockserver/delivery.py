@@ -22,7 +22,6 @@ import ipaddress
 import logging
 import os
 import socket
-import ssl
 import threading
 import time
 from collections import deque
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from mockserver import tls
 from mockserver.clock import Clock
 from mockserver.defaults import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
 from mockserver.defaults import DEFAULT_QUEUE_CAPACITY as DEFAULT_QUEUE_CAPACITY
@@ -123,7 +123,6 @@ class Delivery:
         self._counts = dict.fromkeys(OUTCOMES[1:], 0)
         self._pump_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._tls: ssl.SSLContext | None = None
 
     # -- the outbox's sink -----------------------------------------------------------------
     def deliver(self, attempt: OutboundAttempt) -> None:
@@ -378,11 +377,9 @@ class Delivery:
         import httpx
 
         if destination.client is None:
-            if self._tls is None:  # loading the CA bundle takes up to 0.3 s: once
-                self._tls = httpx.create_ssl_context()
             size = self.limits.concurrency
             destination.client = httpx.AsyncClient(
-                verify=self._tls,
+                verify=tls.default_context(),  # loading the CA bundle: once per process
                 # The whole exchange is bounded by `limits.timeout` (asyncio.timeout in
                 # `_send`); httpx's own per-phase timeouts only back it up.
                 timeout=self.limits.timeout + 1,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import mockserver.admin
+from mockserver import tls
 from mockserver.admin.guard import TOKEN_HEADER, AdminAccess, WithoutToken
 from mockserver.asgi import ASGIApp, MockServerApp, Receive, Scope, Send
 from mockserver.clock import Clock
@@ -610,6 +611,7 @@ class MockServer:
                 headers = httpx.Headers(kwargs.pop("headers", None))
                 headers.setdefault(TOKEN_HEADER, self.access.token)
                 kwargs["headers"] = headers
+            kwargs.setdefault("verify", tls.default_context())  # made once per process
             return httpx.Client(base_url=self.url, **kwargs)
         return httpx.Client(
             transport=InProcessTransport(self.asgi), base_url=INPROCESS_URL, **kwargs
