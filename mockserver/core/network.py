@@ -196,12 +196,13 @@ class Network:
         self,
         kind: str,
         device: Device,
-        downlinks: list[Downlink],
+        downlinks: list[Downlink] | tuple[Downlink, ...],
         at: Micros | None,
         details: dict[str, Any],
     ) -> None:
         """`emit` with its details as one dict, which may be shared by many events (a
-        constant one, such as a push's): listeners read details, never change them."""
+        constant one, such as a push's): listeners read details, never change them. The
+        downlinks may come as a tuple already (kept as it is: tuples do not change)."""
         when = self.clock.now_us() if at is None else at
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
         timeline = self._timelines.get(device.id)
