@@ -46,7 +46,7 @@ from mockserver.core.downlinks import Downlink
 from mockserver.core.network import Network, NetworkEvent
 from mockserver.core.uplinks import Uplink
 from mockserver.lorawan.class_b import beacon_start_at, beacon_time, ping_slot_at
-from mockserver.lorawan.regions import band
+from mockserver.lorawan.regions import Band, band
 from mockserver.types import MILLISECOND, SECOND, Micros
 
 #: The downlinks of an event about none (an uplink), shared.
@@ -169,7 +169,7 @@ class Scheduler:
         uplink wakes it), and a world of many such queues would hold a timer and a state
         for each."""
         if event.kind == "queued":
-            device = self.network.find(event.device_id)
+            device = self.network.lookup(event.device_id)
             if device is None:
                 return
             if device.device_class is DeviceClass.A:
@@ -228,7 +228,7 @@ class Scheduler:
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
-        if self.network.find(device.id) is not device or not device.queue._items:
+        if self.network.lookup(device.id) is not device or not device.queue._items:
             return
         back = self.faults.unreachable_until(device.id) if self.faults is not None else None
         if back is not None:
@@ -331,12 +331,20 @@ class Scheduler:
         if now + SCHEDULE_WINDOW > rx2_at:
             state.windows_available = False
             return False
-        # The windows still reachable, RX1 first (its parameters only when it is one).
-        reachable = [("RX2", rx2_at, _rx2_data_rate(device), region.rx2_frequency_hz)]
+        # The windows still reachable, RX1 first (its parameters only when it is one), each
+        # with its largest FRMPayload when known already (RX2's is looked up if needed).
+        rx2_data_rate = device.rx2_data_rate  # _rx2_data_rate, inline
+        if rx2_data_rate is None:
+            rx2_data_rate = region.rx2_data_rate
+        reachable: list[tuple[str, Micros, int, int, int | None]] = [
+            ("RX2", rx2_at, rx2_data_rate, region.rx2_frequency_hz, None)
+        ]
         if now + SCHEDULE_WINDOW <= rx1_at:
-            rx1_data_rate = region.rx1_data_rate(uplink.data_rate, device.rx1_dr_offset)
-            rx1 = ("RX1", rx1_at, rx1_data_rate, region.rx1_frequency(uplink.frequency))
-            reachable.insert(0, rx1)
+            key = (device.band, uplink.data_rate, device.rx1_dr_offset, uplink.frequency)
+            rx1 = _RX1_PARAMETERS.get(key)
+            if rx1 is None:
+                rx1 = _rx1_parameters(region, key)
+            reachable.insert(0, ("RX1", rx1_at, *rx1))
         queue = device.queue  # its own list, read afresh each time (a failure's listener
         while queue._items:  # may push to an emptied queue, which gives it a new list)
             head = queue._items[0]
@@ -351,7 +359,10 @@ class Scheduler:
                 return False  # one confirmed downlink outstanding at a time
             length = len(head.frm_payload)
             for fitting in reachable:  # the first window the payload fits
-                if length <= region.max_frm_payload(fitting[2]):
+                limit = fitting[4]
+                if limit is None:
+                    limit = region.max_frm_payload(fitting[2])
+                if length <= limit:
                     break
             else:
                 largest = max(region.max_frm_payload(w[2]) for w in reachable)
@@ -362,10 +373,10 @@ class Scheduler:
                     max=largest,
                 )
                 continue
-            window, transmit_at, data_rate, frequency = fitting
+            window, transmit_at, data_rate, frequency, _ = fitting
             fault = None if self.faults is None else self._fault(device, head)
             if fault is not None and fault != "gateway_failure":
-                self._fail_by_fault(device, fault, region.max_frm_payload(data_rate))
+                self._fail_by_fault(device, fault, limit)
                 continue
             state.windows_available = False
             self._transmit(device, state, window, transmit_at, data_rate, frequency, fault)
@@ -501,6 +512,26 @@ class Scheduler:
     def _fail(self, device: Device, reason: str, **attributes: int) -> None:
         downlink = device.queue.pop()
         self.network.emit("failed", device, [downlink], reason=reason, **attributes)
+
+
+#: RX1's data rate, frequency and largest FRMPayload by the band as the device spells it,
+#: the uplink's data rate, the device's RX1DROffset and the uplink's frequency: a fleet's
+#: uplinks use a few of them, and working them out again (the RX1 table, the channel plan,
+#: the data rate's limits: six calls) was a third of each class A decision. Bounded: past
+#: it, a new combination is worked out each time (and errors are never kept).
+_RX1_PARAMETERS: dict[tuple[str, int, int, int], tuple[int, int, int]] = {}
+_RX1_PARAMETERS_BOUND = 4096
+
+
+def _rx1_parameters(region: Band, key: tuple[str, int, int, int]) -> tuple[int, int, int]:
+    """RX1's data rate, frequency and largest FRMPayload for `key` (see _RX1_PARAMETERS);
+    ValueError as the band's own methods raise it."""
+    _, uplink_data_rate, offset, uplink_frequency = key
+    data_rate = region.rx1_data_rate(uplink_data_rate, offset)
+    found = (data_rate, region.rx1_frequency(uplink_frequency), region.max_frm_payload(data_rate))
+    if len(_RX1_PARAMETERS) < _RX1_PARAMETERS_BOUND:
+        _RX1_PARAMETERS[key] = found
+    return found
 
 
 def _rx2_data_rate(device: Device) -> int:

@@ -134,7 +134,7 @@ class Simulator:
     def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
         world = self.world
         clock = self.clock
-        find = world.network.find
+        find = world.network.lookup
 
         def fire() -> None:
             if self.world is not world:
