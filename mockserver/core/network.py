@@ -208,14 +208,20 @@ class Network:
         downlinks may come as a tuple already (kept as it is: tuples do not change)."""
         when = self.clock.now_us() if at is None else at
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
-        timeline = self._timelines.get(device.id)
-        if timeline is None:
-            # A list, not a deque(maxlen): one per device, and an empty deque is 600 bytes;
-            # sized for its one event (most devices of a big world have one). Past the
-            # bound, the oldest goes (a memmove of at most the bound's pointers).
-            timeline = self._timelines[device.id] = [event]
-        else:
+        if device._timeline_of is self:  # the device's own reference to its timeline here
+            timeline = device._timeline
             timeline.append(event)
+        else:
+            timeline = self._timelines.get(device.id)
+            if timeline is None:
+                # A list, not a deque(maxlen): one per device, and an empty deque is 600
+                # bytes; sized for its one event (most devices of a big world have one).
+                # Past the bound, the oldest goes (a memmove of at most the bound's pointers).
+                timeline = self._timelines[device.id] = [event]
+            else:
+                timeline.append(event)
+            device._timeline = timeline
+            device._timeline_of = self
         if len(timeline) > self._timeline_length:
             del timeline[0]
         listeners = self._routing[1].get((kind, device.provider))

@@ -107,17 +107,21 @@ class Scheduler:
         network.subscribe(self._on_event, kinds=("queued",))
 
     def state(self, device: Device) -> _DeviceState:
+        """The device's scheduling state (kept by id; the device also holds it, see Device)."""
+        if device._state_of is self:
+            found: _DeviceState = device._state
+            return found
         state = self._states.get(device.id)
         if state is None:
             state = self._states[device.id] = _DeviceState()
+        device._state = state
+        device._state_of = self
         return state
 
     # -- inputs ----------------------------------------------------------------------------
     def uplink(self, device: Device, uplink: Uplink) -> None:
         """An uplink ends now: settle any confirmed downlink, then open the class A windows."""
-        state = self._states.get(device.id)
-        if state is None:
-            state = self._states[device.id] = _DeviceState()
+        state: _DeviceState = device._state if device._state_of is self else self.state(device)
         if state.awaiting_ack is not None:
             nack = self.faults is not None and self.faults.at_confirmation(
                 device.provider, device.id
@@ -173,7 +177,9 @@ class Scheduler:
             if device is None:
                 return
             if device.device_class is DeviceClass.A:
-                state = self._states.get(device.id)
+                state: _DeviceState | None = (
+                    device._state if device._state_of is self else self._states.get(device.id)
+                )
                 if state is None or not state.windows_available:
                     return
                 if self._windows_past(device, state):
@@ -222,9 +228,7 @@ class Scheduler:
         self.clock.call_at(at, partial(self._decide, device, at))  # called in C, no frame
 
     def _decide(self, device: Device, at: Micros) -> None:
-        state = self._states.get(device.id)
-        if state is None:
-            state = self._states[device.id] = _DeviceState()
+        state: _DeviceState = device._state if device._state_of is self else self.state(device)
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
