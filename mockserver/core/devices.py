@@ -72,3 +72,6 @@ class Device:
     _timeline_of: object = field(default=None, init=False, repr=False, compare=False)
     _state: Any = field(default=None, init=False, repr=False, compare=False)
     _state_of: object = field(default=None, init=False, repr=False, compare=False)
+    #: The Network the device was last added to while it is still in it (None once
+    #: removed): see Network.holds.
+    _member_of: object = field(default=None, init=False, repr=False, compare=False)

@@ -84,13 +84,17 @@ class Network:
         if device.queue.capacity is None:
             device.queue.capacity = self.queue_capacity
         self._devices[device.id] = device
+        device._member_of = self
         return device
 
     def remove(self, device_id: str) -> Device:
         try:
-            return self._devices.pop(device_id)
+            device = self._devices.pop(device_id)
         except KeyError:
             raise UnknownDevice(device_id) from None
+        if device._member_of is self:
+            device._member_of = None
+        return device
 
     def get(self, device_id: str) -> Device:
         try:
@@ -108,7 +112,17 @@ class Network:
         return len(self._devices)
 
     def clear(self) -> None:
+        for device in self._devices.values():
+            if device._member_of is self:
+                device._member_of = None
         self._devices.clear()
+
+    def holds(self, device: Device) -> bool:
+        """True when this very device object is in the network (not one since removed, nor
+        another of the same id): `lookup(device.id) is device`, read from the device itself
+        when it can be (it says which network it was last added to; a lookup otherwise), so
+        a timer that holds its device need not look it up in a dict of every device."""
+        return device._member_of is self or self._devices.get(device.id) is device
 
     # -- queue operations ------------------------------------------------------------------
     def push(self, device: Device, downlinks: list[Downlink], *, first: bool = False) -> None:

@@ -232,7 +232,7 @@ class Scheduler:
         if state.wake_at != at:
             return  # superseded by an earlier wake-up
         state.wake_at = None
-        if self.network.lookup(device.id) is not device or not device.queue._items:
+        if not self.network.holds(device) or not device.queue._items:
             return
         back = self.faults.unreachable_until(device.id) if self.faults is not None else None
         if back is not None:

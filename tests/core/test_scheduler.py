@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from mockserver.core import DeviceClass
+from mockserver.core import Device, DeviceClass, Session
 from mockserver.server import MockServer
 from mockserver.types import MILLISECOND, SECOND
 
@@ -350,3 +350,37 @@ def test_a_real_clock_sped_up_delivers_on_its_own():
         assert sent.wait(timeout=30), "RX1 (5 s simulated, 0.5 s real) never came"
     finally:
         server.stop()
+
+
+def test_a_periodic_uplink_follows_its_device_by_id_and_stops_when_it_is_gone():
+    """The periodic uplink holds the device it found, but uplinks whichever device has the
+    id when it fires (another object added in its place), and stops once there is none."""
+    world = {
+        "tts": {
+            "applications": [
+                {
+                    "id": "app1",
+                    "devices": [
+                        {
+                            "id": "sleepy",
+                            "session": {"dev_addr": "260B0009"},
+                            "uplink_interval": 3600,
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    server = MockServer(world)
+    server.clock.advance(3600)
+    first = server.network.remove("app1.sleepy")
+    second = Device(id="app1.sleepy", provider="tts", session=Session(dev_addr=0x260B0009))
+    server.network.add(second)
+    server.clock.advance(3600)
+    assert first.session is not None and first.session.last_f_cnt_up == 1
+    assert second.session is not None and second.session.last_f_cnt_up == 1
+    server.network.remove("app1.sleepy")
+    server.clock.advance(3600)
+    server.network.add(second)  # the chain ended with the device gone
+    server.clock.advance(2 * 3600)
+    assert [e.kind for e in server.network.timeline("app1.sleepy")] == ["uplink", "uplink"]
