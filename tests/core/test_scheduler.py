@@ -384,3 +384,26 @@ def test_a_periodic_uplink_follows_its_device_by_id_and_stops_when_it_is_gone():
     server.network.add(second)  # the chain ended with the device gone
     server.clock.advance(2 * 3600)
     assert [e.kind for e in server.network.timeline("app1.sleepy")] == ["uplink", "uplink"]
+
+
+def test_the_rx1_parameters_kept_are_the_bands_own_and_errors_or_overflow_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from mockserver.core import scheduler
+    from mockserver.lorawan.regions import band
+
+    region = band("EU868")
+    key = ("EU868", 5, 1, 868_300_000)
+    data_rate = region.rx1_data_rate(5, 1)
+    expected = (data_rate, region.rx1_frequency(868_300_000), region.max_frm_payload(data_rate))
+    assert scheduler._rx1_parameters(region, key) == expected
+    assert scheduler._RX1_PARAMETERS[key] == expected
+    wrong = ("EU868", 5, 9, 868_300_000)  # no RX1DROffset 9 in EU868
+    with pytest.raises(ValueError):
+        scheduler._rx1_parameters(region, wrong)
+    assert wrong not in scheduler._RX1_PARAMETERS
+    monkeypatch.setattr(scheduler, "_RX1_PARAMETERS_BOUND", len(scheduler._RX1_PARAMETERS))
+    other = ("EU868", 4, 0, 868_500_000)
+    scheduler._RX1_PARAMETERS.pop(other, None)
+    assert scheduler._rx1_parameters(region, other)[0] == region.rx1_data_rate(4, 0)
+    assert other not in scheduler._RX1_PARAMETERS
