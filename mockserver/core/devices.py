@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mockserver.core.downlinks import DownlinkQueue
 from mockserver.types import SECOND, Micros
@@ -60,3 +61,17 @@ class Device:
     #: and session apply), or one of `core.bearers`' IP and cellular ways (`mqtt`, `sms`,
     #: `http`: KPN's connection-specific APIs), where they do not.
     bearer: str = LORA
+    #: The network core's own records of the device, kept on it (not part of its value):
+    #: its timeline in the Network `_timeline_of`, its scheduling state in the Scheduler
+    #: `_state_of`. Each is also kept by device id where it belongs (the source of truth,
+    #: which outlives the object: a device removed and added again keeps its timeline);
+    #: these are that same list and state, so that the path every event takes reads them
+    #: from the object at hand instead of a dict of every device (a cache miss each time in
+    #: a large world).
+    _timeline: Any = field(default=None, init=False, repr=False, compare=False)
+    _timeline_of: object = field(default=None, init=False, repr=False, compare=False)
+    _state: Any = field(default=None, init=False, repr=False, compare=False)
+    _state_of: object = field(default=None, init=False, repr=False, compare=False)
+    #: The Network the device was last added to while it is still in it (None once
+    #: removed): see Network.holds.
+    _member_of: object = field(default=None, init=False, repr=False, compare=False)

@@ -65,6 +65,9 @@ class Network:
         self.clock = clock
         self.queue_capacity = queue_capacity
         self._devices: dict[str, Device] = {}
+        #: `find` as the dict's own C method, for the paths each event of a long simulation
+        #: takes (a Python call fewer each time); the dict is never replaced.
+        self.lookup: Callable[[str], Device | None] = self._devices.get
         #: Listeners with the kinds they asked for (None: all), and who hears each kind,
         #: filled as kinds are emitted. Replaced together on (un)subscribe, so a listener may
         #: subscribe or leave while events are sent, and emitting is one lookup.
@@ -81,13 +84,17 @@ class Network:
         if device.queue.capacity is None:
             device.queue.capacity = self.queue_capacity
         self._devices[device.id] = device
+        device._member_of = self
         return device
 
     def remove(self, device_id: str) -> Device:
         try:
-            return self._devices.pop(device_id)
+            device = self._devices.pop(device_id)
         except KeyError:
             raise UnknownDevice(device_id) from None
+        if device._member_of is self:
+            device._member_of = None
+        return device
 
     def get(self, device_id: str) -> Device:
         try:
@@ -105,7 +112,17 @@ class Network:
         return len(self._devices)
 
     def clear(self) -> None:
+        for device in self._devices.values():
+            if device._member_of is self:
+                device._member_of = None
         self._devices.clear()
+
+    def holds(self, device: Device) -> bool:
+        """True when this very device object is in the network (not one since removed, nor
+        another of the same id): `lookup(device.id) is device`, read from the device itself
+        when it can be (it says which network it was last added to; a lookup otherwise), so
+        a timer that holds its device need not look it up in a dict of every device."""
+        return device._member_of is self or self._devices.get(device.id) is device
 
     # -- queue operations ------------------------------------------------------------------
     def push(self, device: Device, downlinks: list[Downlink], *, first: bool = False) -> None:
@@ -196,22 +213,29 @@ class Network:
         self,
         kind: str,
         device: Device,
-        downlinks: list[Downlink],
+        downlinks: list[Downlink] | tuple[Downlink, ...],
         at: Micros | None,
         details: dict[str, Any],
     ) -> None:
         """`emit` with its details as one dict, which may be shared by many events (a
-        constant one, such as a push's): listeners read details, never change them."""
+        constant one, such as a push's): listeners read details, never change them. The
+        downlinks may come as a tuple already (kept as it is: tuples do not change)."""
         when = self.clock.now_us() if at is None else at
         event = _new_tuple(NetworkEvent, (kind, device.id, when, tuple(downlinks), details))
-        timeline = self._timelines.get(device.id)
-        if timeline is None:
-            # A list, not a deque(maxlen): one per device, and an empty deque is 600 bytes;
-            # sized for its one event (most devices of a big world have one). Past the
-            # bound, the oldest goes (a memmove of at most the bound's pointers).
-            timeline = self._timelines[device.id] = [event]
-        else:
+        if device._timeline_of is self:  # the device's own reference to its timeline here
+            timeline = device._timeline
             timeline.append(event)
+        else:
+            timeline = self._timelines.get(device.id)
+            if timeline is None:
+                # A list, not a deque(maxlen): one per device, and an empty deque is 600
+                # bytes; sized for its one event (most devices of a big world have one).
+                # Past the bound, the oldest goes (a memmove of at most the bound's pointers).
+                timeline = self._timelines[device.id] = [event]
+            else:
+                timeline.append(event)
+            device._timeline = timeline
+            device._timeline_of = self
         if len(timeline) > self._timeline_length:
             del timeline[0]
         listeners = self._routing[1].get((kind, device.provider))

@@ -149,14 +149,21 @@ class Simulator:
     def _schedule_periodic_uplink(self, device_id: str, interval: Micros) -> None:
         world = self._world
         clock = self.clock
-        find = world.network.find
+        network = world.network
+        find = network.lookup
+        device = find(device_id)
 
         def fire() -> None:
+            nonlocal device
             if self._world is not world:
                 return  # the world was reset
-            device = find(device_id)
-            if device is None:
-                return  # the device was removed
+            # Network.holds, inline: the device found last time, while it is still in the
+            # network; else whichever has its id now (a dict of every device, a cache miss
+            # a million times a day of a large world).
+            if device is None or device._member_of is not network:
+                device = find(device_id)
+                if device is None:
+                    return  # the device was removed
             self._uplink(device, None, b"", False, False, None, None)
             clock.call_at(clock.now_us() + interval, fire)  # the same callback each time
 

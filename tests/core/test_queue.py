@@ -112,3 +112,22 @@ def test_a_listener_may_ask_for_the_devices_of_some_providers_only():
     network.push(mine, [downlink(1)])
     network.push(theirs, [downlink(2)])
     assert [event.device_id for event in heard] == ["a"]
+
+
+def test_the_network_knows_which_device_objects_it_holds():
+    """`holds` answers from the device itself; removing, clearing, or another object of
+    the same id must be seen."""
+    network = Network(VirtualClock())
+    first = network.add(Device(id="a", provider="p"))
+    assert network.holds(first)
+    network.remove("a")
+    assert not network.holds(first)
+    second = network.add(Device(id="a", provider="p"))
+    assert network.holds(second) and not network.holds(first)
+    other = Network(VirtualClock())
+    other.add(second)  # in two networks: the first still holds it (through its dict)
+    assert network.holds(second) and other.holds(second)
+    other.remove("a")
+    assert network.holds(second) and not other.holds(second)
+    network.clear()
+    assert not network.holds(second)

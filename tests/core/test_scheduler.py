@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from mockserver.core import DeviceClass
+from mockserver.core import Device, DeviceClass, Session
 from mockserver.server import MockServer
 from mockserver.types import MILLISECOND, SECOND
 
@@ -350,3 +350,60 @@ def test_a_real_clock_sped_up_delivers_on_its_own():
         assert sent.wait(timeout=30), "RX1 (5 s simulated, 0.5 s real) never came"
     finally:
         server.stop()
+
+
+def test_a_periodic_uplink_follows_its_device_by_id_and_stops_when_it_is_gone():
+    """The periodic uplink holds the device it found, but uplinks whichever device has the
+    id when it fires (another object added in its place), and stops once there is none."""
+    world = {
+        "tts": {
+            "applications": [
+                {
+                    "id": "app1",
+                    "devices": [
+                        {
+                            "id": "sleepy",
+                            "session": {"dev_addr": "260B0009"},
+                            "uplink_interval": 3600,
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    server = MockServer(world)
+    server.clock.advance(3600)
+    first = server.network.remove("app1.sleepy")
+    second = Device(id="app1.sleepy", provider="tts", session=Session(dev_addr=0x260B0009))
+    server.network.add(second)
+    server.clock.advance(3600)
+    assert first.session is not None and first.session.last_f_cnt_up == 1
+    assert second.session is not None and second.session.last_f_cnt_up == 1
+    server.network.remove("app1.sleepy")
+    server.clock.advance(3600)
+    server.network.add(second)  # the chain ended with the device gone
+    server.clock.advance(2 * 3600)
+    assert [e.kind for e in server.network.timeline("app1.sleepy")] == ["uplink", "uplink"]
+
+
+def test_the_rx1_parameters_kept_are_the_bands_own_and_errors_or_overflow_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from mockserver.core import scheduler
+    from mockserver.lorawan.regions import band
+
+    region = band("EU868")
+    key = ("EU868", 5, 1, 868_300_000)
+    data_rate = region.rx1_data_rate(5, 1)
+    expected = (data_rate, region.rx1_frequency(868_300_000), region.max_frm_payload(data_rate))
+    assert scheduler._rx1_parameters(region, key) == expected
+    assert scheduler._RX1_PARAMETERS[key] == expected
+    wrong = ("EU868", 5, 9, 868_300_000)  # no RX1DROffset 9 in EU868
+    with pytest.raises(ValueError):
+        scheduler._rx1_parameters(region, wrong)
+    assert wrong not in scheduler._RX1_PARAMETERS
+    monkeypatch.setattr(scheduler, "_RX1_PARAMETERS_BOUND", len(scheduler._RX1_PARAMETERS))
+    other = ("EU868", 4, 0, 868_500_000)
+    scheduler._RX1_PARAMETERS.pop(other, None)
+    assert scheduler._rx1_parameters(region, other)[0] == region.rx1_data_rate(4, 0)
+    assert other not in scheduler._RX1_PARAMETERS

@@ -48,27 +48,32 @@ def ulid(now: Micros, rng: random.Random) -> str:
     pairs = _PAIRS
     if cached_millis != millis:
         # five pairs written out, not a join over a generator: in a simulation every
-        # push is in a millisecond of its own, so this runs once per ULID
-        prefix = (
-            pairs[(millis >> 40) & 1023]
-            + pairs[(millis >> 30) & 1023]
-            + pairs[(millis >> 20) & 1023]
-            + pairs[(millis >> 10) & 1023]
-            + pairs[millis & 1023]
+        # push is in a millisecond of its own, so this runs once per ULID. One join of a
+        # tuple, not `a + b + ...`: each `+` made a string of its own.
+        prefix = "".join(
+            (
+                pairs[(millis >> 40) & 1023],
+                pairs[(millis >> 30) & 1023],
+                pairs[(millis >> 20) & 1023],
+                pairs[(millis >> 10) & 1023],
+                pairs[millis & 1023],
+            )
         )
         _last_time = (millis, prefix)
     bits = rng.getrandbits(80)
     high, low = bits >> 40, bits & 0xFFFFFFFFFF
-    return (
-        prefix
-        + pairs[high >> 30]
-        + pairs[(high >> 20) & 1023]
-        + pairs[(high >> 10) & 1023]
-        + pairs[high & 1023]
-        + pairs[low >> 30]
-        + pairs[(low >> 20) & 1023]
-        + pairs[(low >> 10) & 1023]
-        + pairs[low & 1023]
+    return "".join(
+        (
+            prefix,
+            pairs[high >> 30],
+            pairs[(high >> 20) & 1023],
+            pairs[(high >> 10) & 1023],
+            pairs[high & 1023],
+            pairs[low >> 30],
+            pairs[(low >> 20) & 1023],
+            pairs[(low >> 10) & 1023],
+            pairs[low & 1023],
+        )
     )
 
 

@@ -90,7 +90,7 @@ class WebhookPublisher:
         # application publishes nothing, and this is the cheapest way to know.
         application_id, _, device_id = event.device_id.partition(".")
         application = self.provider.registry.applications.get(application_id)
-        if application is None:
+        if application is None or not application.webhooks:
             return
         for hook in application.webhooks.values():
             if not hook.paused and hook.messages:
