@@ -46,6 +46,9 @@ _JAVA_TRIMMED = "".join(chr(code) for code in range(0x21))
 #: What a Java (Spring) service reads as a boolean from a query string.
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
+_BOOLEAN = _TRUE | _FALSE
+#: The answers' JSON, compact, from one encoder (json.dumps with `separators` makes one per call).
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 _ECHOED = (
     "payloadHex",
     "targetPorts",
@@ -78,7 +81,7 @@ class DownlinkMessageRoutes:
         self.provider.authorize(request)
         entry = self._device(params["device"])
         items = [queued_representation(downlink) for downlink in entry.device.queue]
-        return json_response(200, json.dumps(items, separators=(",", ":")).encode())
+        return json_response(200, _ENCODE(items).encode())
 
     # -- POST ------------------------------------------------------------------------------
     def send(self, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
@@ -117,7 +120,7 @@ class DownlinkMessageRoutes:
                 extra={"message": echo},
             )
         self.provider.lrc.enqueue(entry, downlink, flush=flush)
-        return json_response(200, json.dumps(echo, separators=(",", ":")).encode())
+        return json_response(200, _ENCODE(echo).encode())
 
     def _device(self, reference: str) -> ThingParkDevice:
         entry = self.provider.subscription.find(reference)
@@ -162,7 +165,10 @@ def _check_media_type(request: HttpRequest) -> None:
     answers, before it looks the device up. Spring reads a body sent without Content-Type
     as `application/octet-stream` (415 too), and an empty one without it as no body at all,
     which is `{}` here; parameters (`charset`) do not matter."""
-    header = request.headers.get("content-type", "").strip()
+    header = request.headers.get("content-type", "")
+    if header == CONSUMES:  # what clients send: nothing to take apart
+        return
+    header = header.strip()
     if not header:
         if request.body:
             raise errors.unsupported_media_type("application/octet-stream", CONSUMES)
@@ -195,7 +201,7 @@ def _flags(request: HttpRequest, message: Mapping[str, Any]) -> dict[str, bool]:
         raw = query.get(name)
         if raw not in (None, ""):
             lowered = raw.lower()
-            if lowered not in _TRUE | _FALSE:
+            if lowered not in _BOOLEAN:
                 raise errors.bad_request(f"Invalid value for query parameter {name}: {raw}")
             flags[name] = lowered in _TRUE
             continue
