@@ -293,24 +293,27 @@ def test_radio_metadata_is_reproducible_from_the_seed():
     assert other.world.radio.receptions("app1.dev1", uplinks[0][0]) != heard[0]
 
 
-def test_devices_with_an_uplink_interval_uplink_on_their_own():
-    world = {
-        "tts": {
-            "applications": [
-                {
-                    "id": "app1",
-                    "devices": [
-                        {
-                            "id": "sleepy",
-                            "session": {"dev_addr": "260B0009"},
-                            "uplink_interval": 3600,
-                        }
-                    ],
-                }
-            ]
-        }
+#: One TTS device that uplinks on its own every hour.
+SLEEPY_WORLD = {
+    "tts": {
+        "applications": [
+            {
+                "id": "app1",
+                "devices": [
+                    {
+                        "id": "sleepy",
+                        "session": {"dev_addr": "260B0009"},
+                        "uplink_interval": 3600,
+                    }
+                ],
+            }
+        ]
     }
-    server = MockServer(world)
+}
+
+
+def test_devices_with_an_uplink_interval_uplink_on_their_own():
+    server = MockServer(SLEEPY_WORLD)
     start = server.clock.now_us()
     server.clock.advance(3 * 3600)
     uplinks = [e.at for e in server.network.timeline("app1.sleepy") if e.kind == "uplink"]
@@ -355,23 +358,7 @@ def test_a_real_clock_sped_up_delivers_on_its_own():
 def test_a_periodic_uplink_follows_its_device_by_id_and_stops_when_it_is_gone():
     """The periodic uplink holds the device it found, but uplinks whichever device has the
     id when it fires (another object added in its place), and stops once there is none."""
-    world = {
-        "tts": {
-            "applications": [
-                {
-                    "id": "app1",
-                    "devices": [
-                        {
-                            "id": "sleepy",
-                            "session": {"dev_addr": "260B0009"},
-                            "uplink_interval": 3600,
-                        }
-                    ],
-                }
-            ]
-        }
-    }
-    server = MockServer(world)
+    server = MockServer(SLEEPY_WORLD)
     server.clock.advance(3600)
     first = server.network.remove("app1.sleepy")
     second = Device(id="app1.sleepy", provider="tts", session=Session(dev_addr=0x260B0009))
