@@ -16,6 +16,7 @@ Python's file) means loading from the files, as before.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import marshal
 import os
 import sys
@@ -23,6 +24,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("mockserver")
 
 #: marshal's format: a Python of another version reads another file (`cache_tag`).
 _FORMAT = 4
@@ -88,5 +91,7 @@ def _write(where: Path, kept: tuple[Any, Any]) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    except (OSError, ValueError):  # read-only, full, or data marshal cannot write
-        pass
+    except (OSError, ValueError) as error:  # read-only, full, or data marshal cannot write
+        # Loading goes on from the files, as before; said at debug level, since an installed
+        # package's folder is often read-only, and a warning per process would be noise.
+        log.debug("the bundled descriptions were not kept at %s: %s", where, error)
