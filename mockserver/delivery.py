@@ -35,6 +35,7 @@ from mockserver.defaults import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
 from mockserver.defaults import DEFAULT_QUEUE_CAPACITY as DEFAULT_QUEUE_CAPACITY
 from mockserver.outbound import OUTCOMES, OutboundAttempt, OutboundMessage, Outbox, Outcome
 from mockserver.request_log import hooks
+from mockserver.worker import run_until_stopped
 
 # httpx is imported with the first outbound message: `serve` answers its first request
 # without it (issue 21, start-up).
@@ -268,7 +269,7 @@ class Delivery:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 threading.Thread(
-                    target=loop.run_forever, daemon=True, name="mockserver-outbound"
+                    target=run_until_stopped, args=(loop,), daemon=True, name="mockserver-outbound"
                 ).start()
                 self._loop = loop
             return self._loop

@@ -22,6 +22,7 @@ from mockserver.asgi import Receive, Scope, Send
 # (`mockserver.admin.guard`) let it through: no network reaches this path. It lives in
 # `mockserver.defaults`, so that they read it without importing httpx (start-up, issue 21).
 from mockserver.defaults import IN_PROCESS as IN_PROCESS
+from mockserver.worker import run_until_stopped
 
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -31,7 +32,7 @@ class InProcessTransport(httpx.BaseTransport):
         self._app = app
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
-            target=self._loop.run_forever, daemon=True, name="mockserver-inprocess"
+            target=run_until_stopped, args=(self._loop,), daemon=True, name="mockserver-inprocess"
         )
         self._thread.start()
 

@@ -34,6 +34,16 @@ STACK_SIZE = 8 * 1024 * 1024
 _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
 
 
+def run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """A loop's thread: run it until stopped, then close it there. A loop left unclosed is
+    closed by the collector instead, which may find its self-pipe's socket finalized first
+    and report an unraisable error."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
 class HostThread:
     """Runs callables one at a time on a thread of its own, started on first use.
 
