@@ -26,10 +26,13 @@ directory (say, `git archive <commit> | tar -x -C <directory>`), run from there 
 same way and measured in the same interleaved windows (before, ours, raw, ...), so that a
 change's before/after comes from one run. The table then gains its column and ratio.
 
-`BENCH_SHELL=1` adds a server `shell`: ours with every API call answered `200 {}` instead of by
-the simulator (benchmarks/shell_only.py), in the same interleaved windows. The table gains
-`shell µs` (uvicorn, the connection bounds, tenant router, guard and ASGI adapter) and
-`simulator µs` (ours minus shell: the simulator's own work per call, as served).
+`BENCH_SHELL=1` adds two servers, in the same interleaved windows: `shell`, ours with every API
+call answered `200 {}` instead of by the simulator (benchmarks/shell_only.py), and `bare`,
+ours with the contract layer's checks taken out (benchmarks/without_contract.py). The table
+gains `shell µs` (uvicorn, the connection bounds, tenant router, guard and ASGI adapter),
+`simulator µs` (ours minus shell: the simulator's own work per call, as served), `contract µs`
+(ours minus bare: checking the exchange against the vendor's description) and `raw/bare` (the
+most raw/ours could be if that checking cost nothing).
 
 Run from the repository root: `python -m benchmarks.cpu`.
 """
@@ -207,6 +210,12 @@ def shell(log: str, output: IO[bytes] | int) -> Any:
     return running("shell", [*command, "--virtual-time", *LOGS[log]], "/_mock/health", output)
 
 
+def bare(log: str, output: IO[bytes] | int) -> Any:
+    """Our server with the contract layer's checks taken out (benchmarks/without_contract.py)."""
+    command = [sys.executable, "-m", "benchmarks.without_contract", "serve", "--port", "{port}"]
+    return running("bare", [*command, "--virtual-time", *LOGS[log]], "/_mock/health", output)
+
+
 def raw() -> Any:
     command = [
         sys.executable,
@@ -317,6 +326,7 @@ class Row:
     raw: list[Window]
     before: list[Window] = field(default_factory=list)
     shell: list[Window] = field(default_factory=list)
+    bare: list[Window] = field(default_factory=list)
 
     def ratios(self, windows: list[Window] | None = None) -> list[float]:
         mine = self.ours if windows is None else windows
@@ -334,10 +344,12 @@ def row(
         if BEFORE:
             log_file = stack.enter_context(tempfile.TemporaryFile())
             earlier = stack.enter_context(ours(log, log_file, BEFORE))
-        stub = None
+        stub = unchecked = None
         if SHELL:
             stub = stack.enter_context(shell(log, stack.enter_context(tempfile.TemporaryFile())))
-        servers = [s for s in (earlier, server, stub, baseline) if s is not None]
+            log_file = stack.enter_context(tempfile.TemporaryFile())
+            unchecked = stack.enter_context(bare(log, log_file))
+        servers = [s for s in (earlier, server, unchecked, stub, baseline) if s is not None]
         for each in servers:  # warm-up: caches, lazy imports
             measure(each, route, min(SECONDS, 2.0), script)
         windows: dict[str, list[Window]] = {each.name: [] for each in servers}
@@ -351,6 +363,7 @@ def row(
         windows["raw"],
         windows.get("before", []),
         windows.get("shell", []),
+        windows.get("bare", []),
     )
 
 
@@ -366,13 +379,13 @@ def table(rows: list[Row]) -> str:
         head += f"{'before µs':>11}{'raw/before':>12}{'spread':>9}"
     head += f"{'ours µs':>9}{'raw µs':>9}{'raw/ours':>10}{'spread':>9}{'failures':>18}"
     if split:
-        head += f"{'shell µs':>10}{'simulator µs':>14}"
+        head += f"{'shell µs':>10}{'simulator µs':>14}{'contract µs':>13}{'raw/bare':>10}"
     lines = [head]
     for found in rows:
         mine = statistics.median(w.micros for w in found.ours)
         theirs = statistics.median(w.micros for w in found.raw)
-        failed = sum(w.failures for w in found.ours + found.before)
-        sent = sum(w.responses for w in found.ours + found.before)
+        failed = sum(w.failures for w in found.ours + found.before + found.bare)
+        sent = sum(w.responses for w in found.ours + found.before + found.bare)
         raw_failed = sum(w.failures for w in found.raw)
         failures = f"{failed}/{sent}" + (f" (raw {raw_failed})" if raw_failed else "")
         line = f"{found.route:16}{found.log:6}"
@@ -387,6 +400,9 @@ def table(rows: list[Row]) -> str:
         if found.shell:
             alone = statistics.median(w.micros for w in found.shell)
             line += f"{alone:>10.0f}{mine - alone:>14.0f}"
+        if found.bare:
+            unchecked = statistics.median(w.micros for w in found.bare)
+            line += f"{mine - unchecked:>13.0f}{theirs / unchecked:>10.2f}"
         lines.append(line)
     return "\n".join(lines)
 
