@@ -4,7 +4,8 @@ Loading the bundled descriptions (TTS's 1 MB JSON file and a dozen YAML files, o
 merged, operations selected) cost about 30 ms of CPU in every process that built a
 simulator: each fixture session, each pytest-xdist worker, each `serve` (issue 21). What it
 makes is plain data, so it is kept as marshal's bytes beside this package's bytecode (in
-`__pycache__`, or under `sys.pycache_prefix`) and used again while the files it was made
+`__pycache__`, or under `sys.pycache_prefix`, named as `kept_specs.py`'s bytecode would be, so
+that uninstalling the package removes it) and used again while the files it was made
 from, and the code that made it, are unchanged: their sizes and modification times, as
 Python checks a module's source against its bytecode.
 
@@ -31,13 +32,18 @@ log = logging.getLogger("mockserver")
 _FORMAT = 4
 
 
+#: The module whose bytecode file's name the cache takes (kept_specs.py says why).
+PLACEHOLDER = Path(__file__).with_name("kept_specs.py")
+
+
 def cache_file() -> Path | None:
-    """Where the bundled descriptions are kept (None: this Python keeps no bytecode)."""
+    """Where the bundled descriptions are kept (None: this Python keeps no bytecode): where
+    the never-imported `kept_specs` module's bytecode would be, which pip's uninstall
+    removes with the package."""
     try:
-        compiled = importlib.util.cache_from_source(__file__)
+        return Path(importlib.util.cache_from_source(str(PLACEHOLDER)))
     except NotImplementedError:  # no sys.implementation.cache_tag
         return None
-    return Path(compiled).with_name(f"bundled-specs.{sys.implementation.cache_tag}.marshal")
 
 
 def stamp(files: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -3,7 +3,9 @@ their files and the code that reads them are unchanged (contract/spec_cache.py, 
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import py_compile
 import sys
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,19 @@ def test_a_damaged_file_means_loading_as_before(
     assert make.calls == 1  # and it was written whole again
 
 
+def test_the_placeholders_real_bytecode_means_loading_as_before(
+    tmp_path: Path, writing: None
+) -> None:
+    """pip compiles every module it installs, `kept_specs.py` too: the cache's first reader
+    finds real bytecode where the cache goes, takes it for no cache, and replaces it."""
+    files, where = _files(tmp_path), tmp_path / "kept_specs.pyc"
+    py_compile.compile(str(spec_cache.PLACEHOLDER), cfile=str(where), doraise=True)
+    make = Maker({"ok": 1})
+    assert spec_cache.cached(files, make, where) == {"ok": 1}
+    assert spec_cache.cached(files, make, where) == {"ok": 1}
+    assert make.calls == 1
+
+
 def test_nothing_is_written_when_python_writes_no_bytecode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,7 +118,17 @@ def test_it_lives_where_python_keeps_the_packages_bytecode(
     monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
     where = spec_cache.cache_file()
     assert where is not None and where.is_relative_to(tmp_path)
-    assert where.name.endswith(f".{sys.implementation.cache_tag}.marshal")
+    assert where.name.endswith(f".{sys.implementation.cache_tag}.pyc")
+
+
+def test_it_is_a_shipped_modules_bytecode_file_which_uninstalling_removes() -> None:
+    """pip's uninstall removes, of what it did not install, only each installed `.py` file's
+    `cache_from_source`: the cache takes that name for a module shipped for the purpose,
+    which nothing imports (an import would replace the cache with real bytecode)."""
+    placeholder = spec_cache.PLACEHOLDER
+    assert placeholder.is_file() and placeholder.parent == Path(spec_cache.__file__).parent
+    assert spec_cache.cache_file() == Path(importlib.util.cache_from_source(str(placeholder)))
+    assert "mockserver.contract.kept_specs" not in sys.modules
 
 
 def test_the_bundled_descriptions_read_back_are_those_loaded(
