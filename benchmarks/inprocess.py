@@ -16,6 +16,13 @@ of one round of that route instead. `--asgi` adds a column: the same calls throu
 served ASGI app (`MockServer.asgi`: tenant router, adapter, the simulator's thread hop,
 the answer written to a callable) on one event loop, still without a socket or uvicorn;
 the difference is what the shell costs per call above `dispatch`.
+
+`--evict BYTES` (such as `--evict 1048576`) adds another: the same calls with a buffer of
+BYTES written once per cache line between calls, outside the timed part (each call is timed
+alone, `thread_time`), as a served process's event loop, HTTP parser and kernel touch other
+memory between requests. The difference says how much of a call's cost is fetching its code
+and data back into the core's caches (benchmarks/README.md, "Why the four per-request rows
+do not hold").
 """
 
 from __future__ import annotations
@@ -204,6 +211,32 @@ def one_round(route: Route) -> float:
     return spent
 
 
+def evicting_round(size: int) -> Callable[[Route], float]:
+    """`one_round`, with a buffer of `size` bytes written (one byte per 64-byte cache line)
+    before each call; only the calls are timed."""
+    buffer = bytearray(size)
+    lines = range(0, size, 64)
+
+    def measured(route: Route) -> float:
+        made = [route.call() for _ in range(route.calls)]
+        dispatch = route.server.dispatch
+        clock = time.thread_time_ns
+        spent = 0
+        answers = []
+        for each in made:
+            for at in lines:
+                buffer[at] ^= 1
+            started = clock()
+            answers.append(dispatch(each))
+            spent += clock() - started
+        failed = [a for a in answers if not 200 <= a.status < 300]
+        if failed:
+            raise RuntimeError(f"{len(failed)} calls failed: {failed[0].status}")
+        return spent / 1e9
+
+    return measured
+
+
 def _scope(made: HttpRequest) -> dict[str, object]:
     return {
         "type": "http",
@@ -296,7 +329,9 @@ def main(argv: list[str] | None = None) -> None:
         profile(args[1])
         return
     through_asgi = "--asgi" in args
-    names = [arg for arg in args if arg != "--asgi"] or list(ROUTES)
+    evict = int(args[args.index("--evict") + 1]) if "--evict" in args else 0
+    skipped = {"--asgi", "--evict", str(evict)}
+    names = [arg for arg in args if arg not in skipped] or list(ROUTES)
     print("in-process dispatch, CPU per call (process_time, best and median of rounds)")
     for name in names:
         route = ROUTES[name]()
@@ -309,6 +344,9 @@ def main(argv: list[str] | None = None) -> None:
         if through_asgi:
             served, _ = measure(route, asgi_round)
             line += f"  asgi {served:.1f} us (shell {served - best:+.1f} us)"
+        if evict:
+            cold, _ = measure(route, evicting_round(evict))
+            line += f"  {evict // 1024} KiB touched between calls: {cold:.1f} us"
         print(line)
         route.server.host.close()
 
