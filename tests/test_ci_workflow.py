@@ -12,7 +12,8 @@ What differs from a runner, in the environment only: each job's venv is a copy o
 once per run (conftest's `python_with_pip`, instead of ensurepip per job), and pip installs
 offline from the run's wheelhouse (conftest's `wheelhouse`: what the index resolved for the
 wheel and the workflows' `pytest-xdist httpx`, fetched once per run), so that three jobs do
-not wait on the index three times.
+not wait on the index three times, and without compiling every installed module to bytecode
+(install_lines.offline: Python compiles what a job imports).
 """
 
 from __future__ import annotations

@@ -18,6 +18,13 @@ parameter names, so it gets them by their last segment (the URLs are the same).
 `make schemathesis` runs longer (SCHEMATHESIS_EXAMPLES: 500 there, 10 per operation by default
 in `make test`, where this file was the largest part of the suite's CPU; every operation and
 phase still runs, on fewer generated cases: 25 cost about 35 % more CPU here).
+
+Each `st` runs in a folder of its own, with a Hypothesis home of its own (its example
+database starts empty, as before), except for Hypothesis's tables of Unicode (which
+characters are in which category, which ones UTF-8 encodes): a pure function of Python's
+Unicode version that Hypothesis works out by walking every code point, 1.3 s of CPU per `st`,
+and caches under its home. They are worked out once per run and every home links to them
+(`unicode_tables`).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from mockserver.contract import Contract
 from mockserver.contract.documents import SpecDocument
 from mockserver.contract.operations import path_aliases, read_operations
 from mockserver.server import MockServer
+from tests.once_per_run import once_per_run
 
 #: How schemathesis authenticates to each provider of the default world: extra CLI options.
 CREDENTIALS: dict[str, Callable[[MockServer], list[str]]] = {
@@ -82,11 +90,42 @@ CONFIG: dict[str, str] = {
 }
 
 SPECS = Contract.load().specs
+#: Hypothesis's `.hypothesis/unicode_data`, which a text strategy of UTF-8 characters (what
+#: schemathesis draws strings from) fills, in a Hypothesis home of its own.
+BUILD_UNICODE_TABLES = """
+from hypothesis import given, settings, strategies as st
+
+@settings(max_examples=1, database=None)
+@given(st.text(st.characters(codec="utf-8")))
+def build(text):
+    pass
+
+build()
+"""
+
+
+@pytest.fixture(scope="session")
+def unicode_tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hypothesis's Unicode tables, worked out once per run by the Hypothesis that `st`
+    runs on; a home without them (another Hypothesis, another layout) works them out
+    itself, as before."""
+
+    def build(work: Path) -> Path:
+        subprocess.run(
+            [sys.executable, "-c", BUILD_UNICODE_TABLES],
+            env={**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": str(work)},
+            check=True,
+            timeout=600,
+        )
+        (work / "unicode_data").mkdir(exist_ok=True)
+        return work / "unicode_data"
+
+    return once_per_run(tmp_path_factory, "hypothesis-unicode-tables", build)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.name for spec in SPECS])
-def test_schemathesis_finds_nothing(spec: SpecDocument, tmp_path: Path):
+def test_schemathesis_finds_nothing(spec: SpecDocument, tmp_path: Path, unicode_tables: Path):
     assert spec.provider in CREDENTIALS, f"add how schemathesis authenticates to {spec.provider}"
     merged = tmp_path / "spec.json"
     document = _short_path_names(spec.document)
@@ -94,6 +133,8 @@ def test_schemathesis_finds_nothing(spec: SpecDocument, tmp_path: Path):
     if spec.provider in CONFIG:
         (tmp_path / "schemathesis.toml").write_text(CONFIG[spec.provider])
     base_path = read_operations(spec)[0].path.removesuffix(next(iter(spec.document["paths"])))
+    (tmp_path / ".hypothesis").mkdir()
+    (tmp_path / ".hypothesis" / "unicode_data").symlink_to(unicode_tables)
     st = Path(sys.executable).with_name("st")
     server = MockServer()
     url = server.start()

@@ -3,7 +3,8 @@ command, `python -m`, pytest plugin entry point, bundled specs, and a server tha
 
 The venv is a copy of one made once per run (conftest's `python_with_pip`), and pip installs
 offline from the run's wheelhouse (conftest's `wheelhouse`: what the index resolved for the
-wheel, fetched once), through its environment only: the README's line runs verbatim."""
+wheel, fetched once) without compiling every module (install_lines.offline), through its
+environment only: the README's line runs verbatim."""
 
 from __future__ import annotations
 

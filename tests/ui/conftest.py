@@ -4,6 +4,8 @@ which an in-process client would wait on forever) and a reader of its server-sen
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,6 +14,46 @@ import httpx
 import pytest
 
 from mockserver.server import MockServer
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs the browser tests: {reason}")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    candidates = [os.environ.get("MOCKSERVER_CHROMIUM"), "chromium", "chromium-browser"]
+    return next((found for c in candidates if c and (found := shutil.which(c))), None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test process (each xdist worker), for every browser test
+    module: a launch costs about 0.7 s of CPU, and five modules launched one each. Every
+    test still gets a browser context of its own (its own cookies, storage and pages)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("no Playwright (pip install -e '.[test]')")
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("no Chromium found (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ Each test saves a screenshot of the view it checked under reports/ui/ for a pers
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,44 +19,7 @@ from tests.conftest import AUTH, WEBHOOK_DOWN
 
 PUSH = WEBHOOK_DOWN.format(device="dev1", op="push")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "ui"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = pytest.mark.slow
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"CI runs the browser tests: {reason}")
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    candidates = [os.environ.get("MOCKSERVER_CHROMIUM"), "chromium", "chromium-browser"]
-    return next((found for c in candidates if c and (found := shutil.which(c))), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("no Playwright (pip install -e '.[test]')")
-    executable = chromium_path()
-    if executable is None:
-        _unavailable("no Chromium found (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

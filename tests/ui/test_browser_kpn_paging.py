@@ -14,7 +14,7 @@ import pytest
 from mockserver.server import MockServer
 from mockserver.ui.stream import MAX_DEVICES
 from tests.providers.kpn.helpers import bearer, body, default_world, token
-from tests.ui.test_browser import browser, console, page, screenshot  # noqa: F401
+from tests.ui.test_browser import console, page, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -83,7 +83,7 @@ def big_world(size: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def big(browser: Any) -> Iterator[tuple[MockServer, Any]]:  # noqa: F811
+def big(browser: Any) -> Iterator[tuple[MockServer, Any]]:
     served = MockServer(big_world(BIG_WORLD))
     served.start()
     context = browser.new_context(viewport={"width": 1400, "height": 900})

@@ -27,7 +27,7 @@ import pytest
 
 from mockserver.server import MockServer
 from tests.conftest import AUTH
-from tests.ui.test_browser import SCREENSHOTS, browser, console, live  # noqa: F401
+from tests.ui.test_browser import SCREENSHOTS, console, live  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.mockserver_allow_violations]
 

@@ -12,9 +12,7 @@ import httpx
 import pytest
 
 from mockserver.server import MockServer
-from tests.ui.test_browser import browser, live, push, screenshot
-
-__all__ = ["browser"]  # the module-scoped Chromium, shared with test_browser
+from tests.ui.test_browser import live, push, screenshot
 
 TOKEN = "s3cret-token"
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.server import MockServer
 from tests.conftest import AUTH
-from tests.ui.test_browser import PUSH, browser, console, page, screenshot  # noqa: F401
+from tests.ui.test_browser import PUSH, console, page, screenshot  # noqa: F401
 
 TYPO = {"downlinks": [{"f_port": 2, "frm_payload": "AQ==", "confirmd": True}]}
 FLAT = {"f_port": 2, "frm_payload": "AQ=="}
