@@ -348,8 +348,11 @@ def test_a_real_clock_sped_up_delivers_on_its_own():
     server.network.subscribe(lambda event: event.kind == "sent" and sent.set())
     server.start()
     try:
-        server.uplink("app1.dev1")
+        # Queued first, so the uplink's RX1 finds it whatever the machine's load: pushed
+        # after the uplink, a push later than RX1's 0.5 s of real time waited for the next
+        # uplink, which never comes.
         push(server, "dev1", b"\x01")
+        server.uplink("app1.dev1")
         assert sent.wait(timeout=30), "RX1 (5 s simulated, 0.5 s real) never came"
     finally:
         server.stop()
