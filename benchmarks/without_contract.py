@@ -4,9 +4,10 @@
 first, which the providers read as `request.json`) and `Contract.check_response` does
 nothing: no parameter, security, schema or undeclared-field check of the request, no check of
 our answer, nothing recorded. Everything else runs as served: uvicorn, the shell, the
-provider, the store, the journal. The difference between ours and this server is what checking every
-exchange against the vendor's description costs per call; raw Starlette's CPU per request
-over this server's is the most raw/ours could reach if that checking cost nothing.
+provider, the store, the journal. The difference between ours and this server is what
+checking every exchange against the vendor's description costs per call; raw Starlette's
+CPU per request over this server's is the most raw/ours could reach if that checking cost
+nothing.
 
 A measuring aid only: a server that checks nothing breaks the product's promise that every
 exchange passes the contract layer.
